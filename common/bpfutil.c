@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <bpf/libbpf.h>
+
+#include "bpfutil.h"
+
+int tk_bump_memlock(void)
+{
+	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
+
+	return setrlimit(RLIMIT_MEMLOCK, &r) ? -errno : 0;
+}
+
+static int libbpf_verbosity;
+
+static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if ((level == LIBBPF_DEBUG && libbpf_verbosity < 2) ||
+	    (level != LIBBPF_DEBUG && libbpf_verbosity < 1))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void tk_libbpf_quiet(int verbose)
+{
+	libbpf_verbosity = verbose;
+	libbpf_set_print(print_fn);
+}
+
+int tk_prog_foreach(tk_prog_cb cb, void *ctx)
+{
+	__u32 id = 0;
+
+	for (;;) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd, err;
+
+		if (bpf_prog_get_next_id(id, &id))
+			return errno == ENOENT ? 0 : -errno;
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;  /* vanished between the two calls */
+			return -errno;
+		}
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			err = -errno;
+			close(fd);
+			if (err == -ENOENT)
+				continue;
+			return err;
+		}
+		err = cb(fd, &info, ctx);
+		close(fd);
+		if (err)
+			return err;
+	}
+}
+
+int tk_map_foreach(tk_map_cb cb, void *ctx)
+{
+	__u32 id = 0;
+
+	for (;;) {
+		struct bpf_map_info info;
+		__u32 len = sizeof(info);
+		int fd, err;
+
+		if (bpf_map_get_next_id(id, &id))
+			return errno == ENOENT ? 0 : -errno;
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			err = -errno;
+			close(fd);
+			if (err == -ENOENT)
+				continue;
+			return err;
+		}
+		err = cb(fd, &info, ctx);
+		close(fd);
+		if (err)
+			return err;
+	}
+}
+
+const char *tk_prog_type_name(unsigned type, char *buf, size_t size)
+{
+	const char *s = libbpf_bpf_prog_type_str((enum bpf_prog_type)type);
+
+	if (s)
+		return s;
+	snprintf(buf, size, "unknown:%u", type);
+	return buf;
+}
+
+const char *tk_map_type_name(unsigned type, char *buf, size_t size)
+{
+	const char *s = libbpf_bpf_map_type_str((enum bpf_map_type)type);
+
+	if (s)
+		return s;
+	snprintf(buf, size, "unknown:%u", type);
+	return buf;
+}
+
+struct btf *tk_btf_load_by_id(uint32_t id)
+{
+	struct btf *btf = btf__load_from_kernel_by_id(id);
+
+	return libbpf_get_error(btf) ? NULL : btf;
+}
+
+void tk_prog_full_name(int fd, const struct bpf_prog_info *info, char *out, size_t size)
+{
+	struct bpf_func_info finfo;
+	struct bpf_prog_info pinfo;
+	__u32 len = sizeof(pinfo);
+	const struct btf_type *t;
+	struct btf *btf;
+
+	snprintf(out, size, "%s", info->name);
+	if (strlen(info->name) < BPF_OBJ_NAME_LEN - 1 || !info->btf_id || !info->nr_func_info)
+		return;
+	/* Fetch just the first func_info record, as bpftool does. */
+	memset(&pinfo, 0, sizeof(pinfo));
+	memset(&finfo, 0, sizeof(finfo));
+	pinfo.nr_func_info = 1;
+	pinfo.func_info_rec_size = sizeof(finfo);
+	pinfo.func_info = (__u64)(unsigned long)&finfo;
+	if (bpf_obj_get_info_by_fd(fd, &pinfo, &len))
+		return;
+	btf = tk_btf_load_by_id(info->btf_id);
+	if (!btf)
+		return;
+	t = btf__type_by_id(btf, finfo.type_id);
+	if (t && btf_is_func(t)) {
+		const char *name = btf__name_by_offset(btf, t->name_off);
+
+		if (name && *name)
+			snprintf(out, size, "%s", name);
+	}
+	btf__free(btf);
+}
+
+void tk_prog_tag_hex(const uint8_t tag[8], char *out)
+{
+	for (int i = 0; i < 8; i++)
+		sprintf(out + 2 * i, "%02x", tag[i]);
+}

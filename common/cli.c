@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "errors.h"
+#include "parse.h"
+
+struct tk_cli tk_cli = { .interval_ns = 1000000000ULL };
+
+static const struct argp_option all_opts[] = {
+	{ "json", 'j', NULL, 0, "Write JSON lines (same as -o json)", -1 },
+	{ "output", 'o', "FMT", 0, "Output format: text, json or prom", -1 },
+	{ "interval", 'i', "DUR", 0, "Sampling interval (e.g. 250ms, 2s, 1.5)", -1 },
+	{ "count", 'c', "N", 0, "Stop after N intervals", -1 },
+	{ "duration", 'd', "DUR", 0, "Stop after DUR (e.g. 10s, 2m)", -1 },
+	{ "quiet", 'q', NULL, 0, "No warnings or progress on stderr", -1 },
+	{ "verbose", 'v', NULL, 0, "More detail on stderr (repeatable)", -1 },
+};
+static const unsigned opt_mask[] = {
+	TK_OPT_FORMAT, TK_OPT_FORMAT, TK_OPT_INTERVAL, TK_OPT_COUNT,
+	TK_OPT_DURATION, TK_OPT_VERBOSE, TK_OPT_VERBOSE,
+};
+#define NOPTS (sizeof(all_opts) / sizeof(all_opts[0]))
+
+static struct argp_option chosen[NOPTS + 1];
+static bool json_flag;
+
+static error_t parse_common(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'j':
+		json_flag = true;
+		break;
+	case 'o':
+		if (tk_format_parse(arg, &tk_cli.fmt))
+			tk_usage_error("use text, json or prom", "--output '%s': unknown format", arg);
+		tk_cli.fmt_set = true;
+		break;
+	case 'i':
+		tk_cli.interval_ns = tk_duration_or_err(arg, 0, "--interval");
+		tk_cli.interval_set = true;
+		break;
+	case 'c':
+		tk_cli.count = tk_u64_or_err(arg, 1, UINT64_MAX, "--count");
+		tk_cli.count_set = true;
+		break;
+	case 'd':
+		tk_cli.duration_ns = tk_duration_or_err(arg, 0, "--duration");
+		tk_cli.duration_set = true;
+		break;
+	case 'q':
+		tk_cli.quiet = true;
+		break;
+	case 'v':
+		tk_cli.verbose++;
+		break;
+	case ARGP_KEY_END:
+		if (json_flag && tk_cli.fmt_set && tk_cli.fmt != TK_FMT_JSON)
+			tk_usage_error("give either -j or -o FMT", "-j and -o %s contradict each other",
+				       tk_format_name(tk_cli.fmt));
+		if (json_flag)
+			tk_cli.fmt = TK_FMT_JSON;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static struct argp common_argp = { chosen, parse_common, NULL, NULL, NULL, NULL, NULL };
+
+const struct argp *tk_cli_argp(unsigned mask)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NOPTS; i++)
+		if (mask & opt_mask[i])
+			chosen[n++] = all_opts[i];
+	memset(&chosen[n], 0, sizeof(chosen[n]));
+	return &common_argp;
+}
+
+/* --- one-line diagnosis before argp sees the command line ---------------- */
+
+static const char *const builtin_long[] = { "help", "usage", "version", "program-name", "HANG" };
+
+/* Exact match, else the unique option that @lname abbreviates (getopt rules). */
+static const struct argp_option *find_long(const struct argp *a, const char *lname,
+					   size_t llen, const struct argp_option **prefix, int *nprefix)
+{
+	for (const struct argp_option *o = a->options; o && (o->name || o->key || o->doc); o++) {
+		if (!o->name || strncmp(o->name, lname, llen))
+			continue;
+		if (strlen(o->name) == llen)
+			return o;
+		if (!*prefix || *prefix != o)
+			(*nprefix)++;
+		*prefix = o;
+	}
+	for (const struct argp_child *c = a->children; c && c->argp; c++) {
+		const struct argp_option *o = find_long(c->argp, lname, llen, prefix, nprefix);
+
+		if (o)
+			return o;
+	}
+	return NULL;
+}
+
+static const struct argp_option *find_short(const struct argp *a, int key)
+{
+	for (const struct argp_option *o = a->options; o && (o->name || o->key || o->doc); o++)
+		if (o->key == key && !(o->flags & OPTION_DOC))
+			return o;
+	for (const struct argp_child *c = a->children; c && c->argp; c++) {
+		const struct argp_option *o = find_short(c->argp, key);
+
+		if (o)
+			return o;
+	}
+	return NULL;
+}
+
+static bool builtin(const char *lname, size_t llen)
+{
+	for (size_t i = 0; i < sizeof(builtin_long) / sizeof(builtin_long[0]); i++)
+		if (!strncmp(builtin_long[i], lname, llen))
+			return true;
+	return false;
+}
+
+/* Reject unknown options and missing values with one line (argp prints two). */
+static void precheck(const struct argp *argp, int argc, char **argv)
+{
+	char fix[128];
+
+	snprintf(fix, sizeof(fix), "see '%s --help'", tk_out.tool);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--"))
+			return;
+		if (a[0] != '-' || !a[1])
+			continue;
+		if (a[1] == '-') {
+			const struct argp_option *o, *pre = NULL;
+			const char *eq = strchr(a + 2, '=');
+			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+			int npre = 0;
+
+			o = find_long(argp, a + 2, len, &pre, &npre);
+			if (!o && npre == 1)
+				o = pre;
+			if (!o && builtin(a + 2, len))
+				continue;
+			if (!o)
+				tk_usage_error(fix, npre > 1 ? "ambiguous option '%s'" : "unknown option '%s'", a);
+			if (!o->arg && eq)
+				tk_usage_error(fix, "option '--%s' takes no value", o->name);
+			if (o->arg && !(o->flags & OPTION_ARG_OPTIONAL) && !eq) {
+				if (i + 1 >= argc)
+					tk_usage_error(fix, "option '%s' needs a value (%s)", a, o->arg);
+				i++;
+			}
+			continue;
+		}
+		for (const char *p = a + 1; *p; p++) {
+			const struct argp_option *o = find_short(argp, (unsigned char)*p);
+
+			if (!o && *p != '?' && *p != 'V')
+				tk_usage_error(fix, "unknown option '-%c'%s%s", *p,
+					       a[2] ? " in " : "", a[2] ? a : "");
+			if (o && o->arg && !(o->flags & OPTION_ARG_OPTIONAL)) {
+				if (!p[1] && i + 1 >= argc)
+					tk_usage_error(fix, "option '-%c' needs a value (%s)", *p, o->arg);
+				if (!p[1])
+					i++;
+				break;
+			}
+		}
+	}
+}
+
+void tk_cli_parse(const char *tool, const struct argp *argp, int argc,
+		  char **argv, void *input)
+{
+	tk_output_init(tool, TK_FMT_TEXT);
+	argp_err_exit_status = TK_EXIT_USAGE;
+	precheck(argp, argc, argv);
+	if (argp_parse(argp, argc, argv, 0, NULL, input))
+		tk_usage_error(NULL, "invalid command line; see '%s --help'", tool);
+	tk_output_init(tool, tk_cli.fmt);
+	tk_out.quiet = tk_cli.quiet;
+	tk_out.verbose = tk_cli.verbose;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * output.h — the telkit record model, emitted three ways.
+ *
+ * A record is a json-c object holding a payload.  tk_record_new() adds the
+ * envelope every record carries:
+ *     "tool":  the command name          "type": sample|summary|event|error|...
+ *     "ts_ns": CLOCK_REALTIME, ns        then the payload fields, in insertion order.
+ * tk_emit() writes it in the run's format, one line, flushed at once:
+ *   TK_FMT_JSON  one JSON object per line (NDJSON); the contract in telkit-json(7).
+ *   TK_FMT_TEXT  "type key=value key=value ..." with values escaped (escape.h);
+ *                tables are printed with table.h instead.
+ *   TK_FMT_PROM  Prometheus text exposition: every numeric payload field becomes
+ *                telkit_<tool>_<field>, every string field a label (see prom.h).
+ * Strings put into records must go through tk_json_str() so that hostile
+ * bytes (invalid UTF-8) never make the line unparseable.
+ */
+#ifndef TELKIT_OUTPUT_H
+#define TELKIT_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+enum tk_format { TK_FMT_TEXT = 0, TK_FMT_JSON, TK_FMT_PROM };
+
+/* Process-wide output state, set by tk_cli_parse() (cli.h) or by hand. */
+struct tk_output {
+	const char *tool;       /* command name, e.g. "progstats" */
+	enum tk_format fmt;
+	int verbose;            /* -v count */
+	bool quiet;             /* -q */
+	FILE *out;              /* defaults to stdout */
+	bool broken;            /* stdout went away (EPIPE): stop quietly */
+};
+extern struct tk_output tk_out;
+
+/* Set tool name and format; SIGPIPE is ignored so EPIPE can be seen. */
+void tk_output_init(const char *tool, enum tk_format fmt);
+
+/* "text"|"json"|"prom" -> format; -EINVAL for anything else. */
+int tk_format_parse(const char *s, enum tk_format *fmt);
+const char *tk_format_name(enum tk_format fmt);
+
+/* New record with envelope; never NULL (aborts on ENOMEM). */
+struct json_object *tk_record_new(const char *type);
+
+/* Payload helpers.  Strings are sanitised to valid UTF-8. */
+struct json_object *tk_json_str(const char *s);
+void tk_rec_str(struct json_object *rec, const char *key, const char *val);
+void tk_rec_u64(struct json_object *rec, const char *key, uint64_t val);
+void tk_rec_i64(struct json_object *rec, const char *key, int64_t val);
+/* Non-finite doubles are written as 0 (never NaN/Inf in output). */
+void tk_rec_dbl(struct json_object *rec, const char *key, double val);
+void tk_rec_bool(struct json_object *rec, const char *key, bool val);
+
+/*
+ * Write @rec in the run's format and release it.  Returns 0, or -EPIPE when
+ * the reader went away (tk_out.broken is then set and tk_stop_requested()
+ * becomes true: callers simply finish their loop and clean up).
+ */
+int tk_emit(struct json_object *rec);
+
+/* Write @rec as one JSON line regardless of format (used for error records). */
+int tk_emit_json(struct json_object *rec);
+
+/* Render @rec as the text one-liner into @f (no envelope, no flush). */
+void tk_record_print_text(FILE *f, struct json_object *rec);
+
+/* Flush stdout; on EPIPE set tk_out.broken and request stop.  0 or -errno. */
+int tk_flush(void);
+
+#endif

@@ -1,0 +1,288 @@
+#!/usr/bin/env bats
+# Unit tests of common/ through tests/unit/test_common.c.  Expected values are
+# worked out by hand (or with awk/jq) from the definitions, never printed by
+# the code under test.
+
+load test_helper
+
+setup() { T=$(helper test_common); }
+
+hex() { printf '%b' "$1" | od -An -tx1 | tr -d ' \n'; }
+
+# check_table KIND: each line "INPUT => EXPECTED"
+check_table() {
+	local kind=$1 line in want got
+	while IFS= read -r line; do
+		[ -z "$line" ] && continue
+		in=${line%% => *}
+		want=${line##* => }
+		[ "$in" = "<empty>" ] && in=""
+		got=$("$T" parse $kind "$in" 2>&1) || true
+		[ "$got" = "$want" ] || fail "parse $kind '$in': want '$want', got '$got'"
+	done
+}
+
+@test "durations: accepted forms convert to nanoseconds" {
+	check_table duration <<'EOF2'
+250ms => 250000000
+2s => 2000000000
+1.5 => 1500000000
+0.5ms => 500000
+100us => 100000
+10ns => 10
+2m => 120000000000
+1h => 3600000000000
+.25 => 250000000
+EOF2
+}
+
+@test "durations: malformed, zero and overflowing values are rejected" {
+	check_table duration <<'EOF2'
+<empty> => error: EINVAL
+abc => error: EINVAL
+ 1s => error: EINVAL
+1s  => error: EINVAL
+-1s => error: EINVAL
+1x => error: EINVAL
+1e3 => error: EINVAL
+1..2 => error: EINVAL
+nan => error: EINVAL
+inf => error: EINVAL
+0 => error: ERANGE
+0ms => error: ERANGE
+99999999999999h => error: ERANGE
+EOF2
+	run "$T" parse duration0 0
+	assert_output 0
+}
+
+@test "sizes: binary and decimal units, exact 64-bit edge" {
+	check_table size <<'EOF2'
+4096 => 4096
+4k => 4096
+4K => 4096
+4KiB => 4096
+4KB => 4000
+1MiB => 1048576
+1M => 1048576
+10MB => 10000000
+1.5k => 1536
+1G => 1073741824
+2TiB => 2199023255552
+0 => 0
+0x10 => 16
+18446744073709551615 => 18446744073709551615
+EOF2
+}
+
+@test "sizes: garbage, fractions of a byte and overflow are rejected" {
+	check_table size <<'EOF2'
+<empty> => error: EINVAL
+k => error: EINVAL
+-4k => error: EINVAL
+4 k => error: EINVAL
+4kb => error: EINVAL
+1.3k => error: EINVAL
+0.5 => error: EINVAL
+18446744073709551616 => error: ERANGE
+16EiB => error: ERANGE
+EOF2
+}
+
+@test "integers: ranges, hex, signs and trailing junk" {
+	run "$T" parse u64 1 10 0x0a;  assert_output 10
+	run "$T" parse u64 1 10 10;    assert_output 10
+	run "$T" parse u64 1 10 11;    assert_output "error: ERANGE"
+	run "$T" parse u64 1 10 0;     assert_output "error: ERANGE"
+	run "$T" parse u64 1 10 -1;    assert_output "error: EINVAL"
+	run "$T" parse u64 1 10 +1;    assert_output "error: EINVAL"
+	run "$T" parse u64 1 10 5x;    assert_output "error: EINVAL"
+	run "$T" parse u64 0 18446744073709551615 18446744073709551616; assert_output "error: ERANGE"
+	run "$T" parse i64 -5 5 -5;    assert_output -5
+	run "$T" parse i64 -5 5 -6;    assert_output "error: ERANGE"
+	run "$T" parse i64 -5 5 "";    assert_output "error: EINVAL"
+	run "$T" parse double 0 100 99.5;   assert_output 99.5
+	run "$T" parse double 0 100 1e2;    assert_output 100
+	run "$T" parse double -1 1 -1.5e-1; assert_output -0.15
+	run "$T" parse double 0 100 100.01; assert_output "error: ERANGE"
+	run "$T" parse double 0 100 nan;    assert_output "error: EINVAL"
+	run "$T" parse double 0 100 inf;    assert_output "error: EINVAL"
+	run "$T" parse double 0 100 0x10;   assert_output "error: EINVAL"
+	run "$T" parse double 0 1e308 1e999; assert_output "error: EINVAL"
+}
+
+@test "cpu lists: ranges, strides, canonical form" {
+	check_table cpulist <<'EOF2'
+0 => 0 count=1
+0-3,6 => 0-3,6 count=5
+0-7:2 => 0,2,4,6 count=4
+6,0-3 => 0-3,6 count=5
+1,1,1 => 1 count=1
+1023 => 1023 count=1
+EOF2
+}
+
+@test "cpu lists: reversed, out of range and malformed lists are rejected" {
+	check_table cpulist <<'EOF2'
+<empty> => error: EINVAL
+3-1 => error: EINVAL
+1024 => error: ERANGE
+0-1024 => error: ERANGE
+0, => error: EINVAL
+,0 => error: EINVAL
+a => error: EINVAL
+0-3:0 => error: EINVAL
+-1 => error: EINVAL
+0--2 => error: EINVAL
+EOF2
+}
+
+@test "key=value lists: values may be empty, keys may stand alone" {
+	run "$T" parse kv "a=1,b=,c,d.e-f_g=x y"
+	assert_success
+	assert_output "$(printf 'a=1\nb=\nc\nd.e-f_g=x y')"
+	run "$T" parse kv "a=1,"; assert_output "error: EINVAL"
+	run "$T" parse kv "=1";   assert_output "error: EINVAL"
+	run "$T" parse kv "a b=1"; assert_output "error: EINVAL"
+	run "$T" parse kv "a=1,,b"; assert_output "error: EINVAL"
+	run "$T" parse kv "a,b,c,d,e,f,g,h,i"; assert_output "error: E2BIG"
+	run "$T" parse kv "k=$(printf 'x%.0s' {1..300})"; assert_output "error: ENAMETOOLONG"
+}
+
+@test "statistics: known vectors (mean, population stddev, CV, nearest-rank)" {
+	run "$T" stats <<<"$(seq 1 10)"
+	assert_output "n=10 mean=5.500000 stddev=2.872281 cv=52.223297 min=1.000000 max=10.000000 p50=5.000000 p90=9.000000 p99=10.000000 p999=10.000000"
+	run "$T" stats <<<"2 4 4 4 5 5 7 9"
+	assert_output "n=8 mean=5.000000 stddev=2.000000 cv=40.000000 min=2.000000 max=9.000000 p50=4.000000 p90=9.000000 p99=9.000000 p999=9.000000"
+	# 1..1000: nearest rank p99 = 990th value, p99.9 = 999th
+	run "$T" stats <<<"$(seq 1000 -1 1)"
+	assert_output --partial "p50=500.000000 p90=900.000000 p99=990.000000 p999=999.000000"
+}
+
+@test "statistics: degenerate inputs give zeros, never NaN or Inf" {
+	run "$T" stats </dev/null
+	assert_output "n=0 mean=0.000000 stddev=0.000000 cv=0.000000 min=0.000000 max=0.000000 p50=0.000000 p90=0.000000 p99=0.000000 p999=0.000000"
+	run "$T" stats <<<"7"
+	assert_output --partial "cv=0.000000"
+	run "$T" stats <<<"-1 1"      # mean 0: CV undefined -> 0
+	assert_output --partial "cv=0.000000"
+	run "$T" ratio 1 0;   assert_output 0
+	run "$T" ratio 0 0;   assert_output 0
+	run "$T" ratio 1 inf; assert_output 0
+	run "$T" ratio 1e308 1e-308; assert_output 0
+	run "$T" ratio 3 4;   assert_output 0.75
+	run "$T" satadd 18446744073709551615 1; assert_output 18446744073709551615
+	run "$T" satadd 18446744073709551614 1; assert_output 18446744073709551615
+	run "$T" satadd 2 3; assert_output 5
+}
+
+@test "reservoir: kept samples are uniform (chi-square, 99 dof)" {
+	# 100 values into a 10-slot reservoir, 20000 times: each value should be
+	# kept 2000 times.  For 99 dof, P(chi2 > 148.2) = 0.001 and
+	# P(chi2 < 62.4) = 0.001: outside that band the sampler is biased.
+	run "$T" reservoir 10 100 20000
+	assert_success
+	chi2=$(sed -n 's/.*chi2=\([0-9.]*\).*/\1/p' <<<"$output")
+	awk -v c="$chi2" 'BEGIN { exit !(c > 62.4 && c < 148.2) }' ||
+		fail "chi2=$chi2 outside [62.4, 148.2]: $output"
+}
+
+@test "reservoir: capped at 100000 by default, true total and sum kept" {
+	run "$T" reservoir-cap 0 250000
+	assert_success
+	sum=$(awk 'BEGIN { printf "%.0f", 250000 * 249999 / 2 }')
+	assert_output --regexp "^len=100000 total=250000 sum=$sum max=2[0-9]{5}$"
+}
+
+@test "JSON records: envelope, hostile strings escaped, output stays valid UTF-8 JSON" {
+	s=$(hex 'q"b\\\\s/\x01\x1f\x7f tab\t nl\n ok-\xc3\xa9 emoji-\xf0\x9f\x98\x80 bad-\xff overlong-\xc0\xaf surrogate-\xed\xa0\x80 cut-\xe2\x82')
+	run "$T" emit json "$s"
+	assert_success
+	assert_equal "$(echo "$output" | wc -l)" 1
+	# jq parses it; the envelope is complete
+	jq -e '.tool == "test_common" and .type == "sample" and (.ts_ns | type) == "number" and .n == 42 and .nan == 0' <<<"$output"
+	# invalid sequences became U+FFFD, everything else round-trips
+	want=$(printf 'q"b\\\\s/\x01\x1f\x7f tab\t nl\n ok-\xc3\xa9 emoji-\xf0\x9f\x98\x80 bad-\xef\xbf\xbd overlong-\xef\xbf\xbd\xef\xbf\xbd surrogate-\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd cut-\xef\xbf\xbd\xef\xbf\xbd')
+	assert_equal "$(jq -r .s <<<"$output")" "$want"
+	# control bytes are \u escapes on the wire, not raw bytes
+	[[ "$output" == *'\u0001'* && "$output" == *'\u001f'* ]]
+	! grep -qP '[\x00-\x1f]' <<<"$output"
+	# ts_ns is CLOCK_REALTIME (within a minute of date +%s)
+	now=$(date +%s)
+	jq -e --argjson now "$now" '(.ts_ns / 1e9 - $now) | fabs < 60' <<<"$output"
+}
+
+@test "text records: key=value with quoting and \\xNN escapes" {
+	run "$T" emit text "$(hex 'a"b c\x01=')"
+	assert_success
+	assert_output 'sample s="a\"b c\x01=" n=42 nan=0'
+	run "$T" emit text "$(hex 'plain')"
+	assert_output 'sample s=plain n=42 nan=0'
+}
+
+@test "Prometheus: label values and names escaped, HELP/TYPE once" {
+	run "$T" prom-label "$(hex 'a"b\\c\nd\xff')"
+	assert_success
+	assert_line --index 0 '# HELP telkit_test_metric help \\ text\nline'
+	assert_line --index 1 '# TYPE telkit_test_metric gauge'
+	assert_line --index 2 'telkit_test_metric{v="a\"b\\c\nd�",bad_name="x"} 1.5'
+	assert_line --index 3 'telkit_test_metric{v="a\"b\\c\nd�"} 2'
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "Prometheus records: numeric fields become metrics, strings labels" {
+	run "$T" emit prom "$(hex 'x"y')"
+	assert_success
+	assert_output "$(printf '# TYPE telkit_test_common_n gauge\ntelkit_test_common_n{s="x\\"y"} 42\n# TYPE telkit_test_common_nan gauge\ntelkit_test_common_nan{s="x\\"y"} 0')"
+}
+
+@test "tables: aligned columns, numbers right, hostile cells escaped and cut" {
+	run "$T" table "$(hex 'a\tverylongname_over_limit')"
+	assert_success
+	assert_line --index 0 'NAME          COUNT NOTE'
+	assert_line --index 1 'a\x09verylo~      7 first row'
+	assert_line --index 2 'b            123456 -'
+}
+
+@test "errors: one stderr line with a fix; JSON mode adds an error record" {
+	run --separate-stderr "$T" error json
+	assert_failure 1
+	assert_equal "$stderr" "test_common: bad thing 'x\\x0ay' happened; fix: do the other thing"
+	jq -e '.type == "error" and .error == "bad thing '"'"'x\ny'"'"' happened" and .fix == "do the other thing"' <<<"$output"
+	run --separate-stderr "$T" error text
+	assert_equal "$output" ""
+}
+
+@test "interval loop: count limit, absolute deadlines without drift" {
+	run "$T" loop 100000000 5 0
+	assert_success
+	assert_line --index 5 --regexp '^ticks=5 '
+	# tick k lands at k*100ms (+ wake-up slack), never accumulating error
+	for k in 1 2 3 4 5; do
+		at=$(sed -n "s/^tick=$k .*at_ns=\([0-9]*\)$/\1/p" <<<"$output")
+		awk -v a="$at" -v k="$k" 'BEGIN { exit !(a >= k*1e8 && a < k*1e8 + 3e7) }' ||
+			fail "tick $k at $at ns"
+	done
+}
+
+@test "interval loop: duration limit shortens the last period" {
+	run "$T" loop 100000000 0 250000000
+	assert_success
+	assert_line --regexp '^ticks=3 '
+	at=$(sed -n 's/^tick=3 .*at_ns=\([0-9]*\)$/\1/p' <<<"$output")
+	awk -v a="$at" 'BEGIN { exit !(a >= 2.5e8 && a < 2.8e8) }' || fail "last tick at $at"
+}
+
+@test "interval loop: SIGINT and SIGTERM stop it through the normal exit path" {
+	for sig in INT TERM; do
+		out=$(mktemp)
+		"$T" loop 50000000 0 0 >"$out" &
+		pid=$!
+		sleep 0.3
+		kill -s $sig $pid
+		wait $pid
+		num=$(kill -l $sig)
+		grep -qE "stopped=1 sig=$num$" "$out" || fail "SIG$sig: $(cat "$out")"
+		rm -f "$out"
+	done
+}

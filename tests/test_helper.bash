@@ -1,0 +1,62 @@
+bats_require_minimum_version 1.5.0
+# Shared by every tests/*.bats: locate binaries, load bats-assert, and skip
+# helpers that print why.  A skip is never a pass.
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+TELKIT_BIN=${TELKIT_BIN:-$BATS_TEST_DIRNAME/../build}
+TELKIT_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+PROBE=$TELKIT_BIN/tests/probe
+
+# Path of a built command or test helper.
+bin() { echo "$TELKIT_BIN/$1"; }
+helper() { echo "$TELKIT_BIN/tests/$1"; }
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (run the suite as root)"
+}
+require_btf() {
+	[ -r /sys/kernel/btf/vmlinux ] || skip "kernel has no BTF (/sys/kernel/btf/vmlinux missing)"
+}
+require_bpf() {
+	require_root
+	"$PROBE" bpf >/dev/null 2>&1 || skip "cannot load BPF programs here: $("$PROBE" bpf 2>&1 | tail -1)"
+}
+require_io_uring() {
+	"$PROBE" io_uring >/dev/null 2>&1 || skip "io_uring unavailable: $("$PROBE" io_uring 2>&1 | tail -1)"
+}
+require_nvme() {
+	"$PROBE" nvme >/dev/null 2>&1 || skip "no NVMe generic device (/dev/ngXnY) on this host"
+}
+require_gpu() {
+	"$PROBE" gpu >/dev/null 2>&1 || skip "no CUDA GPU: $("$PROBE" gpu 2>&1 | tail -1)"
+}
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "needs '$c' (make deps installs it)"
+	done
+}
+require_tool() {
+	[ -x "$(bin "$1")" ] || skip "command $1 is not built yet"
+}
+
+# The JSON text in $1 parses as one object per line.
+assert_json_lines() {
+	local line
+	while IFS= read -r line; do
+		[ -z "$line" ] && continue
+		jq -e 'type == "object"' <<<"$line" >/dev/null ||
+			fail "not a JSON object line: $line"
+	done <<<"$1"
+}
+
+# The last `run --separate-stderr` failed with exit 2 and one stderr line
+# that mentions $1 and a fix.
+assert_usage_error() {
+	assert_equal "$status" 2
+	[ "$(printf '%s\n' "$stderr" | grep -c .)" -eq 1 ] ||
+		fail "expected one stderr line, got: $stderr"
+	[[ "$stderr" == *"$1"* ]] || fail "stderr does not name '$1': $stderr"
+	[[ "$stderr" == *"fix: "* ]] || fail "stderr has no fix hint: $stderr"
+}

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_common — drives common/ for tests/common.bats.  Each subcommand exposes
+ * one part of the library on the command line; the expected values live in
+ * the bats file, computed independently (by hand, awk or jq).
+ *
+ *   parse KIND ARGS...     u64 MIN MAX S | i64 MIN MAX S | double MIN MAX S |
+ *                          duration S | duration0 S | size S | cpulist S | kv S
+ *   stats                  numbers on stdin -> summary key=value line
+ *   ratio NUM DEN          guarded ratio
+ *   satadd A B             saturating u64 add
+ *   reservoir CAP N TRIALS -> chi-square of kept-value frequencies over N bins
+ *   reservoir-cap CAP N    offer N values; print len total
+ *   emit FMT HEX           a sample record whose field "s" holds the bytes HEX
+ *   prom-label HEX         one metric with label v=<bytes>
+ *   table HEX              a two-row table whose first cell holds the bytes
+ *   loop INTERVAL COUNT DURATION   run tk_loop; print ticks and elapsed ns
+ *   error FMT              report an error in that format
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "errors.h"
+#include "output.h"
+#include "parse.h"
+#include "prom.h"
+#include "stats.h"
+#include "table.h"
+
+static int report(int err)
+{
+	printf("error: %s\n", err == -EINVAL ? "EINVAL" : err == -ERANGE ? "ERANGE" :
+	       err == -E2BIG ? "E2BIG" : err == -ENAMETOOLONG ? "ENAMETOOLONG" : strerror(-err));
+	return 1;
+}
+
+static char *unhex(const char *hex)
+{
+	size_t n = strlen(hex) / 2;
+	char *s = calloc(1, n + 1);
+
+	for (size_t i = 0; s && i < n; i++)
+		sscanf(hex + 2 * i, "%2hhx", (unsigned char *)&s[i]);
+	return s;
+}
+
+static int cmd_parse(int argc, char **argv)
+{
+	const char *k = argv[0];
+	int err;
+
+	if (!strcmp(k, "u64") && argc == 4) {
+		uint64_t v, lo = strtoull(argv[1], NULL, 0), hi = strtoull(argv[2], NULL, 0);
+
+		err = tk_parse_u64(argv[3], lo, hi, &v);
+		return err ? report(err) : (printf("%llu\n", (unsigned long long)v), 0);
+	}
+	if (!strcmp(k, "i64") && argc == 4) {
+		int64_t v, lo = strtoll(argv[1], NULL, 0), hi = strtoll(argv[2], NULL, 0);
+
+		err = tk_parse_i64(argv[3], lo, hi, &v);
+		return err ? report(err) : (printf("%lld\n", (long long)v), 0);
+	}
+	if (!strcmp(k, "double") && argc == 4) {
+		double v;
+
+		err = tk_parse_double(argv[3], strtod(argv[1], NULL), strtod(argv[2], NULL), &v);
+		return err ? report(err) : (printf("%.9g\n", v), 0);
+	}
+	if ((!strcmp(k, "duration") || !strcmp(k, "duration0")) && argc == 2) {
+		uint64_t v;
+
+		err = tk_parse_duration(argv[1], !strcmp(k, "duration0"), &v);
+		return err ? report(err) : (printf("%llu\n", (unsigned long long)v), 0);
+	}
+	if (!strcmp(k, "size") && argc == 2) {
+		uint64_t v;
+
+		err = tk_parse_size(argv[1], &v);
+		return err ? report(err) : (printf("%llu\n", (unsigned long long)v), 0);
+	}
+	if (!strcmp(k, "cpulist") && argc == 2) {
+		struct tk_cpuset set;
+		char buf[4096];
+
+		err = tk_parse_cpulist(argv[1], &set);
+		if (err)
+			return report(err);
+		tk_cpuset_format(&set, buf, sizeof(buf));
+		printf("%s count=%u\n", buf, tk_cpuset_count(&set));
+		return 0;
+	}
+	if (!strcmp(k, "kv") && argc == 2) {
+		struct tk_kv kv[8];
+		char buf[256];
+		size_t n;
+
+		err = tk_parse_kvlist(argv[1], buf, sizeof(buf), kv, 8, &n);
+		if (err)
+			return report(err);
+		for (size_t i = 0; i < n; i++)
+			printf("%s%s%s\n", kv[i].key, kv[i].val ? "=" : "", kv[i].val ? kv[i].val : "");
+		return 0;
+	}
+	fprintf(stderr, "bad parse usage\n");
+	return 2;
+}
+
+static int cmd_stats(void)
+{
+	size_t n = 0, cap = 1024;
+	double *v = malloc(cap * sizeof(*v)), x;
+	struct tk_summary s;
+
+	while (v && scanf("%lf", &x) == 1) {
+		if (n == cap)
+			v = realloc(v, (cap *= 2) * sizeof(*v));
+		v[n++] = x;
+	}
+	if (!v || tk_summarize(v, n, &s))
+		return 1;
+	printf("n=%zu mean=%.6f stddev=%.6f cv=%.6f min=%.6f max=%.6f p50=%.6f p90=%.6f p99=%.6f p999=%.6f\n",
+	       s.n, s.mean, s.stddev, s.cv_pct, s.min, s.max, s.p50, s.p90, s.p99, s.p999);
+	free(v);
+	return 0;
+}
+
+/* Chi-square of how often each of N values survives in a CAP reservoir. */
+static int cmd_reservoir(size_t cap, size_t n, size_t trials)
+{
+	uint64_t *hits = calloc(n, sizeof(*hits));
+	double expected = (double)trials * (double)cap / (double)n, chi2 = 0;
+	struct tk_reservoir r;
+
+	if (!hits || tk_reservoir_init(&r, cap, 12345))
+		return 1;
+	for (size_t t = 0; t < trials; t++) {
+		tk_reservoir_reset(&r);
+		for (size_t i = 0; i < n; i++)
+			tk_reservoir_add(&r, i);
+		for (size_t i = 0; i < r.len; i++)
+			hits[r.v[i]]++;
+	}
+	for (size_t i = 0; i < n; i++)
+		chi2 += (hits[i] - expected) * (hits[i] - expected) / expected;
+	printf("chi2=%.3f dof=%zu first=%llu last=%llu\n", chi2, n - 1,
+	       (unsigned long long)hits[0], (unsigned long long)hits[n - 1]);
+	tk_reservoir_free(&r);
+	free(hits);
+	return 0;
+}
+
+static int cmd_reservoir_cap(size_t cap, size_t n)
+{
+	struct tk_reservoir r;
+	uint64_t maxv = 0;
+
+	if (tk_reservoir_init(&r, cap, 0))
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		tk_reservoir_add(&r, i);
+	for (size_t i = 0; i < r.len; i++)
+		maxv = r.v[i] > maxv ? r.v[i] : maxv;
+	printf("len=%zu total=%llu sum=%llu max=%llu\n", r.len, (unsigned long long)r.total,
+	       (unsigned long long)r.sum, (unsigned long long)maxv);
+	tk_reservoir_free(&r);
+	return 0;
+}
+
+static int cmd_emit(const char *fmt, const char *hex)
+{
+	enum tk_format f;
+	struct json_object *rec;
+	char *s = unhex(hex);
+
+	if (tk_format_parse(fmt, &f) || !s)
+		return 2;
+	tk_output_init("test_common", f);
+	rec = tk_record_new("sample");
+	tk_rec_str(rec, "s", s);
+	tk_rec_u64(rec, "n", 42);
+	tk_rec_dbl(rec, "nan", 0.0 / 0.0);
+	free(s);
+	return tk_emit(rec) ? 1 : 0;
+}
+
+static int cmd_prom_label(const char *hex)
+{
+	char *s = unhex(hex);
+	struct tk_kv kv[2] = { { "v", s }, { "bad-name", "x" } };
+
+	tk_prom_write(stdout, "telkit_test.metric", "help \\ text\nline", "gauge", kv, 2, 1.5);
+	tk_prom_write(stdout, "telkit_test.metric", "help", "gauge", kv, 1, 2);
+	free(s);
+	return 0;
+}
+
+static int cmd_table(const char *hex)
+{
+	static const struct tk_table_col cols[] = {
+		{ "NAME", false, 12 }, { "COUNT", true, 0 }, { "NOTE", false, 0 },
+	};
+	struct tk_table *t = tk_table_new(cols, 3);
+	char *s = unhex(hex);
+
+	tk_table_row(t);
+	tk_table_cell(t, 0, "%s", s);
+	tk_table_cell(t, 1, "%d", 7);
+	tk_table_cell(t, 2, "first row");
+	tk_table_row(t);
+	tk_table_cell(t, 0, "b");
+	tk_table_cell(t, 1, "%d", 123456);
+	tk_table_print(t, stdout, true);
+	tk_table_free(t);
+	free(s);
+	return 0;
+}
+
+static int cmd_loop(const char *iv, const char *cnt, const char *dur)
+{
+	struct tk_loop l;
+	uint64_t t0;
+
+	tk_stop_install();
+	t0 = tk_now_mono_ns();
+	tk_loop_start(&l, strtoull(iv, NULL, 0), strtoull(cnt, NULL, 0), strtoull(dur, NULL, 0));
+	while (tk_loop_next(&l))
+		printf("tick=%llu period_ns=%llu at_ns=%llu\n", (unsigned long long)l.ticks,
+		       (unsigned long long)tk_loop_period_ns(&l),
+		       (unsigned long long)(l.last_ns - l.start_ns));
+	printf("ticks=%llu elapsed_ns=%llu stopped=%d sig=%d\n", (unsigned long long)l.ticks,
+	       (unsigned long long)(tk_now_mono_ns() - t0), tk_stop_requested(), tk_stop_signal());
+	return 0;
+}
+
+static int cmd_error(const char *fmt)
+{
+	enum tk_format f;
+
+	if (tk_format_parse(fmt, &f))
+		return 2;
+	tk_output_init("test_common", f);
+	tk_error("do the other thing", "bad thing '%s' happened", "x\ny");
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	if (!strcmp(argv[1], "parse") && argc >= 3)
+		return cmd_parse(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "stats"))
+		return cmd_stats();
+	if (!strcmp(argv[1], "ratio") && argc == 4)
+		return printf("%g\n", tk_ratio(strtod(argv[2], NULL), strtod(argv[3], NULL))) < 0;
+	if (!strcmp(argv[1], "satadd") && argc == 4)
+		return printf("%llu\n", (unsigned long long)tk_sat_add_u64(
+			strtoull(argv[2], NULL, 0), strtoull(argv[3], NULL, 0))) < 0;
+	if (!strcmp(argv[1], "reservoir") && argc == 5)
+		return cmd_reservoir(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0),
+				     strtoul(argv[4], NULL, 0));
+	if (!strcmp(argv[1], "reservoir-cap") && argc == 4)
+		return cmd_reservoir_cap(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
+	if (!strcmp(argv[1], "emit") && argc == 4)
+		return cmd_emit(argv[2], argv[3]);
+	if (!strcmp(argv[1], "prom-label") && argc == 3)
+		return cmd_prom_label(argv[2]);
+	if (!strcmp(argv[1], "table") && argc == 3)
+		return cmd_table(argv[2]);
+	if (!strcmp(argv[1], "loop") && argc == 5)
+		return cmd_loop(argv[2], argv[3], argv[4]);
+	if (!strcmp(argv[1], "error") && argc == 3)
+		return cmd_error(argv[2]);
+	fprintf(stderr, "test_common: unknown subcommand\n");
+	return 2;
+}

@@ -67,7 +67,7 @@ DEB_PKGS := make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev \
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: tools helpers
+all: tools helpers $(SKELS)
 
 tools: $(BINS)
 helpers: $(HELPERS)
@@ -104,8 +104,11 @@ $(LIB): $(COMMON_OBJ)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # --- commands: every cmd/<tool>/*.c links into $(OUT)/<tool> -------------
+# The skeletons a source file includes ("foo.skel.h"), as build targets.
+skels_of = $(addprefix $(OUT)/bpf/,$(sort $(shell grep -ho '[A-Za-z0-9_]*\.skel\.h' $(1) /dev/null)))
+
 define tool_rule
-$(OUT)/cmd/$(1)/%.o: cmd/$(1)/%.c $(wildcard cmd/$(1)/*.h) $(wildcard common/*.h) $(SKELS)
+$(OUT)/cmd/$(1)/%.o: cmd/$(1)/%.c $(wildcard cmd/$(1)/*.h) $(wildcard common/*.h) $(call skels_of,$(wildcard cmd/$(1)/*.c cmd/$(1)/*.h))
 	$$(call msg,CC,$$@)
 	$$(Q)mkdir -p $$(@D)
 	$$(Q)$$(CC) $$(CPPFLAGS) -Icmd/$(1) $$(CFLAGS) -c $$< -o $$@
@@ -117,9 +120,12 @@ endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 # --- test helpers and the common/ unit test program ----------------------
-$(OUT)/tests/%: tests/helpers/%.c $(LIB) $(SKELS) $(wildcard common/*.h) | $(OUT)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+define helper_rule
+$(OUT)/tests/$(1): tests/helpers/$(1).c $(LIB) $(call skels_of,tests/helpers/$(1).c) $(wildcard common/*.h) | $(OUT)/tests
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $$(LDFLAGS) $$< $$(LIB) $$(LDLIBS) -o $$@
+endef
+$(foreach h,$(notdir $(basename $(wildcard tests/helpers/*.c))),$(eval $(call helper_rule,$(h))))
 
 $(OUT)/tests/%: tests/unit/%.c $(LIB) $(wildcard common/*.h) | $(OUT)/tests
 	$(call msg,CC,$@)

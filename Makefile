@@ -147,10 +147,10 @@ deps:
 
 check: deps
 	$(MAKE) --no-print-directory all
-	TELKIT_BIN=$(abspath $(OUT)) tests/run
+	TELKIT_BIN=$(abspath $(OUT)) TELKIT_SANITIZE=$(SANITIZE) tests/run
 
 test: all
-	TELKIT_BIN=$(abspath $(OUT)) tests/run $(TESTS)
+	TELKIT_BIN=$(abspath $(OUT)) TELKIT_SANITIZE=$(SANITIZE) tests/run $(TESTS)
 
 demo: deps
 	$(MAKE) --no-print-directory all

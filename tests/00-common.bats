@@ -286,3 +286,46 @@ EOF2
 		rm -f "$out"
 	done
 }
+
+@test "records are flushed one by one: a reader in a pipe sees each line at once" {
+	# 3 records 1 s apart; the first must arrive long before the writer ends
+	first=$( { timeout 5 "$T" stream 3 1000 2>/dev/null; } | { timeout 0.8 head -1; } )
+	jq -e '.seq == 0' <<<"$first"
+}
+
+@test "EPIPE: a reader closing the pipe stops the writer quietly" {
+	err=$(mktemp)
+	run bash -c "'$T' stream 1000 10 2>'$err' | head -2"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	run cat "$err"
+	assert_output "stream: stopped=1 broken=1"
+	rm -f "$err"
+}
+
+# Join "id type ..." lines of ours and bpftool's on id; print mismatches.
+same_types() {
+	join <(sort -k1,1 <<<"$1") <(sort -k1,1 <<<"$2") | awk '$2 != $3 { print "id " $1 ": ours " $2 ", bpftool " $3; bad=1 } END { exit bad }'
+}
+
+@test "BPF iteration sees the same programs and maps as bpftool" {
+	require_bpf
+	require_cmd bpftool
+	out=$(mktemp)
+	"$T" bpf-hold >"$out" &
+	pid=$!
+	for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
+	read -r p m < <(sed 's/prog=\([0-9]*\) map=\([0-9]*\)/\1 \2/' "$out")
+	ours=$("$T" bpf-progs)
+	theirs=$(bpftool prog show -j | jq -r '.[] | "\(.id) \(.type) \(.name)"')
+	maps_ours=$("$T" bpf-maps)
+	maps_theirs=$(bpftool map show -j | jq -r '.[] | "\(.id) \(.type) \(.name)"')
+	kill $pid; wait $pid
+	rm -f "$out"
+	grep -qx "$p socket_filter tk_test_hold" <<<"$ours" || fail "own program $p not listed: $ours"
+	grep -qx "$p socket_filter tk_test_hold" <<<"$theirs" || fail "bpftool disagrees on $p"
+	grep -qx "$m array tk_test_map" <<<"$maps_ours" || fail "own map $m not listed"
+	grep -qx "$m array tk_test_map" <<<"$maps_theirs" || fail "bpftool disagrees on map $m"
+	same_types "$(cut -d' ' -f1,2 <<<"$ours")" "$(cut -d' ' -f1,2 <<<"$theirs")"
+	same_types "$(cut -d' ' -f1,2 <<<"$maps_ours")" "$(cut -d' ' -f1,2 <<<"$maps_theirs")"
+}

@@ -16,12 +16,17 @@
  *   table HEX              a two-row table whose first cell holds the bytes
  *   loop INTERVAL COUNT DURATION   run tk_loop; print ticks and elapsed ns
  *   error FMT              report an error in that format
+ *   stream N MS            N JSON records MS apart; stops quietly on EPIPE
+ *   bpf-progs | bpf-maps   "id type name" of every live program / map
+ *   bpf-hold               load a program and a map, print their ids, wait for a signal
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "bpfutil.h"
 #include "clock.h"
 #include "errors.h"
 #include "output.h"
@@ -247,6 +252,65 @@ static int cmd_error(const char *fmt)
 	return 1;
 }
 
+static int cmd_stream(unsigned n, unsigned ms)
+{
+	tk_output_init("test_common", TK_FMT_JSON);
+	tk_stop_install();
+	for (unsigned i = 0; i < n && !tk_stop_requested(); i++) {
+		struct json_object *rec = tk_record_new("sample");
+
+		tk_rec_u64(rec, "seq", i);
+		tk_emit(rec);
+		tk_sleep_ns((uint64_t)ms * TK_NSEC_PER_MSEC);
+	}
+	fprintf(stderr, "stream: stopped=%d broken=%d\n", tk_stop_requested(), tk_out.broken);
+	return 0;
+}
+
+static int print_prog(int fd, const struct bpf_prog_info *info, void *ctx)
+{
+	char buf[32], name[128];
+
+	tk_prog_full_name(fd, info, name, sizeof(name));
+	printf("%u %s %s\n", info->id, tk_prog_type_name(info->type, buf, sizeof(buf)), name);
+	return 0;
+}
+
+static int print_map(int fd, const struct bpf_map_info *info, void *ctx)
+{
+	char buf[32];
+
+	printf("%u %s %s\n", info->id, tk_map_type_name(info->type, buf, sizeof(buf)), info->name);
+	return 0;
+}
+
+static int cmd_bpf_hold(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },  /* r0 = 0 */
+		{ .code = 0x95 },                           /* exit */
+	};
+	int map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "tk_test_map", 4, 8, 1, NULL);
+	int prog = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "tk_test_hold", "GPL", insns, 2, NULL);
+	struct bpf_prog_info pi = { 0 };
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(pi);
+
+	if (map < 0 || prog < 0)
+		return 1;
+	bpf_obj_get_info_by_fd(prog, &pi, &len);
+	len = sizeof(mi);
+	bpf_obj_get_info_by_fd(map, &mi, &len);
+	printf("prog=%u map=%u\n", pi.id, mi.id);
+	fflush(stdout);
+	tk_stop_install();
+	while (tk_sleep_ns(TK_NSEC_PER_SEC))
+		;
+	close(prog);
+	close(map);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -275,6 +339,14 @@ int main(int argc, char **argv)
 		return cmd_loop(argv[2], argv[3], argv[4]);
 	if (!strcmp(argv[1], "error") && argc == 3)
 		return cmd_error(argv[2]);
+	if (!strcmp(argv[1], "stream") && argc == 4)
+		return cmd_stream(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
+	if (!strcmp(argv[1], "bpf-hold"))
+		return cmd_bpf_hold();
+	if (!strcmp(argv[1], "bpf-progs"))
+		return tk_prog_foreach(print_prog, NULL) ? 1 : 0;
+	if (!strcmp(argv[1], "bpf-maps"))
+		return tk_map_foreach(print_map, NULL) ? 1 : 0;
 	fprintf(stderr, "test_common: unknown subcommand\n");
 	return 2;
 }

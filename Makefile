@@ -56,18 +56,19 @@ COMPLETIONS := $(wildcard completions/*)
 DEB_PKGS := make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev \
             liburing-dev libnvme-dev libjson-c-dev pkg-config bats bats-assert \
             bats-support jq fio rt-tests strace qemu-system-x86 busybox-static \
-            cpio kmod util-linux procps iproute2 linux-perf man-db
+            cpio kmod util-linux procps iproute2 linux-perf man-db \
+            libclang-rt-14-dev
 
 # A command may add link flags and Debian packages in cmd/<tool>/build.mk:
 #   LDLIBS_<tool> += -lcurl
 #   DEB_PKGS += libcurl4-openssl-dev
 -include $(wildcard cmd/*/build.mk)
 
-.PHONY: all tools helpers deps check test demo install clean vmlinux
+.PHONY: all tools helpers deps check test demo install clean vmlinux fuzz fuzz-replay
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: tools helpers $(SKELS)
+all: tools helpers $(SKELS) fuzz-replay
 
 tools: $(BINS)
 helpers: $(HELPERS)
@@ -133,6 +134,39 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB) $(wildcard common/*.h) | $(OUT)/tests
 
 $(OUT)/bpf $(OUT)/common $(OUT)/tests:
 	$(Q)mkdir -p $@
+
+# --- fuzzing: fuzz/<name>.c is a libFuzzer harness over fuzz/corpus/<name>/ ----
+# Extra sources a harness needs are named in it: "// FUZZ_SOURCES: cmd/x/y.c".
+# `make fuzz` runs each for FUZZ_SECONDS with clang; `make check` replays every
+# corpus file through the gcc-built $(OUT)/fuzz/<name>-replay.
+FUZZERS      := $(filter-out replay,$(notdir $(basename $(wildcard fuzz/*.c))))
+FUZZ_SECONDS ?= 60
+fuzz_srcs     = $(shell sed -n 's|^// FUZZ_SOURCES: *||p' fuzz/$(1).c)
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -DTELKIT_VERSION='"$(VERSION)"' \
+                -fsanitize=fuzzer,address,undefined -Icommon -Ifuzz
+
+define fuzz_rule
+$(OUT)/fuzz/$(1)-replay: fuzz/$(1).c fuzz/replay.c $(call fuzz_srcs,$(1)) $(LIB) $(wildcard common/*.h)
+	$$(call msg,CC,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(CPPFLAGS) -Ifuzz $$(CFLAGS) $$(LDFLAGS) fuzz/$(1).c fuzz/replay.c $(call fuzz_srcs,$(1)) $$(LIB) $$(LDLIBS) -o $$@
+
+build/fuzz/$(1): fuzz/$(1).c $(call fuzz_srcs,$(1)) $(COMMON_SRC) $(wildcard common/*.h)
+	$$(call msg,FUZZ-CC,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) fuzz/$(1).c $(call fuzz_srcs,$(1)) $$(COMMON_SRC) $$(LDLIBS) -o $$@
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
+
+fuzz-replay: $(foreach f,$(FUZZERS),$(OUT)/fuzz/$(f)-replay)
+
+fuzz: $(addprefix build/fuzz/,$(FUZZERS))
+	@for f in $(FUZZERS); do \
+		mkdir -p build/fuzz/new/$$f; \
+		echo "== fuzz $$f for $(FUZZ_SECONDS)s"; \
+		build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			build/fuzz/new/$$f fuzz/corpus/$$f 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' ; \
+	done
 
 # --- workflows --------------------------------------------------------------
 deps:

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* progstats: run-time stats switch, program walk, deltas, derived metrics. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "bpfutil.h"
+#include "clock.h"
+#include "progstats.h"
+#include "stats.h"
+
+#define SYSCTL_STATS "/proc/sys/kernel/bpf_stats_enabled"
+
+int ps_stats_sysctl(void)
+{
+	char c = 0;
+	int fd = open(SYSCTL_STATS, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, &c, 1);
+	close(fd);
+	return n == 1 ? c == '1' : -EIO;
+}
+
+static int sysctl_write(char c)
+{
+	int fd = open(SYSCTL_STATS, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, &c, 1) != 1)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int ps_stats_enable(struct ps_stats *s)
+{
+	int err;
+
+	s->fd = -1;
+	s->sysctl_restore = false;
+	s->fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (s->fd >= 0)
+		return 0;
+	err = -errno;
+	/* Kernels before 5.8 lack the command: fall back to the sysctl. */
+	if (err != -EINVAL)
+		return err;
+	err = ps_stats_sysctl();
+	if (err < 0)
+		return err;
+	if (err == 1)
+		return 0;
+	err = sysctl_write('1');
+	if (!err)
+		s->sysctl_restore = true;
+	return err;
+}
+
+void ps_stats_disable(struct ps_stats *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (s->sysctl_restore)
+		sysctl_write('0');
+	s->sysctl_restore = false;
+}
+
+const struct ps_prog *ps_snap_find(const struct ps_snap *s, __u32 id)
+{
+	size_t lo = 0, hi = s ? s->n : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->v[mid].id == id)
+			return &s->v[mid];
+		if (s->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void ps_snap_free(struct ps_snap *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+struct walk {
+	struct ps_snap *cur;
+	const struct ps_snap *prev;
+	const struct ps_filter *f;
+};
+
+static bool id_wanted(const struct ps_filter *f, __u32 id)
+{
+	if (!f->nids)
+		return true;
+	for (size_t i = 0; i < f->nids; i++)
+		if (f->ids[i] == id)
+			return true;
+	return false;
+}
+
+static int on_prog(int fd, const struct bpf_prog_info *info, void *ctx)
+{
+	struct walk *w = ctx;
+	const struct ps_prog *old;
+	struct ps_prog *p;
+
+	if (!id_wanted(w->f, info->id) || (w->f->type >= 0 && info->type != (__u32)w->f->type))
+		return 0;
+	if (w->cur->n == w->cur->cap) {
+		size_t cap = w->cur->cap ? w->cur->cap * 2 : 256;
+		struct ps_prog *v = realloc(w->cur->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		w->cur->v = v;
+		w->cur->cap = cap;
+	}
+	p = &w->cur->v[w->cur->n];
+	memset(p, 0, sizeof(*p));
+	p->ts_ns = tk_now_mono_ns();
+	p->id = info->id;
+	p->type = info->type;
+	p->cnt = info->run_cnt;
+	p->nsecs = info->run_time_ns;
+	p->misses = info->recursion_misses;
+	snprintf(p->kname, sizeof(p->kname), "%s", info->name);
+	tk_prog_tag_hex(info->tag, p->tag);
+	/* A truncated name costs a BTF load: do it once per program. */
+	old = ps_snap_find(w->prev, info->id);
+	if (old && !strcmp(old->kname, p->kname) && !strcmp(old->tag, p->tag)) {
+		memcpy(p->name, old->name, sizeof(p->name));
+		p->flagged = old->flagged;
+	} else {
+		tk_prog_full_name(fd, info, p->name, sizeof(p->name));
+	}
+	if (w->f->name && !strcasestr(p->name, w->f->name))
+		return 0;
+	w->cur->n++;
+	return 0;
+}
+
+int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_filter *f)
+{
+	struct walk w = { cur, prev, f };
+
+	cur->n = 0;
+	return tk_prog_foreach(on_prog, &w);
+}
+
+static void derive_one(struct ps_prog *p, const struct ps_prog *old)
+{
+	p->ns_per_call = tk_ratio((double)p->nsecs, (double)p->cnt);
+	p->miss_rate = tk_ratio((double)p->misses, (double)tk_sat_add_u64(p->cnt, p->misses));
+	p->is_new = !old;
+	if (!old)
+		return;  /* a new program starts with zero deltas */
+	p->period_ns = tk_sat_sub_u64(p->ts_ns, old->ts_ns);
+	p->d_cnt = tk_sat_sub_u64(p->cnt, old->cnt);
+	p->d_nsecs = tk_sat_sub_u64(p->nsecs, old->nsecs);
+	p->d_misses = tk_sat_sub_u64(p->misses, old->misses);
+	p->period_ns_per_call = tk_ratio((double)p->d_nsecs, (double)p->d_cnt);
+	p->events_per_sec = tk_ratio((double)p->d_cnt * 1e9, (double)p->period_ns);
+	p->cpu_pct = tk_ratio((double)p->d_nsecs * 100.0, (double)p->period_ns);
+	p->period_miss_rate = tk_ratio((double)p->d_misses,
+				       (double)tk_sat_add_u64(p->d_cnt, p->d_misses));
+}
+
+void ps_derive(struct ps_snap *cur, const struct ps_snap *prev)
+{
+	size_t j = 0;
+
+	/* Both snapshots ascend by id: merge-join. */
+	for (size_t i = 0; i < cur->n; i++) {
+		const struct ps_prog *old = NULL;
+
+		while (prev && j < prev->n && prev->v[j].id < cur->v[i].id)
+			j++;
+		if (prev && j < prev->n && prev->v[j].id == cur->v[i].id &&
+		    !strcmp(prev->v[j].tag, cur->v[i].tag))
+			old = &prev->v[j];
+		derive_one(&cur->v[i], old);
+	}
+}

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* progstats: the output forms, one printer per format. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bpfutil.h"
+#include "clock.h"
+#include "escape.h"
+#include "output.h"
+#include "progstats.h"
+#include "prom.h"
+#include "table.h"
+
+static const char *type_name(const struct ps_prog *p, char *buf, size_t size)
+{
+	return tk_prog_type_name(p->type, buf, size);
+}
+
+/* bpftop's rule: under 1 % show down to the first non-zero digit. */
+static void fmt_pct(char *buf, size_t size, double v)
+{
+	int digits = 2;
+
+	if (v > 0 && v < 1)
+		for (digits = 1; digits < 6 && v * pow(10, digits) < 1; digits++)
+			;
+	if (v == 0)
+		snprintf(buf, size, "0");
+	else
+		snprintf(buf, size, "%.*f", digits, v);
+}
+
+/* "comm(pid),comm(pid)" of the holders of @p, escaped by the table/records. */
+static void fmt_pids(const struct ps_view *w, const struct ps_prog *p, char *buf, size_t size)
+{
+	size_t first, n = ps_pids_of(w->pids, p->id, &first), off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < size; i++) {
+		const struct progstats_pid_entry *e = &w->pids->v[first + i];
+		int k = snprintf(buf + off, size - off, "%s%s(%u)", i ? "," : "", e->comm, e->pid);
+
+		if (k < 0)
+			break;
+		off += (size_t)k;
+	}
+}
+
+static void clock_str(char *buf, size_t size)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%H:%M:%S", &tm);
+}
+
+static const struct tk_table_col cols_period[] = {
+	{ "ID", true, 0 }, { "TYPE", false, 14 }, { "NAME", false, 24 },
+	{ "AVG_NS", true, 0 }, { "TOTAL_NS", true, 0 }, { "EVENTS/S", true, 0 },
+	{ "CPU%", true, 0 }, { "MISSES", true, 0 }, { "PIDS", false, 16 },
+};
+static const struct tk_table_col cols_once[] = {
+	{ "ID", true, 0 }, { "TYPE", false, 14 }, { "NAME", false, 24 },
+	{ "CNT", true, 0 }, { "TIME_NS", true, 0 }, { "NS/CALL", true, 0 },
+	{ "MISSES", true, 0 }, { "MISS%", true, 0 }, { "PIDS", false, 16 },
+};
+#define NCOLS 9
+
+static int table_row(struct tk_table *t, const struct ps_view *w, const struct ps_prog *p)
+{
+	char tbuf[32], pct[32], pids[256];
+	int err = tk_table_row(t);
+
+	if (err)
+		return err;
+	tk_table_cell(t, 0, "%u", p->id);
+	tk_table_cell(t, 1, "%s", type_name(p, tbuf, sizeof(tbuf)));
+	tk_table_cell(t, 2, "%s", p->name);
+	if (w->once) {
+		fmt_pct(pct, sizeof(pct), p->miss_rate * 100);
+		tk_table_cell(t, 3, "%llu", (unsigned long long)p->cnt);
+		tk_table_cell(t, 4, "%llu", (unsigned long long)p->nsecs);
+		tk_table_cell(t, 5, "%.0f", p->ns_per_call);
+		tk_table_cell(t, 6, "%llu", (unsigned long long)p->misses);
+		tk_table_cell(t, 7, "%s", pct);
+	} else {
+		fmt_pct(pct, sizeof(pct), p->cpu_pct);
+		tk_table_cell(t, 3, "%.0f", p->period_ns_per_call);
+		tk_table_cell(t, 4, "%.0f", p->ns_per_call);
+		tk_table_cell(t, 5, "%.0f", p->events_per_sec);
+		tk_table_cell(t, 6, "%s", pct);
+		tk_table_cell(t, 7, "%llu", (unsigned long long)p->d_misses);
+	}
+	if (w->pids) {
+		fmt_pids(w, p, pids, sizeof(pids));
+		tk_table_cell(t, 8, "%s", pids);
+	}
+	return 0;
+}
+
+int ps_print_table(const struct ps_view *w)
+{
+	FILE *f = tk_out.out;
+	struct tk_table *t;
+	char now[16];
+	int err = 0;
+
+	t = tk_table_new(w->once ? cols_once : cols_period, w->pids ? NCOLS : NCOLS - 1);
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->n && !err; i++)
+		err = table_row(t, w, w->v[i]);
+	clock_str(now, sizeof(now));
+	if (w->once)
+		fprintf(f, "progstats %s programs=%zu shown=%zu cumulative=yes stats=%s%s\n",
+			now, w->total, w->n, w->stats, strcmp(w->stats, "not_enabled") ? "" :
+			" note=\"counters move only while run-time stats are enabled\"");
+	else
+		fprintf(f, "%sprogstats %s sample=%llu programs=%zu shown=%zu period=%.3fs stats=%s\n",
+			w->seq > 1 ? "\n" : "", now, (unsigned long long)w->seq, w->total, w->n,
+			(double)w->period_ns / 1e9, w->stats);
+	tk_table_print(t, f, true);
+	tk_table_free(t);
+	return err ? err : tk_flush();
+}
+
+void ps_format_oneline(const struct ps_prog *p, char *buf, size_t size)
+{
+	char name[PS_NAME_MAX * 4];
+	int n;
+
+	tk_escape_visible(name, sizeof(name), p->name);
+	n = snprintf(buf, size, "%s: cnt=%llu nsecs=%llu misses=%llu", name,
+		     (unsigned long long)p->cnt, (unsigned long long)p->nsecs,
+		     (unsigned long long)p->misses);
+	if (n < 0 || (size_t)n >= size)
+		return;
+	/* Guards from the seed: no ns/call without calls, no rate without attempts. */
+	if (p->cnt)
+		n += snprintf(buf + n, size - n, " ns/call=%.1f", p->ns_per_call);
+	if ((size_t)n < size && (p->cnt || p->misses))
+		snprintf(buf + n, size - n, " miss_rate=%.6f", p->miss_rate);
+}
+
+int ps_print_oneline(const struct ps_view *w)
+{
+	char line[1024];
+
+	for (size_t i = 0; i < w->n; i++) {
+		ps_format_oneline(w->v[i], line, sizeof(line));
+		fprintf(tk_out.out, "%s\n", line);
+	}
+	return tk_flush();
+}
+
+static void rec_prog_ids(struct json_object *rec, const struct ps_prog *p)
+{
+	char tbuf[32];
+
+	tk_rec_u64(rec, "id", p->id);
+	tk_rec_str(rec, "prog_type", type_name(p, tbuf, sizeof(tbuf)));
+	tk_rec_str(rec, "name", p->name);
+	tk_rec_str(rec, "tag", p->tag);
+}
+
+static struct json_object *pids_array(const struct ps_view *w, const struct ps_prog *p)
+{
+	struct json_object *a = json_object_new_array();
+	size_t first, n = ps_pids_of(w->pids, p->id, &first);
+
+	for (size_t i = 0; a && i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		if (!o)
+			break;
+		json_object_object_add(o, "pid", json_object_new_int64(w->pids->v[first + i].pid));
+		json_object_object_add(o, "comm", tk_json_str(w->pids->v[first + i].comm));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+int ps_print_json(const struct ps_view *w)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < w->n && !err; i++) {
+		const struct ps_prog *p = w->v[i];
+		struct json_object *rec = tk_record_new("sample");
+
+		tk_rec_u64(rec, "seq", w->seq);
+		rec_prog_ids(rec, p);
+		tk_rec_u64(rec, "cnt", p->cnt);
+		tk_rec_u64(rec, "nsecs", p->nsecs);
+		tk_rec_u64(rec, "misses", p->misses);
+		tk_rec_dbl(rec, "ns_per_call", p->ns_per_call);
+		tk_rec_dbl(rec, "miss_rate", p->miss_rate);
+		tk_rec_u64(rec, "period_ns", p->period_ns);
+		tk_rec_u64(rec, "period_cnt", p->d_cnt);
+		tk_rec_u64(rec, "period_nsecs", p->d_nsecs);
+		tk_rec_u64(rec, "period_misses", p->d_misses);
+		tk_rec_dbl(rec, "period_ns_per_call", p->period_ns_per_call);
+		tk_rec_dbl(rec, "period_miss_rate", p->period_miss_rate);
+		tk_rec_dbl(rec, "events_per_sec", p->events_per_sec);
+		tk_rec_dbl(rec, "cpu_pct", p->cpu_pct);
+		tk_rec_bool(rec, "new", p->is_new && !w->once);
+		tk_rec_str(rec, "stats", w->stats);
+		if (w->pids)
+			json_object_object_add(rec, "pids", pids_array(w, p));
+		err = tk_emit(rec);
+	}
+	return err;
+}
+
+int ps_emit_event(const char *what, const struct ps_prog *p)
+{
+	struct json_object *rec;
+
+	if (tk_out.fmt != TK_FMT_JSON)
+		return 0;
+	rec = tk_record_new("event");
+	tk_rec_str(rec, "event", what);
+	rec_prog_ids(rec, p);
+	return tk_emit(rec);
+}
+
+/* Prometheus: metric-major, so each family's samples stay together. */
+struct prom_metric {
+	const char *name, *help, *type;
+	bool period;
+	double (*get)(const struct ps_prog *p);
+};
+
+static double m_cnt(const struct ps_prog *p) { return (double)p->cnt; }
+static double m_nsecs(const struct ps_prog *p) { return (double)p->nsecs; }
+static double m_misses(const struct ps_prog *p) { return (double)p->misses; }
+static double m_npc(const struct ps_prog *p) { return p->ns_per_call; }
+static double m_mr(const struct ps_prog *p) { return p->miss_rate; }
+static double m_pnpc(const struct ps_prog *p) { return p->period_ns_per_call; }
+static double m_eps(const struct ps_prog *p) { return p->events_per_sec; }
+static double m_cpu(const struct ps_prog *p) { return p->cpu_pct; }
+
+static const struct prom_metric metrics[] = {
+	{ "telkit_bpf_prog_run_count", "Program runs counted while run-time stats were on (run_cnt)", "counter", false, m_cnt },
+	{ "telkit_bpf_prog_run_time_ns", "Program run time in ns while run-time stats were on (run_time_ns)", "counter", false, m_nsecs },
+	{ "telkit_bpf_prog_recursion_misses", "Runs skipped by the recursion guard", "counter", false, m_misses },
+	{ "telkit_bpf_prog_ns_per_call", "run_time_ns / run_cnt (0 when run_cnt is 0)", "gauge", false, m_npc },
+	{ "telkit_bpf_prog_miss_rate", "misses / (run_cnt + misses) (0 when both are 0)", "gauge", false, m_mr },
+	{ "telkit_bpf_prog_period_ns_per_call", "Average ns per run over the last period", "gauge", true, m_pnpc },
+	{ "telkit_bpf_prog_events_per_second", "Runs per second over the last period", "gauge", true, m_eps },
+	{ "telkit_bpf_prog_cpu_percent", "Run time over the last period, % of one CPU", "gauge", true, m_cpu },
+};
+
+int ps_print_prom(const struct ps_view *w)
+{
+	FILE *f = tk_out.out;
+
+	tk_prom_reset();
+	for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
+		if (metrics[m].period && w->once)
+			continue;
+		for (size_t i = 0; i < w->n; i++) {
+			const struct ps_prog *p = w->v[i];
+			char id[16], tbuf[32];
+			struct tk_kv kv[3] = {
+				{ "id", id }, { "name", p->name },
+				{ "type", type_name(p, tbuf, sizeof(tbuf)) },
+			};
+
+			snprintf(id, sizeof(id), "%u", p->id);
+			tk_prom_write(f, metrics[m].name, metrics[m].help, metrics[m].type,
+				      kv, 3, metrics[m].get(p));
+		}
+	}
+	tk_prom_write(f, "telkit_bpf_prog_stats_enabled",
+		      "1 when run-time stats were on for the sample (held by progstats or the sysctl)",
+		      "gauge", NULL, 0, strcmp(w->stats, "not_enabled") ? 1 : 0);
+	return tk_flush();
+}

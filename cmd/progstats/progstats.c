@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * progstats — per-BPF-program run-time statistics (bpftop, scriptable).
+ * Holds BPF_ENABLE_STATS(BPF_STATS_RUN_TIME) exactly while it runs, walks
+ * every loaded program each interval and reports counters, deltas and
+ * bpftop's derived metrics as a table, one-liners, JSON or Prometheus.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "bpfutil.h"
+#include "cli.h"
+#include "clock.h"
+#include "errors.h"
+#include "escape.h"
+#include "parse.h"
+#include "progstats.h"
+
+enum {
+	OPT_ID = 0x100, OPT_NAME, OPT_TYPE, OPT_PID, OPT_SORT, OPT_TOP, OPT_PIDS,
+	OPT_ONCE, OPT_ONELINE, OPT_MAX_NS, OPT_MAX_MISS, OPT_MIN_EPS,
+};
+
+enum sort_key {
+	S_CPU, S_ID, S_NAME, S_TYPE, S_CNT, S_NSECS, S_MISSES, S_NPC, S_PNPC, S_EPS, S_MR,
+};
+static const char *const sort_names[] = {
+	"cpu_pct", "id", "name", "prog_type", "cnt", "nsecs", "misses", "ns_per_call",
+	"period_ns_per_call", "events_per_sec", "miss_rate",
+};
+#define NSORT (sizeof(sort_names) / sizeof(sort_names[0]))
+
+/* Threshold bits, also kept per program so each breach is named once. */
+enum { PS_TH_NS = 1, PS_TH_MISS = 2, PS_TH_EPS = 4 };
+
+static struct env {
+	struct ps_filter filter;
+	__u32 pid;
+	int sort;                /* -1 = default */
+	uint64_t top;
+	bool pids, once, oneline;
+	double max_ns, max_miss, min_eps;
+	unsigned thresholds;     /* PS_TH_* given */
+} env = { .filter = { .type = -1 }, .sort = -1 };
+
+const char *argp_program_version = TK_VERSION_STRING("progstats");
+const char *argp_program_bug_address = TK_BUG_ADDRESS;
+static const char doc[] =
+"Per-BPF-program run-time statistics: counts, run time, recursion misses.\v"
+"Enables BPF run-time stats (BPF_ENABLE_STATS) only while it runs.\n\n"
+"Examples:\n"
+"  progstats                      # top-like table every second, by CPU %\n"
+"  progstats -i 2 -c 5 --top 10   # 5 samples of the 10 busiest programs\n"
+"  progstats -j --pids            # JSON sample records with holder processes\n"
+"  progstats --once -o prom       # cumulative counters for node_exporter\n"
+"  progstats --oneline -c 1 --name xdp\n"
+"  progstats -d 30s --max-ns-per-call 500   # exit 3 if any program is slower\n";
+
+static const struct argp_option opts[] = {
+	{ "id", OPT_ID, "ID", 0, "Only program ID (repeatable)", 1 },
+	{ "name", OPT_NAME, "SUBSTR", 0, "Only programs whose name contains SUBSTR (any case)", 1 },
+	{ "type", OPT_TYPE, "TYPE", 0, "Only programs of TYPE (bpftool names: tracing, xdp, ...)", 1 },
+	{ "pid", OPT_PID, "PID", 0, "Only programs held open by process PID (implies --pids lookup)", 1 },
+	{ "sort", OPT_SORT, "FIELD", 0, "Sort by cpu_pct (default), id, name, prog_type, cnt, nsecs, "
+	  "misses, ns_per_call, period_ns_per_call, events_per_sec, miss_rate", 2 },
+	{ "top", OPT_TOP, "N", 0, "Show only the first N programs", 2 },
+	{ "pids", OPT_PIDS, NULL, 0, "Show the processes holding each program", 2 },
+	{ "once", OPT_ONCE, NULL, 0, "One sample of cumulative counters, stats left as they are", 2 },
+	{ "oneline", OPT_ONELINE, NULL, 0, "'name: cnt=N nsecs=N misses=N ns/call=X miss_rate=Y' lines", 2 },
+	{ "max-ns-per-call", OPT_MAX_NS, "NS", 0, "Exit 3 if a program averages more than NS per run", 3 },
+	{ "max-miss-rate", OPT_MAX_MISS, "R", 0, "Exit 3 if a program's miss rate exceeds R (0..1)", 3 },
+	{ "min-events-per-sec", OPT_MIN_EPS, "R", 0, "Exit 3 if a program runs less than R times/s", 3 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", -1 },
+	{},
+};
+
+static int parse_type(const char *s)
+{
+	for (int t = 0; t < 256; t++) {
+		const char *n = libbpf_bpf_prog_type_str((enum bpf_prog_type)t);
+
+		if (n && !strcmp(n, s))
+			return t;
+	}
+	tk_usage_error("use a bpftool type name such as tracing, raw_tracepoint, kprobe, xdp",
+		       "--type '%s': unknown program type", s);
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case OPT_ID:
+		if (env.filter.nids == PS_MAX_IDS)
+			tk_usage_error("use --name or --type for wider selections",
+				       "--id: at most %d ids", PS_MAX_IDS);
+		env.filter.ids[env.filter.nids++] = (__u32)tk_u64_or_err(arg, 1, UINT32_MAX, "--id");
+		break;
+	case OPT_NAME:
+		if (!*arg || strlen(arg) >= PS_NAME_MAX)
+			tk_usage_error("give 1 to 127 bytes of the program name",
+				       "--name '%s': empty or too long", arg);
+		env.filter.name = arg;
+		break;
+	case OPT_TYPE:
+		env.filter.type = parse_type(arg);
+		break;
+	case OPT_PID:
+		env.pid = (__u32)tk_u64_or_err(arg, 1, 4194304, "--pid");
+		break;
+	case OPT_SORT:
+		for (size_t i = 0; i < NSORT; i++)
+			if (!strcmp(arg, sort_names[i]))
+				env.sort = (int)i;
+		if (env.sort < 0)
+			tk_usage_error("use cpu_pct, id, name, prog_type, cnt, nsecs, misses, ns_per_call, "
+				       "period_ns_per_call, events_per_sec or miss_rate",
+				       "--sort '%s': unknown field", arg);
+		break;
+	case OPT_TOP:
+		env.top = tk_u64_or_err(arg, 1, UINT32_MAX, "--top");
+		break;
+	case OPT_PIDS:
+		env.pids = true;
+		break;
+	case OPT_ONCE:
+		env.once = true;
+		break;
+	case OPT_ONELINE:
+		env.oneline = true;
+		break;
+	case OPT_MAX_NS:
+		env.max_ns = tk_double_or_err(arg, 0, 1e15, "--max-ns-per-call");
+		env.thresholds |= PS_TH_NS;
+		break;
+	case OPT_MAX_MISS:
+		env.max_miss = tk_double_or_err(arg, 0, 1, "--max-miss-rate");
+		env.thresholds |= PS_TH_MISS;
+		break;
+	case OPT_MIN_EPS:
+		env.min_eps = tk_double_or_err(arg, 0, 1e15, "--min-events-per-sec");
+		env.thresholds |= PS_TH_EPS;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		tk_usage_error("progstats takes no operands; see 'progstats --help'",
+			       "unexpected argument '%s'", arg);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* Cross-option checks, after the common options (-j, -i, ...) are final. */
+static void check_combos(void)
+{
+	if (env.once && (tk_cli.interval_set || tk_cli.count_set || tk_cli.duration_set))
+		tk_usage_error("drop --once, or drop -i/-c/-d",
+			       "--once takes one cumulative sample; -i, -c and -d do not apply");
+	if (env.once && (env.thresholds & PS_TH_EPS))
+		tk_usage_error("drop --once to measure rates over an interval",
+			       "--min-events-per-sec needs an interval, not --once");
+	if (env.oneline && tk_cli.fmt != TK_FMT_TEXT)
+		tk_usage_error("drop -j/-o, or drop --oneline",
+			       "--oneline is a text form; it cannot be combined with -j or -o %s",
+			       tk_format_name(tk_cli.fmt));
+}
+
+static double sort_val(const struct ps_prog *p, int key)
+{
+	switch (key) {
+	case S_CNT: return (double)p->cnt;
+	case S_NSECS: return (double)p->nsecs;
+	case S_MISSES: return (double)p->misses;
+	case S_NPC: return p->ns_per_call;
+	case S_PNPC: return p->period_ns_per_call;
+	case S_EPS: return p->events_per_sec;
+	case S_MR: return p->miss_rate;
+	default: return p->cpu_pct;
+	}
+}
+
+static int cmp_prog(const void *a, const void *b)
+{
+	const struct ps_prog *x = *(const struct ps_prog *const *)a;
+	const struct ps_prog *y = *(const struct ps_prog *const *)b;
+	int c = 0;
+
+	switch (env.sort) {
+	case S_ID:
+		break;
+	case S_NAME:
+		c = strcmp(x->name, y->name);
+		break;
+	case S_TYPE:
+		c = x->type < y->type ? -1 : x->type > y->type;
+		break;
+	default: {
+		double vx = sort_val(x, env.sort), vy = sort_val(y, env.sort);
+
+		c = vx > vy ? -1 : vx < vy;  /* numbers: largest first */
+	}
+	}
+	return c ? c : (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/* Name a breach once per program and threshold; returns true on a breach. */
+static bool breach(struct ps_prog *p, unsigned bit, const char *metric, double val,
+		   const char *opt, double limit)
+{
+	char name[PS_NAME_MAX * 4];
+
+	if (p->flagged & bit)
+		return true;
+	p->flagged |= bit;
+	tk_escape_visible(name, sizeof(name), p->name);
+	fprintf(stderr, "progstats: threshold: program %u %s: %s %g breaks %s %g\n",
+		p->id, name, metric, val, opt, limit);
+	ps_emit_event("threshold", p);
+	return true;
+}
+
+static bool check_thresholds(struct ps_prog *p)
+{
+	bool bad = false;
+	/* Live runs judge the period just measured; --once judges the totals. */
+	double npc = env.once ? p->ns_per_call : p->period_ns_per_call;
+	double mr = env.once ? p->miss_rate : p->period_miss_rate;
+
+	if ((env.thresholds & PS_TH_NS) && npc > env.max_ns)
+		bad |= breach(p, PS_TH_NS, "ns_per_call", npc, "--max-ns-per-call", env.max_ns);
+	if ((env.thresholds & PS_TH_MISS) && mr > env.max_miss)
+		bad |= breach(p, PS_TH_MISS, "miss_rate", mr, "--max-miss-rate", env.max_miss);
+	if ((env.thresholds & PS_TH_EPS) && !p->is_new && p->period_ns &&
+	    p->events_per_sec < env.min_eps)
+		bad |= breach(p, PS_TH_EPS, "events_per_sec", p->events_per_sec,
+			      "--min-events-per-sec", env.min_eps);
+	return bad;
+}
+
+/* Filter by holder pid, check thresholds, sort, cut, print. */
+static int report(struct ps_snap *cur, struct ps_view *w, const struct ps_pids *pids,
+		  bool *breached)
+{
+	w->n = 0;
+	w->total = cur->n;
+	for (size_t i = 0; i < cur->n; i++) {
+		struct ps_prog *p = &cur->v[i];
+
+		if (env.pid && !ps_pids_holds(pids, p->id, env.pid))
+			continue;
+		if (env.thresholds && check_thresholds(p))
+			*breached = true;
+		w->v[w->n++] = p;
+	}
+	qsort(w->v, w->n, sizeof(*w->v), cmp_prog);
+	if (env.top && w->n > env.top)
+		w->n = env.top;
+	if (env.oneline)
+		return ps_print_oneline(w);
+	switch (tk_out.fmt) {
+	case TK_FMT_JSON:
+		return ps_print_json(w);
+	case TK_FMT_PROM:
+		return ps_print_prom(w);
+	default:
+		return ps_print_table(w);
+	}
+}
+
+/* JSON: programs that came or went since the previous pass. */
+static int emit_changes(const struct ps_snap *cur, const struct ps_snap *prev)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < cur->n && !err; i++)
+		if (cur->v[i].is_new)
+			err = ps_emit_event("appear", &cur->v[i]);
+	for (size_t i = 0; i < prev->n && !err; i++) {
+		const struct ps_prog *now = ps_snap_find(cur, prev->v[i].id);
+
+		if (!now || strcmp(now->tag, prev->v[i].tag))
+			err = ps_emit_event("disappear", &prev->v[i]);
+	}
+	return err;
+}
+
+static int grow_view(struct ps_view *w, size_t n)
+{
+	const struct ps_prog **v;
+
+	if (n <= w->cap)
+		return 0;
+	v = realloc(w->v, n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	w->v = v;
+	w->cap = n;
+	return 0;
+}
+
+static int collect(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pids *pids,
+		   struct ps_view *w)
+{
+	int err = ps_collect(cur, prev, &env.filter);
+
+	if (err) {
+		tk_error(err == -EPERM ? "run as root (needs CAP_SYS_ADMIN)" : NULL,
+			 "cannot walk BPF programs: %s", strerror(-err));
+		return err;
+	}
+	if (pids->skel && (err = ps_pids_refresh(pids))) {
+		tk_error(NULL, "cannot list program holders: %s", strerror(-err));
+		return err;
+	}
+	err = grow_view(w, cur->n);
+	if (err)
+		tk_error(NULL, "out of memory");
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp_child children[] = { { NULL, 0, NULL, 0 }, { NULL, 0, NULL, 0 } };
+	struct argp_child kids[2];
+	struct argp argp = { opts, parse_arg, NULL, doc, kids, NULL, NULL };
+	struct ps_snap snaps[2] = { { 0 }, { 0 } }, *cur = &snaps[0], *prev = &snaps[1], *t;
+	struct ps_stats stats = { .fd = -1 };
+	struct ps_pids pids = { 0 };
+	struct ps_view w = { 0 };
+	bool breached = false;
+	struct tk_loop loop;
+	int err = 0;
+
+	memcpy(kids, children, sizeof(kids));
+	kids[0].argp = tk_cli_argp(TK_OPT_ALL);
+	tk_cli_parse("progstats", &argp, argc, argv, NULL);
+	check_combos();
+	tk_stop_install();
+	tk_libbpf_quiet(tk_out.verbose);
+	tk_bump_memlock();
+
+	if (env.pids || env.pid) {
+		err = ps_pids_open(&pids);
+		if (err) {
+			tk_error("needs root and a kernel with BTF and task_file iterators",
+				 "cannot load the process iterator: %s", strerror(-err));
+			goto cleanup;
+		}
+	}
+	if (!env.once) {
+		err = ps_stats_enable(&stats);
+		if (err) {
+			tk_error(err == -EPERM ? "run as root (needs CAP_SYS_ADMIN)" : NULL,
+				 "cannot enable BPF run-time stats: %s", strerror(-err));
+			goto cleanup;
+		}
+	}
+	w.once = env.once;
+	w.pids = env.pids ? &pids : NULL;
+	w.stats = stats.fd >= 0 ? "held" : ps_stats_sysctl() == 1 ? "sysctl" : "not_enabled";
+	if (env.sort < 0)
+		env.sort = env.once ? S_NSECS : S_CPU;
+
+	err = collect(prev, NULL, &pids, &w);
+	if (err)
+		goto cleanup;
+	ps_derive(prev, NULL);
+	if (env.once) {
+		err = report(prev, &w, &pids, &breached);
+		goto cleanup;
+	}
+	tk_loop_start(&loop, tk_cli.interval_ns, tk_cli.count, tk_cli.duration_ns);
+	while (tk_loop_next(&loop)) {
+		err = collect(cur, prev, &pids, &w);
+		if (err)
+			goto cleanup;
+		ps_derive(cur, prev);
+		w.seq = loop.ticks;
+		w.period_ns = tk_loop_period_ns(&loop);
+		err = emit_changes(cur, prev);
+		if (!err)
+			err = report(cur, &w, &pids, &breached);
+		if (err)
+			break;
+		t = prev, prev = cur, cur = t;
+	}
+cleanup:
+	ps_stats_disable(&stats);
+	ps_pids_close(&pids);
+	ps_snap_free(&snaps[0]);
+	ps_snap_free(&snaps[1]);
+	free(w.v);
+	if (tk_out.broken)
+		return TK_EXIT_OK;  /* reader went away: stop quietly */
+	if (err && err != -EPIPE)
+		return TK_EXIT_RUNTIME;
+	return breached ? TK_EXIT_CHECK : TK_EXIT_OK;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * progstats.h — shared state of the progstats command.
+ *
+ *   collect.c  run-time stats on/off, one pass over every loaded program
+ *              (a "snapshot", ascending by id), deltas and derived metrics
+ *   pids.c     which processes hold which program (iter/task_file BPF)
+ *   print.c    text table, --oneline, JSON records, Prometheus exposition
+ *   progstats.c options, sampling loop, filters, sort, thresholds
+ */
+#ifndef PROGSTATS_H
+#define PROGSTATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "../../bpf/progstats_pids.h"
+
+#define PS_NAME_MAX 128
+#define PS_MAX_IDS  64
+
+/* One program in one pass.  Cumulative counters are the kernel's. */
+struct ps_prog {
+	__u32 id, type;
+	char kname[16];              /* kernel's (maybe truncated) name */
+	char name[PS_NAME_MAX];      /* full name (BTF func name when truncated) */
+	char tag[17];
+	uint64_t cnt, nsecs, misses; /* run_cnt, run_time_ns, recursion_misses */
+	uint64_t ts_ns;              /* CLOCK_MONOTONIC when read */
+	/* period: since this program's previous read (0 for a new program) */
+	uint64_t period_ns, d_cnt, d_nsecs, d_misses;
+	double ns_per_call, miss_rate;               /* cumulative */
+	double period_ns_per_call, events_per_sec, cpu_pct, period_miss_rate;
+	bool is_new;
+	unsigned flagged;            /* thresholds already reported (PS_TH_*) */
+};
+
+struct ps_snap {
+	struct ps_prog *v;
+	size_t n, cap;
+};
+
+struct ps_filter {
+	__u32 ids[PS_MAX_IDS];
+	size_t nids;
+	int type;                    /* -1 = any */
+	const char *name;            /* case-insensitive substring, or NULL */
+};
+
+/* BPF_ENABLE_STATS(BPF_STATS_RUN_TIME) fd, or the sysctl fallback. */
+struct ps_stats {
+	int fd;                      /* -1 when not held */
+	bool sysctl_restore;         /* we wrote 1 to the sysctl: write 0 back */
+};
+
+/* collect.c */
+int ps_stats_enable(struct ps_stats *s);
+void ps_stats_disable(struct ps_stats *s);
+/* kernel.bpf_stats_enabled: 1, 0, or -errno. */
+int ps_stats_sysctl(void);
+/* One pass; @prev (may be NULL) supplies cached full names. */
+int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_filter *f);
+/* Deltas and derived metrics of @cur against @prev (NULL: all new). */
+void ps_derive(struct ps_snap *cur, const struct ps_snap *prev);
+const struct ps_prog *ps_snap_find(const struct ps_snap *s, __u32 id);
+void ps_snap_free(struct ps_snap *s);
+
+/* pids.c */
+struct ps_pids {
+	struct progstats_pids_bpf *skel;
+	struct bpf_link *link;
+	struct progstats_pid_entry *v;   /* ascending (prog_id, pid), unique */
+	size_t n, cap;
+};
+int ps_pids_open(struct ps_pids *p);
+int ps_pids_refresh(struct ps_pids *p);
+/* Holders of @prog_id: returns the count, *first the index into p->v. */
+size_t ps_pids_of(const struct ps_pids *p, __u32 prog_id, size_t *first);
+bool ps_pids_holds(const struct ps_pids *p, __u32 prog_id, __u32 pid);
+void ps_pids_close(struct ps_pids *p);
+
+/* print.c */
+struct ps_view {
+	const struct ps_prog **v;    /* filtered, sorted, --top applied */
+	size_t n;
+	size_t total;                /* programs seen in the pass */
+	size_t cap;                  /* room in v */
+	bool once;                   /* cumulative only (no period columns) */
+	const char *stats;           /* "held", "sysctl" or "not_enabled" */
+	uint64_t period_ns;          /* loop period (header only) */
+	uint64_t seq;                /* sample number, 0 for --once */
+	const struct ps_pids *pids;  /* NULL unless --pids */
+};
+int ps_print_table(const struct ps_view *w);
+int ps_print_oneline(const struct ps_view *w);
+int ps_print_json(const struct ps_view *w);
+int ps_print_prom(const struct ps_view *w);
+int ps_emit_event(const char *what, const struct ps_prog *p);
+/* Per-program one-liner in the seed's form, derived parts elided by guard. */
+void ps_format_oneline(const struct ps_prog *p, char *buf, size_t size);
+
+#endif

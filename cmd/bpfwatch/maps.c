@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Map and program id caches, matching by name suffix, binding and reads. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfutil.h"
+#include "bpfwatch.h"
+
+struct bw_mapent *bw_reg_find(struct bw_reg *r, uint32_t id)
+{
+	for (size_t i = 0; i < r->nmaps; i++)
+		if (r->maps[i].id == id)
+			return &r->maps[i];
+	return NULL;
+}
+
+static struct bw_progent *prog_find(struct bw_reg *r, uint32_t id)
+{
+	for (size_t i = 0; i < r->nprogs; i++)
+		if (r->progs[i].id == id)
+			return &r->progs[i];
+	return NULL;
+}
+
+static int map_add(struct bw_reg *r, uint32_t id)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	struct bw_mapent *e;
+	int fd, err = 0;
+
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = errno == ENOENT ? 0 : -errno;
+	close(fd);
+	if (err || !info.id)
+		return err;
+	if (r->nmaps == r->mcap) {
+		size_t cap = r->mcap ? r->mcap * 2 : 64;
+		void *p = realloc(r->maps, cap * sizeof(*r->maps));
+
+		if (!p)
+			return -ENOMEM;
+		r->maps = p;
+		r->mcap = cap;
+	}
+	e = &r->maps[r->nmaps++];
+	memset(e, 0, sizeof(*e));
+	e->id = id;
+	memcpy(e->name, info.name, sizeof(e->name) - 1);
+	e->type = info.type;
+	e->flags = info.map_flags;
+	e->key_size = info.key_size;
+	e->value_size = info.value_size;
+	e->max_entries = info.max_entries;
+	e->btf_id = info.btf_id;
+	e->btf_value_type_id = info.btf_value_type_id;
+	e->seen = true;
+	return 0;
+}
+
+static int prog_add(struct bw_reg *r, uint32_t id)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info), n;
+	struct bw_progent *e;
+	uint32_t *ids = NULL;
+	int fd, err = 0;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		goto out_errno;
+	n = info.nr_map_ids;
+	if (n) {
+		ids = calloc(n, sizeof(*ids));
+		if (!ids) {
+			err = -ENOMEM;
+			goto out;
+		}
+		memset(&info, 0, sizeof(info));
+		info.nr_map_ids = n;
+		info.map_ids = (__u64)(unsigned long)ids;
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			goto out_errno;
+		if (info.nr_map_ids < n)
+			n = info.nr_map_ids;
+	}
+	if (r->nprogs == r->pcap) {
+		size_t cap = r->pcap ? r->pcap * 2 : 64;
+		void *p = realloc(r->progs, cap * sizeof(*r->progs));
+
+		if (!p) {
+			err = -ENOMEM;
+			goto out;
+		}
+		r->progs = p;
+		r->pcap = cap;
+	}
+	e = &r->progs[r->nprogs++];
+	e->id = id;
+	e->map_ids = ids;
+	e->nmaps = n;
+	e->seen = true;
+	ids = NULL;
+	goto out;
+out_errno:
+	err = errno == ENOENT ? 0 : -errno;
+out:
+	free(ids);
+	close(fd);
+	return err;
+}
+
+int bw_scan(struct bw_reg *r)
+{
+	__u32 id = 0;
+	size_t k;
+	int err;
+
+	for (size_t i = 0; i < r->nmaps; i++)
+		r->maps[i].seen = false;
+	for (size_t i = 0; i < r->nprogs; i++)
+		r->progs[i].seen = false;
+	while (!bpf_map_get_next_id(id, &id)) {
+		struct bw_mapent *e = bw_reg_find(r, id);
+
+		if (e)
+			e->seen = true;
+		else if ((err = map_add(r, id)))
+			return err;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	id = 0;
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bw_progent *p = prog_find(r, id);
+
+		if (p)
+			p->seen = true;
+		else if ((err = prog_add(r, id)))
+			return err;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	for (size_t i = k = 0; i < r->nmaps; i++)
+		if (r->maps[i].seen)
+			r->maps[k++] = r->maps[i];
+	r->nmaps = k;
+	for (size_t i = k = 0; i < r->nprogs; i++) {
+		if (r->progs[i].seen)
+			r->progs[k++] = r->progs[i];
+		else
+			free(r->progs[i].map_ids);
+	}
+	r->nprogs = k;
+	for (size_t i = 0; i < r->nmaps; i++)
+		r->maps[i].used_now = false;
+	for (size_t i = 0; i < r->nprogs; i++) {
+		for (uint32_t j = 0; j < r->progs[i].nmaps; j++) {
+			struct bw_mapent *e = bw_reg_find(r, r->progs[i].map_ids[j]);
+
+			if (e)
+				e->used_now = e->was_used = true;
+		}
+	}
+	return 0;
+}
+
+void bw_reg_free(struct bw_reg *r)
+{
+	for (size_t i = 0; i < r->nprogs; i++)
+		free(r->progs[i].map_ids);
+	free(r->progs);
+	free(r->maps);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Length of the object prefix of a section map name, or -1. */
+static int section_prefix(const char *name)
+{
+	static const char *const secs[] = { ".bss", ".data", ".rodata", ".kconfig" };
+	size_t n = strlen(name);
+
+	for (unsigned i = 0; i < 4; i++) {
+		size_t l = strlen(secs[i]);
+
+		if (n > l && !strcmp(name + n - l, secs[i]))
+			return (int)(n - l);
+	}
+	return -1;
+}
+
+static void take_prefix(const char *name, char *obj, size_t size)
+{
+	int p = section_prefix(name);
+
+	if (p > 0 && (size_t)p < size && (size_t)p > strlen(obj))
+		snprintf(obj, size, "%.*s", p, name);
+}
+
+void bw_obj_of(const struct bw_reg *r, const struct bw_mapent *m, char *obj, size_t size)
+{
+	obj[0] = '\0';
+	take_prefix(m->name, obj, size);
+	for (size_t i = 0; i < r->nprogs; i++) {
+		const struct bw_progent *p = &r->progs[i];
+		bool uses = false;
+
+		for (uint32_t j = 0; j < p->nmaps && !uses; j++)
+			uses = p->map_ids[j] == m->id;
+		for (uint32_t j = 0; uses && j < p->nmaps; j++) {
+			const struct bw_mapent *s = bw_reg_find((struct bw_reg *)r, p->map_ids[j]);
+
+			if (s)
+				take_prefix(s->name, obj, size);
+		}
+	}
+	if (!obj[0])
+		snprintf(obj, size, "bpf");
+}
+
+bool bw_map_dead(const struct bw_reg *r, const struct bw_mapent *m)
+{
+	if (m->used_now)
+		return false;
+	if (m->was_used)
+		return true;
+	for (size_t i = 0; i < r->nmaps; i++)
+		if (r->maps[i].id > m->id && !strcmp(r->maps[i].name, m->name))
+			return true;
+	return false;
+}
+
+/* --obj NAME matches the (possibly truncated) object prefix of a map. */
+static bool obj_matches(const char *want, const char *obj)
+{
+	size_t ol = strlen(obj);
+
+	if (!strcmp(want, obj))
+		return true;
+	/* libbpf cuts the prefix to fit 15 bytes: accept the full name too. */
+	return ol >= 7 && !strncmp(want, obj, ol);
+}
+
+size_t bw_candidates(const struct bw_reg *r, const char *suffix, const struct bw_match *mt,
+		     uint32_t *ids, size_t max)
+{
+	size_t sl = strlen(suffix), n = 0;
+
+	for (size_t i = 0; i < r->nmaps; i++) {
+		const struct bw_mapent *m = &r->maps[i];
+		size_t nl = strlen(m->name);
+		char obj[BW_OBJ_MAX];
+
+		if (nl < sl || strcmp(m->name + nl - sl, suffix))
+			continue;
+		if (mt->map_id && m->id != mt->map_id)
+			continue;
+		if (bw_map_dead(r, m))
+			continue;
+		if (mt->obj) {
+			bw_obj_of(r, m, obj, sizeof(obj));
+			if (!obj_matches(mt->obj, obj))
+				continue;
+		}
+		if (n < max)
+			ids[n] = m->id;
+		n++;
+	}
+	return n;
+}
+
+static bool is_percpu(uint32_t type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
+}
+
+int bw_map_open(const struct bw_reg *r, uint32_t id, bool allow_mmap, struct bw_map **out,
+		char *err, size_t errsz)
+{
+	const struct bw_mapent *e = bw_reg_find((struct bw_reg *)r, id);
+	long page = sysconf(_SC_PAGESIZE);
+	struct bw_map *m;
+	int ret, ncpu;
+
+	if (!e)
+		return -ENOENT;
+	if (!e->btf_id || !e->btf_value_type_id) {
+		snprintf(err, errsz, "map %s (id %u) has no BTF for its value type", e->name, id);
+		return -EINVAL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->fd = bpf_map_get_fd_by_id(id);
+	if (m->fd < 0) {
+		ret = -errno;
+		snprintf(err, errsz, "cannot open map id %u: %s", id, strerror(errno));
+		free(m);
+		return ret;
+	}
+	m->id = id;
+	memcpy(m->name, e->name, sizeof(m->name));
+	bw_obj_of(r, e, m->obj, sizeof(m->obj));
+	m->type = e->type;
+	m->flags = e->flags;
+	m->key_size = e->key_size;
+	m->value_size = e->value_size;
+	m->value_type_id = e->btf_value_type_id;
+	m->percpu = is_percpu(e->type);
+	m->btf = tk_btf_load_by_id(e->btf_id);
+	if (!m->btf) {
+		ret = -errno ? -errno : -EINVAL;
+		snprintf(err, errsz, "cannot load BTF id %u of map %s: %s", e->btf_id, e->name,
+			 strerror(-ret));
+		goto fail;
+	}
+	ncpu = m->percpu ? libbpf_num_possible_cpus() : 1;
+	if (ncpu <= 0) {
+		ret = ncpu ? ncpu : -EINVAL;
+		snprintf(err, errsz, "cannot count possible CPUs");
+		goto fail;
+	}
+	m->ncpu = (unsigned)ncpu;
+	m->stride = m->percpu ? ((size_t)m->value_size + 7) / 8 * 8 : m->value_size;
+	if (allow_mmap && e->type == BPF_MAP_TYPE_ARRAY && (e->flags & BPF_F_MMAPABLE)) {
+		size_t sz = ((size_t)e->value_size + 7) / 8 * 8 * e->max_entries;
+
+		m->mm_len = (sz + page - 1) / page * page;
+		m->mm = mmap(NULL, m->mm_len, PROT_READ, MAP_SHARED, m->fd, 0);
+		if (m->mm != MAP_FAILED) {
+			m->mmapped = true;
+			m->valid = true;
+			*out = m;
+			return 0;
+		}
+		m->mm = NULL;
+	}
+	m->buf = calloc(m->ncpu, m->stride);
+	m->key = calloc(1, m->key_size ? m->key_size : 1);
+	if (!m->buf || !m->key) {
+		ret = -ENOMEM;
+		snprintf(err, errsz, "out of memory");
+		goto fail;
+	}
+	*out = m;
+	return 0;
+fail:
+	bw_map_close(m);
+	return ret;
+}
+
+void bw_map_close(struct bw_map *m)
+{
+	if (!m)
+		return;
+	if (m->mm)
+		munmap(m->mm, m->mm_len);
+	if (m->fd >= 0)
+		close(m->fd);
+	btf__free(m->btf);
+	free(m->buf);
+	free(m->key);
+	free(m);
+}
+
+void bw_map_read(struct bw_map *m)
+{
+	if (m->mmapped)
+		return;
+	m->valid = !bpf_map_lookup_elem(m->fd, m->key, m->buf);
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * escalate_trace.bpf.c — syscount-style per-syscall count, errors and wall
+ * time for every thread of one process (tgid), on raw_syscalls sys_enter/
+ * sys_exit through tp_btf (no tracefs).  Calls are counted at entry (so
+ * exit_group and calls still blocked when the window closes are counted);
+ * time and errors at exit, only for calls entered in the current window
+ * (generation `gen`).  `threads` keeps, per thread seen, when it entered the
+ * window and when it exited, so user space can compute thread-time.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#define ESC_MAX_SYSCALLS 512
+#define ESC_MAX_THREADS 16384
+#define ESC_MAX_ERRNO 4095
+
+struct esc_sc_val {
+	__u64 count;
+	__u64 errors;
+	__u64 time_ns;
+};
+
+struct esc_start {
+	__u64 ts;
+	__u32 id;
+	__u32 gen;
+};
+
+struct esc_thread {
+	__u64 first_ns;   /* max(window start, thread start) */
+	__u64 exit_ns;    /* 0 while alive */
+};
+
+/* Written by user space through the mmap'd .bss. */
+__u32 target_tgid = 0;
+__u32 gen = 0;
+__u64 win_start_ns = 0;
+__u64 lost = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ESC_MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct esc_sc_val);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ESC_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct esc_start);
+} start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ESC_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct esc_thread);
+} threads SEC(".maps");
+
+static __always_inline void note_thread(__u32 tid, __u64 task_start, __u64 exit_ns)
+{
+	struct esc_thread *t = bpf_map_lookup_elem(&threads, &tid);
+	struct esc_thread nt = {};
+
+	if (t) {
+		if (exit_ns)
+			t->exit_ns = exit_ns;
+		return;
+	}
+	nt.first_ns = task_start > win_start_ns ? task_start : win_start_ns;
+	nt.exit_ns = exit_ns;
+	if (bpf_map_update_elem(&threads, &tid, &nt, BPF_NOEXIST))
+		__sync_fetch_and_add(&lost, 1);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, key = (__u32)id;
+	struct esc_start s = {};
+	struct esc_sc_val *v;
+
+	if (!target_tgid || (pid_tgid >> 32) != target_tgid)
+		return 0;
+	if (id < 0 || id >= ESC_MAX_SYSCALLS)
+		return 0;
+	v = bpf_map_lookup_elem(&stats, &key);
+	if (v)
+		__sync_fetch_and_add(&v->count, 1);
+	s.ts = bpf_ktime_get_ns();
+	s.id = key;
+	s.gen = gen;
+	if (bpf_map_update_elem(&start, &tid, &s, BPF_ANY))
+		__sync_fetch_and_add(&lost, 1);
+	note_thread(tid, bpf_get_current_task_btf()->start_time, 0);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, key;
+	struct esc_start *s;
+	struct esc_sc_val *v;
+
+	if (!target_tgid || (pid_tgid >> 32) != target_tgid)
+		return 0;
+	s = bpf_map_lookup_elem(&start, &tid);
+	if (!s)
+		return 0;
+	key = s->id;
+	if (s->gen == gen) {
+		v = bpf_map_lookup_elem(&stats, &key);
+		if (v) {
+			__sync_fetch_and_add(&v->time_ns, bpf_ktime_get_ns() - s->ts);
+			if (ret < 0 && ret >= -ESC_MAX_ERRNO)
+				__sync_fetch_and_add(&v->errors, 1);
+		}
+	}
+	bpf_map_delete_elem(&start, &tid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(esc_task_exit, struct task_struct *p, bool group_dead)
+{
+	if (!target_tgid || p->tgid != target_tgid)
+		return 0;
+	note_thread(p->pid, p->start_time, bpf_ktime_get_ns());
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,3 @@
+# escalate-trace exports OTLP/JSON over HTTP with libcurl.
+LDLIBS_escalate-trace += -lcurl
+DEB_PKGS += libcurl4-openssl-dev

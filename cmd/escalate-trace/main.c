@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * escalate-trace — anomaly detection on telemetry JSON lines, escalated to
+ * a BPF syscall breakdown of the process behind the anomaly.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfutil.h"
+#include "cli.h"
+#include "clock.h"
+#include "errors.h"
+#include "output.h"
+#include "parse.h"
+#include "run.h"
+
+static struct esc_env env = {
+	.fields = { .key = { [ESC_F_NAME] = "name", [ESC_F_VALUE] = "value" },
+		    .value_scale = 1.0 },
+	.th = { .cv = 15.0, .efficiency = 25.0, .cliff = 30.0, .gpu = 50.0, .window = 100 },
+	.rl_max = 100,
+	.rl_interval_ns = 60 * TK_NSEC_PER_SEC,
+	.trace_ns = TK_NSEC_PER_SEC,
+	.top = 10,
+	.max_bricks = 4096,
+	.max_line = 16 << 20,
+	.runs = 10,
+	.otlp = { .queue = 64, .retries = 5, .timeout_ns = 2 * TK_NSEC_PER_SEC,
+		  .flush_ns = 5 * TK_NSEC_PER_SEC },
+};
+
+const char *argp_program_version = TK_VERSION_STRING("escalate-trace");
+const char *argp_program_bug_address = TK_BUG_ADDRESS;
+static const char doc[] =
+"Detect anomalies in telemetry JSON lines and trace the process behind them.\n"
+"\n"
+"Reads one JSON object per line on stdin; per brick (--name) keeps a window of\n"
+"--value samples and escalates when CV > --cv, efficiency < --efficiency, a\n"
+"--cliff-field drops > --cliff % below its median, or --gpu-transfer-field >\n"
+"--gpu-transfer.  An escalation (at most --rate-limit) traces the --pid's\n"
+"syscalls with BPF for --trace-for and emits a TraceResult event.\n"
+"\n"
+"EXAMPLES:\n"
+"  progstats -j -i 1 | escalate-trace --value ns_per_call --value-unit ns --pid 1234\n"
+"  escalate-trace --exec 'make -s test' --runs 20 --budget-us 2000000 -j\n"
+"  escalate-trace --manual --pid 1234 --trace-for 2s\n"
+"  app-metrics | escalate-trace --otlp http://127.0.0.1:4318/v1/traces --tee";
+
+enum {
+	OPT_NAME = 0x100, OPT_VALUE, OPT_UNIT, OPT_BUDGET_US, OPT_BUDGET_FIELD, OPT_PID,
+	OPT_WINDOW, OPT_CV, OPT_EFF, OPT_CLIFF, OPT_CLIFF_FIELD, OPT_GPU, OPT_GPU_FIELD,
+	OPT_MANUAL, OPT_STRICT, OPT_RATE, OPT_TRACE_FOR, OPT_TOP, OPT_TEE, OPT_OTLP,
+	OPT_OTLP_QUEUE, OPT_OTLP_RETRIES, OPT_OTLP_TIMEOUT, OPT_OTLP_FLUSH, OPT_EXEC,
+	OPT_RUNS, OPT_FAIL, OPT_TYPE, OPT_MAX_BRICKS, OPT_MAX_LINE,
+};
+
+static const struct argp_option opts[] = {
+	{ NULL, 0, NULL, 0, "Input fields:", 1 },
+	{ "name", OPT_NAME, "FIELD", 0, "Brick name field (default name)", 1 },
+	{ "value", OPT_VALUE, "FIELD", 0, "Measurement field (default value)", 1 },
+	{ "value-unit", OPT_UNIT, "UNIT", 0, "Unit of --value: ns, us (default), ms, s", 1 },
+	{ "budget-us", OPT_BUDGET_US, "N", 0, "Budget per sample in µs", 1 },
+	{ "budget-field", OPT_BUDGET_FIELD, "FIELD", 0, "Budget (µs) field", 1 },
+	{ "pid", OPT_PID, "FIELD|PID", 0, "Process to trace: a PID or a field", 1 },
+	{ "type", OPT_TYPE, "TYPE", 0, "Only records whose \"type\" is TYPE", 1 },
+	{ "cliff-field", OPT_CLIFF_FIELD, "FIELD", 0, "Higher-is-better rate field", 1 },
+	{ "gpu-transfer-field", OPT_GPU_FIELD, "FIELD", 0, "GPU transfer overhead % field", 1 },
+	{ "strict", OPT_STRICT, NULL, 0, "Malformed lines and bad fields exit 2", 1 },
+	{ "max-line", OPT_MAX_LINE, "SIZE", 0, "Longest input line (default 16MiB)", 1 },
+	{ "max-bricks", OPT_MAX_BRICKS, "N", 0, "Most bricks tracked (default 4096)", 1 },
+	{ "tee", OPT_TEE, NULL, 0, "Pass input lines through to stdout", 1 },
+	{ NULL, 0, NULL, 0, "Detection:", 2 },
+	{ "window", OPT_WINDOW, "N", 0, "Samples per brick window (default 100)", 2 },
+	{ "cv", OPT_CV, "PCT", 0, "Escalate when CV % > PCT (default 15)", 2 },
+	{ "efficiency", OPT_EFF, "PCT", 0, "Escalate when efficiency % < PCT (default 25)", 2 },
+	{ "cliff", OPT_CLIFF, "PCT", 0, "Escalate on a drop > PCT % (default 30)", 2 },
+	{ "gpu-transfer", OPT_GPU, "PCT", 0, "Escalate when transfer % > PCT (default 50)", 2 },
+	{ "manual", OPT_MANUAL, NULL, 0, "Trace --pid PID now (reason manual)", 2 },
+	{ "fail-on-escalation", OPT_FAIL, NULL, 0, "Exit 3 if anything escalated", 2 },
+	{ NULL, 0, NULL, 0, "Tracing and export:", 3 },
+	{ "rate-limit", OPT_RATE, "N/DUR", 0, "At most N traces per DUR (default 100/60s)", 3 },
+	{ "trace-for", OPT_TRACE_FOR, "DUR", 0, "Trace window (default 1s)", 3 },
+	{ "top", OPT_TOP, "N", 0, "Syscalls listed per trace (default 10)", 3 },
+	{ "otlp", OPT_OTLP, "URL", 0, "POST each escalation as OTLP/JSON to URL", 3 },
+	{ "otlp-queue", OPT_OTLP_QUEUE, "N", 0, "OTLP queue length (default 64)", 3 },
+	{ "otlp-retries", OPT_OTLP_RETRIES, "N", 0, "Retries per request (default 5)", 3 },
+	{ "otlp-timeout", OPT_OTLP_TIMEOUT, "DUR", 0, "Per HTTP attempt (default 2s)", 3 },
+	{ "otlp-flush", OPT_OTLP_FLUSH, "DUR", 0, "Wait at exit for the queue (default 5s)", 3 },
+	{ "exec", OPT_EXEC, "CMD", 0, "Run CMD (sh -c); wall time per run is a sample", 3 },
+	{ "runs", OPT_RUNS, "N", 0, "Runs of --exec (default 10)", 3 },
+	{ NULL, 0, NULL, 0, "Common:", 4 },
+	{ 0 },
+};
+
+static const char *pid_arg;
+
+static void set_field(enum esc_field f, const char *arg, const char *opt)
+{
+	if (!*arg || strlen(arg) >= 256)
+		tk_usage_error("give a field name (1-255 bytes, dots for nested objects)",
+			       "%s '%s': bad field name", opt, arg);
+	env.fields.key[f] = arg;
+}
+
+static double pct_or_err(const char *arg, const char *opt)
+{
+	return tk_double_or_err(arg, 0, 1e9, opt);
+}
+
+static void parse_unit(const char *arg)
+{
+	static const struct { const char *n; double scale; } units[] = {
+		{ "ns", 1e-3 }, { "us", 1 }, { "ms", 1e3 }, { "s", 1e6 },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (!strcmp(arg, units[i].n)) {
+			env.fields.value_scale = units[i].scale;
+			return;
+		}
+	}
+	tk_usage_error("use ns, us, ms or s", "--value-unit '%s': unknown unit", arg);
+}
+
+static void parse_pid(const char *arg)
+{
+	uint64_t pid;
+
+	pid_arg = arg;
+	if (arg[0] >= '0' && arg[0] <= '9') {
+		if (tk_parse_u64(arg, 1, INT32_MAX, &pid))
+			tk_usage_error("give a process id (1..2147483647) or a field name",
+				       "--pid '%s': not a valid PID", arg);
+		env.pid = (pid_t)pid;
+		return;
+	}
+	set_field(ESC_F_PID, arg, "--pid");
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case OPT_NAME: set_field(ESC_F_NAME, arg, "--name"); break;
+	case OPT_VALUE: set_field(ESC_F_VALUE, arg, "--value"); break;
+	case OPT_UNIT: parse_unit(arg); break;
+	case OPT_BUDGET_US:
+		env.budget_us = tk_double_or_err(arg, 0, 1e15, "--budget-us");
+		env.have_budget_us = true;
+		break;
+	case OPT_BUDGET_FIELD: set_field(ESC_F_BUDGET, arg, "--budget-field"); break;
+	case OPT_PID: parse_pid(arg); break;
+	case OPT_TYPE:
+		if (!*arg)
+			tk_usage_error("give a record type such as sample", "--type: empty");
+		env.fields.type = arg;
+		break;
+	case OPT_CLIFF_FIELD: set_field(ESC_F_CLIFF, arg, "--cliff-field"); break;
+	case OPT_GPU_FIELD: set_field(ESC_F_GPU, arg, "--gpu-transfer-field"); break;
+	case OPT_STRICT: env.strict = true; break;
+	case OPT_MAX_LINE: env.max_line = tk_size_or_err(arg, "--max-line");
+		if (env.max_line < 64 || env.max_line > (1ULL << 30))
+			tk_usage_error("give 64 bytes to 1GiB", "--max-line '%s': out of range", arg);
+		break;
+	case OPT_MAX_BRICKS:
+		env.max_bricks = tk_u64_or_err(arg, 1, 1 << 20, "--max-bricks");
+		break;
+	case OPT_TEE: env.tee = true; break;
+	case OPT_WINDOW: env.th.window = tk_u64_or_err(arg, 2, 100000, "--window"); break;
+	case OPT_CV: env.th.cv = pct_or_err(arg, "--cv"); break;
+	case OPT_EFF: env.th.efficiency = pct_or_err(arg, "--efficiency"); break;
+	case OPT_CLIFF: env.th.cliff = tk_double_or_err(arg, 0, 100, "--cliff"); break;
+	case OPT_GPU: env.th.gpu = tk_double_or_err(arg, 0, 100, "--gpu-transfer"); break;
+	case OPT_MANUAL: env.manual = true; break;
+	case OPT_FAIL: env.fail_on_escalation = true; break;
+	case OPT_RATE:
+		if (esc_rl_parse(arg, &env.rl_max, &env.rl_interval_ns))
+			tk_usage_error("use N/DURATION, e.g. 100/60s or 5/1m",
+				       "--rate-limit '%s': not N/DURATION", arg);
+		break;
+	case OPT_TRACE_FOR:
+		env.trace_ns = tk_duration_or_err(arg, 0, "--trace-for");
+		if (env.trace_ns > 3600 * TK_NSEC_PER_SEC)
+			tk_usage_error("give at most 1h", "--trace-for '%s': too long", arg);
+		break;
+	case OPT_TOP: env.top = (unsigned)tk_u64_or_err(arg, 1, ESC_NR_SYSCALLS, "--top"); break;
+	case OPT_OTLP:
+		if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8))
+			tk_usage_error("give an http:// or https:// URL such as "
+				       "http://127.0.0.1:4318/v1/traces", "--otlp '%s': not an HTTP URL", arg);
+		env.otlp.url = arg;
+		break;
+	case OPT_OTLP_QUEUE: env.otlp.queue = tk_u64_or_err(arg, 1, 65536, "--otlp-queue"); break;
+	case OPT_OTLP_RETRIES:
+		env.otlp.retries = (unsigned)tk_u64_or_err(arg, 0, 20, "--otlp-retries");
+		break;
+	case OPT_OTLP_TIMEOUT:
+		env.otlp.timeout_ns = tk_duration_or_err(arg, 0, "--otlp-timeout");
+		if (env.otlp.timeout_ns < TK_NSEC_PER_MSEC)
+			tk_usage_error("give at least 1ms", "--otlp-timeout '%s': too short", arg);
+		break;
+	case OPT_OTLP_FLUSH: env.otlp.flush_ns = tk_duration_or_err(arg, 1, "--otlp-flush"); break;
+	case OPT_EXEC:
+		if (!*arg)
+			tk_usage_error("give a shell command", "--exec: empty command");
+		env.exec_cmd = arg;
+		break;
+	case OPT_RUNS: env.runs = tk_u64_or_err(arg, 1, 1000000, "--runs"); break;
+	case ARGP_KEY_ARG:
+		tk_usage_error("options only; input comes on stdin", "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void check_combinations(void)
+{
+	if (env.have_budget_us && env.fields.key[ESC_F_BUDGET])
+		tk_usage_error("give one of them", "--budget-us and --budget-field exclude each other");
+	if (env.manual && !env.pid)
+		tk_usage_error("give --pid PID (a number) with --manual",
+			       "--manual needs --pid PID");
+	if (env.manual && env.exec_cmd)
+		tk_usage_error("give one of them", "--manual and --exec exclude each other");
+	if (env.exec_cmd && pid_arg)
+		tk_usage_error("drop --pid: --exec traces its own child",
+			       "--exec and --pid exclude each other");
+	if (tk_cli.fmt == TK_FMT_PROM)
+		tk_usage_error("use -o text or -j", "--output prom: not supported by escalate-trace");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp_child children[] = {
+		{ NULL, 0, NULL, 4 }, { 0 },
+	};
+	struct argp_child kids[2] = { children[0], children[1] };
+	struct argp argp = { opts, parse_arg, NULL, doc, kids, NULL, NULL };
+	struct esc_run r = { .env = &env };
+	struct esc_otlp_stats os = { 0 }, *osp = NULL;
+	int rc = 0, err;
+
+	kids[0].argp = tk_cli_argp(TK_OPT_FORMAT | TK_OPT_VERBOSE);
+	tk_cli_parse("escalate-trace", &argp, argc, argv, NULL);
+	check_combinations();
+	tk_stop_install();
+	if (env.exec_cmd)
+		env.fields.key[ESC_F_VALUE] = env.fields.key[ESC_F_NAME] = NULL;
+
+	esc_rl_init(&r.rl, env.rl_max, env.rl_interval_ns);
+	r.bricks = esc_bricks_new(&env.th, env.max_bricks);
+	if (!r.bricks)
+		tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
+	if (env.otlp.url) {
+		err = esc_otlp_start(&r.otlp, &env.otlp);
+		if (err) {
+			tk_error(NULL, "--otlp: cannot start the exporter: %s", strerror(-err));
+			rc = TK_EXIT_RUNTIME;
+			goto cleanup;
+		}
+	}
+
+	if (env.manual)
+		rc = esc_manual_main(&r);
+	else if (env.exec_cmd)
+		rc = esc_exec_main(&r);
+	else
+		rc = esc_stream_main(&r);
+
+	if (r.otlp) {
+		esc_otlp_stop(r.otlp, &os);
+		r.otlp = NULL;
+		osp = &os;
+		if (os.failed || os.dropped)
+			tk_warn("--otlp: %llu export(s) failed, %llu dropped",
+				(unsigned long long)os.failed, (unsigned long long)os.dropped);
+	}
+	if (!tk_out.broken)
+		esc_report_summary(&r, osp);
+	if (!rc && env.fail_on_escalation && r.c.escalations)
+		rc = TK_EXIT_CHECK;
+cleanup:
+	if (r.otlp)
+		esc_otlp_stop(r.otlp, &os);
+	esc_tracer_close(r.tracer);
+	esc_bricks_free(r.bricks);
+	return rc;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * run.h — the run-wide context shared by main.c (options), stream.c (stdin
+ * mode), exec.c (--exec and --manual) and escalate.c (one escalation).
+ */
+#ifndef ESCALATE_RUN_H
+#define ESCALATE_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "escalate.h"
+
+struct esc_env {
+	struct esc_fields fields;
+	struct esc_thresholds th;
+	bool have_budget_us;
+	double budget_us;          /* --budget-us */
+	pid_t pid;                 /* --pid PID (0 = none or field) */
+	bool manual, strict, tee, fail_on_escalation;
+	uint64_t rl_max, rl_interval_ns;
+	uint64_t trace_ns;
+	unsigned top;
+	size_t max_bricks;
+	uint64_t max_line;
+	const char *exec_cmd;
+	uint64_t runs;
+	struct esc_otlp_opts otlp;
+};
+
+/* Counters reported in the final summary record. */
+struct esc_counts {
+	uint64_t lines, records, malformed, skipped_type, skipped_samples;
+	uint64_t missing[ESC_F_NR], bad[ESC_F_NR];
+	uint64_t bricks_dropped;
+	uint64_t escalations, traced, trace_failed, rate_limited;
+	uint64_t exec_failures;
+};
+
+struct esc_run {
+	struct esc_env *env;
+	struct esc_counts c;
+	struct esc_bricks *bricks;
+	struct esc_ratelimit rl;
+	struct esc_tracer *tracer;
+	bool tracer_failed;        /* open failed once: do not retry every time */
+	char tracer_error[96];
+	struct esc_otlp *otlp;
+};
+
+/*
+ * An escalation of @brick for @reason: rate-limit, trace @pid (0 = none;
+ * @ready_fd >= 0: --exec handshake), report, export.  0 or -EPIPE.
+ */
+int esc_escalate(struct esc_run *r, const char *brick, const struct esc_verdict *v,
+		 enum esc_reason reason, pid_t pid, int ready_fd);
+
+int esc_stream_main(struct esc_run *r);  /* exit code */
+int esc_exec_main(struct esc_run *r);
+int esc_manual_main(struct esc_run *r);
+/* Final `summary` record. */
+int esc_report_summary(const struct esc_run *r, const struct esc_otlp_stats *os);
+
+#endif

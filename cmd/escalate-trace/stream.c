@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * stream.c — stdin mode: bounded line reader, field problems counted and
+ * reported once per field, detection per brick, escalation.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "errors.h"
+#include "output.h"
+#include "run.h"
+
+#define RD_CHUNK (256 * 1024)
+
+/* Lines longer than @max are returned with too_long set and data cut. */
+struct line_reader {
+	int fd;
+	char *buf;               /* read buffer */
+	size_t pos, end;
+	char *line;              /* assembled line */
+	size_t len, cap, max;
+	bool too_long, eof;
+};
+
+static int lr_fill(struct line_reader *lr)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = read(lr->fd, lr->buf, RD_CHUNK);
+		if (n >= 0)
+			break;
+		if (errno != EINTR || tk_stop_requested())
+			return -errno;
+	}
+	lr->pos = 0;
+	lr->end = (size_t)n;
+	if (!n)
+		lr->eof = true;
+	return 0;
+}
+
+static int lr_append(struct line_reader *lr, const char *p, size_t n)
+{
+	if (lr->len + n > lr->max) {
+		lr->too_long = true;
+		n = lr->len < lr->max ? lr->max - lr->len : 0;
+	}
+	if (lr->len + n + 1 > lr->cap) {
+		size_t cap = lr->cap ? lr->cap : 4096;
+		char *nl;
+
+		while (cap < lr->len + n + 1)
+			cap *= 2;
+		nl = realloc(lr->line, cap);
+		if (!nl)
+			return -ENOMEM;
+		lr->line = nl;
+		lr->cap = cap;
+	}
+	memcpy(lr->line + lr->len, p, n);
+	lr->len += n;
+	lr->line[lr->len] = '\0';
+	return 0;
+}
+
+/* 1 = a line (without '\n'), 0 = EOF, <0 = error. */
+static int lr_next(struct line_reader *lr)
+{
+	int err;
+
+	lr->len = 0;
+	lr->too_long = false;
+	for (;;) {
+		char *nl;
+
+		if (lr->pos == lr->end) {
+			if (lr->eof)
+				return lr->len || lr->too_long ? 1 : 0;
+			err = lr_fill(lr);
+			if (err)
+				return err;
+			continue;
+		}
+		nl = memchr(lr->buf + lr->pos, '\n', lr->end - lr->pos);
+		err = lr_append(lr, lr->buf + lr->pos,
+				(nl ? (size_t)(nl - lr->buf) : lr->end) - lr->pos);
+		if (err)
+			return err;
+		if (nl) {
+			lr->pos = (size_t)(nl - lr->buf) + 1;
+			return 1;
+		}
+		lr->pos = lr->end;
+	}
+}
+
+static const char *const problem_text[] = {
+	[ESC_FS_MISSING] = "missing", [ESC_FS_BAD] = "not a finite non-negative number",
+};
+
+/* Count field problems; warn once per field; --strict makes them fatal. */
+static void note_fields(struct esc_run *r, const struct esc_sample *s)
+{
+	for (int f = 0; f < ESC_F_NR; f++) {
+		enum esc_field_status st = s->st[f];
+		const char *key = r->env->fields.key[f];
+		uint64_t *cnt;
+
+		if (st != ESC_FS_MISSING && st != ESC_FS_BAD)
+			continue;
+		cnt = st == ESC_FS_MISSING ? &r->c.missing[f] : &r->c.bad[f];
+		if (r->env->strict)
+			tk_usage_error("fix the input or drop --strict",
+				       "stdin line %llu: field '%s' (%s) %s",
+				       (unsigned long long)r->c.lines, key, esc_field_opt(f),
+				       f == ESC_F_NAME && st == ESC_FS_BAD ?
+				       "is not a non-empty string or integer" : problem_text[st]);
+		if (!r->c.missing[f] && !r->c.bad[f])
+			tk_warn("stdin line %llu: field '%s' (%s) %s; further problems "
+				"with this field are only counted (see the summary)",
+				(unsigned long long)r->c.lines, key, esc_field_opt(f),
+				problem_text[st]);
+		(*cnt)++;
+	}
+}
+
+static void note_malformed(struct esc_run *r, bool too_long)
+{
+	if (r->env->strict)
+		tk_usage_error("fix the input or drop --strict",
+			       "stdin line %llu: %s", (unsigned long long)r->c.lines,
+			       too_long ? "line longer than --max-line" :
+			       "not one JSON object");
+	if (!r->c.malformed)
+		tk_warn("stdin line %llu: %s; further malformed lines are only counted",
+			(unsigned long long)r->c.lines,
+			too_long ? "line longer than --max-line" : "not one JSON object");
+	r->c.malformed++;
+}
+
+static int tee_line(const struct line_reader *lr)
+{
+	FILE *f = tk_out.out ? tk_out.out : stdout;
+
+	fwrite(lr->line, 1, lr->len, f);
+	fputc('\n', f);
+	return tk_flush();
+}
+
+static int handle_line(struct esc_run *r, const struct line_reader *lr)
+{
+	struct esc_env *env = r->env;
+	struct esc_sample s;
+	struct esc_verdict v;
+	enum esc_line_status ls;
+	pid_t pid;
+	int err;
+
+	r->c.lines++;
+	if (lr->too_long) {
+		note_malformed(r, true);
+		return 0;
+	}
+	ls = esc_extract(lr->line, lr->len, &env->fields, &s);
+	if (ls == ESC_LINE_MALFORMED) {
+		note_malformed(r, false);
+		return 0;
+	}
+	if (ls == ESC_LINE_SKIPPED) {
+		r->c.skipped_type++;
+		return 0;
+	}
+	r->c.records++;
+	note_fields(r, &s);
+	if (s.st[ESC_F_NAME] != ESC_FS_OK ||
+	    (s.st[ESC_F_VALUE] != ESC_FS_OK && s.st[ESC_F_CLIFF] != ESC_FS_OK &&
+	     s.st[ESC_F_GPU] != ESC_FS_OK)) {
+		r->c.skipped_samples++;
+		return 0;
+	}
+	if (env->have_budget_us) {
+		s.budget_us = env->budget_us;
+		s.st[ESC_F_BUDGET] = ESC_FS_OK;
+	}
+	err = esc_detect(r->bricks, &s, &v);
+	if (err == -ENOSPC) {
+		if (!r->c.bricks_dropped++)
+			tk_warn("more than %zu bricks: samples of new bricks are dropped "
+				"(raise --max-bricks)", env->max_bricks);
+		return 0;
+	}
+	if (err)
+		return err;
+	if (v.reason == ESC_NONE)
+		return 0;
+	pid = env->pid;
+	if (s.st[ESC_F_PID] == ESC_FS_OK)
+		pid = (pid_t)s.pid;
+	return esc_escalate(r, s.name, &v, v.reason, pid, -1);
+}
+
+int esc_stream_main(struct esc_run *r)
+{
+	struct line_reader lr = { .fd = STDIN_FILENO, .max = r->env->max_line };
+	int n, err = 0;
+
+	lr.buf = malloc(RD_CHUNK);
+	if (!lr.buf)
+		tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
+	while (!tk_stop_requested()) {
+		n = lr_next(&lr);
+		if (n <= 0) {
+			if (n < 0 && n != -EINTR) {
+				tk_error(NULL, "reading stdin: %s", strerror(-n));
+				err = TK_EXIT_RUNTIME;
+			}
+			break;
+		}
+		if (r->env->tee && tee_line(&lr))
+			break;
+		n = handle_line(r, &lr);
+		if (n == -ENOMEM) {
+			tk_error(NULL, "out of memory");
+			err = TK_EXIT_RUNTIME;
+			break;
+		}
+	}
+	free(lr.buf);
+	free(lr.line);
+	return err;
+}

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * engine.c — the slots ring shared by both paths.
+ *
+ * Every source range is cut into chunks; a free slot takes the next chunk and
+ * one SQE reads it into that slot's registered buffer.  Up to --qd SQEs are in
+ * flight.  A short read is resubmitted for the remainder (a new read), -EAGAIN
+ * is retried (the same read), anything else is a failed completion and stops
+ * new submissions; in-flight reads are always drained before returning, also
+ * after SIGINT/SIGTERM.  Counters follow the seed: a read is counted when
+ * io_uring accepts its SQE and once more when its terminal CQE arrives.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cli.h"
+#include "errors.h"
+#include "ingest.h"
+
+#define PROGRESS_NS (250 * TK_NSEC_PER_MSEC)
+
+struct cursor {
+	unsigned src;
+	uint64_t chunk, loop;
+};
+
+static bool cursor_next(struct engine *e, struct cursor *c, struct slot *s)
+{
+	while (c->loop < opts.loops) {
+		struct source *src = &e->src[c->src];
+
+		if (c->chunk < src->nchunks) {
+			s->src = c->src;
+			s->chunk = c->chunk++;
+			s->off = src->start + s->chunk * opts.chunk;
+			s->want = src->end - s->off < opts.chunk ? src->end - s->off : opts.chunk;
+			s->done = 0;
+			s->first_pass = c->loop == 0;
+			return true;
+		}
+		c->chunk = 0;
+		if (++c->src == e->nsrc) {
+			c->src = 0;
+			c->loop++;
+		}
+	}
+	return false;
+}
+
+/* Offset and length of the next SQE for slot @s (aligned when needed). */
+static void slot_io(struct engine *e, struct slot *s)
+{
+	uint32_t a = e->src[s->src].align;
+	uint64_t pos = s->off + s->done, end = s->off + s->want;
+
+	if (a > 1) {
+		s->io_off = pos / a * a;
+		s->io_len = (end - s->io_off + a - 1) / a * a;
+	} else {
+		s->io_off = pos;
+		s->io_len = end - pos;
+	}
+}
+
+static void fail(struct engine *e, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct engine *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->first_err)
+		return;
+	e->first_err = err;
+	va_start(ap, fmt);
+	vsnprintf(e->err_msg, sizeof(e->err_msg), fmt, ap);
+	va_end(ap);
+}
+
+static int queue_slot(struct engine *e, unsigned i, unsigned *pq, unsigned *npq)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&e->r.ring);
+	struct slot *s = &e->slots[i];
+
+	if (!sqe)
+		return -EBUSY;
+	slot_io(e, s);
+	if (opts.path == PATH_PASSTHROUGH)
+		passthru_prep(e, sqe, i);
+	else
+		registered_prep(e, sqe, i);
+	io_uring_sqe_set_data64(sqe, i);
+	s->state = SLOT_PREPPED;
+	pq[(*npq)++] = i;
+	return 0;
+}
+
+/* io_uring accepted @n of the queued SQEs: count them (seed semantics). */
+static void account_submitted(struct engine *e, unsigned n, unsigned *pq, unsigned *npq)
+{
+	uint64_t now = tk_now_mono_ns();
+
+	for (unsigned k = 0; k < n; k++) {
+		struct slot *s = &e->slots[pq[k]];
+
+		s->state = SLOT_INFLIGHT;
+		s->t_submit = now;
+		e->inflight++;
+		if (s->acct == ACCT_RETRY)
+			continue;
+		e->tel.submitted_reads++;
+		if (opts.path == PATH_PASSTHROUGH)
+			e->tel.gpudirect_nvme_submissions++;
+		else
+			e->tel.registered_mapped_read_submissions++;
+		if (s->acct == ACCT_NEW)
+			e->tel.submitted_bytes += s->want;
+	}
+	memmove(pq, pq + n, (*npq - n) * sizeof(*pq));
+	*npq -= n;
+}
+
+/* A chunk fully landed: checksum it, hand it to the GPU copy engine. */
+static void chunk_landed(struct engine *e, unsigned i)
+{
+	struct slot *s = &e->slots[i];
+	int err;
+
+	if (opts.verify && s->first_pass)
+		verify_chunk(e, i);
+	s->state = SLOT_FREE;
+	if (e->tgt.kind != TARGET_CUDA_DEVICE)
+		return;
+	err = target_copy_start(&e->tgt, i, s->want);
+	if (err)
+		fail(e, err, "H2D copy of slot %u failed", i);
+	else
+		s->state = SLOT_COPYING;
+}
+
+static void complete(struct engine *e, struct io_uring_cqe *cqe, unsigned *pq, unsigned *npq)
+{
+	uint64_t i = io_uring_cqe_get_data64(cqe);
+	struct slot *s;
+	int64_t res;
+	uint64_t reached;
+
+	if (i >= e->tgt.nslots || e->slots[i].state != SLOT_INFLIGHT) {
+		e->tel.failed_completions++;
+		fail(e, -EPROTO, "completion for unknown slot %llu (res %d)",
+		     (unsigned long long)i, cqe->res);
+		return;
+	}
+	s = &e->slots[i];
+	e->inflight--;
+	res = opts.path == PATH_PASSTHROUGH ? passthru_result(e, i, cqe) : cqe->res;
+	if (res == -EAGAIN && !e->first_err) {
+		e->tel.eagain_retries++;
+		s->acct = ACCT_RETRY;
+		if (!queue_slot(e, i, pq, npq))
+			return;
+	}
+	tk_reservoir_add(&e->lat, tk_now_mono_ns() - s->t_submit);
+	if (res < 0) {
+		e->tel.failed_completions++;
+		if (!e->first_err && !e->err_msg[0])
+			snprintf(e->err_msg, sizeof(e->err_msg), "read of '%s' at offset %llu (%llu bytes) failed: %s",
+				 e->src[s->src].name, (unsigned long long)s->io_off,
+				 (unsigned long long)s->io_len, strerror((int)-res));
+		if (!e->first_err)
+			e->first_err = (int)res;
+		s->state = SLOT_FREE;
+		return;
+	}
+	reached = s->io_off - s->off + (uint64_t)res;
+	if (reached > s->want)
+		reached = s->want;
+	if (reached <= s->done) {
+		e->tel.failed_completions++;
+		fail(e, -ENODATA, "'%s' ended at offset %llu, %llu bytes earlier than expected (truncated while reading?)",
+		     e->src[s->src].name, (unsigned long long)(s->off + s->done),
+		     (unsigned long long)(s->want - s->done));
+		s->state = SLOT_FREE;
+		return;
+	}
+	e->tel.completed_reads++;
+	e->tel.completed_bytes += reached - s->done;
+	s->done = reached;
+	if (s->done == s->want) {
+		chunk_landed(e, i);
+		return;
+	}
+	e->tel.short_reads++;
+	if (e->first_err) {
+		s->state = SLOT_FREE;
+		return;
+	}
+	s->acct = ACCT_RESUB;
+	if (queue_slot(e, i, pq, npq))
+		s->state = SLOT_FREE;
+}
+
+static unsigned poll_copies(struct engine *e, bool wait_one)
+{
+	unsigned copying = 0;
+
+	for (unsigned i = 0; i < e->tgt.nslots; i++) {
+		struct slot *s = &e->slots[i];
+		int r;
+
+		if (s->state != SLOT_COPYING)
+			continue;
+		r = target_copy_poll(&e->tgt, i, wait_one);
+		if (r == 0) {
+			copying++;
+			continue;
+		}
+		wait_one = false;
+		if (r < 0)
+			fail(e, r, "H2D copy of slot %u failed", i);
+		else
+			e->tel.h2d_bytes += s->want;
+		s->state = SLOT_FREE;
+	}
+	return copying;
+}
+
+static int find_free(struct engine *e)
+{
+	for (unsigned i = 0; i < e->tgt.nslots; i++)
+		if (e->slots[i].state == SLOT_FREE)
+			return i;
+	return -1;
+}
+
+int engine_run(struct engine *e)
+{
+	struct cursor cur = { 0 };
+	unsigned *pq, npq = 0, copying = 0;
+	uint64_t next_sample, next_progress, samples = 0, last_bytes = 0, last_t;
+	bool more = true, progress = isatty(STDERR_FILENO) && !tk_out.quiet;
+	int err = 0;
+
+	pq = calloc(e->tgt.nslots, sizeof(*pq));
+	e->slots = calloc(e->tgt.nslots, sizeof(*e->slots));
+	if (!pq || !e->slots) {
+		free(pq);
+		return -ENOMEM;
+	}
+	e->t_start = last_t = tk_now_mono_ns();
+	next_sample = e->t_start + tk_cli.interval_ns;
+	next_progress = e->t_start + PROGRESS_NS;
+	for (;;) {
+		struct io_uring_cqe *cqe;
+		struct __kernel_timespec ts;
+		uint64_t now, wake;
+		int ret, fi;
+
+		if (tk_stop_requested() && more) {
+			e->stopped = true;
+			more = false;
+		}
+		if (e->first_err)
+			more = false;
+		while (more && e->inflight + npq < opts.qd && (fi = find_free(e)) >= 0) {
+			struct slot *s = &e->slots[fi];
+
+			if (!cursor_next(e, &cur, s)) {
+				more = false;
+				break;
+			}
+			s->acct = ACCT_NEW;
+			if (queue_slot(e, fi, pq, &npq))
+				break;
+		}
+		if (npq) {
+			ret = io_uring_submit(&e->r.ring);
+			if (ret > 0)
+				account_submitted(e, ret, pq, &npq);
+			else if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR) {
+				fail(e, ret, "io_uring_submit: %s", strerror(-ret));
+				npq = 0;
+			}
+		}
+		if (e->tgt.kind == TARGET_CUDA_DEVICE)
+			copying = poll_copies(e, more && !e->inflight && !npq && find_free(e) < 0);
+		if (!more && !e->inflight && !npq && !copying)
+			break;
+
+		now = tk_now_mono_ns();
+		wake = progress && next_progress < next_sample ? next_progress : next_sample;
+		if (e->tgt.kind == TARGET_CUDA_DEVICE && copying && wake > now + 50000)
+			wake = now + 50000;
+		if (e->inflight) {
+			uint64_t d = wake > now ? wake - now : 0;
+
+			ts.tv_sec = d / TK_NSEC_PER_SEC;
+			ts.tv_nsec = d % TK_NSEC_PER_SEC;
+			ret = io_uring_wait_cqes(&e->r.ring, &cqe, 1, &ts, NULL);
+			if (ret == 0) {
+				unsigned head, n = 0;
+
+				io_uring_for_each_cqe(&e->r.ring, head, cqe) {
+					complete(e, cqe, pq, &npq);
+					n++;
+				}
+				io_uring_cq_advance(&e->r.ring, n);
+			} else if (ret != -ETIME && ret != -EINTR && ret != -EAGAIN) {
+				fail(e, ret, "io_uring_wait_cqes: %s", strerror(-ret));
+				break;
+			}
+		} else if (copying) {
+			copying = poll_copies(e, true);
+		}
+		now = tk_now_mono_ns();
+		if (opts.samples && now >= next_sample) {
+			uint64_t b = e->tel.completed_bytes;
+
+			if (report_sample(e, now - last_t, b - last_bytes) < 0)
+				tk_stop_request();
+			last_bytes = b;
+			last_t = now;
+			next_sample += tk_cli.interval_ns;
+			if (next_sample <= now)
+				next_sample = now + tk_cli.interval_ns;
+			if (tk_cli.count && ++samples >= tk_cli.count)
+				tk_stop_request();
+		}
+		if (progress && now >= next_progress) {
+			report_progress(e, false);
+			next_progress = now + PROGRESS_NS;
+		}
+		if (tk_cli.duration_ns && now - e->t_start >= tk_cli.duration_ns && more) {
+			e->stopped = true;
+			more = false;
+		}
+	}
+	e->t_end = tk_now_mono_ns();
+	if (progress)
+		report_progress(e, true);
+	if (e->tgt.kind == TARGET_CUDA_DEVICE)
+		while (poll_copies(e, true))
+			;
+	free(pq);
+	return err ? err : e->first_err;
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * ingest.h — shared state of nvme-gpu-ingest.
+ *
+ * Data flow: sources (files, block devices, NVMe generic char devices) are cut
+ * into chunks; each chunk is read by one io_uring SQE straight into a slot of
+ * the target region (host anonymous memory or CUDA-registered pinned memory)
+ * that is registered with io_uring.  The CPU never copies payload bytes:
+ * cpu_bounce_bytes exists only to prove that (no code path increments it).
+ */
+#ifndef NVME_GPU_INGEST_H
+#define NVME_GPU_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <liburing.h>
+
+#include "stats.h"
+
+#define TOOL "nvme-gpu-ingest"
+
+enum ingest_path { PATH_REGISTERED = 0, PATH_PASSTHROUGH };
+enum ingest_target { TARGET_HOST = 0, TARGET_CUDA_HOST, TARGET_CUDA_DEVICE };
+
+const char *path_name(enum ingest_path p);
+const char *target_name(enum ingest_target t);
+
+/* Command-line options (options.c). */
+struct opts {
+	enum ingest_path path;
+	enum ingest_target target;
+	bool direct, sqpoll, verify, validate, probe;
+	unsigned qd;            /* reads in flight at most */
+	unsigned slots;         /* registered buffers (>= qd) */
+	uint64_t chunk;         /* bytes per read */
+	uint64_t offset;        /* start of the range in every source */
+	uint64_t length;        /* 0 = to the end */
+	uint64_t loops;         /* passes over every source */
+	int device;             /* CUDA device ordinal */
+	const char *check;      /* --check FILE: validate a saved summary */
+	bool samples;           /* emit sample records every interval */
+	char **srcs;
+	int nsrcs;
+};
+extern struct opts opts;
+void opts_parse(int argc, char **argv);
+
+/* One input (source.c / passthru.c). */
+struct source {
+	const char *name;       /* as given */
+	char dev[64];           /* generic char device used for passthrough */
+	int fd;
+	bool is_blk, is_chr;
+	uint64_t size;          /* bytes (file size or capacity) */
+	uint32_t align;         /* logical block size for O_DIRECT/passthrough */
+	uint64_t start, end;    /* [start, end) byte range to read */
+	uint32_t nsid;          /* passthrough only */
+	uint32_t lba_shift;     /* passthrough only */
+	uint32_t max_xfer;      /* passthrough: bytes per command, 0 = no cap */
+	uint32_t *crc;          /* per-chunk crc32 (verify), first pass only */
+	uint64_t nchunks;
+	uint32_t crc_landed, crc_source;
+	bool verified;          /* crc_* are valid */
+};
+int source_open(struct source *s, const struct opts *o);
+/* Set start/end/nchunks from --offset/--length, clipped to s->size. */
+void source_range(struct source *s, const struct opts *o);
+void source_close(struct source *s);
+
+/* The eight counters of the seed, plus what the summary derives from them. */
+struct telemetry {
+	uint64_t submitted_bytes, completed_bytes;
+	uint64_t submitted_reads, completed_reads;
+	uint64_t registered_mapped_read_submissions;
+	uint64_t gpudirect_nvme_submissions;
+	uint64_t cpu_bounce_bytes;
+	uint64_t failed_completions;
+	/* not part of the seed */
+	uint64_t eagain_retries, short_reads, h2d_bytes;
+};
+uint64_t tel_inflight_reads(const struct telemetry *t);
+uint64_t tel_path_submissions(const struct telemetry *t, enum ingest_path p);
+/* One validate_completed_zero_copy rule that failed. */
+struct tel_violation {
+	const char *rule;
+	char detail[160];
+	const char *fix;
+};
+/* Check the seed's rules in order; fills up to @max violations, returns count. */
+int tel_validate(const struct telemetry *t, enum ingest_path p,
+		 struct tel_violation *v, int max);
+
+/* --check: validate the counters of the last summary in @path ("-" = stdin). */
+int tel_check_file(const char *path);
+
+/* Target memory: one region cut into slots (target.c, cuda.c). */
+struct target {
+	enum ingest_target kind;
+	uint8_t *base;          /* page-aligned host mapping */
+	size_t size, slot_size;
+	unsigned nslots;
+	uint64_t dev_ptr;       /* device address of base (cuda-host/device) */
+	void *cuda;             /* struct cuda_state when a cuda target */
+};
+int target_init(struct target *t, enum ingest_target kind, unsigned nslots,
+		size_t slot_size, int device);
+void target_fini(struct target *t);
+/* cuda-device: start the H2D copy of slot @i (@len bytes).  0 or -errno. */
+int target_copy_start(struct target *t, unsigned i, size_t len);
+/* 1 when slot @i's copy is done (or none was started), 0 if busy, -errno. */
+int target_copy_poll(struct target *t, unsigned i, bool wait);
+/* cuda.c */
+int cuda_attach(struct target *t, int device);
+void cuda_detach(struct target *t);
+int cuda_copy_start(struct target *t, unsigned i, size_t len);
+int cuda_copy_poll(struct target *t, unsigned i, bool wait);
+/* Number of devices, or -errno with @why filled (probe). */
+int cuda_probe(char *why, size_t len, char names[][96], int max);
+
+/* Ring setup with fio-style EINVAL fallback (ring.c). */
+struct ring {
+	struct io_uring ring;
+	unsigned flags;         /* flags the kernel accepted */
+	unsigned dropped;       /* optional flags dropped on EINVAL */
+	bool ready, bufs_registered;
+};
+int ring_init(struct ring *r, unsigned entries, unsigned required, bool sqpoll);
+int ring_register(struct ring *r, struct target *t);
+void ring_fini(struct ring *r);
+/* "SINGLE_ISSUER|DEFER_TASKRUN" for flags; writes into @buf. */
+const char *ring_flag_names(unsigned flags, char *buf, size_t len);
+
+/* Per-slot state of the engine. */
+enum slot_state { SLOT_FREE = 0, SLOT_PREPPED, SLOT_INFLIGHT, SLOT_COPYING };
+struct slot {
+	enum slot_state state;
+	unsigned src;           /* index into the source array */
+	uint64_t chunk;         /* chunk number within the source range */
+	uint64_t off;           /* byte offset of the chunk in the source */
+	uint64_t want;          /* source bytes this chunk must deliver */
+	uint64_t done;          /* bytes delivered so far */
+	uint64_t io_off;        /* offset of the current SQE (aligned) */
+	uint64_t io_len;        /* length of the current SQE */
+	uint64_t io_skip;       /* bytes of the current SQE already counted */
+	uint64_t t_submit;
+	bool first_pass;
+	enum { ACCT_NEW, ACCT_RESUB, ACCT_RETRY } acct;
+};
+
+/* The engine (engine.c); one path-specific prep hook per SQE. */
+struct engine {
+	struct ring r;
+	struct target tgt;
+	struct source *src;
+	unsigned nsrc;
+	struct slot *slots;
+	unsigned inflight;
+	struct telemetry tel;
+	struct tk_reservoir lat;
+	bool cmd_fixed;         /* passthrough: IORING_URING_CMD_FIXED in use */
+	bool cmd_fixed_tried;
+	int first_err;          /* first -errno seen (0 = none) */
+	char err_msg[256];
+	uint64_t t_start, t_end;
+	uint64_t total_bytes;   /* bytes the whole run should land */
+	bool stopped;           /* stop requested before the end */
+};
+int engine_run(struct engine *e);
+/* Fill @sqe for slot @i (registered.c / passthru.c). */
+void registered_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned i);
+void passthru_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned i);
+/* Completion result -> bytes (>= 0) or -errno; passthru sets e->err_msg. */
+int64_t passthru_result(struct engine *e, unsigned i, const struct io_uring_cqe *cqe);
+int passthru_open(struct source *s, const struct opts *o);
+
+/* Pure NVMe identify-namespace decoding (nvme_id.c); fuzzed. */
+struct nvme_geom {
+	uint64_t nsze;          /* namespace size in logical blocks */
+	uint32_t lba_size;      /* bytes */
+	uint32_t lba_shift;
+	uint16_t ms;            /* metadata bytes per LBA */
+	uint8_t lbaf;           /* format index in use */
+	bool extended;          /* metadata interleaved with data */
+};
+int nvme_id_ns_decode(const uint8_t *buf, size_t len, struct nvme_geom *g);
+/* nsid + geometry of an open namespace fd (libnvme); @status = NVMe status. */
+int nvme_ns_query(int fd, uint32_t *nsid, struct nvme_geom *g, int *status);
+/* "/dev/nvme0n1" or "nvme0n1" -> "/dev/ng0n1"; /dev/ngXnY unchanged. */
+int nvme_generic_name(const char *in, char *out, size_t len);
+
+/* Verify (verify.c): checksum landed chunks and re-read the source. */
+void verify_chunk(struct engine *e, unsigned i);
+int verify_sources(struct engine *e, int *mismatches);
+
+/* Output (report.c). */
+void report_progress(const struct engine *e, bool final);
+int report_sample(const struct engine *e, uint64_t period_ns,
+		  uint64_t bytes_in_period);
+void report_summary(const struct engine *e);
+void report_verify(const struct source *s);
+void report_violations(const struct tel_violation *v, int n);
+
+int probe_run(void);
+
+#endif

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* options.c — argp table and option checks of nvme-gpu-ingest. */
+#include <argp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "errors.h"
+#include "parse.h"
+#include "ingest.h"
+
+const char *argp_program_version = TK_VERSION_STRING(TOOL);
+const char *argp_program_bug_address = TK_BUG_ADDRESS;
+static const char doc[] =
+"Read files, block devices or NVMe namespaces with io_uring straight into\n"
+"registered (optionally CUDA-pinned, GPU-visible) memory and prove it:\n"
+"telemetry counters, zero CPU bounce, validation rules and checksums.\n"
+"\n"
+"EXAMPLES:\n"
+"  nvme-gpu-ingest --verify --validate big.bin\n"
+"  nvme-gpu-ingest --direct --qd 32 --chunk 1M -j /dev/nvme0n1\n"
+"  nvme-gpu-ingest --path passthrough --length 1G /dev/ng0n1\n"
+"  nvme-gpu-ingest --target cuda-device --device 0 data.bin\n"
+"  nvme-gpu-ingest --probe";
+
+enum {
+	OPT_PATH = 0x100, OPT_TARGET, OPT_DIRECT, OPT_QD, OPT_CHUNK, OPT_SLOTS,
+	OPT_OFFSET, OPT_LENGTH, OPT_LOOP, OPT_SQPOLL, OPT_DEVICE, OPT_VERIFY,
+	OPT_VALIDATE, OPT_PROBE, OPT_CHECK,
+};
+
+static const struct argp_option options[] = {
+	{ "path", OPT_PATH, "PATH", 0, "registered (READ_FIXED, default) or passthrough (NVMe URING_CMD on /dev/ngXnY)", 0 },
+	{ "target", OPT_TARGET, "KIND", 0, "host (default), cuda-host or cuda-device", 0 },
+	{ "direct", OPT_DIRECT, NULL, 0, "O_DIRECT reads (registered path)", 0 },
+	{ "qd", OPT_QD, "N", 0, "Reads in flight (default 16)", 0 },
+	{ "chunk", OPT_CHUNK, "SIZE", 0, "Bytes per read, multiple of 4KiB (default 1MiB)", 0 },
+	{ "slots", OPT_SLOTS, "N", 0, "Registered buffers, >= qd (default qd, 2*qd for cuda-device)", 0 },
+	{ "offset", OPT_OFFSET, "SIZE", 0, "Start offset in every source (default 0)", 0 },
+	{ "length", OPT_LENGTH, "SIZE", 0, "Bytes to read from every source (default: to the end)", 0 },
+	{ "loop", OPT_LOOP, "N", 0, "Read every source N times (default 1)", 0 },
+	{ "sqpoll", OPT_SQPOLL, NULL, 0, "Kernel SQ polling thread (IORING_SETUP_SQPOLL)", 0 },
+	{ "device", OPT_DEVICE, "N", 0, "CUDA device ordinal (default 0)", 0 },
+	{ "verify", OPT_VERIFY, NULL, 0, "crc32 of landed bytes vs an independent read; mismatch exits 3", 0 },
+	{ "validate", OPT_VALIDATE, NULL, 0, "Check the zero-copy telemetry rules; a failure exits 3", 0 },
+	{ "probe", OPT_PROBE, NULL, 0, "Print what this host supports and exit", 0 },
+	{ "check", OPT_CHECK, "FILE", 0, "Validate the last summary record in FILE (JSON lines, - = stdin) and exit", 0 },
+	{ 0 },
+};
+
+struct opts opts = { .qd = 16, .chunk = 1 << 20, .loops = 1 };
+static bool slots_set;
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case OPT_PATH:
+		if (!strcmp(arg, "registered"))
+			opts.path = PATH_REGISTERED;
+		else if (!strcmp(arg, "passthrough"))
+			opts.path = PATH_PASSTHROUGH;
+		else
+			tk_usage_error("use registered or passthrough", "--path '%s': unknown path", arg);
+		break;
+	case OPT_TARGET:
+		if (!strcmp(arg, "host"))
+			opts.target = TARGET_HOST;
+		else if (!strcmp(arg, "cuda-host"))
+			opts.target = TARGET_CUDA_HOST;
+		else if (!strcmp(arg, "cuda-device"))
+			opts.target = TARGET_CUDA_DEVICE;
+		else
+			tk_usage_error("use host, cuda-host or cuda-device", "--target '%s': unknown target", arg);
+		break;
+	case OPT_DIRECT:
+		opts.direct = true;
+		break;
+	case OPT_QD:
+		opts.qd = tk_u64_or_err(arg, 1, 4096, "--qd");
+		break;
+	case OPT_CHUNK:
+		opts.chunk = tk_size_or_err(arg, "--chunk");
+		if (!opts.chunk || opts.chunk % 4096 || opts.chunk > (1ULL << 30))
+			tk_usage_error("give a multiple of 4KiB up to 1GiB, e.g. 1MiB",
+				       "--chunk '%s': not a multiple of 4096 in [4KiB, 1GiB]", arg);
+		break;
+	case OPT_SLOTS:
+		opts.slots = tk_u64_or_err(arg, 1, 65536, "--slots");
+		slots_set = true;
+		break;
+	case OPT_OFFSET:
+		opts.offset = tk_size_or_err(arg, "--offset");
+		break;
+	case OPT_LENGTH:
+		opts.length = tk_size_or_err(arg, "--length");
+		if (!opts.length)
+			tk_usage_error("give a size > 0 or leave --length out", "--length '%s': must be > 0", arg);
+		break;
+	case OPT_LOOP:
+		opts.loops = tk_u64_or_err(arg, 1, 1000000, "--loop");
+		break;
+	case OPT_SQPOLL:
+		opts.sqpoll = true;
+		break;
+	case OPT_DEVICE:
+		opts.device = tk_u64_or_err(arg, 0, 1024, "--device");
+		break;
+	case OPT_VERIFY:
+		opts.verify = true;
+		break;
+	case OPT_VALIDATE:
+		opts.validate = true;
+		break;
+	case OPT_PROBE:
+		opts.probe = true;
+		break;
+	case OPT_CHECK:
+		opts.check = arg;
+		break;
+	case ARGP_KEY_ARG:
+		opts.srcs = realloc(opts.srcs, (opts.nsrcs + 1) * sizeof(*opts.srcs));
+		if (!opts.srcs)
+			tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
+		opts.srcs[opts.nsrcs++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!opts.probe && !opts.check && !opts.nsrcs)
+			tk_usage_error("name a FILE or DEVICE to read (or use --probe)",
+				       "no FILE|DEVICE given");
+		if (!slots_set)
+			opts.slots = opts.target == TARGET_CUDA_DEVICE ? 2 * opts.qd : opts.qd;
+		if (opts.slots < opts.qd)
+			tk_usage_error("give --slots >= --qd", "--slots %u is less than --qd %u",
+				       opts.slots, opts.qd);
+		if ((uint64_t)opts.slots * opts.chunk > (64ULL << 30))
+			tk_usage_error("lower --slots or --chunk", "--slots x --chunk exceeds 64GiB of registered memory");
+		if (opts.direct && opts.offset % 512)
+			tk_usage_error("give an --offset that is a multiple of the logical block size",
+				       "--offset %llu is not 512-byte aligned as --direct needs",
+				       (unsigned long long)opts.offset);
+		if (opts.path == PATH_PASSTHROUGH && opts.offset % 512)
+			tk_usage_error("give an --offset that is a multiple of the LBA size",
+				       "--offset %llu is not LBA aligned for --path passthrough",
+				       (unsigned long long)opts.offset);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+void opts_parse(int argc, char **argv)
+{
+	struct argp_child children[] = {
+		{ tk_cli_argp(TK_OPT_ALL), 0, "Output:", 0 },
+		{ 0 },
+	};
+	struct argp argp = {
+		options, parse_arg, "FILE|DEVICE...", doc, children, NULL, NULL,
+	};
+
+	tk_cli_parse(TOOL, &argp, argc, argv, NULL);
+	opts.samples = tk_cli.fmt != TK_FMT_TEXT || tk_cli.interval_set;
+}
+
+const char *path_name(enum ingest_path p)
+{
+	return p == PATH_PASSTHROUGH ? "passthrough" : "registered";
+}
+
+const char *target_name(enum ingest_target t)
+{
+	switch (t) {
+	case TARGET_CUDA_HOST:
+		return "cuda-host";
+	case TARGET_CUDA_DEVICE:
+		return "cuda-device";
+	default:
+		return "host";
+	}
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * report.c — progress line (TTY only), sample and summary records, verify
+ * events and validation failures.  Records go through output.h, so text,
+ * JSON and Prometheus forms come from one place.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "errors.h"
+#include "output.h"
+#include "ingest.h"
+
+static double mb_s(uint64_t bytes, uint64_t ns)
+{
+	return tk_ratio((double)bytes * 1e3, (double)ns); /* 1e6 B/MB, 1e9 ns/s */
+}
+
+void report_progress(const struct engine *e, bool final)
+{
+	uint64_t now = final ? e->t_end : tk_now_mono_ns(), el = now - e->t_start;
+	uint64_t b = e->tel.completed_bytes;
+	double rate = mb_s(b, el), eta = 0;
+
+	if (rate > 0 && e->total_bytes > b)
+		eta = (double)(e->total_bytes - b) / (rate * 1e6);
+	fprintf(stderr, "\r%s: %llu/%llu MiB  %.1f MB/s  ETA %.0fs  inflight %llu\033[K%s",
+		TOOL, (unsigned long long)(b >> 20), (unsigned long long)(e->total_bytes >> 20),
+		rate, eta, (unsigned long long)tel_inflight_reads(&e->tel), final ? "\n" : "");
+	fflush(stderr);
+}
+
+static void add_counters(struct json_object *r, const struct telemetry *t)
+{
+	tk_rec_u64(r, "submitted_bytes", t->submitted_bytes);
+	tk_rec_u64(r, "completed_bytes", t->completed_bytes);
+	tk_rec_u64(r, "submitted_reads", t->submitted_reads);
+	tk_rec_u64(r, "completed_reads", t->completed_reads);
+	tk_rec_u64(r, "registered_mapped_read_submissions", t->registered_mapped_read_submissions);
+	tk_rec_u64(r, "gpudirect_nvme_submissions", t->gpudirect_nvme_submissions);
+	tk_rec_u64(r, "cpu_bounce_bytes", t->cpu_bounce_bytes);
+	tk_rec_u64(r, "failed_completions", t->failed_completions);
+	tk_rec_u64(r, "inflight_reads", tel_inflight_reads(t));
+	tk_rec_u64(r, "path_submissions", tel_path_submissions(t, opts.path));
+}
+
+int report_sample(const struct engine *e, uint64_t period_ns, uint64_t bytes)
+{
+	struct json_object *r = tk_record_new("sample");
+
+	tk_rec_str(r, "path", path_name(opts.path));
+	tk_rec_str(r, "target", target_name(e->tgt.kind));
+	tk_rec_u64(r, "interval_ns", period_ns);
+	tk_rec_u64(r, "bytes", bytes);
+	tk_rec_dbl(r, "mb_s", mb_s(bytes, period_ns));
+	add_counters(r, &e->tel);
+	return tk_emit(r);
+}
+
+void report_summary(const struct engine *e)
+{
+	struct json_object *r = tk_record_new("summary");
+	uint64_t el = e->t_end - e->t_start;
+	struct tk_summary lat = { 0 };
+	char flags[128];
+
+	tk_summarize_u64(e->lat.v, e->lat.len, &lat);
+	tk_rec_str(r, "path", path_name(opts.path));
+	tk_rec_str(r, "target", target_name(e->tgt.kind));
+	if (e->nsrc == 1)
+		tk_rec_str(r, "source", e->src[0].name);
+	tk_rec_u64(r, "sources", e->nsrc);
+	tk_rec_bool(r, "direct", opts.direct || opts.path == PATH_PASSTHROUGH);
+	tk_rec_u64(r, "qd", opts.qd);
+	tk_rec_u64(r, "chunk", opts.chunk);
+	tk_rec_u64(r, "slots", e->tgt.nslots);
+	tk_rec_str(r, "ring_flags", ring_flag_names(e->r.flags, flags, sizeof(flags)));
+	if (e->r.dropped)
+		tk_rec_str(r, "ring_flags_dropped", ring_flag_names(e->r.dropped, flags, sizeof(flags)));
+	if (opts.path == PATH_PASSTHROUGH)
+		tk_rec_bool(r, "uring_cmd_fixed", e->cmd_fixed);
+	if (e->tgt.dev_ptr)
+		tk_rec_str(r, "gpu_va", (snprintf(flags, sizeof(flags), "0x%" PRIx64, e->tgt.dev_ptr), flags));
+	tk_rec_u64(r, "expected_bytes", e->total_bytes);
+	tk_rec_bool(r, "complete", !e->stopped && !e->first_err &&
+		    e->tel.completed_bytes == e->total_bytes);
+	if (e->stopped)
+		tk_rec_str(r, "stopped_by", tk_stop_signal() == 2 ? "SIGINT" :
+			   tk_stop_signal() == 15 ? "SIGTERM" : "limit");
+	tk_rec_dbl(r, "elapsed_s", el / 1e9);
+	tk_rec_dbl(r, "mb_s", mb_s(e->tel.completed_bytes, el));
+	add_counters(r, &e->tel);
+	tk_rec_u64(r, "eagain_retries", e->tel.eagain_retries);
+	tk_rec_u64(r, "short_reads", e->tel.short_reads);
+	tk_rec_u64(r, "h2d_bytes", e->tel.h2d_bytes);
+	tk_rec_dbl(r, "lat_p50_us", lat.p50 / 1e3);
+	tk_rec_dbl(r, "lat_p99_us", lat.p99 / 1e3);
+	tk_rec_dbl(r, "lat_max_us", lat.max / 1e3);
+	for (unsigned k = 0; k < e->nsrc && e->nsrc == 1; k++) {
+		if (!e->src[k].verified)
+			continue;
+		snprintf(flags, sizeof(flags), "%08x", e->src[k].crc_landed);
+		tk_rec_str(r, "crc32", flags);
+		tk_rec_bool(r, "verified", e->src[k].crc_landed == e->src[k].crc_source);
+	}
+	tk_emit(r);
+}
+
+void report_verify(const struct source *s)
+{
+	struct json_object *r = tk_record_new("event");
+	char buf[16];
+
+	tk_rec_str(r, "event", "verify");
+	tk_rec_str(r, "source", s->name);
+	tk_rec_u64(r, "offset", s->start);
+	tk_rec_u64(r, "length", s->end - s->start);
+	snprintf(buf, sizeof(buf), "%08x", s->crc_landed);
+	tk_rec_str(r, "crc32_landed", buf);
+	snprintf(buf, sizeof(buf), "%08x", s->crc_source);
+	tk_rec_str(r, "crc32_source", buf);
+	tk_rec_bool(r, "match", s->crc_landed == s->crc_source);
+	tk_emit(r);
+}
+
+void report_violations(const struct tel_violation *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		tk_error(v[i].fix, "validate: rule %s failed: %s", v[i].rule, v[i].detail);
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * verify.c — --verify: zlib crc32 of the bytes that landed in the slots
+ * (per chunk, combined in source order with crc32_combine, since chunks
+ * complete out of order) against a crc32 of the same range read again with
+ * plain pread() through a separate file descriptor.  The re-read buffer is
+ * verification only; nothing from it reaches the target memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "errors.h"
+#include "ingest.h"
+
+#define REREAD_SIZE (1 << 20)
+
+void verify_chunk(struct engine *e, unsigned i)
+{
+	const struct slot *s = &e->slots[i];
+	struct source *src = &e->src[s->src];
+	const uint8_t *buf = e->tgt.base + (size_t)i * e->tgt.slot_size;
+
+	if (!src->crc)
+		return;
+	src->crc[s->chunk] = crc32(crc32(0, NULL, 0), buf, s->want);
+}
+
+static uint32_t landed_crc(const struct source *s)
+{
+	uLong crc = crc32(0, NULL, 0);
+
+	for (uint64_t k = 0; k < s->nchunks; k++) {
+		uint64_t off = s->start + k * opts.chunk;
+		uint64_t len = s->end - off < opts.chunk ? s->end - off : opts.chunk;
+
+		crc = crc32_combine(crc, s->crc[k], (z_off_t)len);
+	}
+	return crc;
+}
+
+/* The block device behind a generic char device: /dev/ng0n1 -> /dev/nvme0n1. */
+static const char *reread_name(const struct source *s, char *buf, size_t len)
+{
+	const char *base = strrchr(s->dev, '/');
+
+	if (!s->is_chr || !base || strncmp(base, "/ng", 3))
+		return s->name;
+	snprintf(buf, len, "/dev/nvme%s", base + 3);
+	return buf;
+}
+
+static int reread_crc(const struct source *s, uint32_t *out)
+{
+	char name[80];
+	const char *path = reread_name(s, name, sizeof(name));
+	uint8_t *buf = malloc(REREAD_SIZE);
+	uLong crc = crc32(0, NULL, 0);
+	uint64_t off = s->start;
+	int fd, err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		tk_error("make the source readable again for --verify",
+			 "--verify: cannot reopen '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	while (off < s->end) {
+		size_t want = s->end - off < REREAD_SIZE ? s->end - off : REREAD_SIZE;
+		ssize_t n = pread(fd, buf, want, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -ENODATA;
+			tk_error("check the source did not change during the run",
+				 "--verify: re-reading '%s' at %llu: %s", path,
+				 (unsigned long long)off, n < 0 ? strerror(errno) : "unexpected end of file");
+			goto out;
+		}
+		crc = crc32(crc, buf, n);
+		off += n;
+	}
+	*out = crc;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return err;
+}
+
+int verify_sources(struct engine *e, int *mismatches)
+{
+	*mismatches = 0;
+	for (unsigned k = 0; k < e->nsrc; k++) {
+		struct source *s = &e->src[k];
+		int err;
+
+		if (!s->crc && s->nchunks)
+			continue;
+		s->crc_landed = s->nchunks ? landed_crc(s) : 0;
+		err = reread_crc(s, &s->crc_source);
+		if (err)
+			return err;
+		s->verified = true;
+		if (s->crc_landed != s->crc_source) {
+			(*mismatches)++;
+			tk_error("the bytes that landed differ from the source: check the device and memory (dmesg)",
+				 "--verify: '%s' landed crc32 %08x != source crc32 %08x",
+				 s->name, s->crc_landed, s->crc_source);
+		}
+	}
+	return 0;
+}

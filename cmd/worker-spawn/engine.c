@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * engine.c — spawn, place and start the workers, drive the run (duration,
+ * phase epochs, progress line), then hand over to collect.c.
+ *
+ * Two-phase start: every worker places itself (affinity, policy, nice),
+ * writes one byte to the ready pipe and blocks on the start pipe; the parent
+ * then moves them into their cgroups and writes one 's' per worker.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "errors.h"
+#include "output.h"
+
+#define READY_TIMEOUT_NS (10 * TK_NSEC_PER_SEC)
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	ws_stop_flag = 1;
+}
+
+static void install_worker_signals(bool fork_mode)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;   /* no SA_RESTART: blocking calls see EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (fork_mode) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+}
+
+bool ws_read_schedstat_pid(pid_t pid, uint64_t v[3])
+{
+	char path[64];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64, &v[0], &v[1], &v[2]) == 3;
+	fclose(f);
+	return ok;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int mkpipe(int *rd, int *wr)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	*rd = fds[0];
+	*wr = fds[1];
+	return 0;
+}
+
+/* The cpuset worker @gidx of @g gets, from the online CPUs @on. */
+static bool pick_set(const struct ws_group *g, unsigned gidx, const struct tk_cpuset *on,
+		     uint64_t *rng, struct tk_cpuset *set)
+{
+	unsigned cpus[WS_MAX_CPUS], n = 0;
+
+	for (unsigned i = 0; i < WS_MAX_CPUS; i++)
+		if (tk_cpuset_isset(on, i))
+			cpus[n++] = i;
+	memset(set, 0, sizeof(*set));
+	switch (g->aff.kind) {
+	case WS_AFF_LIST:
+		*set = g->aff.set;
+		return true;
+	case WS_AFF_SINGLE:
+		if (n)
+			tk_cpuset_set(set, cpus[gidx % n]);
+		return n > 0;
+	case WS_AFF_RANDOM:
+		for (unsigned k = 0; k < g->aff.k && k < n; k++) {
+			unsigned j = k + tk_rand_below(rng, n - k), t = cpus[k];
+
+			cpus[k] = cpus[j];
+			cpus[j] = t;
+			tk_cpuset_set(set, cpus[k]);
+		}
+		return n > 0;
+	default:
+		return false;
+	}
+}
+
+/* In a forked worker: close every inherited fd that is not its own. */
+static void close_foreign(struct ws_engine *e, unsigned self)
+{
+	for (unsigned i = 0; i < e->n; i++) {
+		close_fd(&e->p[i].report_rd);
+		if (i != self)
+			close_fd(&e->p[i].report_wr);
+	}
+	for (unsigned u = 0; u < 4 * e->nunits; u++)
+		if (e->pair_fds[u] != e->p[self].ctx.rfd && e->pair_fds[u] != e->p[self].ctx.wfd)
+			close_fd(&e->pair_fds[u]);
+	close_fd(&e->start_wr);
+	close_fd(&e->ready_rd);
+}
+
+static void *thread_main(void *arg)
+{
+	struct ws_engine *e = ((void **)arg)[0];
+	struct ws_proc *p = ((void **)arg)[1];
+	sigset_t ss;
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	atomic_store(&p->tid, gettid());
+	ws_worker_main(&p->ctx, e->start_rd, e->ready_wr, p->report_wr,
+		       p->set_valid ? &p->set : NULL);
+	close_fd(&p->report_wr);
+	free(arg);
+	return NULL;
+}
+
+static int spawn_one(struct ws_engine *e, unsigned i)
+{
+	struct ws_proc *p = &e->p[i];
+	pid_t parent = getpid();
+
+	if (e->o->thread_mode) {
+		void **arg = malloc(2 * sizeof(void *));
+
+		if (!arg)
+			return -ENOMEM;
+		arg[0] = e;
+		arg[1] = p;
+		if (pthread_create(&p->th, NULL, thread_main, arg)) {
+			free(arg);
+			return -EAGAIN;
+		}
+		p->th_started = p->spawned = true;
+		return 0;
+	}
+	fflush(NULL);
+	p->pid = fork();
+	if (p->pid < 0)
+		return -errno;
+	if (p->pid == 0) {
+		int rc;
+
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		install_worker_signals(true);
+		close_foreign(e, i);
+		rc = ws_worker_main(&p->ctx, e->start_rd, e->ready_wr, p->report_wr,
+				    p->set_valid ? &p->set : NULL);
+		_exit(rc);
+	}
+	setpgid(p->pid, p->pid);
+	close_fd(&p->report_wr);
+	p->spawned = true;
+	return 0;
+}
+
+static int setup(struct ws_engine *e)
+{
+	struct ws_opts *o = e->o;
+	struct tk_cpuset online;
+	uint64_t rng = o->seed ? o->seed : (tk_now_mono_ns() | 1);
+	unsigned w = 0, unit = 0;
+	int err;
+
+	if ((err = ws_online_cpus(&online)))
+		return err;
+	for (unsigned g = 0; g < o->ngroups; g++) {
+		e->n += o->groups[g].n;
+		e->nunits += o->groups[g].n / o->groups[g].unit;
+	}
+	e->p = calloc(e->n, sizeof(*e->p));
+	e->pair_fds = malloc((4 * e->nunits + 1) * sizeof(int));
+	e->shsize = sizeof(struct ws_shared) + e->nunits * sizeof(struct ws_unit);
+	e->sh = mmap(NULL, e->shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (e->sh == MAP_FAILED)
+		e->sh = NULL;
+	if (!e->p || !e->pair_fds || !e->sh)
+		return -ENOMEM;
+	for (unsigned i = 0; i < 4 * e->nunits; i++)
+		e->pair_fds[i] = -1;
+	for (unsigned i = 0; i < e->n; i++)
+		e->p[i].report_rd = e->p[i].report_wr = -1;
+	if ((err = mkpipe(&e->start_rd, &e->start_wr)) || (err = mkpipe(&e->ready_rd, &e->ready_wr)))
+		return err;
+	for (unsigned g = 0; g < o->ngroups; g++) {
+		const struct ws_group *grp = &o->groups[g];
+		bool piped = grp->type == WS_PIPE_IO || grp->type == WS_CACHE_PIPE;
+
+		for (unsigned k = 0; k < grp->n; k++, w++) {
+			struct ws_proc *p = &e->p[w];
+			struct ws_ctx *c = &p->ctx;
+			unsigned u = unit + k / grp->unit;
+
+			c->g = grp;
+			c->gidx = k;
+			c->widx = w;
+			c->role = k % grp->unit;
+			c->unit = &e->sh->units[u];
+			c->sh = e->sh;
+			c->rng = rng ^ ((uint64_t)(w + 1) * 0x9E3779B97F4A7C15ULL);
+			c->rfd = c->wfd = -1;
+			p->set_valid = pick_set(grp, k, &online, &rng, &p->set);
+			c->allowed = p->set_valid ? p->set : online;
+			if (piped && c->role == 0) {
+				if ((err = mkpipe(&e->pair_fds[4 * u], &e->pair_fds[4 * u + 1])) ||
+				    (err = mkpipe(&e->pair_fds[4 * u + 2], &e->pair_fds[4 * u + 3])))
+					return err;
+			}
+			if (piped) {   /* role 0 writes pipe A, reads pipe B; role 1 the reverse */
+				c->wfd = e->pair_fds[4 * u + (c->role ? 3 : 1)];
+				c->rfd = e->pair_fds[4 * u + (c->role ? 0 : 2)];
+			}
+			if ((err = mkpipe(&p->report_rd, &p->report_wr)))
+				return err;
+			fcntl(p->report_rd, F_SETFL, O_NONBLOCK);
+		}
+		unit += grp->n / grp->unit;
+	}
+	return 0;
+}
+
+static int make_cgroups(struct ws_engine *e)
+{
+	for (unsigned g = 0; g < e->o->ngroups; g++) {
+		const struct ws_group *grp = &e->o->groups[g];
+		int r;
+
+		if (!grp->cgroup_set)
+			continue;
+		r = ws_cgroup_create(grp->cgroup, e->cg_abs[g], sizeof(e->cg_abs[g]));
+		if (r < 0) {
+			tk_error("give a path under /sys/fs/cgroup (cgroup v2, run as root)",
+				 "--cgroup '%s': cannot create: %s", grp->cgroup, strerror(-r));
+			e->cg_abs[g][0] = '\0';
+			return r;
+		}
+		e->cg_made[g] = r == 1;
+		if (e->o->thread_mode) {
+			char f[400];
+			int fd;
+
+			snprintf(f, sizeof(f), "%s/cgroup.type", e->cg_abs[g]);
+			fd = open(f, O_WRONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				if (write(fd, "threaded", 8) < 0)
+					tk_warn("%s: cannot make it threaded: %s", f, strerror(errno));
+				close(fd);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Wait for @n ready bytes (workers that died early never send theirs). */
+static void wait_ready(struct ws_engine *e)
+{
+	uint64_t end = tk_now_mono_ns() + READY_TIMEOUT_NS;
+	unsigned got = 0;
+	char buf[256];
+
+	while (got < e->n && !tk_stop_requested()) {
+		struct pollfd pfd = { .fd = e->ready_rd, .events = POLLIN };
+		uint64_t now = tk_now_mono_ns();
+		ssize_t r;
+
+		if (now >= end) {
+			tk_warn("%u of %u workers did not get ready in time", e->n - got, e->n);
+			return;
+		}
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		r = read(e->ready_rd, buf, sizeof(buf) < e->n - got ? sizeof(buf) : e->n - got);
+		if (r > 0)
+			got += r;
+	}
+}
+
+static int attach_cgroups(struct ws_engine *e)
+{
+	for (unsigned i = 0; i < e->n; i++) {
+		struct ws_proc *p = &e->p[i];
+		const char *abs = e->cg_abs[p->ctx.g->idx];
+		pid_t id = e->o->thread_mode ? atomic_load(&p->tid) : p->pid;
+		int err;
+
+		if (!p->ctx.g->cgroup_set || !*abs || !p->spawned || id <= 0)
+			continue;
+		err = ws_cgroup_attach(abs, id, e->o->thread_mode);
+		if (err) {
+			tk_error("use fork mode, or a cgroup whose controllers allow the move",
+				 "--cgroup: cannot move worker %d into %s: %s", id, abs, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void release(struct ws_engine *e)
+{
+	for (unsigned i = 0; i < e->n; i++) {
+		struct ws_proc *p = &e->p[i];
+
+		p->t_start = tk_now_mono_ns();
+		if (p->ctx.g->type == WS_EXEC && p->pid > 0)
+			p->ss_ok = ws_read_schedstat_pid(p->pid, p->ss0);
+		if (write(e->start_wr, "s", 1) != 1)
+			break;
+	}
+	close_fd(&e->start_wr);
+}
+
+static void progress(const struct ws_engine *e, uint64_t elapsed, uint64_t total, bool end)
+{
+	if (tk_out.quiet || !isatty(STDERR_FILENO))
+		return;
+	if (end)
+		fprintf(stderr, "\r\033[K");
+	else
+		fprintf(stderr, "\rworker-spawn: %u workers, %.1f/%.1f s, phase %u",
+			e->n, elapsed / 1e9, total / 1e9, atomic_load(&e->sh->epoch));
+	fflush(stderr);
+}
+
+static void drive(struct ws_engine *e)
+{
+	struct ws_opts *o = e->o;
+	uint64_t total = o->duration_ns, t0 = tk_now_mono_ns(), next_prog = 0;
+	uint64_t bound = o->nphases ? o->phases[0] : UINT64_MAX;
+	unsigned phase = 0;
+
+	if (o->nphases) {
+		total = 0;
+		for (unsigned i = 0; i < o->nphases; i++)
+			total += o->phases[i];
+	}
+	while (!tk_stop_requested()) {
+		uint64_t el = tk_now_mono_ns() - t0, step = 100 * TK_NSEC_PER_MSEC;
+
+		if (el >= total)
+			break;
+		while (el >= bound && phase + 1 < o->nphases) {
+			atomic_fetch_add(&e->sh->epoch, 1);
+			bound += o->phases[++phase];
+		}
+		if (el >= next_prog) {
+			progress(e, el, total, false);
+			next_prog = el + 500 * TK_NSEC_PER_MSEC;
+		}
+		if (total - el < step)
+			step = total - el;
+		if (bound != UINT64_MAX && bound > el && bound - el < step)
+			step = bound - el;
+		tk_sleep_ns(step);
+	}
+	progress(e, 0, 0, true);
+}
+
+static void teardown(struct ws_engine *e)
+{
+	for (unsigned i = 0; e->p && i < e->n; i++) {
+		close_fd(&e->p[i].report_rd);
+		close_fd(&e->p[i].report_wr);
+		free(e->p[i].buf);
+	}
+	for (unsigned u = 0; e->pair_fds && u < 4 * e->nunits; u++)
+		close_fd(&e->pair_fds[u]);
+	close_fd(&e->start_rd);
+	close_fd(&e->start_wr);
+	close_fd(&e->ready_rd);
+	close_fd(&e->ready_wr);
+	for (unsigned g = 0; g < e->o->ngroups; g++)
+		if (e->cg_made[g])
+			ws_cgroup_remove(e->cg_abs[g]);
+	if (e->sh)
+		munmap(e->sh, e->shsize);
+	free(e->pair_fds);
+	free(e->p);
+}
+
+int ws_run(struct ws_opts *o, struct ws_run *run)
+{
+	struct ws_engine e = { .o = o, .start_rd = -1, .start_wr = -1, .ready_rd = -1,
+			       .ready_wr = -1 };
+	int err;
+
+	memset(run, 0, sizeof(*run));
+	run->o = o;
+	install_worker_signals(false);
+	err = setup(&e);
+	if (err) {
+		tk_error(NULL, "cannot set up %u workers: %s", e.n, strerror(-err));
+		goto cleanup;
+	}
+	err = make_cgroups(&e);
+	for (unsigned i = 0; !err && i < e.n && !tk_stop_requested(); i++) {
+		err = spawn_one(&e, i);
+		if (err)
+			tk_error("lower -n or raise ulimit -u", "cannot start worker %u: %s", i,
+				 strerror(-err));
+	}
+	if (!o->thread_mode) {   /* threads share these fds: they stay open */
+		close_fd(&e.ready_wr);
+		close_fd(&e.start_rd);
+	}
+	if (!err) {
+		wait_ready(&e);
+		err = attach_cgroups(&e);
+	}
+	if (!err && !tk_stop_requested()) {
+		release(&e);
+		drive(&e);
+	}
+	/* on error the start pipe closes unwritten and workers exit without running */
+	close_fd(&e.start_wr);
+	ws_collect(&e, run);
+cleanup:
+	teardown(&e);
+	return err;
+}
+
+void ws_run_free(struct ws_run *run)
+{
+	for (unsigned i = 0; run->reports && i < run->nworkers; i++)
+		ws_report_free(&run->reports[i]);
+	free(run->reports);
+	free(run->wgroup);
+	free(run->wset);
+	free(run->wset_valid);
+	memset(run, 0, sizeof(*run));
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* engine.h — parent-side bookkeeping shared by engine.c and collect.c. */
+#ifndef WS_ENGINE_H
+#define WS_ENGINE_H
+
+#include <pthread.h>
+
+#include "worker.h"
+
+struct ws_proc {
+	pid_t pid;                 /* fork: the worker's pid (= its pgid) */
+	_Atomic pid_t tid;         /* thread mode: set by the thread */
+	pthread_t th;
+	bool th_started, spawned, timed_out, joined;
+	int report_rd, report_wr;
+	uint8_t *buf;
+	size_t len, cap;
+	bool done;                 /* EOF or a complete frame */
+	struct ws_ctx ctx;
+	struct tk_cpuset set;
+	bool set_valid;
+	uint64_t t_start, ss0[3], ss1[3];  /* exec workers: parent-side figures */
+	bool ss_ok;
+};
+
+struct ws_engine {
+	struct ws_opts *o;
+	struct ws_proc *p;
+	unsigned n;
+	int start_rd, start_wr, ready_rd, ready_wr;
+	int *pair_fds;             /* 4 per unit, -1 when unused */
+	unsigned nunits;
+	struct ws_shared *sh;
+	size_t shsize;
+	char cg_abs[WS_MAX_GROUPS][320];
+	bool cg_made[WS_MAX_GROUPS];
+};
+
+/* Stop every worker, collect reports under one 5 s deadline, reap. */
+void ws_collect(struct ws_engine *e, struct ws_run *run);
+bool ws_read_schedstat_pid(pid_t pid, uint64_t v[3]);
+
+#endif

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * output.c — paired printers: `report` records per worker and `summary`
+ * records per group and for the run (JSON/prom), or an aligned per-worker
+ * table followed by key=value summary lines (text).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "table.h"
+#include "ws.h"
+
+static const char *type_name(const struct ws_run *run, unsigned i)
+{
+	return run->wgroup[i] ? ws_types[run->wgroup[i]->type].name : "?";
+}
+
+static struct json_object *u64_array(const uint64_t *v, uint32_t n)
+{
+	struct json_object *a = json_object_new_array_ext(n);
+
+	for (uint32_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_uint64(v[i]));
+	return a;
+}
+
+static void add_opt_str(struct json_object *rec, const char *key, const char *s)
+{
+	json_object_object_add(rec, key, s ? tk_json_str(s) : NULL);
+}
+
+/* <prefix>_sample_total plus p50/p99/p999/max (and the vector with --samples). */
+static void add_samples(struct json_object *rec, const char *vec, const char *prefix,
+			const struct ws_samples *s, bool samples)
+{
+	struct tk_summary sum;
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_sample_total", prefix);
+	tk_rec_u64(rec, key, s->total);
+	if (samples)
+		json_object_object_add(rec, vec, u64_array(s->v, s->n));
+	if (tk_summarize_u64(s->v, s->n, &sum))
+		memset(&sum, 0, sizeof(sum));
+#define P(name, val) snprintf(key, sizeof(key), "%s_" name, prefix), tk_rec_dbl(rec, key, val)
+	P("p50_ns", sum.p50);
+	P("p99_ns", sum.p99);
+	P("p999_ns", sum.p999);
+	P("max_ns", sum.max);
+#undef P
+}
+
+static struct json_object *slices_json(const struct ws_report *r)
+{
+	struct json_object *a = json_object_new_array_ext(r->nslices);
+
+	for (uint32_t i = 0; i < r->nslices; i++) {
+		const struct ws_phase_slice *s = &r->slices[i];
+		struct json_object *o = json_object_new_object();
+
+#define F(f) json_object_object_add(o, #f, json_object_new_uint64(s->f))
+		F(phase); F(start_ns); F(wall_ns); F(cpu_ns); F(off_cpu_ns); F(work_units);
+		F(iterations); F(migration_count); F(wake_total); F(wake_sum_ns); F(wake_max_ns);
+		F(iter_total); F(iter_sum_ns); F(iter_max_ns); F(timer_total); F(timer_sum_ns);
+		F(timer_max_ns); F(run_delay_ns); F(run_count);
+#undef F
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static void report_json(const struct ws_run *run, unsigned i)
+{
+	const struct ws_report *r = &run->reports[i];
+	struct json_object *rec = tk_record_new("report"), *cpus, *numa;
+	bool samples = run->o->samples;
+	char info[64];
+
+	tk_rec_u64(rec, "group_idx", r->group_idx);
+	tk_rec_str(rec, "work_type", type_name(run, i));
+	tk_rec_i64(rec, "tid", r->tid);
+	tk_rec_u64(rec, "work_units", r->work_units);
+	tk_rec_u64(rec, "iterations", r->iterations);
+	tk_rec_u64(rec, "cpu_time_ns", r->cpu_time_ns);
+	tk_rec_u64(rec, "wall_time_ns", r->wall_time_ns);
+	tk_rec_u64(rec, "off_cpu_ns", r->off_cpu_ns);
+	tk_rec_u64(rec, "migration_count", r->migration_count);
+	cpus = json_object_new_array();
+	for (uint32_t k = 0; k < r->ncpus; k++)
+		json_object_array_add(cpus, json_object_new_int(r->cpus_used[k]));
+	json_object_object_add(rec, "cpus_used", cpus);
+	if (samples) {
+		struct json_object *m = json_object_new_array_ext(r->nmigr);
+
+		for (uint32_t k = 0; k < r->nmigr; k++) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "at_ns", json_object_new_uint64(r->migrations[k].at_ns));
+			json_object_object_add(o, "from", json_object_new_int(r->migrations[k].from));
+			json_object_object_add(o, "to", json_object_new_int(r->migrations[k].to));
+			json_object_array_add(m, o);
+		}
+		json_object_object_add(rec, "migrations", m);
+	}
+	tk_rec_u64(rec, "max_gap_ms", r->max_gap_ms);
+	tk_rec_u64(rec, "max_gap_cpu", r->max_gap_cpu);
+	tk_rec_u64(rec, "max_gap_at_ms", r->max_gap_at_ms);
+	add_samples(rec, "wake_latencies_ns", "wake", &r->wake, samples);
+	add_samples(rec, "iteration_costs_ns", "iteration_cost", &r->iter, samples);
+	add_samples(rec, "timer_latencies_ns", "timer", &r->timer, samples);
+	tk_rec_u64(rec, "schedstat_run_delay_ns", r->run_delay_ns);
+	tk_rec_u64(rec, "schedstat_run_count", r->run_count);
+	tk_rec_u64(rec, "schedstat_cpu_time_ns", r->sched_cpu_ns);
+	tk_rec_bool(rec, "completed", r->completed);
+	numa = json_object_new_object();
+	for (uint32_t k = 0; k < r->nnuma; k++) {
+		char node[16];
+
+		snprintf(node, sizeof(node), "%u", r->numa[k].node);
+		json_object_object_add(numa, node, json_object_new_uint64(r->numa[k].pages));
+	}
+	json_object_object_add(rec, "numa_pages", numa);
+	tk_rec_u64(rec, "vmstat_numa_pages_migrated", r->vmstat_migrated);
+	ws_exit_info_str(r, info, sizeof(info));
+	add_opt_str(rec, "exit_info", *info ? info : NULL);
+	tk_rec_bool(rec, "is_messenger", r->is_messenger);
+	add_opt_str(rec, "affinity_error", r->affinity_error);
+	add_opt_str(rec, "sched_policy_error", r->sched_policy_error);
+	json_object_object_add(rec, "phase_slices", slices_json(r));
+	tk_emit(rec);
+}
+
+static struct json_object *summary_rec(const struct ws_run *run, int g, const struct ws_sum *s)
+{
+	struct json_object *rec = tk_record_new("summary");
+
+	tk_rec_str(rec, "scope", g < 0 ? "run" : "group");
+	if (g >= 0) {
+		tk_rec_u64(rec, "group_idx", g);
+		tk_rec_str(rec, "work_type", ws_types[run->o->groups[g].type].name);
+		tk_rec_str(rec, "spec", run->o->groups[g].spec);
+	}
+	tk_rec_u64(rec, "workers", s->workers);
+	tk_rec_u64(rec, "completed", s->completed);
+	tk_rec_u64(rec, "sentinels", s->sentinels);
+	tk_rec_u64(rec, "work_units", s->work_units);
+	tk_rec_u64(rec, "iterations", s->iterations);
+	tk_rec_dbl(rec, "offcpu_pct_avg", s->offcpu_avg);
+	tk_rec_dbl(rec, "offcpu_pct_min", s->offcpu_min);
+	tk_rec_dbl(rec, "offcpu_pct_max", s->offcpu_max);
+	tk_rec_dbl(rec, "offcpu_pct_spread", s->offcpu_spread);
+	tk_rec_u64(rec, "worst_gap_ms", s->worst_gap_ms);
+	tk_rec_u64(rec, "worst_gap_cpu", s->worst_gap_cpu);
+	tk_rec_i64(rec, "worst_gap_tid", s->worst_gap_tid);
+	tk_rec_u64(rec, "wake_samples", s->wake_total);
+	tk_rec_dbl(rec, "wake_p50_ns", s->wake.p50);
+	tk_rec_dbl(rec, "wake_p99_ns", s->wake.p99);
+	tk_rec_dbl(rec, "wake_p999_ns", s->wake.p999);
+	tk_rec_dbl(rec, "wake_max_ns", s->wake.max);
+	tk_rec_dbl(rec, "wake_cv_pct", s->wake.cv_pct);
+	tk_rec_dbl(rec, "wake_tail_ratio", s->wake_tail_ratio);
+	tk_rec_u64(rec, "timer_samples", s->timer_total);
+	tk_rec_dbl(rec, "timer_p50_ns", s->timer.p50);
+	tk_rec_dbl(rec, "timer_p99_ns", s->timer.p99);
+	tk_rec_dbl(rec, "timer_p999_ns", s->timer.p999);
+	tk_rec_dbl(rec, "timer_max_ns", s->timer.max);
+	tk_rec_u64(rec, "iteration_cost_samples", s->iter_total);
+	tk_rec_dbl(rec, "iteration_cost_p50_ns", s->iter.p50);
+	tk_rec_dbl(rec, "iteration_cost_p99_ns", s->iter.p99);
+	tk_rec_dbl(rec, "run_delay_mean_ns", s->run_delay_mean_ns);
+	tk_rec_u64(rec, "run_delay_worst_ns", s->run_delay_worst_ns);
+	tk_rec_dbl(rec, "migration_ratio", s->migration_ratio);
+	tk_rec_dbl(rec, "iterations_per_worker", s->iterations_per_worker);
+	tk_rec_dbl(rec, "iterations_per_cpu_sec", s->iterations_per_cpu_sec);
+	tk_rec_dbl(rec, "cross_node_migration_ratio", s->cross_node);
+	return rec;
+}
+
+static const struct tk_table_col cols[] = {
+	{ "GRP", true, 0 }, { "TYPE", false, 18 }, { "TID", true, 0 },
+	{ "WORK_UNITS", true, 0 }, { "ITERS", true, 0 }, { "CPU_MS", true, 0 },
+	{ "OFFCPU%", true, 0 }, { "MIGR", true, 0 }, { "CPUS", false, 16 },
+	{ "GAP_MS", true, 0 }, { "WAKE_P99_US", true, 0 }, { "TIMER_P99_US", true, 0 },
+	{ "RUNDELAY_MS", true, 0 }, { "STATUS", false, 24 },
+};
+
+static void table_plain(const struct ws_run *run)
+{
+	struct tk_table *t = tk_table_new(cols, sizeof(cols) / sizeof(cols[0]));
+
+	if (!t)
+		return;
+	for (unsigned i = 0; i < run->nworkers; i++) {
+		const struct ws_report *r = &run->reports[i];
+		struct tk_cpuset set;
+		struct tk_summary w, tm;
+		char cpus[64], st[64];
+
+		memset(&set, 0, sizeof(set));
+		for (uint32_t k = 0; k < r->ncpus; k++)
+			tk_cpuset_set(&set, r->cpus_used[k]);
+		tk_cpuset_format(&set, cpus, sizeof(cpus));
+		if (tk_summarize_u64(r->wake.v, r->wake.n, &w))
+			memset(&w, 0, sizeof(w));
+		if (tk_summarize_u64(r->timer.v, r->timer.n, &tm))
+			memset(&tm, 0, sizeof(tm));
+		ws_exit_info_str(r, st, sizeof(st));
+		if (!*st)
+			snprintf(st, sizeof(st), "%s", r->completed ? "ok" : "incomplete");
+		tk_table_row(t);
+		tk_table_cell(t, 0, "%u", r->group_idx);
+		tk_table_cell(t, 1, "%s", type_name(run, i));
+		tk_table_cell(t, 2, "%d", r->tid);
+		tk_table_cell(t, 3, "%llu", (unsigned long long)r->work_units);
+		tk_table_cell(t, 4, "%llu", (unsigned long long)r->iterations);
+		tk_table_cell(t, 5, "%.1f", r->cpu_time_ns / 1e6);
+		tk_table_cell(t, 6, "%.1f", r->wall_time_ns ? 100.0 * r->off_cpu_ns / r->wall_time_ns : 0);
+		tk_table_cell(t, 7, "%llu", (unsigned long long)r->migration_count);
+		tk_table_cell(t, 8, "%s", *cpus ? cpus : "-");
+		tk_table_cell(t, 9, "%llu", (unsigned long long)r->max_gap_ms);
+		tk_table_cell(t, 10, r->wake.n ? "%.1f" : "-", w.p99 / 1e3);
+		tk_table_cell(t, 11, r->timer.n ? "%.1f" : "-", tm.p99 / 1e3);
+		tk_table_cell(t, 12, "%.2f", r->run_delay_ns / 1e6);
+		tk_table_cell(t, 13, "%s%s%s", st, r->affinity_error || r->sched_policy_error ?
+			      " placement-error" : "", "");
+	}
+	tk_table_print(t, tk_out.out ? tk_out.out : stdout, true);
+	tk_table_free(t);
+	for (unsigned i = 0; i < run->nworkers; i++) {
+		const struct ws_report *r = &run->reports[i];
+
+		if (r->affinity_error)
+			fprintf(stderr, "worker-spawn: worker %d: affinity_error: %s\n", r->tid,
+				r->affinity_error);
+		if (r->sched_policy_error)
+			fprintf(stderr, "worker-spawn: worker %d: sched_policy_error: %s\n", r->tid,
+				r->sched_policy_error);
+	}
+}
+
+void ws_output(const struct ws_run *run)
+{
+	struct ws_sum s;
+
+	if (tk_out.fmt == TK_FMT_TEXT)
+		table_plain(run);
+	else
+		for (unsigned i = 0; i < run->nworkers && !tk_out.broken; i++)
+			report_json(run, i);
+	for (unsigned g = 0; g < run->o->ngroups && !tk_out.broken; g++)
+		if (!ws_summarize(run, g, &s))
+			tk_emit(summary_rec(run, g, &s));
+	if (!tk_out.broken && !ws_summarize(run, -1, &s))
+		tk_emit(summary_rec(run, -1, &s));
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* place.c — affinity, scheduling policy and cgroup v2 placement. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ws.h"
+
+#define CGROOT "/sys/fs/cgroup"
+
+static char *errtext(const char *what, int err)
+{
+	char buf[WS_MAX_STR];
+
+	snprintf(buf, sizeof(buf), "%.300s: %s", what, strerror(err));
+	return strdup(buf);
+}
+
+char *ws_apply_affinity(pid_t tid, const struct tk_cpuset *set)
+{
+	cpu_set_t *cs = CPU_ALLOC(WS_MAX_CPUS);
+	size_t sz = CPU_ALLOC_SIZE(WS_MAX_CPUS);
+	char list[256], what[300];
+	int err = 0;
+
+	if (!cs)
+		return strdup("sched_setaffinity: out of memory");
+	CPU_ZERO_S(sz, cs);
+	for (unsigned i = 0; i < WS_MAX_CPUS; i++)
+		if (tk_cpuset_isset(set, i))
+			CPU_SET_S(i, sz, cs);
+	if (sched_setaffinity(tid, sz, cs))
+		err = errno;
+	CPU_FREE(cs);
+	if (!err)
+		return NULL;
+	tk_cpuset_format(set, list, sizeof(list));
+	snprintf(what, sizeof(what), "sched_setaffinity(%s)", list);
+	return errtext(what, err);
+}
+
+struct ws_sched_attr {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+char *ws_apply_policy(pid_t tid, const struct ws_policy *p)
+{
+	struct ws_sched_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.sched_policy = p->policy;
+	a.sched_priority = p->prio;
+	a.sched_runtime = p->runtime;
+	a.sched_deadline = p->deadline;
+	a.sched_period = p->period;
+	if (syscall(SYS_sched_setattr, tid, &a, 0)) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "sched_setattr(policy %d prio %d)", p->policy, p->prio);
+		return errtext(what, errno);
+	}
+	return NULL;
+}
+
+int ws_online_cpus(struct tk_cpuset *set)
+{
+	cpu_set_t *cs = CPU_ALLOC(WS_MAX_CPUS);
+	size_t sz = CPU_ALLOC_SIZE(WS_MAX_CPUS);
+
+	memset(set, 0, sizeof(*set));
+	if (!cs)
+		return -ENOMEM;
+	if (sched_getaffinity(0, sz, cs)) {
+		CPU_FREE(cs);
+		return -errno;
+	}
+	for (unsigned i = 0; i < WS_MAX_CPUS; i++)
+		if (CPU_ISSET_S(i, sz, cs))
+			tk_cpuset_set(set, i);
+	CPU_FREE(cs);
+	return 0;
+}
+
+/* A path under /sys/fs/cgroup without "..": 1 created, 0 existed, -errno. */
+int ws_cgroup_create(const char *path, char *abs, size_t size)
+{
+	const char *rel = path;
+
+	if (!strncmp(rel, CGROOT "/", sizeof(CGROOT)))
+		rel += sizeof(CGROOT);
+	while (*rel == '/')
+		rel++;
+	if (!*rel || strstr(rel, "..") || (path[0] == '/' && rel == path + 1))
+		return -EINVAL;
+	if ((size_t)snprintf(abs, size, CGROOT "/%s", rel) >= size)
+		return -ENAMETOOLONG;
+	if (mkdir(abs, 0755))
+		return errno == EEXIST ? 0 : -errno;
+	return 1;
+}
+
+int ws_cgroup_attach(const char *abs, pid_t pid, bool thread)
+{
+	char file[600], buf[32];
+	int fd, n, err = 0;
+
+	snprintf(file, sizeof(file), "%s/%s", abs, thread ? "cgroup.threads" : "cgroup.procs");
+	fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", pid);
+	if (write(fd, buf, n) != n)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+void ws_cgroup_remove(const char *abs)
+{
+	/* rmdir is refused while tasks linger; retry briefly as reaping settles */
+	for (int i = 0; i < 50; i++) {
+		if (!rmdir(abs) || errno == ENOENT)
+			return;
+		if (errno != EBUSY)
+			break;
+		usleep(20000);
+	}
+	fprintf(stderr, "worker-spawn: warning: could not remove cgroup %s: %s\n", abs,
+		strerror(errno));
+}

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * report.c — the worker report wire format (version 1).
+ *
+ * Little-endian, positional, every field always present:
+ *   u32 magic "WSR1", u16 version, u16 reserved, u32 body length, body.
+ * Vectors are u32 count + elements; strings u8 present + u32 len + bytes;
+ * every count is bounded before anything is allocated.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ws.h"
+
+struct wbuf {
+	uint8_t *p;
+	size_t len, cap;
+	int err;
+};
+
+static void w_bytes(struct wbuf *w, const void *src, size_t n)
+{
+	if (w->err)
+		return;
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 4096;
+		uint8_t *np;
+
+		while (cap < w->len + n)
+			cap *= 2;
+		np = realloc(w->p, cap);
+		if (!np) {
+			w->err = -ENOMEM;
+			return;
+		}
+		w->p = np;
+		w->cap = cap;
+	}
+	memcpy(w->p + w->len, src, n);
+	w->len += n;
+}
+
+static void w_u64(struct wbuf *w, uint64_t v)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = v >> (8 * i);
+	w_bytes(w, b, 8);
+}
+
+static void w_u32(struct wbuf *w, uint32_t v)
+{
+	uint8_t b[4] = { v, v >> 8, v >> 16, v >> 24 };
+
+	w_bytes(w, b, 4);
+}
+
+static void w_u8(struct wbuf *w, uint8_t v)
+{
+	w_bytes(w, &v, 1);
+}
+
+static void w_str(struct wbuf *w, const char *s)
+{
+	size_t n;
+
+	w_u8(w, s != NULL);
+	if (!s)
+		return;
+	n = strnlen(s, WS_MAX_STR);
+	w_u32(w, n);
+	w_bytes(w, s, n);
+}
+
+static void w_samples(struct wbuf *w, const struct ws_samples *s)
+{
+	w_u32(w, s->n);
+	for (uint32_t i = 0; i < s->n; i++)
+		w_u64(w, s->v[i]);
+	w_u64(w, s->total);
+}
+
+static void w_slice(struct wbuf *w, const struct ws_phase_slice *s)
+{
+	const uint64_t f[] = {
+		s->start_ns, s->wall_ns, s->cpu_ns, s->off_cpu_ns, s->work_units,
+		s->iterations, s->migration_count, s->wake_total, s->wake_sum_ns,
+		s->wake_max_ns, s->iter_total, s->iter_sum_ns, s->iter_max_ns,
+		s->timer_total, s->timer_sum_ns, s->timer_max_ns, s->run_delay_ns,
+		s->run_count,
+	};
+
+	w_u32(w, s->phase);
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		w_u64(w, f[i]);
+}
+
+int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len)
+{
+	struct wbuf w = { 0 };
+	uint32_t body;
+
+	w_u32(&w, WS_REPORT_MAGIC);
+	w_u32(&w, WS_REPORT_VERSION);
+	w_u32(&w, 0); /* body length, patched below */
+	w_u32(&w, (uint32_t)r->tid);
+	w_u64(&w, r->work_units);
+	w_u64(&w, r->cpu_time_ns);
+	w_u64(&w, r->wall_time_ns);
+	w_u64(&w, r->off_cpu_ns);
+	w_u64(&w, r->migration_count);
+	w_u32(&w, r->ncpus);
+	for (uint32_t i = 0; i < r->ncpus; i++)
+		w_u32(&w, r->cpus_used[i]);
+	w_u32(&w, r->nmigr);
+	for (uint32_t i = 0; i < r->nmigr; i++) {
+		w_u64(&w, r->migrations[i].at_ns);
+		w_u32(&w, r->migrations[i].from);
+		w_u32(&w, r->migrations[i].to);
+	}
+	w_u64(&w, r->max_gap_ms);
+	w_u32(&w, r->max_gap_cpu);
+	w_u64(&w, r->max_gap_at_ms);
+	w_samples(&w, &r->wake);
+	w_samples(&w, &r->iter);
+	w_samples(&w, &r->timer);
+	w_u64(&w, r->iterations);
+	w_u64(&w, r->run_delay_ns);
+	w_u64(&w, r->run_count);
+	w_u64(&w, r->sched_cpu_ns);
+	w_u8(&w, r->completed);
+	w_u32(&w, r->nnuma);
+	for (uint32_t i = 0; i < r->nnuma; i++) {
+		w_u32(&w, r->numa[i].node);
+		w_u64(&w, r->numa[i].pages);
+	}
+	w_u64(&w, r->vmstat_migrated);
+	w_u8(&w, r->exit_kind);
+	w_u32(&w, (uint32_t)r->exit_code);
+	w_u8(&w, r->is_messenger);
+	w_u32(&w, r->group_idx);
+	w_str(&w, r->affinity_error);
+	w_str(&w, r->sched_policy_error);
+	w_u32(&w, r->nslices);
+	for (uint32_t i = 0; i < r->nslices; i++)
+		w_slice(&w, &r->slices[i]);
+	if (w.err) {
+		free(w.p);
+		return w.err;
+	}
+	body = w.len - 12;
+	for (int i = 0; i < 4; i++)
+		w.p[8 + i] = body >> (8 * i);
+	*buf = w.p;
+	*len = w.len;
+	return 0;
+}
+
+/* --- decoding: pure, bounded ---------------------------------------------- */
+
+struct rbuf {
+	const uint8_t *p;
+	size_t len, off;
+	int err;
+};
+
+static bool r_need(struct rbuf *r, size_t n)
+{
+	if (r->err)
+		return false;
+	if (r->len - r->off < n) {
+		r->err = -EINVAL;
+		return false;
+	}
+	return true;
+}
+
+static uint64_t r_u64(struct rbuf *r)
+{
+	uint64_t v = 0;
+
+	if (!r_need(r, 8))
+		return 0;
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)r->p[r->off + i] << (8 * i);
+	r->off += 8;
+	return v;
+}
+
+static uint32_t r_u32(struct rbuf *r)
+{
+	uint32_t v = 0;
+
+	if (!r_need(r, 4))
+		return 0;
+	for (int i = 0; i < 4; i++)
+		v |= (uint32_t)r->p[r->off + i] << (8 * i);
+	r->off += 4;
+	return v;
+}
+
+static uint8_t r_u8(struct rbuf *r)
+{
+	if (!r_need(r, 1))
+		return 0;
+	return r->p[r->off++];
+}
+
+static bool r_bool(struct rbuf *r)
+{
+	uint8_t v = r_u8(r);
+
+	if (v > 1 && !r->err)
+		r->err = -EINVAL;
+	return v == 1;
+}
+
+/* A count of @elem-byte items, at most @max, that fits in what is left. */
+static uint32_t r_count(struct rbuf *r, uint32_t max, size_t elem)
+{
+	uint32_t n = r_u32(r);
+
+	if (r->err)
+		return 0;
+	if (n > max || (size_t)n * elem > r->len - r->off) {
+		r->err = -EINVAL;
+		return 0;
+	}
+	return n;
+}
+
+static void *r_alloc(struct rbuf *r, size_t n, size_t size)
+{
+	void *p;
+
+	if (r->err || !n)
+		return NULL;
+	p = calloc(n, size);
+	if (!p)
+		r->err = -ENOMEM;
+	return p;
+}
+
+static char *r_str(struct rbuf *r)
+{
+	uint32_t n;
+	char *s;
+
+	if (!r_bool(r))
+		return NULL;
+	n = r_count(r, WS_MAX_STR, 1);
+	if (r->err)
+		return NULL;
+	s = malloc(n + 1);
+	if (!s) {
+		r->err = -ENOMEM;
+		return NULL;
+	}
+	memcpy(s, r->p + r->off, n);
+	s[n] = '\0';
+	if (strlen(s) != n) {   /* embedded NUL */
+		free(s);
+		r->err = -EINVAL;
+		return NULL;
+	}
+	r->off += n;
+	return s;
+}
+
+static void r_samples(struct rbuf *r, struct ws_samples *s)
+{
+	s->n = r_count(r, WS_MAX_SAMPLES, 8);
+	s->v = r_alloc(r, s->n, sizeof(*s->v));
+	for (uint32_t i = 0; i < s->n && !r->err; i++)
+		s->v[i] = r_u64(r);
+	s->total = r_u64(r);
+	if (!r->err && s->total < s->n)
+		r->err = -EINVAL;
+}
+
+static void r_slice(struct rbuf *r, struct ws_phase_slice *s)
+{
+	uint64_t *f[] = {
+		&s->start_ns, &s->wall_ns, &s->cpu_ns, &s->off_cpu_ns, &s->work_units,
+		&s->iterations, &s->migration_count, &s->wake_total, &s->wake_sum_ns,
+		&s->wake_max_ns, &s->iter_total, &s->iter_sum_ns, &s->iter_max_ns,
+		&s->timer_total, &s->timer_sum_ns, &s->timer_max_ns, &s->run_delay_ns,
+		&s->run_count,
+	};
+
+	s->phase = r_u32(r);
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		*f[i] = r_u64(r);
+}
+
+int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
+{
+	struct rbuf r = { .p = buf, .len = len };
+	struct ws_report x;
+	uint32_t body;
+
+	memset(&x, 0, sizeof(x));
+	memset(out, 0, sizeof(*out));
+	if (!buf)
+		return -EINVAL;
+	if (r_u32(&r) != WS_REPORT_MAGIC)
+		return -EINVAL;
+	if (r_u32(&r) != WS_REPORT_VERSION)
+		return r.err ? r.err : -EPROTO;
+	body = r_u32(&r);
+	if (r.err || body != len - r.off)
+		return -EINVAL;
+	x.tid = (int32_t)r_u32(&r);
+	x.work_units = r_u64(&r);
+	x.cpu_time_ns = r_u64(&r);
+	x.wall_time_ns = r_u64(&r);
+	x.off_cpu_ns = r_u64(&r);
+	x.migration_count = r_u64(&r);
+	x.ncpus = r_count(&r, WS_MAX_CPUS, 4);
+	x.cpus_used = r_alloc(&r, x.ncpus, sizeof(*x.cpus_used));
+	for (uint32_t i = 0; i < x.ncpus && !r.err; i++) {
+		x.cpus_used[i] = r_u32(&r);
+		if (x.cpus_used[i] >= WS_MAX_CPUS || (i && x.cpus_used[i] <= x.cpus_used[i - 1]))
+			r.err = -EINVAL;
+	}
+	x.nmigr = r_count(&r, WS_MAX_MIGR, 16);
+	x.migrations = r_alloc(&r, x.nmigr, sizeof(*x.migrations));
+	for (uint32_t i = 0; i < x.nmigr && !r.err; i++) {
+		x.migrations[i].at_ns = r_u64(&r);
+		x.migrations[i].from = r_u32(&r);
+		x.migrations[i].to = r_u32(&r);
+	}
+	x.max_gap_ms = r_u64(&r);
+	x.max_gap_cpu = r_u32(&r);
+	x.max_gap_at_ms = r_u64(&r);
+	r_samples(&r, &x.wake);
+	r_samples(&r, &x.iter);
+	r_samples(&r, &x.timer);
+	x.iterations = r_u64(&r);
+	x.run_delay_ns = r_u64(&r);
+	x.run_count = r_u64(&r);
+	x.sched_cpu_ns = r_u64(&r);
+	x.completed = r_bool(&r);
+	x.nnuma = r_count(&r, WS_MAX_NODES, 12);
+	x.numa = r_alloc(&r, x.nnuma, sizeof(*x.numa));
+	for (uint32_t i = 0; i < x.nnuma && !r.err; i++) {
+		x.numa[i].node = r_u32(&r);
+		x.numa[i].pages = r_u64(&r);
+	}
+	x.vmstat_migrated = r_u64(&r);
+	x.exit_kind = r_u8(&r);
+	if (x.exit_kind > WS_EXIT_WAIT_FAILED && !r.err)
+		r.err = -EINVAL;
+	x.exit_code = (int32_t)r_u32(&r);
+	x.is_messenger = r_bool(&r);
+	x.group_idx = r_u32(&r);
+	x.affinity_error = r_str(&r);
+	x.sched_policy_error = r_str(&r);
+	x.nslices = r_count(&r, WS_MAX_SLICES, 4 + 18 * 8);
+	x.slices = r_alloc(&r, x.nslices, sizeof(*x.slices));
+	for (uint32_t i = 0; i < x.nslices && !r.err; i++)
+		r_slice(&r, &x.slices[i]);
+	if (!r.err && r.off != len)
+		r.err = -EINVAL;
+	if (r.err) {
+		ws_report_free(&x);
+		return r.err;
+	}
+	*out = x;
+	return 0;
+}
+
+void ws_report_free(struct ws_report *r)
+{
+	free(r->cpus_used);
+	free(r->migrations);
+	free(r->wake.v);
+	free(r->iter.v);
+	free(r->timer.v);
+	free(r->numa);
+	free(r->affinity_error);
+	free(r->sched_policy_error);
+	free(r->slices);
+	memset(r, 0, sizeof(*r));
+}
+
+void ws_exit_info_str(const struct ws_report *r, char *buf, size_t size)
+{
+	switch (r->exit_kind) {
+	case WS_EXIT_EXITED:
+		snprintf(buf, size, "exited:%d", r->exit_code);
+		break;
+	case WS_EXIT_SIGNALED:
+		snprintf(buf, size, "signaled:%d", r->exit_code);
+		break;
+	case WS_EXIT_TIMED_OUT:
+		snprintf(buf, size, "timed_out");
+		break;
+	case WS_EXIT_WAIT_FAILED:
+		snprintf(buf, size, "wait_failed:%d", r->exit_code);
+		break;
+	default:
+		snprintf(buf, size, "%s", "");
+	}
+}

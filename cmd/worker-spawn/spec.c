@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * spec.c — parsing of -w TYPE[:k=v,...], --affinity, --policy, --assert and
+ * --phases.  Every error is one line naming the input and a fix (exit 2).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "ws.h"
+
+#define WFIX "see the work types in 'man worker-spawn'"
+
+static void set_defaults(struct ws_group *g)
+{
+	g->p_size = 32768;
+	g->p_stride = 64;
+	g->p_spin = 1024;
+	g->p_interval_us = 1000;
+	g->p_fanout = 4;
+	g->p_width = 1;
+	g->p_blocks = 16;
+	switch (g->type) {
+	case WS_BURSTY:
+		g->p_burst = 50;
+		g->p_sleep = 100;
+		break;
+	case WS_IDLE_CHURN:
+		g->p_burst = 100;
+		g->p_sleep = 50;
+		break;
+	case WS_PIPE_IO:
+	case WS_FUTEX_PING_PONG:
+		g->p_burst = 1024;
+		break;
+	case WS_MUTEX_CONTENTION:
+		g->p_burst = 256;
+		g->p_fanout = 2;
+		break;
+	case WS_FAN_OUT_COMPUTE:
+		g->p_size = 32;
+		break;
+	case WS_IPC_VARIANCE:
+		g->p_size = 8 << 20;
+		g->p_hot = 4096;
+		g->p_cold = 1024;
+		g->p_period = 8;
+		break;
+	case WS_IO_RAND_READ:
+	case WS_IO_CONVOY:
+		g->p_size = 16 << 20;
+		break;
+	case WS_IO_SYNC_WRITE:
+	case WS_SEQUENCE:
+		g->p_size = 1 << 20;
+		break;
+	case WS_ALU_HOT:
+		g->p_spin = 4096;
+		break;
+	default:
+		break;
+	}
+}
+
+static bool key_allowed(const char *keys, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = keys; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == kl && !strncmp(p, key, n))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+static uint64_t num(const char *arg, const char *key, const char *val, uint64_t min,
+		    uint64_t max)
+{
+	uint64_t v;
+
+	if (!val || tk_parse_u64(val, min, max, &v))
+		tk_usage_error("give an integer in range", "-w '%s': %s=%s must be an integer in "
+			       "%llu..%llu", arg, key, val ? val : "", (unsigned long long)min,
+			       (unsigned long long)max);
+	return v;
+}
+
+static void seq_step(struct ws_group *g, const char *arg, const char *key, const char *val)
+{
+	static const char *const names[] = { "spin", "sleep", "yield", "io", "alu-hot" };
+	struct ws_seq_step *st;
+
+	if (g->nseq >= WS_MAX_PARAMS)
+		tk_usage_error("use at most 16 steps", "-w '%s': too many sequence steps", arg);
+	st = &g->seq[g->nseq];
+	for (unsigned k = 0; k < 5; k++)
+		if (!strcmp(key, names[k]))
+			st->kind = k;
+	st->amount = num(arg, key, val, 1, 3600000);
+	g->nseq++;
+}
+
+void ws_group_parse(const char *arg, struct ws_group *g)
+{
+	const char *colon = strchr(arg, ':');
+	char name[64], buf[512];
+	struct tk_kv kv[WS_MAX_PARAMS];
+	size_t nkv = 0, nl = colon ? (size_t)(colon - arg) : strlen(arg);
+	const struct ws_type_info *ti;
+
+	if (nl >= sizeof(name))
+		nl = sizeof(name) - 1;
+	memcpy(name, arg, nl);
+	name[nl] = '\0';
+	if (ws_type_lookup(name, &g->type))
+		tk_usage_error(WFIX, "-w '%s': unknown work type '%s'", arg, name);
+	ti = &ws_types[g->type];
+	snprintf(g->spec, sizeof(g->spec), "%s", arg);
+	set_defaults(g);
+	if (g->type == WS_EXEC) {
+		if (!colon || !colon[1] || strlen(colon + 1) >= sizeof(g->exec_cmd))
+			tk_usage_error("write -w 'exec:COMMAND ARGS'", "-w '%s': exec needs a command "
+				       "(at most %zu bytes)", arg, sizeof(g->exec_cmd) - 1);
+		snprintf(g->exec_cmd, sizeof(g->exec_cmd), "%s", colon + 1);
+		return;
+	}
+	if (colon && tk_parse_kvlist(colon + 1, buf, sizeof(buf), kv, WS_MAX_PARAMS, &nkv))
+		tk_usage_error("write TYPE:key=value,key=value", "-w '%s': malformed parameters", arg);
+	for (size_t i = 0; i < nkv; i++) {
+		const char *k = kv[i].key, *v = kv[i].val;
+
+		if (!key_allowed(ti->keys, k))
+			tk_usage_error(WFIX, "-w '%s': %s takes no parameter '%s' (it takes: %s)",
+				       arg, name, k, *ti->keys ? ti->keys : "none");
+		if (g->type == WS_SEQUENCE && strcmp(k, "file")) {
+			seq_step(g, arg, k, v);
+		} else if (!strcmp(k, "file")) {
+			if (!v || !*v || strlen(v) >= sizeof(g->p_file))
+				tk_usage_error("give a directory", "-w '%s': bad file= directory", arg);
+			snprintf(g->p_file, sizeof(g->p_file), "%s", v);
+		} else if (!strcmp(k, "size") && g->type == WS_FAN_OUT_COMPUTE) {
+			g->p_size = num(arg, k, v, 1, 512);   /* matrix dimension */
+		} else if (!strcmp(k, "size")) {
+			if (!v || tk_parse_size(v, &g->p_size) || g->p_size < 64 ||
+			    g->p_size > (1ULL << 34))
+				tk_usage_error("give a size like 32k or 16M", "-w '%s': size=%s is not "
+					       "a size between 64 and 16G", arg, v ? v : "");
+		} else if (!strcmp(k, "burst")) {
+			g->p_burst = num(arg, k, v, 0, 1ULL << 32);
+		} else if (!strcmp(k, "sleep")) {
+			g->p_sleep = num(arg, k, v, 0, 1ULL << 32);
+		} else if (!strcmp(k, "stride")) {
+			g->p_stride = num(arg, k, v, 1, 1 << 20);
+		} else if (!strcmp(k, "spin")) {
+			g->p_spin = num(arg, k, v, 1, 1ULL << 32);
+		} else if (!strcmp(k, "interval_us")) {
+			g->p_interval_us = num(arg, k, v, 1, 60000000);
+		} else if (!strcmp(k, "fanout") || !strcmp(k, "contenders")) {
+			g->p_fanout = num(arg, k, v, 1, 1024);
+		} else if (!strcmp(k, "hot")) {
+			g->p_hot = num(arg, k, v, 1, 1ULL << 32);
+		} else if (!strcmp(k, "cold")) {
+			g->p_cold = num(arg, k, v, 1, 1ULL << 32);
+		} else if (!strcmp(k, "period")) {
+			g->p_period = num(arg, k, v, 1, 1ULL << 32);
+		} else if (!strcmp(k, "width")) {
+			g->p_width = num(arg, k, v, 1, 512);
+		} else if (!strcmp(k, "blocks")) {
+			g->p_blocks = num(arg, k, v, 1, 4096);
+		} else if (!strcmp(k, "rt")) {
+			g->p_hot = num(arg, k, v, 0, 1);   /* policy-churn: include FIFO/RR */
+		}
+	}
+	if (g->type == WS_SEQUENCE && !g->nseq)
+		tk_usage_error("e.g. -w sequence:spin=10,sleep=5,yield=100",
+			       "-w '%s': sequence needs at least one step", arg);
+}
+
+void ws_affinity_parse(const char *arg, struct ws_affinity *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (!strcmp(arg, "inherit")) {
+		a->kind = WS_AFF_INHERIT;
+	} else if (!strcmp(arg, "single")) {
+		a->kind = WS_AFF_SINGLE;
+	} else if (!strncmp(arg, "random:", 7)) {
+		a->kind = WS_AFF_RANDOM;
+		a->k = tk_u64_or_err(arg + 7, 1, WS_MAX_CPUS, "--affinity random:K");
+	} else {
+		a->kind = WS_AFF_LIST;
+		if (tk_parse_cpulist(arg, &a->set) || !tk_cpuset_count(&a->set))
+			tk_usage_error("use inherit, a CPU list like 0-3,6, random:K or single",
+				       "--affinity '%s': not an affinity", arg);
+	}
+}
+
+void ws_policy_parse(const char *arg, struct ws_policy *p)
+{
+	const char *fix = "use normal, batch, idle, fifo:1-99, rr:1-99 or deadline:RT/DL/PERIOD";
+
+	memset(p, 0, sizeof(*p));
+	p->set = true;
+	if (!strcmp(arg, "normal")) {
+		p->policy = SCHED_OTHER;
+	} else if (!strcmp(arg, "batch")) {
+		p->policy = SCHED_BATCH;
+	} else if (!strcmp(arg, "idle")) {
+		p->policy = SCHED_IDLE;
+	} else if (!strncmp(arg, "fifo:", 5) || !strncmp(arg, "rr:", 3)) {
+		bool fifo = arg[0] == 'f';
+		uint64_t v;
+
+		p->policy = fifo ? SCHED_FIFO : SCHED_RR;
+		if (tk_parse_u64(arg + (fifo ? 5 : 3), 1, 99, &v))
+			tk_usage_error(fix, "--policy '%s': priority must be 1..99", arg);
+		p->prio = v;
+	} else if (!strncmp(arg, "deadline:", 9)) {
+		char buf[128], *f[3], *save = NULL;
+		uint64_t *dst[3] = { &p->runtime, &p->deadline, &p->period };
+
+		snprintf(buf, sizeof(buf), "%s", arg + 9);
+		f[0] = strtok_r(buf, "/", &save);
+		f[1] = strtok_r(NULL, "/", &save);
+		f[2] = strtok_r(NULL, "/", &save);
+		p->policy = 6; /* SCHED_DEADLINE */
+		for (int i = 0; i < 3; i++)
+			if (!f[i] || tk_parse_duration(f[i], 0, dst[i]))
+				tk_usage_error(fix, "--policy '%s': need RUNTIME/DEADLINE/PERIOD "
+					       "durations", arg);
+		if (strtok_r(NULL, "/", &save) || p->runtime > p->deadline ||
+		    p->deadline > p->period)
+			tk_usage_error(fix, "--policy '%s': need runtime <= deadline <= period", arg);
+	} else {
+		tk_usage_error(fix, "--policy '%s': unknown policy", arg);
+	}
+}
+
+void ws_assert_parse(const char *arg, struct ws_assert *a)
+{
+	const char *fix = "use not-starved[:gap_ms=,spread=], throughput-parity[:cv=,min_rate=], "
+			  "wake[:p99_ns=,cv=], timer[:p99_ns=], isolation or max-migrations=N";
+	const char *colon = strchr(arg, ':');
+	char buf[256];
+	struct tk_kv kv[8];
+	size_t nkv = 0, nl = colon ? (size_t)(colon - arg) : strlen(arg);
+
+	memset(a, 0, sizeof(*a));
+	a->gap_ms = 2000;
+	a->spread = 15;
+	a->cv = -1;
+	a->p99_ns = -1;
+	if (!strncmp(arg, "max-migrations=", 15)) {
+		a->kind = WS_A_MAX_MIGR;
+		a->max = tk_u64_or_err(arg + 15, 0, UINT64_MAX, "--assert max-migrations");
+		return;
+	}
+#define IS(s) (nl == strlen(s) && !strncmp(arg, s, nl))
+	if (IS("not-starved"))
+		a->kind = WS_A_NOT_STARVED;
+	else if (IS("throughput-parity"))
+		a->kind = WS_A_PARITY, a->cv = 25;
+	else if (IS("wake"))
+		a->kind = WS_A_WAKE, a->p99_ns = 10e6;
+	else if (IS("timer"))
+		a->kind = WS_A_TIMER, a->p99_ns = 1e6;
+	else if (IS("isolation"))
+		a->kind = WS_A_ISOLATION;
+	else
+		tk_usage_error(fix, "--assert '%s': unknown check", arg);
+#undef IS
+	if (colon && tk_parse_kvlist(colon + 1, buf, sizeof(buf), kv, 8, &nkv))
+		tk_usage_error(fix, "--assert '%s': malformed parameters", arg);
+	for (size_t i = 0; i < nkv; i++) {
+		double *dst = NULL;
+
+		if (!strcmp(kv[i].key, "gap_ms") && a->kind == WS_A_NOT_STARVED)
+			dst = &a->gap_ms;
+		else if (!strcmp(kv[i].key, "spread") && a->kind == WS_A_NOT_STARVED)
+			dst = &a->spread;
+		else if (!strcmp(kv[i].key, "cv") && (a->kind == WS_A_PARITY || a->kind == WS_A_WAKE))
+			dst = &a->cv;
+		else if (!strcmp(kv[i].key, "min_rate") && a->kind == WS_A_PARITY)
+			dst = &a->min_rate;
+		else if (!strcmp(kv[i].key, "p99_ns") && (a->kind == WS_A_WAKE || a->kind == WS_A_TIMER))
+			dst = &a->p99_ns;
+		if (!dst)
+			tk_usage_error(fix, "--assert '%s': unknown parameter '%s'", arg, kv[i].key);
+		if (!kv[i].val || tk_parse_double(kv[i].val, 0, 1e18, dst))
+			tk_usage_error(fix, "--assert '%s': %s needs a non-negative number", arg,
+				       kv[i].key);
+	}
+}
+
+void ws_phases_parse(const char *arg, struct ws_opts *o)
+{
+	char buf[1024], *save = NULL;
+
+	if (strlen(arg) >= sizeof(buf))
+		tk_usage_error("give fewer phases", "--phases: list too long");
+	snprintf(buf, sizeof(buf), "%s", arg);
+	o->nphases = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (o->nphases >= WS_MAX_SLICES)
+			tk_usage_error("give at most 256 phases", "--phases '%s': too many", arg);
+		if (tk_parse_duration(t, 0, &o->phases[o->nphases++]))
+			tk_usage_error("e.g. --phases 2s,500ms,2s", "--phases '%s': '%s' is not a "
+				       "duration", arg, t);
+	}
+	if (!o->nphases || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
+		tk_usage_error("e.g. --phases 2s,500ms,2s", "--phases '%s': empty phase", arg);
+}
+
+void ws_groups_finish(struct ws_opts *o)
+{
+	unsigned total = 0;
+
+	for (unsigned i = 0; i < o->ngroups; i++) {
+		struct ws_group *g = &o->groups[i];
+
+		g->idx = i;
+		switch (g->type) {
+		case WS_PIPE_IO: case WS_FUTEX_PING_PONG: case WS_CACHE_PIPE:
+		case WS_SMT_SIBLING_SPIN:
+			g->unit = 2;
+			break;
+		case WS_FUTEX_FAN_OUT: case WS_FAN_OUT_COMPUTE:
+			g->unit = g->p_fanout + 1;
+			break;
+		case WS_MUTEX_CONTENTION:
+			g->unit = g->p_fanout;
+			break;
+		default:
+			g->unit = 1;
+		}
+		if (!g->n)
+			g->n = g->unit;
+		if (g->n % g->unit)
+			tk_usage_error("make -n a multiple of the group size",
+				       "-w '%s' -n %u: %s needs workers in groups of %u", g->spec,
+				       g->n, ws_types[g->type].name, g->unit);
+		if (o->thread_mode && (g->type == WS_FORK_EXIT || g->type == WS_EXEC))
+			tk_usage_error("use --mode fork", "-w '%s': not possible in thread mode",
+				       g->spec);
+		total += g->n;
+	}
+	if (total > WS_MAX_WORKERS)
+		tk_usage_error("use fewer workers", "-n: %u workers in all (max %d)", total,
+			       WS_MAX_WORKERS);
+}

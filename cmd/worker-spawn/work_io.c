@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * work_io.c — I/O work types on an unlinked temp file (TMPDIR, /var/tmp, or
+ * the file= directory); and Sequence, which mixes spin/sleep/yield/io/alu.
+ * The wake sample is the duration of each blocking call (fdatasync, pread).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "worker.h"
+
+#define BS 4096
+
+static int io_prep(struct ws_ctx *c, bool direct)
+{
+	int err = ws_tmpfile(c, c->g->p_size, direct);
+
+	if (err)
+		return err;
+	if (posix_memalign((void **)&c->buf, BS, BS * 16))
+		return -ENOMEM;
+	memset(c->buf, 0x5a, BS * 16);
+	c->bufsz = BS * 16;
+	return 0;
+}
+
+int ws_io_prep(struct ws_ctx *c)
+{
+	return io_prep(c, false);
+}
+
+int ws_io_direct_prep(struct ws_ctx *c)
+{
+	return io_prep(c, true);
+}
+
+void ws_io_fini(struct ws_ctx *c)
+{
+	if (c->iofd >= 0)
+		close(c->iofd);
+	c->iofd = -1;
+	free(c->buf);
+	c->buf = NULL;
+}
+
+static int timed_sync(struct ws_ctx *c)
+{
+	uint64_t t = ws_now();
+
+	if (fdatasync(c->iofd))
+		return -errno;
+	ws_wake(c, ws_now() - t);
+	return 0;
+}
+
+static uint64_t blocks(const struct ws_ctx *c)
+{
+	return c->g->p_size / BS ? c->g->p_size / BS : 1;
+}
+
+/* @p_blocks striped 4 KiB pwrites, then fdatasync. */
+int ws_io_sync_write(struct ws_ctx *c)
+{
+	uint64_t nb = blocks(c), blk = 0;
+
+	while (!ws_stopping()) {
+		for (uint64_t i = 0; i < c->g->p_blocks; i++, blk++)
+			if (pwrite(c->iofd, c->buf, BS, (blk % nb) * BS) != BS)
+				return -errno;
+		if (timed_sync(c))
+			return -errno;
+		ws_tick(c, c->g->p_blocks);
+		ws_iter(c);
+	}
+	return 0;
+}
+
+static int timed_pread(struct ws_ctx *c, uint64_t off)
+{
+	uint64_t t = ws_now();
+	ssize_t n = pread(c->iofd, c->buf, BS, off);
+
+	if (n < 0)
+		return -errno;
+	ws_wake(c, ws_now() - t);
+	return 0;
+}
+
+int ws_io_rand_read(struct ws_ctx *c)
+{
+	uint64_t nb = blocks(c);
+
+	while (!ws_stopping()) {
+		int err = timed_pread(c, tk_rand_below(&c->rng, nb) * BS);
+
+		if (err)
+			return err;
+		ws_tick(c, 1);
+		ws_iter(c);
+	}
+	return 0;
+}
+
+/* Sequential pwrite + random pread, fdatasync every 16 iterations. */
+int ws_io_convoy(struct ws_ctx *c)
+{
+	uint64_t nb = blocks(c);
+
+	for (uint64_t i = 0; !ws_stopping(); i++) {
+		int err;
+
+		if (pwrite(c->iofd, c->buf, BS, (i % nb) * BS) != BS)
+			return -errno;
+		err = timed_pread(c, tk_rand_below(&c->rng, nb) * BS);
+		if (!err && i % 16 == 15)
+			err = timed_sync(c);
+		if (err)
+			return err;
+		ws_tick(c, 2);
+		ws_iter(c);
+	}
+	return 0;
+}
+
+static volatile uint64_t seq_sink;
+
+int ws_sequence(struct ws_ctx *c)
+{
+	const struct ws_group *g = c->g;
+	const uint64_t ms = 1000000ULL;
+
+	while (!ws_stopping()) {
+		for (unsigned s = 0; s < g->nseq && !ws_stopping(); s++) {
+			const struct ws_seq_step *st = &g->seq[s];
+			uint64_t t, end;
+			int err;
+
+			switch (st->kind) {
+			case WS_STEP_SPIN:
+				ws_spin_for(c, st->amount * ms);
+				break;
+			case WS_STEP_SLEEP:
+				t = ws_now();
+				if (ws_sleep(st->amount * ms))
+					ws_wake(c, tk_sat_sub_u64(ws_now() - t, st->amount * ms));
+				break;
+			case WS_STEP_YIELD:
+				for (uint64_t i = 0; i < st->amount && !ws_stopping(); i++) {
+					ws_yield_sampled(c);
+					ws_tick(c, 1);
+				}
+				break;
+			case WS_STEP_IO:
+				for (uint64_t i = 0; i < st->amount && !ws_stopping(); i++) {
+					if (pwrite(c->iofd, c->buf, BS, (i % blocks(c)) * BS) != BS)
+						return -errno;
+					err = timed_sync(c);
+					if (err)
+						return err;
+					ws_tick(c, 1);
+				}
+				break;
+			case WS_STEP_ALU:
+				end = ws_now() + st->amount * ms;
+				while (!ws_stopping() && ws_now() < end) {
+					seq_sink = ws_alu(1024);
+					ws_tick(c, 1024);
+				}
+				break;
+			}
+		}
+		ws_iter(c);
+	}
+	return 0;
+}
+
+int ws_sequence_prep(struct ws_ctx *c)
+{
+	for (unsigned s = 0; s < c->g->nseq; s++)
+		if (c->g->seq[s].kind == WS_STEP_IO)
+			return io_prep(c, false);
+	return 0;
+}

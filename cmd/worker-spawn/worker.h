@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * worker.h — what a running worker sees: its context, the stop flag, the
+ * telemetry hooks its work loop calls, and blocking helpers that re-check
+ * the stop flag at least every 100 ms.
+ *
+ * Work loops call ws_tick(c, n) after n work units (a checkpoint runs every
+ * 1024 units: migration and gap tracking), ws_iter(c) once per outer-loop
+ * iteration, and ws_wake()/ws_iter_cost()/ws_timer() to add samples.
+ */
+#ifndef WS_WORKER_H
+#define WS_WORKER_H
+
+#include <stdatomic.h>
+#include <time.h>
+
+#include "ws.h"
+
+/* Set by SIGUSR1 (and SIGINT/SIGTERM in a worker); per thread. */
+extern __thread volatile sig_atomic_t ws_stop_flag;
+static inline bool ws_stopping(void) { return ws_stop_flag; }
+
+/* Shared (MAP_SHARED) state of one unit: a pair, a fan-out group, ... */
+struct ws_unit {
+	_Atomic uint32_t word[4];        /* futex words */
+	_Atomic uint64_t stamp;          /* waker's CLOCK_MONOTONIC at wake */
+	_Atomic uint32_t waiters;
+	uint8_t pad[64 - 4 * 4 - 8 - 4];
+};
+
+/* Process-shared run state (MAP_SHARED). */
+struct ws_shared {
+	_Atomic uint32_t epoch;          /* phase epoch, bumped by the parent */
+	uint32_t pad[15];
+	struct ws_unit units[];
+};
+
+struct ws_tel {
+	uint64_t t0, cpu0, last_cp, next_cp;
+	int last_cpu;
+	struct tk_cpuset used;
+	struct ws_migration *migr;
+	uint64_t ss0[3], vm0;
+	bool ss_ok;
+	struct tk_reservoir wake, iter, timer;
+	uint32_t epoch;
+	struct ws_phase_slice cur;       /* running totals at the phase start */
+};
+
+struct ws_ctx {
+	const struct ws_group *g;
+	unsigned gidx;           /* index within the group */
+	unsigned widx;           /* global worker index */
+	unsigned role;           /* index within the unit (0 = leader/messenger) */
+	struct ws_unit *unit;
+	struct ws_shared *sh;
+	int rfd, wfd;            /* pipe to/from the unit partner */
+	uint64_t rng;
+	int iofd;                /* io types: the temp file */
+	uint8_t *buf;            /* cache/io buffer */
+	size_t bufsz;
+	struct tk_cpuset allowed; /* CPUs affinity-churn may pick */
+	struct ws_report rep;
+	struct ws_tel tel;
+};
+
+static inline uint64_t ws_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void ws_checkpoint(struct ws_ctx *c);
+void ws_phase_roll(struct ws_ctx *c, uint32_t epoch);
+
+static inline void ws_tick(struct ws_ctx *c, uint64_t n)
+{
+	c->rep.work_units += n;
+	if (c->rep.work_units >= c->tel.next_cp)
+		ws_checkpoint(c);
+	if (c->sh) {
+		uint32_t e = atomic_load_explicit(&c->sh->epoch, memory_order_relaxed);
+
+		if (e != c->tel.epoch)
+			ws_phase_roll(c, e);
+	}
+}
+static inline void ws_iter(struct ws_ctx *c) { c->rep.iterations++; }
+void ws_wake(struct ws_ctx *c, uint64_t ns);
+void ws_iter_cost(struct ws_ctx *c, uint64_t ns);
+void ws_timer(struct ws_ctx *c, uint64_t ns);
+
+int ws_tel_begin(struct ws_ctx *c);
+void ws_tel_end(struct ws_ctx *c);
+void ws_tel_free(struct ws_ctx *c);
+
+/* The worker body: place, wait for start, run, report.  Returns exit code. */
+int ws_worker_main(struct ws_ctx *c, int start_fd, int ready_fd, int report_fd,
+		   const struct tk_cpuset *set);
+
+/* --- blocking helpers (util.c), all stop-aware -------------------------- */
+/* Sleep @ns in <= 100 ms steps; false when stopped early. */
+bool ws_sleep(uint64_t ns);
+/* FUTEX_WAIT while *@w == @val, 100 ms timeouts; 0 woken/changed, -EINTR stop. */
+int ws_futex_wait(_Atomic uint32_t *w, uint32_t val);
+void ws_futex_wake(_Atomic uint32_t *w, int n);
+/* Read/write exactly @len bytes, polling 100 ms; 0, -EINTR stop, -EPIPE, -errno. */
+int ws_read_full(int fd, void *buf, size_t len);
+int ws_write_full(int fd, const void *buf, size_t len);
+/* Spin @n inner iterations (the SpinWait cycle); counted as @n work units. */
+void ws_spin(struct ws_ctx *c, uint64_t n);
+/* Spin for @ns of wall time, ticking work units. */
+void ws_spin_for(struct ws_ctx *c, uint64_t ns);
+/* Strided RMW over @buf of @size bytes; returns work units done. */
+uint64_t ws_cache_pass(uint8_t *buf, size_t size, size_t stride);
+/* 4 independent multiply chains, @n rounds; returns a sink value. */
+uint64_t ws_alu(uint64_t n);
+
+/* Timed sched_yield(): the call's duration is a wake sample. */
+void ws_yield_sampled(struct ws_ctx *c);
+/* Open an unlinked temp file of @size bytes (filled) in g->p_file's dir. */
+int ws_tmpfile(struct ws_ctx *c, uint64_t size, bool direct);
+
+/* Work loops (work_*.c) and their prep/fini hooks (see types.c). */
+int ws_spin_wait(struct ws_ctx *c);
+int ws_yield_heavy(struct ws_ctx *c);
+int ws_mixed(struct ws_ctx *c);
+int ws_bursty(struct ws_ctx *c);
+int ws_idle_churn(struct ws_ctx *c);
+int ws_cache_pressure(struct ws_ctx *c);
+int ws_cache_yield(struct ws_ctx *c);
+int ws_alu_hot(struct ws_ctx *c);
+int ws_smt_sibling_spin(struct ws_ctx *c);
+int ws_ipc_variance(struct ws_ctx *c);
+int ws_pipe_io(struct ws_ctx *c);
+int ws_cache_pipe(struct ws_ctx *c);
+int ws_futex_ping_pong(struct ws_ctx *c);
+int ws_futex_fan_out(struct ws_ctx *c);
+int ws_fan_out_compute(struct ws_ctx *c);
+int ws_mutex_contention(struct ws_ctx *c);
+int ws_nice_sweep(struct ws_ctx *c);
+int ws_affinity_churn(struct ws_ctx *c);
+int ws_policy_churn(struct ws_ctx *c);
+int ws_fork_exit(struct ws_ctx *c);
+int ws_timer_latency(struct ws_ctx *c);
+int ws_io_sync_write(struct ws_ctx *c);
+int ws_io_rand_read(struct ws_ctx *c);
+int ws_io_convoy(struct ws_ctx *c);
+int ws_sequence(struct ws_ctx *c);
+int ws_cache_prep(struct ws_ctx *c);
+int ws_matrix_prep(struct ws_ctx *c);
+int ws_smt_prep(struct ws_ctx *c);
+int ws_io_prep(struct ws_ctx *c);
+int ws_io_direct_prep(struct ws_ctx *c);
+int ws_sequence_prep(struct ws_ctx *c);
+void ws_buf_fini(struct ws_ctx *c);
+void ws_io_fini(struct ws_ctx *c);
+
+#endif

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * ws.h — worker-spawn: shared types.
+ *
+ * A run is a list of groups (-w TYPE -n N).  Each worker is a forked process
+ * (or a thread) that places itself (affinity, policy, nice), waits on the
+ * start pipe, runs its work type while the telemetry layer (telemetry.c)
+ * samples it, and on SIGUSR1 writes a struct ws_report (report.c encoding) to
+ * its report pipe.  The parent (engine.c) collects, reaps and synthesises
+ * sentinel reports for workers that sent none.
+ */
+#ifndef WS_H
+#define WS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "parse.h"
+#include "stats.h"
+
+#define WS_MAX_SAMPLES   100000   /* reservoir cap (MAX_WAKE_SAMPLES) */
+#define WS_MAX_MIGR      4096     /* migration events kept; the count goes on */
+#define WS_MAX_CPUS      TK_CPUSET_MAX
+#define WS_MAX_NODES     1024
+#define WS_MAX_STR       512
+#define WS_MAX_SLICES    256
+#define WS_MAX_GROUPS    64
+#define WS_MAX_WORKERS   4096
+#define WS_MAX_PARAMS    16
+#define WS_CHECKPOINT    1024     /* work units between checkpoints */
+#define WS_POLL_NS       (100 * 1000000ULL) /* blocking re-check period */
+
+enum ws_type {
+	WS_SPIN_WAIT, WS_YIELD_HEAVY, WS_MIXED, WS_BURSTY, WS_PIPE_IO,
+	WS_FUTEX_PING_PONG, WS_FUTEX_FAN_OUT, WS_FAN_OUT_COMPUTE,
+	WS_CACHE_PRESSURE, WS_CACHE_YIELD, WS_CACHE_PIPE, WS_IO_SYNC_WRITE,
+	WS_IO_RAND_READ, WS_IO_CONVOY, WS_NICE_SWEEP, WS_AFFINITY_CHURN,
+	WS_POLICY_CHURN, WS_MUTEX_CONTENTION, WS_FORK_EXIT, WS_ALU_HOT,
+	WS_SMT_SIBLING_SPIN, WS_IPC_VARIANCE, WS_TIMER_LATENCY, WS_IDLE_CHURN,
+	WS_SEQUENCE, WS_EXEC, WS_NTYPES
+};
+
+/* Reservoirs a type fills (seed: W, I, T). */
+enum { WS_FILL_WAKE = 1, WS_FILL_ITER = 2, WS_FILL_TIMER = 4 };
+
+enum ws_exit_kind {
+	WS_EXIT_NONE, WS_EXIT_EXITED, WS_EXIT_SIGNALED, WS_EXIT_TIMED_OUT,
+	WS_EXIT_WAIT_FAILED,
+};
+
+enum ws_affinity_kind { WS_AFF_INHERIT, WS_AFF_LIST, WS_AFF_RANDOM, WS_AFF_SINGLE };
+
+struct ws_affinity {
+	enum ws_affinity_kind kind;
+	struct tk_cpuset set;   /* WS_AFF_LIST */
+	unsigned k;             /* WS_AFF_RANDOM */
+};
+
+struct ws_policy {
+	int policy;             /* SCHED_* ; -1 = leave alone (normal) */
+	int prio;
+	uint64_t runtime, deadline, period;   /* SCHED_DEADLINE, ns */
+	bool set;
+};
+
+/* One sequence step: kind in {spin, sleep, yield, io, alu-hot}. */
+enum ws_step { WS_STEP_SPIN, WS_STEP_SLEEP, WS_STEP_YIELD, WS_STEP_IO, WS_STEP_ALU };
+struct ws_seq_step {
+	enum ws_step kind;
+	uint64_t amount;        /* ms for spin/sleep/alu-hot, count for yield/io */
+};
+
+struct ws_group {
+	unsigned idx;
+	enum ws_type type;
+	char spec[256];          /* the -w argument, for output */
+	unsigned n;              /* workers */
+	unsigned unit;           /* group size of the type (pairs, fan-out+1) */
+	/* type parameters (see work types table in the man page) */
+	uint64_t p_burst, p_sleep, p_size, p_stride, p_spin, p_interval_us;
+	uint64_t p_fanout, p_hot, p_cold, p_period, p_width, p_blocks;
+	char p_file[256];
+	char exec_cmd[1024];
+	struct ws_seq_step seq[WS_MAX_PARAMS];
+	unsigned nseq;
+	/* placement */
+	struct ws_affinity aff;
+	struct ws_policy pol;
+	int nice;
+	bool nice_set;
+	char cgroup[256];        /* relative to /sys/fs/cgroup, or absolute */
+	bool aff_set, cgroup_set;
+};
+
+struct ws_migration {
+	uint64_t at_ns;          /* from worker start */
+	uint32_t from, to;
+};
+
+struct ws_samples {
+	uint32_t n;
+	uint64_t *v;
+	uint64_t total;          /* observations, including dropped ones */
+};
+
+/* Per-phase subset of the telemetry (pushed when the phase epoch moves). */
+struct ws_phase_slice {
+	uint32_t phase;
+	uint64_t start_ns, wall_ns, cpu_ns, off_cpu_ns;
+	uint64_t work_units, iterations, migration_count;
+	uint64_t wake_total, wake_sum_ns, wake_max_ns;
+	uint64_t iter_total, iter_sum_ns, iter_max_ns;
+	uint64_t timer_total, timer_sum_ns, timer_max_ns;
+	uint64_t run_delay_ns, run_count;
+};
+
+struct ws_numa {
+	uint32_t node;
+	uint64_t pages;
+};
+
+/* WorkerReport: every seed field, same names and meanings. */
+struct ws_report {
+	int32_t tid;
+	uint64_t work_units, cpu_time_ns, wall_time_ns, off_cpu_ns;
+	uint64_t migration_count;
+	uint32_t ncpus;  uint32_t *cpus_used;        /* ascending */
+	uint32_t nmigr;  struct ws_migration *migrations;
+	uint64_t max_gap_ms; uint32_t max_gap_cpu; uint64_t max_gap_at_ms;
+	struct ws_samples wake, iter, timer;
+	uint64_t iterations;
+	uint64_t run_delay_ns, run_count, sched_cpu_ns;
+	bool completed;
+	uint32_t nnuma;  struct ws_numa *numa;
+	uint64_t vmstat_migrated;
+	uint8_t exit_kind; int32_t exit_code;      /* exit_info; NONE on live reports */
+	bool is_messenger;
+	uint32_t group_idx;
+	char *affinity_error, *sched_policy_error; /* NULL = None */
+	uint32_t nslices; struct ws_phase_slice *slices;
+};
+
+/* --- work type table (types.c) ------------------------------------------ */
+struct ws_ctx;
+struct ws_type_info {
+	const char *name;
+	int fills;                       /* WS_FILL_* */
+	int (*run)(struct ws_ctx *c);    /* the work loop: 0 or -errno */
+	int (*prep)(struct ws_ctx *c);   /* before the start barrier, or NULL */
+	void (*fini)(struct ws_ctx *c);  /* after the loop, or NULL */
+	const char *keys;                /* k=v keys it accepts, comma-separated */
+	const char *desc;
+};
+extern const struct ws_type_info ws_types[WS_NTYPES];
+int ws_type_lookup(const char *name, enum ws_type *t);
+/* Reservoirs group @g fills (Sequence depends on its steps). */
+int ws_group_fills(const struct ws_group *g);
+
+/* --- run configuration (spec.c, main.c) ---------------------------------- */
+enum ws_assert_kind {
+	WS_A_NOT_STARVED, WS_A_PARITY, WS_A_WAKE, WS_A_TIMER, WS_A_ISOLATION,
+	WS_A_MAX_MIGR,
+};
+struct ws_assert {
+	enum ws_assert_kind kind;
+	double gap_ms, spread, cv, min_rate, p99_ns;
+	uint64_t max;
+};
+
+struct ws_opts {
+	struct ws_group groups[WS_MAX_GROUPS];
+	unsigned ngroups;
+	struct ws_group defaults;        /* placement given before any -w */
+	bool thread_mode;
+	bool samples;
+	uint64_t duration_ns;
+	uint64_t phases[WS_MAX_SLICES];
+	unsigned nphases;
+	struct ws_assert asserts[32];
+	unsigned nasserts;
+	uint64_t seed;
+};
+
+void ws_group_parse(const char *arg, struct ws_group *g);         /* exit 2 */
+void ws_affinity_parse(const char *arg, struct ws_affinity *a);  /* exit 2 */
+void ws_policy_parse(const char *arg, struct ws_policy *p);      /* exit 2 */
+void ws_assert_parse(const char *arg, struct ws_assert *a);      /* exit 2 */
+void ws_phases_parse(const char *arg, struct ws_opts *o);        /* exit 2 */
+void ws_groups_finish(struct ws_opts *o);                        /* exit 2 */
+
+/* --- reports (report.c) --------------------------------------------------- */
+#define WS_REPORT_MAGIC   0x31525357u  /* "WSR1" little-endian */
+#define WS_REPORT_VERSION 1
+/* Encode into a malloc'd buffer; 0 or -ENOMEM. */
+int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len);
+/*
+ * Decode @len bytes.  Pure: no I/O, every count bounded, trailing bytes and
+ * truncation rejected.  0, -EINVAL (malformed), -EPROTO (version), -ENOMEM.
+ * On error @r is left zeroed (nothing to free).
+ */
+int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *r);
+void ws_report_free(struct ws_report *r);
+/* "exited:7", "signaled:9", "timed_out", "wait_failed:10" or "" */
+void ws_exit_info_str(const struct ws_report *r, char *buf, size_t size);
+
+/* --- placement (place.c) -------------------------------------------------- */
+/* Apply affinity to @tid; NULL or a malloc'd error text. */
+char *ws_apply_affinity(pid_t tid, const struct tk_cpuset *set);
+char *ws_apply_policy(pid_t tid, const struct ws_policy *p);
+int ws_online_cpus(struct tk_cpuset *set);
+int ws_cgroup_create(const char *path, char *abs, size_t size);  /* 1 made, 0, -errno */
+int ws_cgroup_attach(const char *abs, pid_t pid, bool thread);
+void ws_cgroup_remove(const char *abs);
+
+/* --- engine (engine.c) ---------------------------------------------------- */
+struct ws_run {
+	struct ws_opts *o;
+	struct ws_report *reports;       /* one per worker, in spawn order */
+	const struct ws_group **wgroup;  /* group of each report */
+	struct tk_cpuset *wset;          /* intended cpuset per worker */
+	bool *wset_valid;
+	unsigned nworkers;
+};
+int ws_run(struct ws_opts *o, struct ws_run *run);  /* 0 or -errno */
+void ws_run_free(struct ws_run *run);
+
+/* --- output and checks (output.c, summary.c) ----------------------------- */
+/* Per-group (or whole-run) reduction of the reports (ktstr cgroup_stats). */
+struct ws_sum {
+	unsigned workers, completed, sentinels;
+	uint64_t work_units, iterations, migrations;
+	double offcpu_avg, offcpu_min, offcpu_max, offcpu_spread;   /* % */
+	uint64_t worst_gap_ms; uint32_t worst_gap_cpu; int32_t worst_gap_tid;
+	struct tk_summary wake, timer, iter;
+	uint64_t wake_total, timer_total, iter_total;
+	double wake_tail_ratio;
+	double run_delay_mean_ns; uint64_t run_delay_worst_ns;
+	double migration_ratio, iterations_per_worker, iterations_per_cpu_sec;
+	double cross_node;
+};
+/* @group -1 = every worker.  0 or -ENOMEM. */
+int ws_summarize(const struct ws_run *run, int group, struct ws_sum *s);
+void ws_output(const struct ws_run *run);
+int ws_check(const struct ws_run *run);   /* failures count */
+
+#endif

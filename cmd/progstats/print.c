@@ -59,14 +59,14 @@ static void clock_str(char *buf, size_t size)
 }
 
 static const struct tk_table_col cols_period[] = {
-	{ "ID", true, 0 }, { "TYPE", false, 14 }, { "NAME", false, 24 },
+	{ "ID", true, 0 }, { "TYPE", false, 12 }, { "NAME", false, 20 },
 	{ "AVG_NS", true, 0 }, { "TOTAL_NS", true, 0 }, { "EVENTS/S", true, 0 },
-	{ "CPU%", true, 0 }, { "MISSES", true, 0 }, { "PIDS", false, 16 },
+	{ "CPU%", true, 0 }, { "MISSES", true, 0 }, { "PIDS", false, 22 },
 };
 static const struct tk_table_col cols_once[] = {
-	{ "ID", true, 0 }, { "TYPE", false, 14 }, { "NAME", false, 24 },
+	{ "ID", true, 0 }, { "TYPE", false, 12 }, { "NAME", false, 20 },
 	{ "CNT", true, 0 }, { "TIME_NS", true, 0 }, { "NS/CALL", true, 0 },
-	{ "MISSES", true, 0 }, { "MISS%", true, 0 }, { "PIDS", false, 16 },
+	{ "MISSES", true, 0 }, { "MISS%", true, 0 }, { "PIDS", false, 22 },
 };
 #define NCOLS 9
 
@@ -104,12 +104,16 @@ static int table_row(struct tk_table *t, const struct ps_view *w, const struct p
 
 int ps_print_table(const struct ps_view *w)
 {
+	struct tk_table_col cols[NCOLS];
 	FILE *f = tk_out.out;
 	struct tk_table *t;
 	char now[16];
 	int err = 0;
 
-	t = tk_table_new(w->once ? cols_once : cols_period, w->pids ? NCOLS : NCOLS - 1);
+	/* Full names fit without the PIDS column; with it, keep under 100 columns. */
+	memcpy(cols, w->once ? cols_once : cols_period, sizeof(cols));
+	cols[2].max_width = w->pids ? 20 : 32;
+	t = tk_table_new(cols, w->pids ? NCOLS : NCOLS - 1);
 	if (!t)
 		return -ENOMEM;
 	for (size_t i = 0; i < w->n && !err; i++)

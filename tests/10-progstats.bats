@@ -1,0 +1,345 @@
+#!/usr/bin/env bats
+# progstats against real peers: the test program's own in-map run counter
+# (bpf/test_progstats_count.bpf.c via tests/helpers/progstats_load), bpftool
+# prog show -j, /proc/PID/fd and /proc/PID/fdinfo.  Expected values never come
+# from progstats itself.
+
+load test_helper
+
+setup() {
+	require_bpf
+	require_btf
+	require_cmd bpftool jq
+	require_tool progstats
+	PS=$(bin progstats)
+	LOADER=$(helper progstats_load)
+	[ -x "$LOADER" ] || skip "test helper progstats_load is not built"
+	D=$BATS_TEST_TMPDIR
+	LPIDS=()
+	PPIDS=()
+}
+
+teardown() {
+	local p
+	for p in "${PPIDS[@]}" "${LPIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${PPIDS[@]}" "${LPIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+# wait_until SECONDS CMD...: poll CMD every 50 ms.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# start_loader ARGS...: background loader; sets LPID COUNT_ID LONG_ID BULK_FIRST BULK_LAST.
+start_loader() {
+	local out=$D/loader.$RANDOM line
+	"$LOADER" "$@" >"$out" 2>&1 &
+	LPID=$!
+	LPIDS+=("$LPID")
+	wait_until 20 grep -q '^ready ' "$out" || fail "loader not ready: $(cat "$out")"
+	line=$(grep '^ready ' "$out")
+	COUNT_ID=$(sed -n 's/.* count_id=\([0-9]*\).*/\1/p' <<<"$line")
+	LONG_ID=$(sed -n 's/.* long_id=\([0-9]*\).*/\1/p' <<<"$line")
+	BULK_FIRST=$(sed -n 's/.* bulk_first=\([0-9]*\).*/\1/p' <<<"$line")
+	BULK_LAST=$(sed -n 's/.* bulk_last=\([0-9]*\).*/\1/p' <<<"$line")
+	LOUT=$out
+}
+
+holds_stats() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'anon_inode:bpf-stats'; }
+
+# Processes other than $1 holding a BPF_ENABLE_STATS fd, or the sysctl on.
+others_hold_stats() {
+	local f
+	[ "$(cat /proc/sys/kernel/bpf_stats_enabled)" = 1 ] && return 0
+	for f in /proc/[0-9]*/fd/*; do
+		case $f in "/proc/$1/"*) continue ;; esac
+		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:bpf-stats" ] && return 0
+	done
+	return 1
+}
+
+bt() { bpftool prog show id "$1" -j | jq -r ".$2 // 0"; }
+
+# start_ps ARGS...: progstats in the background into $D/ps.out; sets PPID_PS.
+start_ps() {
+	"$PS" "$@" >"$D/ps.out" 2>"$D/ps.err" &
+	PPID_PS=$!
+	PPIDS+=("$PPID_PS")
+}
+
+@test "cnt equals the program's own counter and bpftool's run_cnt" {
+	start_loader -n 5000
+	start_ps -j -i 200ms --id "$COUNT_ID"
+	wait_until 10 holds_stats "$PPID_PS" || fail "progstats holds no bpf-stats fd"
+	kill -USR1 "$LPID"
+	wait_until 20 grep -q '^burst ' "$LOUT" || fail "no burst: $(cat "$LOUT")"
+	counter=$(sed -n 's/^burst counter=//p' "$LOUT")
+	[ "$counter" -ge 5000 ] || fail "counter $counter < 5000 syscalls"
+	run_cnt=$(bt "$COUNT_ID" run_cnt)
+	sleep 0.6
+	kill -INT "$PPID_PS"
+	wait "$PPID_PS"
+	last=$(jq -c "select(.type==\"sample\" and .id==$COUNT_ID)" "$D/ps.out" | tail -1)
+	[ -n "$last" ] || fail "no sample for $COUNT_ID: $(cat "$D/ps.out")"
+	assert_equal "$(jq .cnt <<<"$last")" "$counter"
+	assert_equal "$run_cnt" "$counter"
+	assert_equal "$(jq .nsecs <<<"$last")" "$(bt "$COUNT_ID" run_time_ns)"
+	# The period that held the burst: its deltas add up to the counter.
+	sum=$(jq -s "map(select(.type==\"sample\" and .id==$COUNT_ID) | .period_cnt) | add" "$D/ps.out")
+	assert_equal "$sum" "$counter"
+	# --once reads the same frozen counters.
+	run "$PS" --once -j --id "$COUNT_ID"
+	assert_success
+	assert_equal "$(jq .cnt <<<"$output")" "$counter"
+	assert_equal "$(jq -r .stats <<<"$output")" "not_enabled"
+}
+
+# run_time_ns of the always-attached counting program over 0.4 s.
+rt_moves() {
+	local a b
+	a=$(bt "$COUNT_ID" run_time_ns)
+	sleep 0.4
+	b=$(bt "$COUNT_ID" run_time_ns)
+	[ "$b" -gt "$a" ]
+}
+
+@test "stats are held exactly while progstats runs: -c end, SIGINT, SIGTERM, closed stdout" {
+	start_loader -a
+	others_hold_stats $$ && skip "another process holds BPF run-time stats"
+	! rt_moves || fail "run_time_ns moves before progstats runs"
+	for how in count INT TERM epipe; do
+		case $how in
+		count) start_ps -i 300ms -c 4 ;;
+		epipe) { "$PS" -j -i 100ms -c 100000 | head -1 >/dev/null; } &
+		       PPID_PS=$(pgrep -n -x progstats); PPIDS+=("$!") ;;
+		*) start_ps -i 200ms ;;
+		esac
+		wait_until 10 holds_stats "$(pgrep -n -x progstats)" || fail "$how: no bpf-stats fd"
+		if [ "$how" != epipe ]; then
+			rt_moves || fail "$how: run_time_ns does not move while progstats runs"
+		fi
+		case $how in INT|TERM) kill -"$how" "$PPID_PS" ;; esac
+		wait "${PPIDS[-1]}"
+		rc=$?
+		assert_equal "$rc" 0
+		! pgrep -x progstats >/dev/null || fail "$how: progstats still running"
+		others_hold_stats $$ && skip "another process took BPF run-time stats meanwhile"
+		! rt_moves || fail "$how: run_time_ns still moves after progstats exited"
+	done
+	[ ! -s "$D/ps.err" ] || fail "stderr not empty: $(cat "$D/ps.err")"
+}
+
+@test "a program unloaded mid-run disappears, a new one appears" {
+	start_ps -j -i 200ms
+	wait_until 10 holds_stats "$PPID_PS" || fail "no bpf-stats fd"
+	sleep 0.3
+	start_loader -b 2
+	first=$BULK_FIRST
+	wait_until 10 grep -q "\"event\":\"appear\",\"id\":$first," "$D/ps.out" || fail "no appear event"
+	wait_until 10 grep -q "\"type\":\"sample\".*\"id\":$first,.*\"new\":false" "$D/ps.out" ||
+		fail "no second sample for $first"
+	kill -TERM "$LPID"
+	wait "$LPID"
+	wait_until 10 grep -q "\"event\":\"disappear\",\"id\":$first," "$D/ps.out" || fail "no disappear event"
+	sleep 0.5
+	kill -INT "$PPID_PS"
+	wait "$PPID_PS"
+	assert_json_lines "$(cat "$D/ps.out")"
+	# The first sample of the new program had zero deltas.
+	jq -se "map(select(.type==\"sample\" and .id==$first and .new)) |
+		length == 1 and all(.[]; .period_cnt==0 and .cpu_pct==0 and .events_per_sec==0)" \
+		"$D/ps.out" >/dev/null || fail "new program's first sample has deltas"
+	# After the disappear event no sample names it again.
+	after=$(sed -n "/\"event\":\"disappear\",\"id\":$first,/,\$p" "$D/ps.out" |
+		grep -c "\"type\":\"sample\".*\"id\":$first," || true)
+	assert_equal "$after" 0
+	[ ! -s "$D/ps.err" ] || fail "stderr: $(cat "$D/ps.err")"
+}
+
+@test "320 programs loaded at once are all listed, ids as bpftool lists them" {
+	start_loader -s -b 320
+	want=$(bpftool prog show -j | jq -r '.[] | select(.name|startswith("pstest_")) | .id' | sort -n)
+	assert_equal "$(wc -l <<<"$want")" 320
+	run "$PS" --once -j --name pstest_ --sort id
+	assert_success
+	assert_json_lines "$output"
+	got=$(jq -r .id <<<"$output")
+	assert_equal "$got" "$want"
+	run "$PS" --once --name pstest_
+	assert_success
+	assert_equal "$(grep -c ' pstest_' <<<"$output")" 320
+}
+
+@test "a 15-byte truncated name is shown in full, as bpftool shows it" {
+	start_loader
+	run "$PS" --once -j --id "$LONG_ID"
+	assert_success
+	assert_equal "$(jq -r .name <<<"$output")" "progstats_test_long_program_name"
+	assert_equal "$(jq -r .name <<<"$output")" "$(bt "$LONG_ID" name)"
+	assert_equal "$(jq -r .prog_type <<<"$output")" "$(bt "$LONG_ID" type)"
+	assert_equal "$(jq -r .tag <<<"$output")" "$(bt "$LONG_ID" tag)"
+	run "$PS" --once --name LONG_PROGRAM
+	assert_success
+	assert_output --partial " progstats_test_long_program_name "
+}
+
+# Program ids PID holds an fd of, from /proc/PID/fdinfo.
+fdinfo_prog_ids() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		[ "$(readlink "$f")" = "anon_inode:bpf-prog" ] || continue
+		sed -n 's/^prog_id:[[:space:]]*//p' "/proc/$1/fdinfo/${f##*/}"
+	done | sort -nu
+}
+
+@test "--pids names the loader process; --pid selects what /proc says it holds" {
+	start_loader -b 3
+	run "$PS" --once -j --pids --id "$COUNT_ID"
+	assert_success
+	jq -e ".pids | any(.pid == $LPID and .comm == \"progstats_load\")" <<<"$output" >/dev/null ||
+		fail "loader $LPID not among holders: $output"
+	want=$(fdinfo_prog_ids "$LPID")
+	[ -n "$want" ] || fail "no bpf-prog fds in /proc/$LPID"
+	run "$PS" --once -j --pid "$LPID" --sort id
+	assert_success
+	assert_equal "$(jq -r .id <<<"$output")" "$want"
+	run "$PS" --once --pids --id "$LONG_ID"
+	assert_success
+	assert_output --partial "progstats_load($LPID)"
+}
+
+@test "--oneline follows the seed format; derived parts elided by their guards" {
+	start_loader -n 2000
+	start_ps -i 200ms -o text
+	wait_until 10 holds_stats "$PPID_PS" || fail "no bpf-stats fd"
+	kill -USR1 "$LPID"
+	wait_until 20 grep -q '^burst ' "$LOUT"
+	kill -INT "$PPID_PS"
+	wait "$PPID_PS"
+	c=$(sed -n 's/^burst counter=//p' "$LOUT")
+	ns=$(bt "$COUNT_ID" run_time_ns)
+	run "$PS" --once --oneline --id "$COUNT_ID" --id "$LONG_ID" --sort id
+	assert_success
+	npc=$(awk -v n="$ns" -v c="$c" 'BEGIN { printf "%.1f", n / c }')
+	assert_line --index 0 "tpstat_count: cnt=$c nsecs=$ns misses=0 ns/call=$npc miss_rate=0.000000"
+	assert_line --index 1 "progstats_test_long_program_name: cnt=0 nsecs=0 misses=0"
+}
+
+@test "Prometheus exposition: families grouped, labels id/name/type, values from bpftool" {
+	start_loader
+	run "$PS" --once -o prom --id "$COUNT_ID" --id "$LONG_ID"
+	assert_success
+	assert_line "telkit_bpf_prog_run_count{id=\"$LONG_ID\",name=\"progstats_test_long_program_name\",type=\"tracing\"} 0"
+	assert_line "telkit_bpf_prog_run_count{id=\"$COUNT_ID\",name=\"tpstat_count\",type=\"raw_tracepoint\"} $(bt "$COUNT_ID" run_cnt)"
+	assert_line "# TYPE telkit_bpf_prog_run_count counter"
+	# every sample line is name{labels} number; each TYPE once
+	bad=$(grep -v '^#' <<<"$output" | grep -vcE '^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$' || true)
+	assert_equal "$bad" 0
+	assert_equal "$(grep -c '^# TYPE' <<<"$output")" "$(grep '^# TYPE' <<<"$output" | sort -u | wc -l)"
+	# interval mode adds the rate families
+	run "$PS" -o prom -i 100ms -c 1 --id "$COUNT_ID"
+	assert_success
+	assert_output --partial "telkit_bpf_prog_cpu_percent{id=\"$COUNT_ID\""
+	assert_output --partial "telkit_bpf_prog_events_per_second{"
+}
+
+@test "--sort and --top order as bpftool's ids and names say" {
+	start_loader -b 5
+	want=$(bpftool prog show -j | jq -r '[.[] | select(.name|startswith("pstest_"))] | sort_by(.id) | .[:3][] | .id')
+	run "$PS" --once -j --name pstest_ --sort id --top 3
+	assert_success
+	assert_equal "$(jq -r .id <<<"$output")" "$want"
+	want=$(bpftool prog show -j | jq -r '[.[] | select(.name|startswith("pstest_"))] | sort_by(.name) | .[].name')
+	run "$PS" --once -j --name pstest_ --sort name
+	assert_equal "$(jq -r .name <<<"$output")" "$want"
+	# --type: the same set bpftool reports for that type
+	want=$(bpftool prog show -j | jq -r '.[] | select(.type=="raw_tracepoint") | .id' | sort -n)
+	run "$PS" --once -j --type raw_tracepoint --sort id
+	assert_equal "$(jq -r .id <<<"$output")" "$want"
+}
+
+@test "text table: header and aligned rows under 100 columns, busiest first" {
+	start_loader -a -b 2
+	run "$PS" -i 300ms -c 2 --pids
+	assert_success
+	assert_line --partial "ID TYPE"
+	max=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' <<<"$output")
+	[ "$max" -lt 100 ] || fail "line of $max columns"
+	# in each sample the always-running counting program is on the first row
+	first=$(awk '/^ *ID TYPE/ { getline; print $1 }' <<<"$output" | sort -u)
+	assert_equal "$first" "$COUNT_ID"
+}
+
+@test "thresholds: a breach exits 3 and names the program on stderr" {
+	start_loader -a
+	sleep 0.2
+	run --separate-stderr "$PS" -i 200ms -c 2 --id "$COUNT_ID" --max-ns-per-call 1
+	assert_equal "$status" 3
+	[[ "$stderr" == *"program $COUNT_ID tpstat_count: ns_per_call"* ]] || fail "stderr: $stderr"
+	assert_equal "$(grep -c threshold <<<"$stderr")" 1
+	run --separate-stderr "$PS" -j -i 200ms -c 2 --id "$COUNT_ID" --min-events-per-sec 1e12
+	assert_equal "$status" 3
+	jq -se 'any(.[]; .type=="event" and .event=="threshold")' <<<"$output" >/dev/null ||
+		fail "no threshold event"
+	run --separate-stderr "$PS" -i 200ms -c 2 --id "$COUNT_ID" --max-ns-per-call 1e12 \
+		--max-miss-rate 0.5 --min-events-per-sec 1
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+}
+
+@test "every bad option value is one line naming it, exit 2" {
+	while IFS='|' read -r arg want; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$PS" $arg
+		assert_usage_error "$want"
+	done <<'EOF2'
+--id 0|--id
+--id abc|--id
+--id 4294967296|--id
+--id -1|--id
+--name=|--name
+--type nosuchtype|nosuchtype
+--type 5|--type
+--pid 0|--pid
+--pid 99999999|--pid
+--pid x|--pid
+--sort bogus|bogus
+--top 0|--top
+--top 1.5|--top
+--max-ns-per-call -1|--max-ns-per-call
+--max-ns-per-call nan|--max-ns-per-call
+--max-miss-rate 1.5|--max-miss-rate
+--max-miss-rate x|--max-miss-rate
+--min-events-per-sec -3|--min-events-per-sec
+--min-events-per-sec inf|--min-events-per-sec
+--once -i 1|--once
+--once -c 2|--once
+--once --min-events-per-sec 1|--min-events-per-sec
+--oneline -j|--oneline
+--oneline -o prom|--oneline
+extra|extra
+EOF2
+	ids=$(for i in $(seq 1 65); do printf -- '--id %d ' "$i"; done)
+	# shellcheck disable=SC2086
+	run --separate-stderr "$PS" $ids
+	assert_usage_error "--id"
+}
+
+@test "without CAP_SYS_ADMIN: one line, exit 1, nothing on stdout" {
+	require_cmd setpriv
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all "$PS" --once
+	assert_equal "$status" 1
+	[ -z "$output" ] || fail "stdout: $output"
+	assert_equal "$(grep -c . <<<"$stderr")" 1
+	[[ "$stderr" == *"fix: run as root"* ]] || fail "stderr: $stderr"
+}

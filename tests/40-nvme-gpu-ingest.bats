@@ -280,3 +280,39 @@ except OSError as e: print(e)' "$D/s1")
 	run --separate-stderr "$T"
 	assert_usage_error "FILE"
 }
+
+@test "real NVMe under QEMU TCG: registered and passthrough paths land the disk's bytes" {
+	require_cmd qemu-system-x86_64 cpio python3
+	head -c $((32 * 1048576)) /dev/urandom >"$D/disk.img"
+	run --separate-stderr "$TELKIT_ROOT/tests/ingest/run-guest.sh" "$T" "$D/disk.img" "$TELKIT_BIN/ingest-qemu"
+	[ "$status" -ne 77 ] || skip "$stderr"
+	log=$output
+	grep -q '^INGEST-DONE' <<<"$log" || fail "guest did not finish: $(tail -20 <<<"$log")"
+	echo "$log" | grep '^INGEST-' >&3 || true
+	js() { sed -n "s/^INGEST-JSON $1 //p" <<<"$log" | jq -c "select(.type==\"summary\")"; }
+	rc() { sed -n "s/^INGEST-RC $1 //p" <<<"$log"; }
+	# Identify Namespace agrees with the disk QEMU was given
+	ng=$(sed -n 's/^INGEST-JSON probe //p' <<<"$log" | jq -c 'select(.item=="nvme_generic")')
+	assert_equal "$(jq -r .name <<<"$ng")" /dev/ng0n1
+	assert_equal "$(jq .capacity_bytes <<<"$ng")" $((32 * 1048576))
+	assert_equal "$(jq .lba_size <<<"$ng")" 512
+	for c in "reg-buffered 0 -1 registered" "reg-direct 0 -1 registered" \
+		 "pt-ng 0 -1 passthrough" "pt-nvme 8192 1000001 passthrough" \
+		 "reg-direct-tail 4096 4097 registered"; do
+		set -- $c
+		s=$(js "$1")
+		[ -n "$s" ] || fail "$1: no summary"
+		assert_equal "$(rc "$1")" 0
+		len=$3
+		[ "$len" -ge 0 ] || len=$((32 * 1048576 - $2))
+		assert_equal "$(jq .completed_bytes <<<"$s")" "$len"
+		assert_equal "$(jq -r .crc32 <<<"$s")" "$(pycrc "$D/disk.img" "$2" "$3")"
+		assert_equal "$(jq -r .path <<<"$s")" "$4"
+		assert_equal "$(jq '.cpu_bounce_bytes + .failed_completions + .inflight_reads' <<<"$s")" 0
+		if [ "$4" = passthrough ]; then
+			assert_equal "$(jq '.gpudirect_nvme_submissions == .submitted_reads and .registered_mapped_read_submissions == 0' <<<"$s")" true
+		else
+			assert_equal "$(jq '.registered_mapped_read_submissions == .submitted_reads and .gpudirect_nvme_submissions == 0' <<<"$s")" true
+		fi
+	done
+}

@@ -6,7 +6,8 @@
  * exit_group and calls still blocked when the window closes are counted);
  * time and errors at exit, only for calls entered in the current window
  * (generation `gen`).  `threads` keeps, per thread seen, when it entered the
- * window and when it exited, so user space can compute thread-time.
+ * window and when it exited, so user space can compute thread-time.  With
+ * `follow`, processes forked by a traced process are traced too (strace -f).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,6 +17,7 @@
 #define ESC_MAX_SYSCALLS 512
 #define ESC_MAX_THREADS 16384
 #define ESC_MAX_ERRNO 4095
+#define ESC_MAX_PROCS 4096
 
 struct esc_sc_val {
 	__u64 count;
@@ -36,6 +38,7 @@ struct esc_thread {
 
 /* Written by user space through the mmap'd .bss. */
 __u32 target_tgid = 0;
+__u32 follow = 0;        /* also trace processes forked by traced ones */
 __u32 gen = 0;
 __u64 win_start_ns = 0;
 __u64 lost = 0;
@@ -61,6 +64,22 @@ struct {
 	__type(value, struct esc_thread);
 } threads SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ESC_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, __u8);
+} tgids SEC(".maps");
+
+static __always_inline bool is_target(__u32 tgid)
+{
+	if (!target_tgid)
+		return false;
+	if (tgid == target_tgid)
+		return true;
+	return follow && bpf_map_lookup_elem(&tgids, &tgid);
+}
+
 static __always_inline void note_thread(__u32 tid, __u64 task_start, __u64 exit_ns)
 {
 	struct esc_thread *t = bpf_map_lookup_elem(&threads, &tid);
@@ -85,7 +104,7 @@ int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 	struct esc_start s = {};
 	struct esc_sc_val *v;
 
-	if (!target_tgid || (pid_tgid >> 32) != target_tgid)
+	if (!is_target(pid_tgid >> 32))
 		return 0;
 	if (id < 0 || id >= ESC_MAX_SYSCALLS)
 		return 0;
@@ -109,7 +128,7 @@ int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
 	struct esc_start *s;
 	struct esc_sc_val *v;
 
-	if (!target_tgid || (pid_tgid >> 32) != target_tgid)
+	if (!is_target(pid_tgid >> 32))
 		return 0;
 	s = bpf_map_lookup_elem(&start, &tid);
 	if (!s)
@@ -130,9 +149,22 @@ int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(esc_task_exit, struct task_struct *p, bool group_dead)
 {
-	if (!target_tgid || p->tgid != target_tgid)
+	if (!is_target(p->tgid))
 		return 0;
 	note_thread(p->pid, p->start_time, bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(esc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (!follow || ptgid == ctgid || !is_target(ptgid))
+		return 0;
+	if (bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY))
+		__sync_fetch_and_add(&lost, 1);
 	return 0;
 }
 

@@ -59,7 +59,7 @@ int esc_escalate(struct esc_run *r, const char *brick, const struct esc_verdict 
 	} else if (tracer_get(r, &t)) {
 		snprintf(e.tr.error, sizeof(e.tr.error), "%s", r->tracer_error);
 	} else {
-		err = esc_trace_run(t, pid, r->env->trace_ns, ready_fd, &e.tr);
+		err = esc_trace_run(t, pid, r->env->trace_ns, r->env->follow, ready_fd, &e.tr);
 		if (err)
 			tk_info(1, "trace of pid %d: %s", (int)pid, e.tr.error);
 	}

@@ -165,6 +165,7 @@ struct esc_trace_result {
 	uint64_t window_ns;       /* wall-clock length of the window */
 	uint64_t thread_ns;       /* sum over threads of their time in the window */
 	unsigned threads;         /* threads seen in the window */
+	unsigned processes;       /* the target + followed children */
 	uint64_t lost;            /* tid slots the BPF side could not track */
 	struct esc_sc_stat *sc;   /* per-syscall, sorted by time desc */
 	size_t nsc;
@@ -174,12 +175,13 @@ struct esc_tracer;
 int esc_tracer_open(struct esc_tracer **tp, int verbose);
 void esc_tracer_close(struct esc_tracer *t);
 /*
- * Trace @pid's syscalls (all threads) for @dur_ns, or until it exits.
+ * Trace @pid's syscalls (all threads) for @dur_ns, or until it exits;
+ * with @follow also the processes it (or they) fork.
  * @ready_fd >= 0: write one byte to it once attached (--exec handshake).
  * Fills @r (caller frees r->sc).  0, or -errno with r->error set.
  */
-int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, int ready_fd,
-		  struct esc_trace_result *r);
+int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, bool follow,
+		  int ready_fd, struct esc_trace_result *r);
 void esc_trace_result_free(struct esc_trace_result *r);
 
 /* ---- one escalation: everything reported about it (report.c) ------------ */

@@ -63,10 +63,10 @@ static enum esc_field_status get_number(struct json_object *v, double *out)
 	case json_type_null:
 		return ESC_FS_MISSING;
 	case json_type_int:
-		errno = 0;
-		d = json_object_get_double(v);
-		if (errno == ERANGE && !isfinite(d))
+		/* json-c saturates integers it cannot hold: treat the limits as out of range */
+		if (json_object_get_int64(v) == INT64_MAX || json_object_get_int64(v) == INT64_MIN)
 			return ESC_FS_BAD;
+		d = (double)json_object_get_int64(v);
 		break;
 	case json_type_double:
 		d = json_object_get_double(v);

@@ -54,7 +54,7 @@ enum {
 	OPT_WINDOW, OPT_CV, OPT_EFF, OPT_CLIFF, OPT_CLIFF_FIELD, OPT_GPU, OPT_GPU_FIELD,
 	OPT_MANUAL, OPT_STRICT, OPT_RATE, OPT_TRACE_FOR, OPT_TOP, OPT_TEE, OPT_OTLP,
 	OPT_OTLP_QUEUE, OPT_OTLP_RETRIES, OPT_OTLP_TIMEOUT, OPT_OTLP_FLUSH, OPT_EXEC,
-	OPT_RUNS, OPT_FAIL, OPT_TYPE, OPT_MAX_BRICKS, OPT_MAX_LINE,
+	OPT_RUNS, OPT_FAIL, OPT_FOLLOW, OPT_TYPE, OPT_MAX_BRICKS, OPT_MAX_LINE,
 };
 
 static const struct argp_option opts[] = {
@@ -83,6 +83,7 @@ static const struct argp_option opts[] = {
 	{ NULL, 0, NULL, 0, "Tracing and export:", 3 },
 	{ "rate-limit", OPT_RATE, "N/DUR", 0, "At most N traces per DUR (default 100/60s)", 3 },
 	{ "trace-for", OPT_TRACE_FOR, "DUR", 0, "Trace window (default 1s)", 3 },
+	{ "follow-children", OPT_FOLLOW, NULL, 0, "Also trace processes the target forks", 3 },
 	{ "top", OPT_TOP, "N", 0, "Syscalls listed per trace (default 10)", 3 },
 	{ "otlp", OPT_OTLP, "URL", 0, "POST each escalation as OTLP/JSON to URL", 3 },
 	{ "otlp-queue", OPT_OTLP_QUEUE, "N", 0, "OTLP queue length (default 64)", 3 },
@@ -175,6 +176,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_GPU: env.th.gpu = tk_double_or_err(arg, 0, 100, "--gpu-transfer"); break;
 	case OPT_MANUAL: env.manual = true; break;
 	case OPT_FAIL: env.fail_on_escalation = true; break;
+	case OPT_FOLLOW: env.follow = true; break;
 	case OPT_RATE:
 		if (esc_rl_parse(arg, &env.rl_max, &env.rl_interval_ns))
 			tk_usage_error("use N/DURATION, e.g. 100/60s or 5/1m",
@@ -248,8 +250,10 @@ int main(int argc, char **argv)
 	tk_cli_parse("escalate-trace", &argp, argc, argv, NULL);
 	check_combinations();
 	tk_stop_install();
-	if (env.exec_cmd)
+	if (env.exec_cmd) {
 		env.fields.key[ESC_F_VALUE] = env.fields.key[ESC_F_NAME] = NULL;
+		env.follow = true;
+	}
 
 	esc_rl_init(&r.rl, env.rl_max, env.rl_interval_ns);
 	r.bricks = esc_bricks_new(&env.th, env.max_bricks);

@@ -149,6 +149,7 @@ static int report_event_json(const struct esc_event *e, unsigned top)
 	tk_rec_u64(rec, "trace_start_ns", tr->start_real_ns);
 	tk_rec_u64(rec, "window_us", tr->window_ns / 1000);
 	tk_rec_u64(rec, "threads", tr->threads);
+	tk_rec_u64(rec, "processes", tr->processes);
 	tk_rec_u64(rec, "lost", tr->lost);
 	json_object_object_add(rec, "breakdown", breakdown_json(&e->bd));
 	tk_rec_str(rec, "dominant_syscall", e->bd.dominant);

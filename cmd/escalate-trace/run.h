@@ -19,6 +19,7 @@ struct esc_env {
 	double budget_us;          /* --budget-us */
 	pid_t pid;                 /* --pid PID (0 = none or field) */
 	bool manual, strict, tee, fail_on_escalation;
+	bool follow;               /* --follow-children (always with --exec) */
 	uint64_t rl_max, rl_interval_ns;
 	uint64_t trace_ns;
 	unsigned top;

@@ -101,6 +101,7 @@ static int reset_maps(struct esc_tracer *t)
 			return -errno;
 	clear_hash(bpf_map__fd(t->skel->maps.start));
 	clear_hash(bpf_map__fd(t->skel->maps.threads));
+	clear_hash(bpf_map__fd(t->skel->maps.tgids));
 	return 0;
 }
 
@@ -214,8 +215,20 @@ static bool wait_exit(int pidfd, uint64_t deadline)
 	}
 }
 
-int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, int ready_fd,
-		  struct esc_trace_result *r)
+static unsigned count_keys(int fd)
+{
+	uint32_t key, *prev = NULL;
+	unsigned n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		n++;
+	}
+	return n;
+}
+
+int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, bool follow,
+		  int ready_fd, struct esc_trace_result *r)
 {
 	struct escalate_trace_bpf__bss *bss = t->skel->bss;
 	uint64_t start, end;
@@ -241,6 +254,7 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, int ready_fd
 	bss->gen++;
 	bss->win_start_ns = start;
 	bss->lost = 0;
+	bss->follow = follow;
 	seed_threads(t, pid, start);
 	__atomic_store_n(&bss->target_tgid, (uint32_t)pid, __ATOMIC_SEQ_CST);
 	r->start_real_ns = tk_now_real_ns();
@@ -259,6 +273,7 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, int ready_fd
 	r->window_ns = end - start;
 	r->end_real_ns = r->start_real_ns + r->window_ns;
 	r->lost = bss->lost;
+	r->processes = 1 + count_keys(bpf_map__fd(t->skel->maps.tgids));
 	err = collect_stats(t, r);
 	if (err)
 		snprintf(r->error, sizeof(r->error), "reading stats: %s", strerror(-err));

@@ -59,12 +59,12 @@ static void clock_str(char *buf, size_t size)
 }
 
 static const struct tk_table_col cols_period[] = {
-	{ "ID", true, 0 }, { "TYPE", false, 12 }, { "NAME", false, 20 },
+	{ "ID", true, 0 }, { "TYPE", false, 14 }, { "NAME", false, 20 },
 	{ "AVG_NS", true, 0 }, { "TOTAL_NS", true, 0 }, { "EVENTS/S", true, 0 },
 	{ "CPU%", true, 0 }, { "MISSES", true, 0 }, { "PIDS", false, 22 },
 };
 static const struct tk_table_col cols_once[] = {
-	{ "ID", true, 0 }, { "TYPE", false, 12 }, { "NAME", false, 20 },
+	{ "ID", true, 0 }, { "TYPE", false, 14 }, { "NAME", false, 20 },
 	{ "CNT", true, 0 }, { "TIME_NS", true, 0 }, { "NS/CALL", true, 0 },
 	{ "MISSES", true, 0 }, { "MISS%", true, 0 }, { "PIDS", false, 22 },
 };
@@ -112,7 +112,7 @@ int ps_print_table(const struct ps_view *w)
 
 	/* Full names fit without the PIDS column; with it, keep under 100 columns. */
 	memcpy(cols, w->once ? cols_once : cols_period, sizeof(cols));
-	cols[2].max_width = w->pids ? 20 : 32;
+	cols[2].max_width = w->pids ? 18 : 32;
 	t = tk_table_new(cols, w->pids ? NCOLS : NCOLS - 1);
 	if (!t)
 		return -ENOMEM;

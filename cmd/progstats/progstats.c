@@ -324,6 +324,44 @@ static int collect(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pi
 	return err;
 }
 
+/*
+ * One pass: collect, compare with @prev (NULL for --once), report.  The
+ * pass's output is gathered in memory and written at once: one write per
+ * sample instead of one per record.
+ */
+static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pids *pids,
+		  struct ps_view *w, bool *breached)
+{
+	uint64_t t0 = tk_now_mono_ns();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	int err, ferr;
+
+	if (!mem) {
+		tk_error(NULL, "out of memory");
+		return -ENOMEM;
+	}
+	tk_out.out = mem;
+	err = collect(cur, prev, pids, w);
+	if (!err) {
+		ps_derive(cur, prev);
+		if (prev)
+			err = emit_changes(cur, prev);
+		if (!err)
+			err = report(cur, w, pids, breached);
+	}
+	tk_out.out = stdout;
+	fclose(mem);
+	if (len && !tk_out.broken)
+		fwrite(buf, 1, len, stdout);
+	free(buf);
+	ferr = tk_flush();
+	tk_info(1, "sample %llu: %zu programs in %.1f us", (unsigned long long)w->seq,
+		cur->n, (double)(tk_now_mono_ns() - t0) / 1e3);
+	return err ? err : ferr;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp_child children[] = { { NULL, 0, NULL, 0 }, { NULL, 0, NULL, 0 } };
@@ -367,25 +405,19 @@ int main(int argc, char **argv)
 	if (env.sort < 0)
 		env.sort = env.once ? S_NSECS : S_CPU;
 
-	err = collect(prev, NULL, &pids, &w);
+	if (env.once) {
+		err = sample(prev, NULL, &pids, &w, &breached);
+		goto cleanup;
+	}
+	err = collect(prev, NULL, &pids, &w);  /* the baseline */
 	if (err)
 		goto cleanup;
 	ps_derive(prev, NULL);
-	if (env.once) {
-		err = report(prev, &w, &pids, &breached);
-		goto cleanup;
-	}
 	tk_loop_start(&loop, tk_cli.interval_ns, tk_cli.count, tk_cli.duration_ns);
 	while (tk_loop_next(&loop)) {
-		err = collect(cur, prev, &pids, &w);
-		if (err)
-			goto cleanup;
-		ps_derive(cur, prev);
 		w.seq = loop.ticks;
 		w.period_ns = tk_loop_period_ns(&loop);
-		err = emit_changes(cur, prev);
-		if (!err)
-			err = report(cur, &w, &pids, &breached);
+		err = sample(cur, prev, &pids, &w, &breached);
 		if (err)
 			break;
 		t = prev, prev = cur, cur = t;

@@ -106,6 +106,30 @@ except OSError as e: print(e)' "$D/s1")
 	grep -qE "pread64\([0-9]+<$D/data>" "$D/trace2" || fail "--verify re-read not visible to strace"
 }
 
+@test "kernel's view (BPF on io_uring tracepoints): only READ_FIXED submitted, its bytes equal completed_bytes" {
+	require_bpf
+	require_btf
+	head -c $((16 * 1048576 + 4097)) /dev/urandom >"$D/data"
+	for mode in "" --direct; do
+		run --separate-stderr "$(helper ingest_ops)" "$T" -j --validate $mode "$D/data"
+		[ "$status" -ne 77 ] || skip "$stderr"
+		assert_success
+		k=$(tail -1 <<<"$stderr")
+		assert_equal "$(jq .status <<<"$k")" 0
+		assert_equal "$(jq -c '.ops | keys' <<<"$k")" '["READ_FIXED"]'
+		assert_equal "$(jq .ops.READ_FIXED <<<"$k")" "$(field submitted_reads)"
+		assert_equal "$(jq .read_fixed_bytes <<<"$k")" "$(field completed_bytes)"
+		assert_equal "$(jq .read_fixed_bytes <<<"$k")" $((16 * 1048576 + 4097))
+	done
+	# the same probe sees plain reads when a peer does them (the check can fail)
+	require_cmd fio
+	run --separate-stderr "$(helper ingest_ops)" fio --thread --name=p --filename="$D/data" \
+		--ioengine=io_uring --rw=read --bs=1M --iodepth=4 --output=/dev/null
+	k=$(tail -1 <<<"$stderr")
+	[ "$(jq '.ops.READ // 0' <<<"$k")" -gt 0 ] || fail "READ not seen for fio: $k"
+	assert_equal "$(jq '.ops.READ_FIXED // 0' <<<"$k")" 0
+}
+
 @test "validate rules: each violation names its rule and a fix, exit 3 (--check on saved summaries)" {
 	ok='{"tool":"x","type":"summary","ts_ns":1,"path":"registered","submitted_bytes":10,"completed_bytes":10,"submitted_reads":2,"completed_reads":2,"registered_mapped_read_submissions":2,"gpudirect_nvme_submissions":0,"cpu_bounce_bytes":0,"failed_completions":0}'
 	echo "$ok" >"$D/ok.json"

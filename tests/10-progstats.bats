@@ -343,3 +343,26 @@ EOF2
 	assert_equal "$(grep -c . <<<"$stderr")" 1
 	[[ "$stderr" == *"fix: run as root"* ]] || fail "stderr: $stderr"
 }
+
+# derive ARGS -> "line1\nline2" from the derived-metric code, crafted counters.
+@test "derived metrics keep the seed's guards: zeros, saturation, counter reset, zero period" {
+	D2=$(helper progstats_derive)
+	[ -x "$D2" ] || skip "test helper progstats_derive is not built"
+	M=18446744073709551615
+	while IFS='|' read -r args want1 want2; do
+		# shellcheck disable=SC2086
+		run "$D2" $args
+		assert_success
+		assert_line --index 0 "$want1"
+		[ -z "$want2" ] || assert_line --index 1 "$want2"
+	done <<EOF2
+0 0 0|ns_per_call=0 miss_rate=0 period_ns_per_call=0 events_per_sec=0 cpu_pct=0 period_miss_rate=0 d_cnt=0 new=1|x: cnt=0 nsecs=0 misses=0
+0 0 5|ns_per_call=0 miss_rate=1 period_ns_per_call=0 events_per_sec=0 cpu_pct=0 period_miss_rate=0 d_cnt=0 new=1|x: cnt=0 nsecs=0 misses=5 miss_rate=1.000000
+$M $M $M|ns_per_call=1 miss_rate=1 period_ns_per_call=0 events_per_sec=0 cpu_pct=0 period_miss_rate=0 d_cnt=0 new=1|x: cnt=$M nsecs=$M misses=$M ns/call=1.0 miss_rate=1.000000
+$M 0 10|ns_per_call=0 miss_rate=5.42101e-19 period_ns_per_call=0 events_per_sec=0 cpu_pct=0 period_miss_rate=0 d_cnt=0 new=1|
+5 100 0 10 200 0 1000000000|ns_per_call=20 miss_rate=0 period_ns_per_call=0 events_per_sec=0 cpu_pct=0 period_miss_rate=0 d_cnt=0 new=0|
+10 100 0 5 50 0 0|ns_per_call=10 miss_rate=0 period_ns_per_call=10 events_per_sec=0 cpu_pct=0 period_miss_rate=0 d_cnt=5 new=0|
+1000 50000 0 0 0 0 500000000|ns_per_call=50 miss_rate=0 period_ns_per_call=50 events_per_sec=2000 cpu_pct=0.01 period_miss_rate=0 d_cnt=1000 new=0|x: cnt=1000 nsecs=50000 misses=0 ns/call=50.0 miss_rate=0.000000
+90 900 10 0 0 0 1000000000|ns_per_call=10 miss_rate=0.1 period_ns_per_call=10 events_per_sec=90 cpu_pct=9e-05 period_miss_rate=0.1 d_cnt=90 new=0|
+EOF2
+}

@@ -340,3 +340,69 @@ except OSError as e: print(e)' "$D/s1")
 		fi
 	done
 }
+
+# Identify Namespace bytes laid out from the NVMe spec by Python:
+# idns NSZE NLBAF FLBAS "idx:ms:ds ..." -> 4096-byte file
+idns() {
+	python3 - "$@" <<'PY'
+import struct, sys
+nsze, nlbaf, flbas, fmts = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3], 0), sys.argv[4]
+b = bytearray(4096)
+struct.pack_into("<Q", b, 0, nsze)
+b[25], b[26] = nlbaf, flbas
+for f in fmts.split():
+	i, ms, ds = (int(x) for x in f.split(":"))
+	struct.pack_into("<HBB", b, 128 + 4 * i, ms, ds, 0)
+sys.stdout.buffer.write(bytes(b))
+PY
+}
+
+@test "NVMe Identify Namespace decoding: LBA format index, sizes, and hostile input" {
+	H=$(helper ingest_nvme_id)
+	[ -x "$H" ] || skip "helper ingest_nvme_id not built"
+	run bash -c "$(declare -f idns); idns 65536 1 0 '0:0:9 1:0:12' | '$H'"
+	assert_output "rc=0 nsze=65536 lba_size=512 lbaf=0 ms=0 extended=0"
+	run bash -c "$(declare -f idns); idns 1000 1 1 '0:0:9 1:8:12' | '$H'"
+	assert_output "rc=0 nsze=1000 lba_size=4096 lbaf=1 ms=8 extended=0"
+	# more than 16 formats: FLBAS bits 6:5 are bits 5:4 of the index (0x22 -> 18)
+	run bash -c "$(declare -f idns); idns 7 19 0x32 '2:0:9 18:16:12' | '$H'"
+	assert_output "rc=0 nsze=7 lba_size=4096 lbaf=18 ms=16 extended=1"
+	# with 16 or fewer formats bits 6:5 are ignored
+	run bash -c "$(declare -f idns); idns 7 3 0x62 '2:0:9' | '$H'"
+	assert_output "rc=0 nsze=7 lba_size=512 lbaf=2 ms=0 extended=0"
+	for bad in "8 1 2 '0:0:9'" "8 1 0 '0:0:0'" "8 1 0 '0:0:40'" "8 70 0 '0:0:9'" \
+		   "0 1 0 '0:0:9'" "18446744073709551615 1 0 '0:0:12'"; do
+		run bash -c "$(declare -f idns); idns $bad | '$H'"
+		[[ "$output" == rc=-* ]] || fail "accepted bad identify data ($bad): $output"
+	done
+	run bash -c "head -c 100 /dev/zero | '$H'"
+	assert_output --partial "rc=-22"
+	for _ in $(seq 200); do
+		head -c 4096 /dev/urandom | "$H" >/dev/null || fail "crashed on random input"
+	done
+	run "$H" name /dev/nvme0n1;   assert_output "rc=0 /dev/ng0n1"
+	run "$H" name nvme12n3;       assert_output "rc=0 /dev/ng12n3"
+	run "$H" name /dev/ng1n1;     assert_output "rc=0 /dev/ng1n1"
+	for bad in /dev/nvme0n1p1 /dev/nvme0 /dev/sda "nvme0n-1" "nvme0n 1" "ng0n1x" "" "nvme0n99999999"; do
+		run "$H" name "$bad"
+		assert_output "rc=-22"
+	done
+}
+
+@test "progress on a TTY (bytes, MB/s, ETA), silent when piped; --sqpoll and prom output" {
+	require_cmd script
+	head -c $((64 * 1048576)) /dev/urandom >"$D/data"
+	run script -qec "'$T' --chunk 64k --qd 1 --loop 8 '$D/data' >/dev/null" /dev/null
+	assert_success
+	assert_output --regexp "MiB +[0-9.]+ MB/s +ETA [0-9]+s"
+	run --separate-stderr "$T" --chunk 64k --qd 1 --loop 8 "$D/data"
+	assert_success
+	[ -z "$stderr" ] || fail "progress while piped: $stderr"
+	run --separate-stderr "$T" -j --sqpoll --validate "$D/data"
+	assert_success
+	[[ "$(field ring_flags)" == *SQPOLL* ]] || fail "$(field ring_flags)"
+	assert_equal "$(field completed_bytes)" $((64 * 1048576))
+	run --separate-stderr "$T" -o prom "$D/data"
+	assert_success
+	assert_output --partial 'telkit_nvme_gpu_ingest_cpu_bounce_bytes{'
+}

@@ -232,7 +232,7 @@ static int setup(struct ws_engine *e)
 			c->rng = rng ^ ((uint64_t)(w + 1) * 0x9E3779B97F4A7C15ULL);
 			c->rfd = c->wfd = -1;
 			p->set_valid = pick_set(grp, k, &online, &rng, &p->set);
-			c->allowed = p->set_valid ? p->set : online;
+			c->allowed = online;   /* affinity-churn roams every online CPU */
 			if (piped && c->role == 0) {
 				if ((err = mkpipe(&e->pair_fds[4 * u], &e->pair_fds[4 * u + 1])) ||
 				    (err = mkpipe(&e->pair_fds[4 * u + 2], &e->pair_fds[4 * u + 3])))
@@ -261,8 +261,10 @@ static int make_cgroups(struct ws_engine *e)
 			continue;
 		r = ws_cgroup_create(grp->cgroup, e->cg_abs[g], sizeof(e->cg_abs[g]));
 		if (r < 0) {
-			tk_error("give a path under /sys/fs/cgroup (cgroup v2, run as root)",
-				 "--cgroup '%s': cannot create: %s", grp->cgroup, strerror(-r));
+			tk_error("give a path relative to (or under) the cgroup v2 mount; run as root",
+				 "--cgroup '%s': cannot create: %s", grp->cgroup,
+				 r == -ENODEV ? "no cgroup v2 hierarchy is mounted" :
+				 r == -EXDEV ? "not under the cgroup v2 mount" : strerror(-r));
 			e->cg_abs[g][0] = '\0';
 			return r;
 		}

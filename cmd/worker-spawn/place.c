@@ -7,12 +7,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ws.h"
 
-#define CGROOT "/sys/fs/cgroup"
+#define CGROUP2_MAGIC 0x63677270
+
+/* The first cgroup2 mount (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts). */
+static int cgroup2_root(char *root, size_t size)
+{
+	FILE *f = fopen("/proc/self/mounts", "re");
+	char dev[256], dir[256], type[64];
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%255s %255s %63s %*[^\n]", dev, dir, type) == 3)
+		if (!strcmp(type, "cgroup2")) {
+			struct statfs sf;
+
+			if (statfs(dir, &sf) || sf.f_type != CGROUP2_MAGIC)
+				continue;
+			snprintf(root, size, "%s", dir);
+			err = 0;
+			break;
+		}
+	fclose(f);
+	return err;
+}
 
 static char *errtext(const char *what, int err)
 {
@@ -92,18 +116,29 @@ int ws_online_cpus(struct tk_cpuset *set)
 	return 0;
 }
 
-/* A path under /sys/fs/cgroup without "..": 1 created, 0 existed, -errno. */
+/*
+ * @path relative to the cgroup2 mount, or absolute under it; no "..".
+ * 1 created, 0 existed, -errno (-ENODEV: no cgroup v2 mounted).
+ */
 int ws_cgroup_create(const char *path, char *abs, size_t size)
 {
 	const char *rel = path;
+	char root[256];
+	size_t rl;
 
-	if (!strncmp(rel, CGROOT "/", sizeof(CGROOT)))
-		rel += sizeof(CGROOT);
+	if (cgroup2_root(root, sizeof(root)))
+		return -ENODEV;
+	rl = strlen(root);
+	if (path[0] == '/') {
+		if (strncmp(path, root, rl) || path[rl] != '/')
+			return -EXDEV;
+		rel = path + rl;
+	}
 	while (*rel == '/')
 		rel++;
-	if (!*rel || strstr(rel, "..") || (path[0] == '/' && rel == path + 1))
+	if (!*rel || strstr(rel, ".."))
 		return -EINVAL;
-	if ((size_t)snprintf(abs, size, CGROOT "/%s", rel) >= size)
+	if ((size_t)snprintf(abs, size, "%s/%s", root, rel) >= size)
 		return -ENAMETOOLONG;
 	if (mkdir(abs, 0755))
 		return errno == EEXIST ? 0 : -errno;

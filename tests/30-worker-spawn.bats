@@ -1,0 +1,324 @@
+#!/usr/bin/env bats
+# worker-spawn: real workers, real peers (chrt, taskset, /proc, cgroup v2,
+# cyclictest).  Timings are asserted only as semantics / orders of magnitude:
+# the host has 2 CPUs shared with other test runs.
+
+load test_helper
+
+
+
+setup() {
+	require_tool worker-spawn
+	WSBIN=$(bin worker-spawn)
+	require_cmd jq
+}
+
+reports() { jq -c 'select(.type == "report")' <<<"$1"; }
+
+@test "worker-spawn: bad input is one line naming it, exit 2" {
+	run --separate-stderr "$(bin worker-spawn)" -w no-such-type
+	assert_usage_error "no-such-type"
+	run --separate-stderr "$(bin worker-spawn)" -w pipe-io -n 3
+	assert_usage_error "pipe-io"
+	run --separate-stderr "$(bin worker-spawn)" -w futex-fan-out:fanout=3 -n 6
+	assert_usage_error "groups of 4"
+	run --separate-stderr "$(bin worker-spawn)" -w spin-wait:burst=3
+	assert_usage_error "burst"
+	run --separate-stderr "$(bin worker-spawn)" --affinity 0-x
+	assert_usage_error "0-x"
+	run --separate-stderr "$(bin worker-spawn)" --policy fifo:100
+	assert_usage_error "fifo:100"
+	run --separate-stderr "$(bin worker-spawn)" --mode thread -w fork-exit
+	assert_usage_error "fork-exit"
+	run --separate-stderr "$(bin worker-spawn)" --assert sometimes
+	assert_usage_error "sometimes"
+	run --separate-stderr "$(bin worker-spawn)" -d 1s --phases 1s,1s
+	assert_usage_error "--phases"
+	run --separate-stderr "$(bin worker-spawn)" -w exec:
+	assert_usage_error "exec"
+}
+
+# type:args  workers  reservoirs it fills (W I T)
+TYPES=(
+	"spin-wait 1 -" "yield-heavy 1 -" "mixed 1 -" "bursty:burst=5,sleep=5 1 W"
+	"pipe-io 2 W" "futex-ping-pong 2 W" "futex-fan-out:fanout=2 3 W"
+	"fan-out-compute:fanout=1,size=16 2 W" "cache-pressure 1 -" "cache-yield 1 W"
+	"cache-pipe 2 W" "io-sync-write 1 W" "io-rand-read:size=1M 1 W" "io-convoy:size=1M 1 W"
+	"nice-sweep 1 W" "affinity-churn 1 W" "policy-churn 1 W"
+	"mutex-contention:contenders=3,burst=20000 3 W" "fork-exit 1 W" "alu-hot 1 I"
+	"smt-sibling-spin 2 I" "ipc-variance:size=1M 1 I" "timer-latency 1 T"
+	"idle-churn 1 W" "sequence:spin=2,sleep=2,yield=5,io=1,alu-hot=2 1 W"
+)
+
+@test "worker-spawn: every work type runs and fills its own reservoirs only" {
+	args=()
+	for t in "${TYPES[@]}"; do
+		read -r spec n fills <<<"$t"
+		args+=(-w "$spec" -n "$n")
+	done
+	run --separate-stderr "$(bin worker-spawn)" "${args[@]}" -d 3s -j -q
+	assert_success
+	assert_json_lines "$output"
+	g=0
+	for t in "${TYPES[@]}"; do
+		read -r spec n fills <<<"$t"
+		want_w=0 want_i=0 want_t=0
+		case $fills in W) want_w=1 ;; I) want_i=1 ;; T) want_t=1 ;; esac
+		got=$(jq -s --argjson g "$g" '[.[] | select(.type == "report" and .group_idx == $g)]' <<<"$output")
+		[ "$(jq length <<<"$got")" -eq "$n" ] || fail "$spec: expected $n reports"
+		jq -e 'all(.[]; .completed == true and .exit_info == null and .work_units > 0
+			and .iterations > 0 and .wall_time_ns > 0 and .cpu_time_ns > 0
+			and .cpu_time_ns <= .wall_time_ns + 50000000
+			and .off_cpu_ns == .wall_time_ns - .cpu_time_ns
+			and .schedstat_run_count > 0 and (.cpus_used | length) >= 1)' <<<"$got" >/dev/null ||
+			fail "$spec: common fields: $got"
+		# messengers of fan-out types are woken by nobody: receivers carry W
+		jq -e --argjson w "$want_w" --argjson i "$want_i" --argjson t "$want_t" '
+			all(.[]; (.iteration_cost_sample_total > 0) == ($i == 1)
+				and (.timer_sample_total > 0) == ($t == 1)
+				and (.is_messenger or ((.wake_sample_total > 0) == ($w == 1))))' \
+			<<<"$got" >/dev/null || fail "$spec: reservoirs (W=$want_w I=$want_i T=$want_t): $got"
+		g=$((g + 1))
+	done
+	# fan-out: exactly one messenger per unit
+	run jq -s '[.[] | select(.type == "report" and .is_messenger)] | length' <<<"$output"
+	assert_output 2
+}
+
+@test "worker-spawn: CPU time agrees with the kernel's schedstat (two sources)" {
+	run --separate-stderr "$(bin worker-spawn)" -w spin-wait -n 2 -w pipe-io -n 2 -d 2s -j
+	assert_success
+	while read -r r; do
+		jq -e '.schedstat_cpu_time_ns > 0 and
+			((.cpu_time_ns - .schedstat_cpu_time_ns) | fabs) < 0.2 * .cpu_time_ns + 20000000' \
+			<<<"$r" >/dev/null || fail "cpu_time vs schedstat: $r"
+	done < <(reports "$output")
+}
+
+@test "worker-spawn: tids are the real worker processes (pgrep) and each its own group" {
+	"$WSBIN" -w spin-wait -n 3 -d 2s -j >"$BATS_TEST_TMPDIR/out" &
+	ws=$!
+	sleep 1
+	kids=$(pgrep -P "$ws" | sort -n | tr '\n' ' ')
+	for k in $kids; do
+		[ "$(ps -o pgid= -p "$k" | tr -d ' ')" = "$k" ] || fail "worker $k is not a group leader"
+	done
+	wait "$ws"
+	tids=$(jq -r 'select(.type=="report") | .tid' "$BATS_TEST_TMPDIR/out" | sort -n | tr '\n' ' ')
+	assert_equal "$tids" "$kids"
+}
+
+@test "worker-spawn: thread mode workers are threads of the process" {
+	"$WSBIN" --mode thread -w spin-wait -n 2 -w futex-ping-pong -n 2 -d 2s -j >"$BATS_TEST_TMPDIR/out" &
+	ws=$!
+	sleep 1
+	tasks=$(ls /proc/"$ws"/task | sort -n | tr '\n' ' ')
+	wait "$ws"
+	for t in $(jq -r 'select(.type=="report") | .tid' "$BATS_TEST_TMPDIR/out"); do
+		[ "$t" != "$ws" ] || fail "worker tid is the main thread"
+		[[ " $tasks " == *" $t "* ]] || fail "tid $t not among threads: $tasks"
+	done
+	[ "$(jq -s '[.[] | select(.type=="report" and .completed)] | length' "$BATS_TEST_TMPDIR/out")" -eq 4 ]
+}
+
+@test "worker-spawn: sentinel exited:7 for a worker that exits 7" {
+	run --separate-stderr "$(bin worker-spawn)" -w 'exec:exit 7' -d 1s -j
+	assert_success
+	r=$(reports "$output")
+	jq -e '.exit_info == "exited:7" and .completed == false and .work_units == 0' <<<"$r" >/dev/null ||
+		fail "$r"
+}
+
+@test "worker-spawn: sentinel signaled:9 for a worker killed with SIGKILL" {
+	"$WSBIN" -w spin-wait -n 2 -d 3s -j >"$BATS_TEST_TMPDIR/out" &
+	ws=$!
+	sleep 1
+	victim=$(pgrep -P "$ws" | head -1)
+	[ -n "$victim" ] || fail "no worker found"
+	kill -KILL "$victim"
+	wait "$ws"
+	r=$(jq -c --argjson v "$victim" 'select(.type=="report" and .tid == $v)' "$BATS_TEST_TMPDIR/out")
+	jq -e '.exit_info == "signaled:9" and .completed == false' <<<"$r" >/dev/null || fail "$r"
+	r=$(jq -c --argjson v "$victim" 'select(.type=="report" and .tid != $v)' "$BATS_TEST_TMPDIR/out")
+	jq -e '.exit_info == null and .completed == true' <<<"$r" >/dev/null || fail "$r"
+}
+
+@test "worker-spawn: timed_out for a worker ignoring SIGUSR1; SIGKILL leaves nothing" {
+	marker="sleep 61.$RANDOM"
+	start=$(date +%s)
+	run --separate-stderr "$(bin worker-spawn)" -w "exec:trap '' USR1; $marker" -d 1s -j
+	end=$(date +%s)
+	assert_success
+	r=$(reports "$output")
+	jq -e '.exit_info == "timed_out" and .completed == false' <<<"$r" >/dev/null || fail "$r"
+	# the shared 5 s collection deadline, then SIGKILL: not the 60 s sleep
+	[ $((end - start)) -ge 5 ] && [ $((end - start)) -lt 30 ] || fail "took $((end - start)) s"
+	run pgrep -f "$marker"
+	assert_failure
+}
+
+@test "worker-spawn: exec workers get parent-side times and signaled:SIGUSR1" {
+	run --separate-stderr "$(bin worker-spawn)" -w 'exec:sleep 30' -d 1s -j
+	assert_success
+	r=$(reports "$output")
+	jq -e '.exit_info == "signaled:10" and .completed == true and .wall_time_ns > 900000000
+		and .schedstat_run_count >= 1' <<<"$r" >/dev/null || fail "$r"
+}
+
+@test "worker-spawn: affinity is honoured (taskset sees it, cpus_used within it)" {
+	last=$(($(nproc) - 1))
+	"$WSBIN" -w spin-wait -n 2 --affinity "$last" -w mixed -n 2 --affinity random:1 -d 2s -j \
+		--assert isolation >"$BATS_TEST_TMPDIR/out" &
+	ws=$!
+	sleep 1
+	seen=""
+	for k in $(pgrep -P "$ws"); do
+		seen+="$(taskset -pc "$k" | sed 's/.*: //') "
+	done
+	wait "$ws"
+	[[ "$seen" == "$last $last "* ]] || [[ "$seen" == *"$last $last"* ]] || fail "taskset saw: $seen"
+	jq -se --argjson c "$last" 'all(.[] | select(.type=="report" and .group_idx == 0);
+		.cpus_used == [$c] and .affinity_error == null)' "$BATS_TEST_TMPDIR/out" >/dev/null ||
+		fail "$(cat "$BATS_TEST_TMPDIR/out")"
+	jq -se 'all(.[] | select(.type=="report" and .group_idx == 1); (.cpus_used | length) == 1)' \
+		"$BATS_TEST_TMPDIR/out" >/dev/null || fail "random:1 used more than one CPU"
+}
+
+@test "worker-spawn: --assert isolation catches a worker that left its set" {
+	# affinity-churn moves itself to random CPUs, outside --affinity 0
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+	run --separate-stderr "$(bin worker-spawn)" -w affinity-churn --affinity 0 -d 1s -q --assert isolation
+	assert_equal "$status" 3
+	[[ "$stderr" == *"isolation: worker"*"outside its affinity"* ]] || fail "$stderr"
+}
+
+@test "worker-spawn: fifo policy is visible with chrt -p" {
+	require_root
+	"$WSBIN" -w timer-latency -n 2 --policy fifo:17 -w yield-heavy --policy batch -d 2s -j \
+		>"$BATS_TEST_TMPDIR/out" &
+	ws=$!
+	sleep 1
+	out=""
+	for k in $(pgrep -P "$ws"); do out+=$(chrt -p "$k"); out+=$'\n'; done
+	wait "$ws"
+	[ "$(grep -c 'policy: SCHED_FIFO' <<<"$out")" -eq 2 ] || fail "$out"
+	[ "$(grep -c 'priority: 17' <<<"$out")" -eq 2 ] || fail "$out"
+	grep -q 'policy: SCHED_BATCH' <<<"$out" || fail "$out"
+	jq -se 'all(.[] | select(.type=="report"); .sched_policy_error == null)' \
+		"$BATS_TEST_TMPDIR/out" >/dev/null
+}
+
+@test "worker-spawn: a policy that cannot be set is reported, worker runs on" {
+	# SCHED_DEADLINE with a cpumask narrower than the root domain is refused
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+	run --separate-stderr "$(bin worker-spawn)" -w yield-heavy --affinity 0 \
+		--policy deadline:1ms/10ms/10ms -d 1s -j
+	assert_success
+	r=$(reports "$output")
+	jq -e '(.sched_policy_error | test("sched_setattr")) and .completed and .work_units > 0' \
+		<<<"$r" >/dev/null || fail "$r"
+}
+
+@test "worker-spawn: cgroup exists with the workers inside during the run, gone after" {
+	require_root
+	cg="telkit-ws-bats-$$"
+	"$WSBIN" -w spin-wait -n 2 --cgroup "$cg" -w yield-heavy -d 2s -j >"$BATS_TEST_TMPDIR/out" &
+	ws=$!
+	sleep 1
+	inside=0
+	for k in $(pgrep -P "$ws"); do
+		grep -q "^0::/$cg\$" /proc/"$k"/cgroup && inside=$((inside + 1))
+	done
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	[ -d "$root/$cg" ] || fail "$root/$cg missing during the run"
+	procs=$(wc -l <"$root/$cg/cgroup.procs")
+	wait "$ws"
+	assert_equal "$inside" 2
+	assert_equal "$procs" 2
+	[ ! -e "$root/$cg" ] || fail "$root/$cg left behind"
+}
+
+@test "worker-spawn: reservoir caps at 100000 while the total keeps counting" {
+	run --separate-stderr "$(bin worker-spawn)" -w cache-yield:size=64 -d 2s -j --samples
+	assert_success
+	r=$(reports "$output")
+	jq -e '.wake_sample_total > 100000 and (.wake_latencies_ns | length) == 100000' <<<"$r" \
+		>/dev/null || fail "$(jq -c '{wake_sample_total, n: (.wake_latencies_ns | length)}' <<<"$r")"
+}
+
+@test "worker-spawn: SIGINT stops the run, reports, and leaves no process behind" {
+	"$WSBIN" -w spin-wait -n 2 -w fork-exit -w 'exec:sleep 45' -w futex-fan-out:fanout=2 -n 3 \
+		-d 60s -j >"$BATS_TEST_TMPDIR/out" &
+	ws=$!
+	sleep 1.5
+	kids=$(pgrep -P "$ws")
+	kill -INT "$ws"
+	wait "$ws"
+	assert_equal "$?" 0
+	[ "$(jq -s '[.[] | select(.type=="report")] | length' "$BATS_TEST_TMPDIR/out")" -eq 7 ]
+	for k in $kids; do
+		! kill -0 "$k" 2>/dev/null || fail "worker $k still alive"
+	done
+	run pgrep -f 'sleep 45'
+	assert_failure
+}
+
+@test "worker-spawn: stdout closed early exits quietly, no workers left" {
+	run bash -c "'$(bin worker-spawn)' -w spin-wait -n 2 -d 1s -j | head -1"
+	assert_success
+	jq -e '.type == "report"' <<<"$output" >/dev/null
+	sleep 0.5
+	run pgrep -f "$(bin worker-spawn)"
+	assert_failure
+}
+
+@test "worker-spawn: --phases gives one slice per phase adding up to the run" {
+	run --separate-stderr "$(bin worker-spawn)" -w spin-wait -w timer-latency \
+		--phases 400ms,400ms,400ms -j
+	assert_success
+	while read -r r; do
+		jq -e '(.phase_slices | length) == 3 and ([.phase_slices[].phase] == [0,1,2])
+			and ([.phase_slices[].iterations] | add) == .iterations
+			and all(.phase_slices[]; .wall_ns > 200000000)' <<<"$r" >/dev/null || fail "$r"
+	done < <(reports "$output")
+	run --separate-stderr "$(bin worker-spawn)" -w spin-wait -d 500ms -j
+	jq -se 'all(.[] | select(.type=="report"); .phase_slices == [])' <<<"$output" >/dev/null
+}
+
+@test "worker-spawn: failed --assert exits 3 naming worker and figure; passing exits 0" {
+	run --separate-stderr "$(bin worker-spawn)" -w futex-ping-pong -n 2 -d 1s -q --assert wake:p99_ns=1
+	assert_equal "$status" 3
+	[[ "$stderr" == *"assert wake: worker "*"wake p99="*"> 1"* ]] || fail "$stderr"
+	run --separate-stderr "$(bin worker-spawn)" -w timer-latency -d 1s -q \
+		--assert timer:p99_ns=10000000000 --assert not-starved:gap_ms=100000,spread=100
+	assert_success
+}
+
+@test "worker-spawn: text output is an aligned table plus summary lines" {
+	run --separate-stderr "$(bin worker-spawn)" -w spin-wait -n 2 -w pipe-io -n 2 -d 500ms
+	assert_success
+	assert_line --regexp '^GRP +TYPE +TID +WORK_UNITS'
+	[ "$(grep -cE '^ +[01] (spin-wait|pipe-io) ' <<<"$output")" -eq 4 ] || fail "$output"
+	assert_line --regexp '^summary scope=run workers=4 '
+}
+
+@test "worker-spawn: timer-latency percentiles match cyclictest's order of magnitude" {
+	require_cmd cyclictest
+	run --separate-stderr "$(bin worker-spawn)" -w timer-latency:interval_us=1000 -d 3s -j
+	assert_success
+	ws_p50=$(jq -r 'select(.type=="report") | .timer_p50_ns' <<<"$output")
+	ws_p99=$(jq -r 'select(.type=="report") | .timer_p99_ns' <<<"$output")
+	# cyclictest, same interval, SCHED_OTHER like the worker; histogram in us
+	hist=$(cyclictest -i 1000 -D 3 -q -m -h 100000 2>/dev/null) || skip "cyclictest failed"
+	cy=$(awk '/^[0-9]+[ \t]+[0-9]+/ { c[$1+0] = $2; n += $2 }
+		END { if (!n) exit 1; s = 0; p50 = -1;
+		      for (i = 0; i <= 100000; i++) { s += c[i];
+			if (p50 < 0 && s >= 0.5 * n) p50 = i; if (s >= 0.99 * n) { print p50, i; exit } } }' \
+		<<<"$hist") || skip "no cyclictest histogram"
+	read -r cy_p50 cy_p99 <<<"$cy"
+	echo "worker-spawn p50=${ws_p50}ns p99=${ws_p99}ns  cyclictest p50=${cy_p50}us p99=${cy_p99}us" >&3
+	awk -v a="$ws_p50" -v b="$cy_p50" 'BEGIN { a = a / 1000; if (a < 1) a = 1; if (b < 1) b = 1;
+		r = a / b; exit !(r > 0.1 && r < 10) }' || fail "p50 ${ws_p50}ns vs cyclictest ${cy_p50}us"
+	awk -v a="$ws_p99" -v b="$cy_p99" 'BEGIN { a = a / 1000; if (a < 1) a = 1; if (b < 1) b = 1;
+		r = a / b; exit !(r > 0.05 && r < 20) }' || fail "p99 ${ws_p99}ns vs cyclictest ${cy_p99}us"
+}

@@ -33,7 +33,7 @@ static const char doc[] =
 
 enum {
 	OPT_MODE = 256, OPT_AFFINITY, OPT_POLICY, OPT_NICE, OPT_CGROUP, OPT_PHASES,
-	OPT_SAMPLES, OPT_ASSERT, OPT_SEED,
+	OPT_SAMPLES, OPT_ASSERT, OPT_SEED, OPT_NO_TEL,
 };
 
 static const struct argp_option opts[] = {
@@ -53,6 +53,8 @@ static const struct argp_option opts[] = {
 	  "throughput-parity[:cv=,min_rate=], wake[:p99_ns=,cv=], timer[:p99_ns=], isolation, "
 	  "max-migrations=N (repeatable; exit 3 on failure)", 2 },
 	{ "seed", OPT_SEED, "N", 0, "Seed for random affinity and sampling", 2 },
+	{ "no-telemetry", OPT_NO_TEL, NULL, 0, "No checkpoints (migrations, gaps, phases): "
+	  "the benchmark baseline", 2 },
 	{ 0 },
 };
 
@@ -114,6 +116,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			tk_usage_error("use fewer --assert", "--assert '%s': too many checks", arg);
 		ws_assert_parse(arg, &o.asserts[o.nasserts++]);
 		break;
+	case OPT_NO_TEL:
+		o.no_telemetry = true;
+		break;
 	case OPT_SEED:
 		o.seed = tk_u64_or_err(arg, 0, UINT64_MAX, "--seed");
 		break;
@@ -150,6 +155,8 @@ int main(int argc, char **argv)
 		tk_usage_error("give either -d or --phases", "-d and --phases both set the run length");
 	o.duration_ns = tk_cli.duration_set ? tk_cli.duration_ns : 5 * TK_NSEC_PER_SEC;
 	ws_groups_finish(&o);
+	for (unsigned i = 0; i < o.ngroups; i++)
+		o.groups[i].no_telemetry = o.no_telemetry;
 	tk_stop_install();
 	err = ws_run(&o, &run);
 	if (run.nworkers)

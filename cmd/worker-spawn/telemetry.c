@@ -126,6 +126,8 @@ void ws_checkpoint(struct ws_ctx *c)
 	t->last_cp = now;
 	note_cpu(c, now);
 	t->next_cp = (c->rep.work_units / WS_CHECKPOINT + 1) * WS_CHECKPOINT;
+	if (c->g->no_telemetry)
+		t->next_cp = UINT64_MAX;
 }
 
 void ws_wake(struct ws_ctx *c, uint64_t ns)
@@ -237,7 +239,9 @@ int ws_tel_begin(struct ws_ctx *c)
 	t->t0 = ws_now();
 	t->cpu0 = thread_cpu_ns();
 	t->last_cp = t->t0;
-	t->next_cp = WS_CHECKPOINT;
+	t->next_cp = c->g->no_telemetry ? UINT64_MAX : WS_CHECKPOINT;
+	if (c->g->no_telemetry)
+		c->sh = NULL;   /* no phase epoch checks either */
 	memset(&t->cur, 0, sizeof(t->cur));
 	note_cpu(c, t->t0);
 	return 0;

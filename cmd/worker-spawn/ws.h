@@ -92,6 +92,7 @@ struct ws_group {
 	bool nice_set;
 	char cgroup[256];        /* relative to /sys/fs/cgroup, or absolute */
 	bool aff_set, cgroup_set;
+	bool no_telemetry;       /* copied from ws_opts */
 };
 
 struct ws_migration {
@@ -175,6 +176,7 @@ struct ws_opts {
 	struct ws_group defaults;        /* placement given before any -w */
 	bool thread_mode;
 	bool samples;
+	bool no_telemetry;               /* benchmark baseline: no checkpoints */
 	uint64_t duration_ns;
 	uint64_t phases[WS_MAX_SLICES];
 	unsigned nphases;

@@ -93,20 +93,31 @@ void bw_sample(struct bw_target *t, uint64_t now_ns)
 		counter_step(t, now_ns);
 }
 
-static void put_num(struct json_object *rec, const char *key, struct bw_num n)
+void bw_set_keys(struct bw_target *t, const char *obj)
 {
-	if (n.sgn)
-		tk_rec_i64(rec, key, n.i);
-	else
-		tk_rec_u64(rec, key, n.u);
+	snprintf(t->key, sizeof(t->key), "%s_%s", obj, t->spec.label);
+	snprintf(t->key_rate, sizeof(t->key_rate), "%s_rate", t->key);
+	snprintf(t->key_avg, sizeof(t->key_avg), "%s_avg", t->key);
+	snprintf(t->key_max, sizeof(t->key_max), "%s_max", t->key);
 }
 
-static void put_sfx(struct json_object *rec, const struct bw_target *t, const char *sfx, double v)
+/*
+ * Records are built up to 1000 times a second with many keys: the keys live
+ * as long as the run, so json-c does not copy them.
+ */
+static void put(struct json_object *rec, const char *key, struct json_object *v)
 {
-	char key[BW_KEY_MAX + 8];
+	json_object_object_add_ex(rec, key, v, JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
 
-	snprintf(key, sizeof(key), "%s%s", t->key, sfx);
-	tk_rec_dbl(rec, key, v);
+static void put_num(struct json_object *rec, const char *key, struct bw_num n)
+{
+	put(rec, key, n.sgn ? json_object_new_int64(n.i) : json_object_new_uint64(n.u));
+}
+
+static void put_dbl(struct json_object *rec, const char *key, double v)
+{
+	put(rec, key, json_object_new_double(tk_finite_or_zero(v)));
 }
 
 void bw_put_tick(const struct bw_target *t, struct json_object *rec)
@@ -119,11 +130,11 @@ void bw_put_tick(const struct bw_target *t, struct json_object *rec)
 	case BW_PERCPU_COUNTER:
 		put_num(rec, t->key, t->cur_num);
 		if (t->have_rate)
-			put_sfx(rec, t, "_rate", t->rate);
+			put_dbl(rec, t->key_rate, t->rate);
 		break;
 	case BW_PERCPU:
-		put_sfx(rec, t, "_avg", t->cur);
-		put_sfx(rec, t, "_max", t->cur_max);
+		put_dbl(rec, t->key_avg, t->cur);
+		put_dbl(rec, t->key_max, t->cur_max);
 		break;
 	}
 }
@@ -134,17 +145,17 @@ void bw_put_run(const struct bw_target *t, struct json_object *rec)
 		return;  /* never sampled: the metric is absent, never 0 */
 	switch (t->spec.agg) {
 	case BW_SCALAR:
-		tk_rec_dbl(rec, t->key, t->sum / t->n);
+		put_dbl(rec, t->key, t->sum / t->n);
 		break;
 	case BW_COUNTER:
 	case BW_PERCPU_COUNTER:
 		put_num(rec, t->key, t->last);
 		if (t->dtsum > 0)
-			put_sfx(rec, t, "_rate", tk_ratio(t->dsum, t->dtsum));
+			put_dbl(rec, t->key_rate, tk_ratio(t->dsum, t->dtsum));
 		break;
 	case BW_PERCPU:
-		put_sfx(rec, t, "_avg", t->sum / t->n);
-		put_sfx(rec, t, "_max", t->peak);
+		put_dbl(rec, t->key_avg, t->sum / t->n);
+		put_dbl(rec, t->key_max, t->peak);
 		break;
 	}
 }

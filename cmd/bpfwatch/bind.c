@@ -104,7 +104,7 @@ static int bind_one(struct bw_run *run, struct bw_target *t, uint32_t id, char *
 	t->map = m;
 	if (!t->key[0]) {
 		snprintf(t->obj, sizeof(t->obj), "%s", m->obj);
-		snprintf(t->key, sizeof(t->key), "%s_%s", m->obj, t->spec.label);
+		bw_set_keys(t, m->obj);
 	}
 	return 0;
 }

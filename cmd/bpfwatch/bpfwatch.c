@@ -27,11 +27,13 @@ static struct env {
 	uint32_t map_id;
 	const char *list;
 	bool summary;
+	bool summary_only;
 	bool no_mmap;
 	uint64_t rescan_ns;
 } env = { .rescan_ns = TK_NSEC_PER_SEC };
 
-enum { OPT_OBJ = 1000, OPT_MAP_ID, OPT_SUMMARY, OPT_LIST, OPT_EXPECT, OPT_NO_MMAP, OPT_RESCAN };
+enum { OPT_OBJ = 1000, OPT_MAP_ID, OPT_SUMMARY, OPT_LIST, OPT_EXPECT, OPT_NO_MMAP, OPT_RESCAN,
+       OPT_SUMMARY_ONLY };
 
 const char *argp_program_version = TK_VERSION_STRING("bpfwatch");
 const char *argp_program_bug_address = TK_BUG_ADDRESS;
@@ -54,6 +56,8 @@ static const struct argp_option opts[] = {
 	{ "map-id", OPT_MAP_ID, "ID", 0, "Only the map with this id", 0 },
 	{ "summary", OPT_SUMMARY, NULL, 0, "Emit the run-level summary at exit "
 	  "(default when -c or -d is given)", 0 },
+	{ "summary-only", OPT_SUMMARY_ONLY, NULL, 0, "No per-tick sample records: events and "
+	  "the summary only", 0 },
 	{ "list", OPT_LIST, "MAP_SUFFIX", 0, "Print the value layout of the map and exit", 0 },
 	{ "expect", OPT_EXPECT, "KEY<OP>VALUE", 0, "Check a run-level metric at exit "
 	  "(ops < <= > >= ==); exit 3 when violated (repeatable)", 0 },
@@ -80,6 +84,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SUMMARY:
 		env.summary = true;
+		break;
+	case OPT_SUMMARY_ONLY:
+		env.summary = env.summary_only = true;
 		break;
 	case OPT_LIST:
 		env.list = arg;
@@ -280,7 +287,8 @@ int main(int argc, char **argv)
 		now = tk_now_mono_ns();
 		for (size_t i = 0; i < run.nt; i++)
 			bw_sample(&run.t[i], now);
-		emit_tick(&run, loop.ticks);
+		if (!env.summary_only)
+			emit_tick(&run, loop.ticks);
 	}
 	if (!tk_out.broken && (env.summary || tk_cli.count || tk_cli.duration_ns))
 		emit_summary(&run, loop.ticks);

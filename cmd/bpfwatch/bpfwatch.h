@@ -203,6 +203,7 @@ struct bw_target {
 	uint32_t failed_id;          /* map id whose BTF did not resolve */
 	char obj[BW_OBJ_MAX];
 	char key[BW_KEY_MAX];        /* <obj>_<label>, fixed at first bind */
+	char key_rate[BW_KEY_MAX + 8], key_avg[BW_KEY_MAX + 8], key_max[BW_KEY_MAX + 8];
 	bool said_wait, said_ambig;
 
 	/* this tick */
@@ -226,6 +227,8 @@ struct bw_target {
 
 /* Take this tick's value from the bound map (no-op when unbound/invalid). */
 void bw_sample(struct bw_target *t, uint64_t now_ns);
+/* Set t->key and its derived keys from @obj (first bind only). */
+void bw_set_keys(struct bw_target *t, const char *obj);
 /* Forget the previous counter value (after a rebind). */
 void bw_reset_prev(struct bw_target *t);
 /* Add this tick's metrics / the run-level metrics to @rec. */

@@ -283,7 +283,12 @@ static void print_prom(FILE *f, struct json_object *rec)
 	/* Events and errors are not metrics; they stay out of the exposition. */
 	if (type && strcmp(type, "sample") && strcmp(type, "summary"))
 		return;
-	n = collect_labels(rec, kv, TK_PROM_LABELS);
+	n = collect_labels(rec, kv, TK_PROM_LABELS - 1);
+	/* a summary repeats sample field names: keep the two series distinct */
+	if (type && !strcmp(type, "summary")) {
+		kv[n].key = "record";
+		kv[n++].val = "summary";
+	}
 	snprintf(prefix, sizeof(prefix), "telkit_%s", tk_out.tool ? tk_out.tool : "telkit");
 	print_prom_fields(f, rec, prefix, kv, n);
 }

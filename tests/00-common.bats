@@ -236,6 +236,15 @@ EOF2
 	assert_output "$(printf '# TYPE telkit_test_common_n gauge\ntelkit_test_common_n{s="x\\"y"} 42\n# TYPE telkit_test_common_nan gauge\ntelkit_test_common_nan{s="x\\"y"} 0')"
 }
 
+@test "Prometheus records: a summary is a distinct series; events stay out" {
+	run "$T" emit prom "$(hex 'x')" summary
+	assert_success
+	assert_line --index 1 'telkit_test_common_n{s="x",record="summary"} 42'
+	run "$T" emit prom "$(hex 'x')" event
+	assert_success
+	assert_output ""
+}
+
 @test "tables: aligned columns, numbers right, hostile cells escaped and cut" {
 	run "$T" table "$(hex 'a\tverylongname_over_limit')"
 	assert_success

@@ -11,7 +11,7 @@
  *   satadd A B             saturating u64 add
  *   reservoir CAP N TRIALS -> chi-square of kept-value frequencies over N bins
  *   reservoir-cap CAP N    offer N values; print len total
- *   emit FMT HEX           a sample record whose field "s" holds the bytes HEX
+ *   emit FMT HEX [TYPE]    a record (default "sample") whose field "s" holds the bytes HEX
  *   prom-label HEX         one metric with label v=<bytes>
  *   table HEX              a two-row table whose first cell holds the bytes
  *   loop INTERVAL COUNT DURATION   run tk_loop; print ticks and elapsed ns
@@ -175,7 +175,7 @@ static int cmd_reservoir_cap(size_t cap, size_t n)
 	return 0;
 }
 
-static int cmd_emit(const char *fmt, const char *hex)
+static int cmd_emit(const char *fmt, const char *hex, const char *type)
 {
 	enum tk_format f;
 	struct json_object *rec;
@@ -184,7 +184,7 @@ static int cmd_emit(const char *fmt, const char *hex)
 	if (tk_format_parse(fmt, &f) || !s)
 		return 2;
 	tk_output_init("test_common", f);
-	rec = tk_record_new("sample");
+	rec = tk_record_new(type);
 	tk_rec_str(rec, "s", s);
 	tk_rec_u64(rec, "n", 42);
 	tk_rec_dbl(rec, "nan", 0.0 / 0.0);
@@ -329,8 +329,8 @@ int main(int argc, char **argv)
 				     strtoul(argv[4], NULL, 0));
 	if (!strcmp(argv[1], "reservoir-cap") && argc == 4)
 		return cmd_reservoir_cap(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
-	if (!strcmp(argv[1], "emit") && argc == 4)
-		return cmd_emit(argv[2], argv[3]);
+	if (!strcmp(argv[1], "emit") && (argc == 4 || argc == 5))
+		return cmd_emit(argv[2], argv[3], argc == 5 ? argv[4] : "sample");
 	if (!strcmp(argv[1], "prom-label") && argc == 3)
 		return cmd_prom_label(argv[2]);
 	if (!strcmp(argv[1], "table") && argc == 3)

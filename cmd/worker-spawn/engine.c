@@ -391,6 +391,10 @@ static void drive(struct ws_engine *e)
 
 static void teardown(struct ws_engine *e)
 {
+	/* a thread that outlived the deadline may still touch e->p and the shared map */
+	for (unsigned i = 0; e->p && i < e->n; i++)
+		if (e->p[i].timed_out)
+			return;
 	for (unsigned i = 0; e->p && i < e->n; i++) {
 		close_fd(&e->p[i].report_rd);
 		close_fd(&e->p[i].report_wr);

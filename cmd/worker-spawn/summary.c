@@ -43,7 +43,8 @@ static int pool(const struct ws_run *run, int group, size_t off, struct tk_summa
 		if (in(run, i, group)) {
 			const struct ws_samples *sm = (const void *)((const char *)&run->reports[i] + off);
 
-			memcpy(v + k, sm->v, sm->n * sizeof(*v));
+			if (sm->n)
+				memcpy(v + k, sm->v, sm->n * sizeof(*v));
 			k += sm->n;
 		}
 	err = tk_summarize_u64(v, n, s);

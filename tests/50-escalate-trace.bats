@@ -264,9 +264,10 @@ trace_target() {
 	shift
 	start_waiting_target $targs
 	local tpid=$TPID
+	rm -f "$BATS_TEST_TMPDIR/err"
 	"$ET" -j -v --manual --pid "$tpid" "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	local epid=$!
-	for _ in $(seq 100); do grep -q "tracing pid" "$BATS_TEST_TMPDIR/err" && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err" && break; sleep 0.05; done
 	grep -q "tracing pid" "$BATS_TEST_TMPDIR/err" || fail "tracer did not attach: $(cat "$BATS_TEST_TMPDIR/err")"
 	kill -USR1 "$tpid"
 	wait "$epid" || fail "escalate-trace failed: $(cat "$BATS_TEST_TMPDIR/err")"
@@ -376,8 +377,9 @@ within1pct() { python3 -c "import sys; a,b=$1,$2; sys.exit(0 if abs(a-b) <= 0.01
 	require_cmd bpftool
 	start_waiting_target -s 10000
 	tpid=$TPID
+	rm -f "$BATS_TEST_TMPDIR/err"
 	"$ET" -j -v --manual --pid $tpid --trace-for 60s >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" & epid=$!
-	for _ in $(seq 100); do grep -q "tracing pid" "$BATS_TEST_TMPDIR/err" && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err" && break; sleep 0.05; done
 	bpftool prog show | grep -q esc_sys_enter || fail "program not loaded while tracing"
 	kill -TERM $epid
 	wait $epid

@@ -147,6 +147,16 @@ static double median(double *scratch, const double *v, size_t n)
 	return n % 2 ? scratch[n / 2] : (scratch[n / 2 - 1] + scratch[n / 2]) / 2;
 }
 
+/* tk_stddev_pop() given the mean already computed (one pass less per sample). */
+static double pop_sd(const double *v, size_t n, double mean)
+{
+	double ss = 0;
+
+	for (size_t i = 0; i < n; i++)
+		ss += (v[i] - mean) * (v[i] - mean);
+	return tk_finite_or_zero(sqrt(tk_ratio(ss, (double)n)));
+}
+
 enum esc_reason esc_classify(const struct esc_thresholds *t, const struct esc_verdict *v)
 {
 	bool cv = v->cv_valid && v->cv > t->cv;
@@ -181,7 +191,7 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 		ring_push(k->val, t->window, &k->nval, &k->ival, s->value_us);
 		v->n = k->nval;
 		v->mean_us = tk_mean(k->val, k->nval);
-		sd = tk_stddev_pop(k->val, k->nval);
+		sd = pop_sd(k->val, k->nval, v->mean_us);
 		/* 100*sd/mean, not sd/mean*100: keeps 15/100 at exactly 15.0 */
 		if (k->nval >= 2 && isfinite(v->mean_us) && v->mean_us > 0) {
 			v->cv = tk_ratio(100.0 * sd, v->mean_us);

@@ -74,6 +74,15 @@ struct esc_sample {
  */
 enum esc_line_status esc_extract(const char *line, size_t len,
 				 const struct esc_fields *f, struct esc_sample *out);
+/*
+ * The same with a caller-owned tokener from esc_tokener_new() (reset on each
+ * call, so results never depend on earlier lines); saves an allocation per
+ * line.  Free it with json_tokener_free().
+ */
+struct json_tokener;
+struct json_tokener *esc_tokener_new(void);
+enum esc_line_status esc_extract_tok(struct json_tokener *tok, const char *line, size_t len,
+				     const struct esc_fields *f, struct esc_sample *out);
 
 /* ---- detection (detect.c) ---------------------------------------------- */
 struct esc_thresholds {
@@ -167,6 +176,7 @@ struct esc_trace_result {
 	unsigned threads;         /* threads seen in the window */
 	unsigned processes;       /* the target + followed children */
 	uint64_t lost;            /* tid slots the BPF side could not track */
+	uint64_t missed;          /* sys_enter runs the kernel skipped (any process) */
 	struct esc_sc_stat *sc;   /* per-syscall, sorted by time desc */
 	size_t nsc;
 };

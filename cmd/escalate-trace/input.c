@@ -130,9 +130,8 @@ static bool type_matches(struct json_object *obj, const char *type)
 	       !strcmp(json_object_get_string(t), type);
 }
 
-static struct json_object *parse_object(const char *line, size_t len)
+static struct json_object *parse_object(struct json_tokener *tok, const char *line, size_t len)
 {
-	struct json_tokener *tok;
 	struct json_object *obj;
 	size_t end;
 
@@ -140,9 +139,7 @@ static struct json_object *parse_object(const char *line, size_t len)
 		len--;
 	if (!len || len > INT32_MAX || memchr(line, '\0', len))
 		return NULL;
-	tok = json_tokener_new_ex(ESC_JSON_DEPTH);
-	if (!tok)
-		return NULL;
+	json_tokener_reset(tok);
 	obj = json_tokener_parse_ex(tok, line, (int)len);
 	end = json_tokener_get_parse_end(tok);
 	if (obj && (json_tokener_get_error(tok) != json_tokener_success || end != len ||
@@ -150,17 +147,36 @@ static struct json_object *parse_object(const char *line, size_t len)
 		json_object_put(obj);
 		obj = NULL;
 	}
-	json_tokener_free(tok);
 	return obj;
+}
+
+struct json_tokener *esc_tokener_new(void)
+{
+	return json_tokener_new_ex(ESC_JSON_DEPTH);
 }
 
 enum esc_line_status esc_extract(const char *line, size_t len,
 				 const struct esc_fields *f, struct esc_sample *out)
 {
+	struct json_tokener *tok = esc_tokener_new();
+	enum esc_line_status st;
+
+	if (!tok) {
+		memset(out, 0, sizeof(*out));
+		return ESC_LINE_MALFORMED;
+	}
+	st = esc_extract_tok(tok, line, len, f, out);
+	json_tokener_free(tok);
+	return st;
+}
+
+enum esc_line_status esc_extract_tok(struct json_tokener *tok, const char *line, size_t len,
+				     const struct esc_fields *f, struct esc_sample *out)
+{
 	struct json_object *obj, *v;
 
 	memset(out, 0, sizeof(*out));
-	obj = parse_object(line, len);
+	obj = parse_object(tok, line, len);
 	if (!obj)
 		return ESC_LINE_MALFORMED;
 	if (f->type && !type_matches(obj, f->type)) {

@@ -151,6 +151,7 @@ static int report_event_json(const struct esc_event *e, unsigned top)
 	tk_rec_u64(rec, "threads", tr->threads);
 	tk_rec_u64(rec, "processes", tr->processes);
 	tk_rec_u64(rec, "lost", tr->lost);
+	tk_rec_u64(rec, "missed", tr->missed);
 	json_object_object_add(rec, "breakdown", breakdown_json(&e->bd));
 	tk_rec_str(rec, "dominant_syscall", e->bd.dominant);
 	tk_rec_str(rec, "top_syscall", tr->nsc ?

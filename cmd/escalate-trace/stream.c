@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <json-c/json.h>
 
 #include "clock.h"
 #include "errors.h"
@@ -152,7 +153,7 @@ static int tee_line(const struct line_reader *lr)
 	return tk_flush();
 }
 
-static int handle_line(struct esc_run *r, const struct line_reader *lr)
+static int handle_line(struct esc_run *r, struct json_tokener *tok, const struct line_reader *lr)
 {
 	struct esc_env *env = r->env;
 	struct esc_sample s;
@@ -166,7 +167,7 @@ static int handle_line(struct esc_run *r, const struct line_reader *lr)
 		note_malformed(r, true);
 		return 0;
 	}
-	ls = esc_extract(lr->line, lr->len, &env->fields, &s);
+	ls = esc_extract_tok(tok, lr->line, lr->len, &env->fields, &s);
 	if (ls == ESC_LINE_MALFORMED) {
 		note_malformed(r, false);
 		return 0;
@@ -207,10 +208,11 @@ static int handle_line(struct esc_run *r, const struct line_reader *lr)
 int esc_stream_main(struct esc_run *r)
 {
 	struct line_reader lr = { .fd = STDIN_FILENO, .max = r->env->max_line };
+	struct json_tokener *tok = esc_tokener_new();
 	int n, err = 0;
 
 	lr.buf = malloc(RD_CHUNK);
-	if (!lr.buf)
+	if (!lr.buf || !tok)
 		tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
 	while (!tk_stop_requested()) {
 		n = lr_next(&lr);
@@ -223,13 +225,14 @@ int esc_stream_main(struct esc_run *r)
 		}
 		if (r->env->tee && tee_line(&lr))
 			break;
-		n = handle_line(r, &lr);
+		n = handle_line(r, tok, &lr);
 		if (n == -ENOMEM) {
 			tk_error(NULL, "out of memory");
 			err = TK_EXIT_RUNTIME;
 			break;
 		}
 	}
+	json_tokener_free(tok);
 	free(lr.buf);
 	free(lr.line);
 	return err;

@@ -198,6 +198,18 @@ static uint64_t collect_threads(struct esc_tracer *t, uint64_t start, uint64_t e
 	return end;
 }
 
+/* Runs of the sys_enter program the kernel skipped (recursion on a CPU). */
+static uint64_t enter_misses(struct esc_tracer *t)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(t->skel->progs.esc_sys_enter), &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
 /* Wait until @deadline, the target's exit (true) or a stop request. */
 static bool wait_exit(int pidfd, uint64_t deadline)
 {
@@ -231,7 +243,7 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, bool follow,
 		  int ready_fd, struct esc_trace_result *r)
 {
 	struct escalate_trace_bpf__bss *bss = t->skel->bss;
-	uint64_t start, end;
+	uint64_t start, end, misses;
 	bool exited;
 	int pidfd, err;
 
@@ -250,6 +262,7 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, bool follow,
 		snprintf(r->error, sizeof(r->error), "attach: %s", strerror(-err));
 		goto out;
 	}
+	misses = enter_misses(t);
 	start = tk_now_mono_ns();
 	bss->gen++;
 	bss->win_start_ns = start;
@@ -269,10 +282,18 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, bool follow,
 
 	r->traced = true;
 	r->partial = exited;
-	end = collect_threads(t, start, end, exited, r);
+	{
+		uint64_t e0 = end;
+
+		end = collect_threads(t, start, end, exited, r);
+		tk_info(2, "window: exited=%d detach at +%lluus, last thread exit at +%lluus",
+			exited, (unsigned long long)(e0 - start) / 1000,
+			(unsigned long long)(end - start) / 1000);
+	}
 	r->window_ns = end - start;
 	r->end_real_ns = r->start_real_ns + r->window_ns;
 	r->lost = bss->lost;
+	r->missed = enter_misses(t) - misses;
 	r->processes = 1 + count_keys(bpf_map__fd(t->skel->maps.tgids));
 	err = collect_stats(t, r);
 	if (err)

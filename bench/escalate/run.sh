@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# bench/escalate: tracing overhead and ingest rate of escalate-trace, each
+# against a peer measured in the same run.
+#  1. dd if=/dev/zero of=/dev/null bs=1 count=N (2N syscalls): untraced, traced
+#     by escalate-trace (--manual on the stopped shell that then execs dd) and
+#     under strace -c -f.  dd's own elapsed time is compared (median of R runs).
+#     Goal: ours <= 1.3x untraced.
+#  2. stdin ingest of telkit JSON lines (lines/s), against jq -c on the same
+#     file.  Goal: >= 1M lines/s.
+# Usage: bench/escalate/run.sh [N=1000000] [R=3] [LINES=2000000]   (root)
+set -eu
+N=${1:-1000000}
+R=${2:-3}
+LINES=${3:-2000000}
+here=$(cd "$(dirname "$0")/../.." && pwd)
+B=${TELKIT_BIN:-$here/build}
+ET=$B/escalate-trace
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+DD="dd if=/dev/zero of=/dev/null bs=1 count=$N"
+
+dd_secs() { awk '/copied/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^s,?$/) print $i }' "$1" | tail -1; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+untraced() { $DD 2>"$tmp/dd.err"; dd_secs "$tmp/dd.err"; }
+stracec() { strace -f -c -o "$tmp/strace.out" $DD 2>"$tmp/dd.err"; dd_secs "$tmp/dd.err"; }
+ours() {
+	sh -c 'kill -STOP $$; exec '"$DD" 2>"$tmp/dd.err" &
+	local pid=$!
+	while [ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" != T ]; do sleep 0.01; done
+	rm -f "$tmp/ours.err"
+	"$ET" -j -v --manual --pid $pid --trace-for 600s >"$tmp/ours.json" 2>"$tmp/ours.err" &
+	local epid=$!
+	until grep -qs "tracing pid" "$tmp/ours.err"; do sleep 0.01; done
+	kill -CONT $pid
+	wait $pid
+	wait $epid
+	dd_secs "$tmp/dd.err"
+}
+
+for mode in untraced ours stracec; do
+	for _ in $(seq "$R"); do $mode; done | median > "$tmp/$mode.t"
+done
+reads=$(jq -r 'select(.event=="escalation") | .syscalls[] | select(.name=="read") | .count' "$tmp/ours.json")
+sreads=$(awk '$NF=="read" {print $4}' "$tmp/strace.out")
+u=$(cat "$tmp/untraced.t") o=$(cat "$tmp/ours.t") s=$(cat "$tmp/stracec.t")
+echo "dd bs=1 count=$N (median of $R, dd's own elapsed time):"
+printf '  untraced        %8.3f s\n' "$u"
+printf '  escalate-trace  %8.3f s  %6.2fx  (read calls counted: %s)\n' "$o" "$(echo "$o / $u" | bc -l)" "$reads"
+printf '  strace -c -f    %8.3f s  %6.2fx  (read calls counted: %s)\n' "$s" "$(echo "$s / $u" | bc -l)" "$sreads"
+printf '  strace / escalate-trace: %.1fx\n' "$(echo "$s / $o" | bc -l)"
+
+python3 - "$LINES" > "$tmp/lines.json" <<'PY'
+import sys
+n = int(sys.argv[1])
+w = sys.stdout.write
+for i in range(n):
+    w('{"tool":"progstats","type":"sample","ts_ns":%d,"name":"prog%d","id":%d,"ns_per_call":%d.5,"cnt":%d}\n'
+      % (1700000000000000000 + i, i % 64, i % 64, 100 + i % 7, i))
+PY
+t0=$(date +%s.%N); "$ET" -j --value ns_per_call --value-unit ns --rate-limit 0/1h <"$tmp/lines.json" >/dev/null; t1=$(date +%s.%N)
+jq -c 'select(.ns_per_call > 0) | .name' <"$tmp/lines.json" >/dev/null; t2=$(date +%s.%N)
+et=$(echo "$t1 - $t0" | bc -l) jt=$(echo "$t2 - $t1" | bc -l)
+echo "stdin ingest of $LINES telkit JSON lines:"
+printf '  escalate-trace  %8.3f s  %10.0f lines/s\n' "$et" "$(echo "$LINES / $et" | bc -l)"
+printf '  jq -c           %8.3f s  %10.0f lines/s  (escalate-trace %.1fx faster)\n' "$jt" \
+	"$(echo "$LINES / $jt" | bc -l)" "$(echo "$jt / $et" | bc -l)"

@@ -27,7 +27,7 @@ endif
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
              -D_GNU_SOURCE -DTELKIT_VERSION='"$(VERSION)"' $(SANFLAGS)
-CPPFLAGS  += -Icommon -I$(OUT)/bpf
+CPPFLAGS  += -Icommon -Ibpf -I$(OUT)/bpf
 LDFLAGS   += $(SANFLAGS)
 LDLIBS    += -lbpf -lelf -lz -luring -lnvme -ljson-c -lm -ldl -lpthread
 

@@ -32,68 +32,70 @@ void tk_libbpf_quiet(int verbose)
 	libbpf_set_print(print_fn);
 }
 
-int tk_prog_foreach(tk_prog_cb cb, void *ctx)
+/* GET_NEXT_ID -> GET_FD_BY_ID -> OBJ_GET_INFO_BY_FD -> cb -> close, skipping ENOENT. */
+static int walk(int (*next_id)(__u32, __u32 *), int (*fd_by_id)(__u32),
+		void *info, __u32 info_size, int (*cb)(int, void *, void *), void *ctx)
 {
 	__u32 id = 0;
 
 	for (;;) {
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
+		__u32 len = info_size;
 		int fd, err;
 
-		if (bpf_prog_get_next_id(id, &id))
+		if (next_id(id, &id))
 			return errno == ENOENT ? 0 : -errno;
-		fd = bpf_prog_get_fd_by_id(id);
+		fd = fd_by_id(id);
 		if (fd < 0) {
 			if (errno == ENOENT)
 				continue;  /* vanished between the two calls */
 			return -errno;
 		}
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		memset(info, 0, info_size);
+		if (bpf_obj_get_info_by_fd(fd, info, &len)) {
 			err = -errno;
 			close(fd);
 			if (err == -ENOENT)
 				continue;
 			return err;
 		}
-		err = cb(fd, &info, ctx);
+		err = cb(fd, info, ctx);
 		close(fd);
 		if (err)
 			return err;
 	}
 }
 
+struct prog_walk { tk_prog_cb cb; void *ctx; };
+struct map_walk { tk_map_cb cb; void *ctx; };
+
+static int prog_step(int fd, void *info, void *ctx)
+{
+	struct prog_walk *w = ctx;
+
+	return w->cb(fd, info, w->ctx);
+}
+
+static int map_step(int fd, void *info, void *ctx)
+{
+	struct map_walk *w = ctx;
+
+	return w->cb(fd, info, w->ctx);
+}
+
+int tk_prog_foreach(tk_prog_cb cb, void *ctx)
+{
+	struct bpf_prog_info info;
+	struct prog_walk w = { cb, ctx };
+
+	return walk(bpf_prog_get_next_id, bpf_prog_get_fd_by_id, &info, sizeof(info), prog_step, &w);
+}
+
 int tk_map_foreach(tk_map_cb cb, void *ctx)
 {
-	__u32 id = 0;
+	struct bpf_map_info info;
+	struct map_walk w = { cb, ctx };
 
-	for (;;) {
-		struct bpf_map_info info;
-		__u32 len = sizeof(info);
-		int fd, err;
-
-		if (bpf_map_get_next_id(id, &id))
-			return errno == ENOENT ? 0 : -errno;
-		fd = bpf_map_get_fd_by_id(id);
-		if (fd < 0) {
-			if (errno == ENOENT)
-				continue;
-			return -errno;
-		}
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-			err = -errno;
-			close(fd);
-			if (err == -ENOENT)
-				continue;
-			return err;
-		}
-		err = cb(fd, &info, ctx);
-		close(fd);
-		if (err)
-			return err;
-	}
+	return walk(bpf_map_get_next_id, bpf_map_get_fd_by_id, &info, sizeof(info), map_step, &w);
 }
 
 const char *tk_prog_type_name(unsigned type, char *buf, size_t size)

@@ -25,10 +25,13 @@ struct esc_sc_val {
 	__u64 time_ns;
 };
 
+/* Per task: the syscall in flight and the window this task was last seen in. */
 struct esc_start {
 	__u64 ts;
 	__u32 id;
 	__u32 gen;
+	__u32 seen_gen;
+	__u32 pad;
 };
 
 struct esc_thread {
@@ -51,9 +54,9 @@ struct {
 } stats SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ESC_MAX_THREADS);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct esc_start);
 } start SEC(".maps");
 
@@ -101,7 +104,8 @@ int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, key = (__u32)id;
-	struct esc_start s = {};
+	struct task_struct *task;
+	struct esc_start *s;
 	struct esc_sc_val *v;
 
 	if (!is_target(pid_tgid >> 32))
@@ -111,12 +115,19 @@ int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 	v = bpf_map_lookup_elem(&stats, &key);
 	if (v)
 		__sync_fetch_and_add(&v->count, 1);
-	s.ts = bpf_ktime_get_ns();
-	s.id = key;
-	s.gen = gen;
-	if (bpf_map_update_elem(&start, &tid, &s, BPF_ANY))
+	task = bpf_get_current_task_btf();
+	s = bpf_task_storage_get(&start, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
 		__sync_fetch_and_add(&lost, 1);
-	note_thread(tid, bpf_get_current_task_btf()->start_time, 0);
+		return 0;
+	}
+	if (s->seen_gen != gen) {
+		s->seen_gen = gen;
+		note_thread(tid, task->start_time, 0);
+	}
+	s->id = key;
+	s->gen = gen;
+	s->ts = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -124,14 +135,14 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid, key;
 	struct esc_start *s;
 	struct esc_sc_val *v;
+	__u32 key;
 
 	if (!is_target(pid_tgid >> 32))
 		return 0;
-	s = bpf_map_lookup_elem(&start, &tid);
-	if (!s)
+	s = bpf_task_storage_get(&start, bpf_get_current_task_btf(), 0, 0);
+	if (!s || !s->ts)
 		return 0;
 	key = s->id;
 	if (s->gen == gen) {
@@ -142,7 +153,7 @@ int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
 				__sync_fetch_and_add(&v->errors, 1);
 		}
 	}
-	bpf_map_delete_elem(&start, &tid);
+	s->ts = 0;
 	return 0;
 }
 

@@ -99,7 +99,6 @@ static int reset_maps(struct esc_tracer *t)
 	for (uint32_t k = 0; k < ESC_NR_SYSCALLS; k++)
 		if (bpf_map_update_elem(fd, &k, t->percpu, BPF_ANY))
 			return -errno;
-	clear_hash(bpf_map__fd(t->skel->maps.start));
 	clear_hash(bpf_map__fd(t->skel->maps.threads));
 	clear_hash(bpf_map__fd(t->skel->maps.tgids));
 	return 0;

@@ -42,7 +42,8 @@ double tk_cv_pct(const double *v, size_t n)
 
 	if (n < 2 || !(mean > 0))
 		return 0.0;
-	return tk_ratio(tk_stddev_pop(v, n), mean) * 100.0;
+	/* 100*sd/mean, not (sd/mean)*100: exact thresholds (85,115 -> 15.0) stay exact */
+	return tk_ratio(tk_stddev_pop(v, n) * 100.0, mean);
 }
 
 static size_t nearest_rank(size_t n, double p)

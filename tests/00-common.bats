@@ -159,6 +159,13 @@ EOF2
 	assert_output --partial "p50=500.000000 p90=900.000000 p99=990.000000 p999=999.000000"
 }
 
+@test "statistics: CV at an exact threshold is exact (85,115 -> 15, not 15.000000000000002)" {
+	run "$T" cv <<<"85 115"
+	assert_output 15
+	run "$T" cv <<<"75 125"
+	assert_output 25
+}
+
 @test "statistics: degenerate inputs give zeros, never NaN or Inf" {
 	run "$T" stats </dev/null
 	assert_output "n=0 mean=0.000000 stddev=0.000000 cv=0.000000 min=0.000000 max=0.000000 p50=0.000000 p90=0.000000 p99=0.000000 p999=0.000000"

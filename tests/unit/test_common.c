@@ -7,6 +7,7 @@
  *   parse KIND ARGS...     u64 MIN MAX S | i64 MIN MAX S | double MIN MAX S |
  *                          duration S | duration0 S | size S | cpulist S | kv S
  *   stats                  numbers on stdin -> summary key=value line
+ *   cv                     numbers on stdin -> CV % with full precision
  *   ratio NUM DEN          guarded ratio
  *   satadd A B             saturating u64 add
  *   reservoir CAP N TRIALS -> chi-square of kept-value frequencies over N bins
@@ -21,6 +22,7 @@
  *   bpf-hold               load a program and a map, print their ids, wait for a signal
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +116,7 @@ static int cmd_parse(int argc, char **argv)
 	return 2;
 }
 
-static int cmd_stats(void)
+static int cmd_stats(bool cv_only)
 {
 	size_t n = 0, cap = 1024;
 	double *v = malloc(cap * sizeof(*v)), x;
@@ -127,7 +129,10 @@ static int cmd_stats(void)
 	}
 	if (!v || tk_summarize(v, n, &s))
 		return 1;
-	printf("n=%zu mean=%.6f stddev=%.6f cv=%.6f min=%.6f max=%.6f p50=%.6f p90=%.6f p99=%.6f p999=%.6f\n",
+	if (cv_only)
+		printf("%.17g\n", s.cv_pct);
+	else
+		printf("n=%zu mean=%.6f stddev=%.6f cv=%.6f min=%.6f max=%.6f p50=%.6f p90=%.6f p99=%.6f p999=%.6f\n",
 	       s.n, s.mean, s.stddev, s.cv_pct, s.min, s.max, s.p50, s.p90, s.p99, s.p999);
 	free(v);
 	return 0;
@@ -317,8 +322,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (!strcmp(argv[1], "parse") && argc >= 3)
 		return cmd_parse(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "stats"))
-		return cmd_stats();
+	if (!strcmp(argv[1], "stats") || !strcmp(argv[1], "cv"))
+		return cmd_stats(!strcmp(argv[1], "cv"));
 	if (!strcmp(argv[1], "ratio") && argc == 4)
 		return printf("%g\n", tk_ratio(strtod(argv[2], NULL), strtod(argv[3], NULL))) < 0;
 	if (!strcmp(argv[1], "satadd") && argc == 4)

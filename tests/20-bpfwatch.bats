@@ -23,6 +23,7 @@ teardown() {
 	for p in "${WPIDS[@]}" "${LPIDS[@]}"; do
 		wait "$p" 2>/dev/null || true
 	done
+	[ -z "${LOCKFD:-}" ] || exec {LOCKFD}>&-
 }
 
 need_bpf() {
@@ -31,6 +32,9 @@ need_bpf() {
 	require_cmd bpftool jq
 	require_tool bpfwatch
 	[ -x "$LOADER" ] || skip "test helper bpfwatch_loader is not built"
+	# map names are machine-wide: one run of the bpfwatch test files at a time
+	exec {LOCKFD}>/tmp/telkit-20-bpfwatch.lock
+	flock -w 300 "$LOCKFD" || skip "another bpfwatch test run holds the lock"
 }
 
 wait_until() {

@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# progstats under faults: 2000 programs appearing and disappearing while it
+# samples every 20 ms (so some vanish between GET_NEXT_ID and GET_INFO), and
+# SIGINT, SIGTERM or a reader closing the pipe at random moments.  Each run
+# must end at once with exit 0 and no noise, and the BPF run-time stats fd
+# must be released: the attached test program's run_time_ns (bpftool) stops.
+# (One signal of each kind at a fixed moment, and one unload, are covered in
+# 10-progstats.bats.)
+
+load test_helper
+
+setup() {
+	require_bpf
+	require_btf
+	require_cmd bpftool jq
+	require_tool progstats
+	PS=$(bin progstats)
+	LOADER=$(helper progstats_load)
+	[ -x "$LOADER" ] || skip "test helper progstats_load is not built"
+	D=$BATS_TEST_TMPDIR
+	# stats are machine-wide: one progstats test file at a time (as 10-progstats)
+	exec {LOCKFD}>/tmp/telkit-10-progstats.lock
+	flock -w 300 "$LOCKFD" || skip "another progstats test holds the lock"
+	PIDS=()
+}
+
+teardown() {
+	local p
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	[ -z "${LOCKFD:-}" ] || exec {LOCKFD}>&-
+}
+
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.02
+	done
+}
+
+# loader ARGS...: start progstats_load, wait for "ready"; sets LPID, LOUT.
+loader() {
+	LOUT=$D/loader.$RANDOM
+	"$LOADER" "$@" >"$LOUT" 2>&1 &
+	LPID=$!
+	PIDS+=("$LPID")
+	wait_until 20 grep -q '^ready ' "$LOUT" || fail "loader not ready: $(cat "$LOUT")"
+}
+
+rt_ns() { bpftool prog show id "$1" -j | jq -r '.run_time_ns // 0'; }
+
+# stats_released ID: run_time_ns of program ID stands still (retried: a
+# short-lived holder elsewhere, such as a demo run, may hold stats a moment).
+stats_released() {
+	local try a b f
+	for try in 1 2 3 4 5 6; do
+		a=$(rt_ns "$1"); sleep 0.4; b=$(rt_ns "$1")
+		[ "$a" = "$b" ] && return 0
+		sleep 0.5
+	done
+	[ "$(cat /proc/sys/kernel/bpf_stats_enabled)" = 1 ] && skip "bpf_stats_enabled sysctl is on"
+	for f in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:bpf-stats" ] &&
+			skip "another process holds BPF run-time stats (${f%/fd/*})"
+	done
+	fail "run_time_ns of program $1 still moves: stats fd not released"
+}
+
+@test "2000 programs appear and vanish while sampling every 20 ms: no error, valid records" {
+	loader -a -t 120          # one program that stays (a host may have none)
+	"$PS" -j -i 20ms >"$D/ps.out" 2>"$D/ps.err" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_until 10 grep -q '"type":"sample"' "$D/ps.out" || fail "no sample: $(cat "$D/ps.err")"
+	for cycle in $(seq 20); do
+		loader -s -b 100 -t 60
+		sleep 0.0$((RANDOM % 6))
+		kill -TERM "$LPID"
+		wait "$LPID"
+	done
+	sleep 0.2
+	kill -INT "$pid"
+	wait "$pid"
+	assert_equal "$?" 0
+	[ ! -s "$D/ps.err" ] || fail "stderr: $(head -5 "$D/ps.err")"
+	jq -se "all(type == \"object\")" "$D/ps.out" >/dev/null || fail "not JSON lines"
+	# it saw the churn: pstest_ programs came and went
+	appear=$(jq -s '[.[] | select(.event == "appear" and (.name | startswith("pstest_")))] | length' "$D/ps.out")
+	gone=$(jq -s '[.[] | select(.event == "disappear" and (.name // "" | startswith("pstest_")))] | length' "$D/ps.out")
+	[ "$appear" -ge 100 ] && [ "$gone" -ge 100 ] || fail "appear=$appear disappear=$gone"
+	! pgrep -f "progstats_load -s -b 100" -P $$ >/dev/null
+}
+
+@test "SIGINT, SIGTERM or a closed pipe at random moments: exit 0 at once, stats released" {
+	loader -a -t 120
+	count_id=$(sed -n 's/.* count_id=\([0-9]*\).*/\1/p' "$LOUT")
+	[ -n "$count_id" ] || fail "no count_id: $(cat "$LOUT")"
+	for i in $(seq 9); do
+		how=$(( i % 3 ))
+		delay=0.$(printf '%03d' $((RANDOM % 600)))
+		rm -f "$D/rc" "$D/pid"
+		if [ "$how" = 2 ]; then
+			# the reader goes away after $delay s: SIGPIPE/EPIPE on the next write
+			{ "$PS" -j -i 10ms 2>>"$D/ps.err" & echo $! >"$D/pid"; wait $!; echo $? >"$D/rc"; } |
+				{ sleep "$delay"; } &
+			PIDS+=("$!")
+			wait_until 5 test -s "$D/pid"
+			pid=$(cat "$D/pid")
+			wait_until 10 test -s "$D/rc" || fail "closed pipe after ${delay}s: progstats still running"
+			rc=$(cat "$D/rc")
+		else
+			sig=$([ "$how" = 0 ] && echo INT || echo TERM)
+			env --default-signal=INT "$PS" -j -i 10ms >"$D/out.$i" 2>>"$D/ps.err" &
+			pid=$!
+			PIDS+=("$pid")
+			sleep "$delay"
+			kill -"$sig" "$pid"
+			wait_until 5 eval '! kill -0 $pid 2>/dev/null || [ "$(ps -o stat= -p $pid)" = Z ]' ||
+				fail "SIG$sig after ${delay}s: still running"
+			wait "$pid" && rc=0 || rc=$?
+		fi
+		echo "# try $i: how=$how delay=$delay rc=$rc"
+		assert_equal "$rc" 0
+	done
+	[ ! -s "$D/ps.err" ] || fail "stderr: $(head -5 "$D/ps.err")"
+	stats_released "$count_id"
+}

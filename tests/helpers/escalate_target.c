@@ -27,21 +27,17 @@ static long reads, futexes, mmaps, errs;
 static int zero_fd = -1;
 static unsigned futex_word;
 
+/* @arg: this thread's mmaps slots, allocated before the traced window opens */
 static void *work(void *arg)
 {
+	void **maps = arg;
 	char c;
-	void **maps = NULL;
 
 	for (long i = 0; i < reads; i++)
 		if (read(zero_fd, &c, 1) != 1)
 			exit(2);
 	for (long i = 0; i < futexes; i++)
 		syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	if (mmaps) {
-		maps = calloc((size_t)mmaps, sizeof(*maps));
-		if (!maps)
-			exit(2);
-	}
 	for (long i = 0; i < mmaps; i++) {
 		maps[i] = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (maps[i] == MAP_FAILED)
@@ -49,7 +45,6 @@ static void *work(void *arg)
 	}
 	for (long i = 0; i < mmaps; i++)
 		munmap(maps[i], 4096);
-	free(maps);
 	for (long i = 0; i < errs; i++)
 		if (read(-1, &c, 1) != -1)
 			exit(2);
@@ -72,6 +67,7 @@ int main(int argc, char **argv)
 {
 	long threads = 1, sleep_ms = 0;
 	int opt, wait_sig = 0, print_ready = 0;
+	void **slots;
 	pthread_t *tids;
 	sigset_t set;
 
@@ -95,7 +91,9 @@ int main(int argc, char **argv)
 		return 2;
 	zero_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
 	tids = calloc((size_t)threads, sizeof(*tids));
-	if (zero_fd < 0 || !tids)
+	/* allocate before the wait: an allocator mmap inside the window would be counted */
+	slots = calloc((size_t)threads * (size_t)(mmaps ? mmaps : 1), sizeof(*slots));
+	if (zero_fd < 0 || !tids || !slots)
 		return 1;
 	if (wait_sig) {
 		int sig;
@@ -110,10 +108,10 @@ int main(int argc, char **argv)
 		sigwait(&set, &sig);
 	}
 	if (threads == 1) {
-		work(NULL);
+		work(slots);
 	} else {
 		for (long i = 0; i < threads; i++)
-			if (pthread_create(&tids[i], NULL, work, NULL))
+			if (pthread_create(&tids[i], NULL, work, slots + i * mmaps))
 				return 1;
 		for (long i = 0; i < threads; i++)
 			pthread_join(tids[i], NULL);
@@ -124,6 +122,7 @@ int main(int argc, char **argv)
 		nanosleep(&ts, NULL);
 	}
 	free(tids);
+	free(slots);
 	close(zero_fd);
 	return 0;
 }

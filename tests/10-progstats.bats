@@ -15,33 +15,17 @@ setup() {
 	LOADER=$(helper progstats_load)
 	[ -x "$LOADER" ] || skip "test helper progstats_load is not built"
 	D=$BATS_TEST_TMPDIR
-	# One run of this file at a time on a host: stats are machine-wide.
-	exec {LOCKFD}>/tmp/telkit-10-progstats.lock
-	flock -w 300 "$LOCKFD" || skip "another run of 10-progstats.bats holds the lock"
+	host_lock 10-progstats
 	LPIDS=()
 	PPIDS=()
 }
 
 teardown() {
-	local p
-	for p in "${PPIDS[@]}" "${LPIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${PPIDS[@]}" "${LPIDS[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	[ -z "${LOCKFD:-}" ] || exec {LOCKFD}>&-
+	reap "${PPIDS[@]}" "${LPIDS[@]}"
+	host_unlock
 }
 
 # wait_until SECONDS CMD...: poll CMD every 50 ms.
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
 
 # start_loader ARGS...: background loader; sets LPID COUNT_ID LONG_ID BULK_FIRST BULK_LAST.
 start_loader() {

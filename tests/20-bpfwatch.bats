@@ -16,14 +16,8 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in "${WPIDS[@]}" "${LPIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${WPIDS[@]}" "${LPIDS[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	[ -z "${LOCKFD:-}" ] || exec {LOCKFD}>&-
+	reap "${WPIDS[@]}" "${LPIDS[@]}"
+	host_unlock
 }
 
 need_bpf() {
@@ -32,19 +26,9 @@ need_bpf() {
 	require_cmd bpftool jq
 	require_tool bpfwatch
 	[ -x "$LOADER" ] || skip "test helper bpfwatch_loader is not built"
-	# map names are machine-wide: one run of the bpfwatch test files at a time
-	exec {LOCKFD}>/tmp/telkit-20-bpfwatch.lock
-	flock -w 300 "$LOCKFD" || skip "another bpfwatch test run holds the lock"
+	host_lock 20-bpfwatch
 }
 
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
 
 # start_loader NAME [ARGS]: run the loader, wait for "ready", set NAME_bss etc.
 start_loader() {

@@ -18,27 +18,15 @@ setup() {
 	LOADER=$(helper progstats_load)
 	[ -x "$LOADER" ] || skip "test helper progstats_load is not built"
 	D=$BATS_TEST_TMPDIR
-	# stats are machine-wide: one progstats test file at a time (as 10-progstats)
-	exec {LOCKFD}>/tmp/telkit-10-progstats.lock
-	flock -w 300 "$LOCKFD" || skip "another progstats test holds the lock"
+	host_lock 10-progstats
 	PIDS=()
 }
 
 teardown() {
-	local p
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -z "${LOCKFD:-}" ] || exec {LOCKFD}>&-
+	reap "${PIDS[@]}"
+	host_unlock
 }
 
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.02
-	done
-}
 
 # loader ARGS...: start progstats_load, wait for "ready"; sets LPID, LOUT.
 loader() {

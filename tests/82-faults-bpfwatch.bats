@@ -21,26 +21,14 @@ setup() {
 	[ -x "$LOADER" ] && [ -x "$ALT" ] || skip "bpfwatch test loaders are not built"
 	D=$BATS_TEST_TMPDIR
 	PIDS=()
-	# map names are machine-wide: one run of the bpfwatch test files at a time
-	exec {LOCKFD}>/tmp/telkit-20-bpfwatch.lock
-	flock -w 300 "$LOCKFD" || skip "another bpfwatch test run holds the lock"
+	host_lock 20-bpfwatch
 }
 
 teardown() {
-	local p
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -z "${LOCKFD:-}" ] || exec {LOCKFD}>&-
+	reap "${PIDS[@]}"
+	host_unlock
 }
 
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
 
 ready_count() { [ "$(grep -c '^ready' "$1")" -ge "$2" ]; }
 jq_any() { jq -se "map($2) | any" "$1" >/dev/null; }

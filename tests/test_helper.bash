@@ -60,3 +60,30 @@ assert_usage_error() {
 	[[ "$stderr" == *"$1"* ]] || fail "stderr does not name '$1': $stderr"
 	[[ "$stderr" == *"fix: "* ]] || fail "stderr has no fix hint: $stderr"
 }
+
+# wait_until SECONDS CMD...: poll CMD every 50 ms; fails if it never succeeds.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# host_lock NAME: one test file holding NAME on this host at a time (BPF
+# run-time stats and map names are machine-wide).  host_unlock in teardown.
+host_lock() {
+	exec {TK_LOCKFD}>"/tmp/telkit-$1.lock"
+	flock -w 300 "$TK_LOCKFD" || skip "another test run holds the host lock $1"
+}
+host_unlock() {
+	[ -z "${TK_LOCKFD:-}" ] || exec {TK_LOCKFD}>&-
+}
+
+# reap PID...: SIGTERM each, then wait for each (background helpers of a test).
+reap() {
+	local p
+	for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "$@"; do wait "$p" 2>/dev/null || true; done
+}

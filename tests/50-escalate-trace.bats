@@ -4,6 +4,7 @@
 # OTLP export to a loopback receiver using OpenTelemetry's own definitions.
 
 load test_helper
+load otlp/helpers
 
 ET=
 TARGET=
@@ -18,17 +19,6 @@ teardown() {
 	[ -n "${BGPIDS:-}" ] && kill $BGPIDS 2>/dev/null
 	true
 }
-
-# JSON lines {"name":BRICK,"value":V} for each V.
-samples() {
-	local brick=$1 v
-	shift
-	for v in "$@"; do printf '{"tool":"x","type":"sample","ts_ns":1,"name":"%s","value":%s}\n' "$brick" "$v"; done
-}
-
-# Escalation events (one compact JSON per line) in $output.
-escalations() { jq -c 'select(.type=="event" and .event=="escalation")' <<<"$output"; }
-nesc() { escalations | grep -c . || true; }
 
 # Population CV % of the arguments, computed independently.
 pycv() { python3 -c 'import sys,statistics as s; v=[float(x) for x in sys.argv[1:]]; print("%.6f" % (s.pstdev(v)/s.mean(v)*100))' "$@"; }
@@ -390,17 +380,6 @@ within1pct() { python3 -c "import sys; a,b=$1,$2; sys.exit(0 if abs(a-b) <= 0.01
 
 # ---- OTLP export ------------------------------------------------------------
 
-start_receiver() {
-	local nm=$TELKIT_ROOT/build/otlp-node
-	run "$TELKIT_ROOT/tests/otlp/setup.sh" "$nm"
-	[ "$status" -eq 77 ] && skip "$output"
-	[ "$status" -eq 0 ] || fail "otlp setup: $output"
-	rm -f "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/otlp"
-	NODE_PATH=$nm/node_modules node "$TELKIT_ROOT/tests/otlp/receiver.js" \
-		"$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/otlp" "$@" & BGPIDS="$BGPIDS $!"
-	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
-	URL=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")/v1/traces
-}
 
 @test "--otlp: the receiver decodes each span with OpenTelemetry's protobuf definitions" {
 	require_cmd node

@@ -223,6 +223,7 @@ struct esc_otlp_opts {
 };
 struct esc_otlp_stats {
 	uint64_t queued, sent, retried, dropped, failed;
+	char last_error[96];      /* why the last failed export failed, or "" */
 };
 int esc_otlp_start(struct esc_otlp **op, const struct esc_otlp_opts *o);
 /* Never blocks: a full queue drops the request (counted). */

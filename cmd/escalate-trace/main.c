@@ -280,8 +280,9 @@ int main(int argc, char **argv)
 		r.otlp = NULL;
 		osp = &os;
 		if (os.failed || os.dropped)
-			tk_warn("--otlp: %llu export(s) failed, %llu dropped",
-				(unsigned long long)os.failed, (unsigned long long)os.dropped);
+			tk_warn("--otlp: %llu export(s) failed, %llu dropped%s%s",
+				(unsigned long long)os.failed, (unsigned long long)os.dropped,
+				os.last_error[0] ? "; last error: " : "", os.last_error);
 	}
 	if (!tk_out.broken)
 		esc_report_summary(&r, osp);

@@ -259,10 +259,13 @@ static void send_one(struct esc_otlp *o, const char *body)
 		    attempt >= o->o.retries ||
 		    !backoff_wait(o, rc == CURLE_OK ? retry_after_ns(o->curl, attempt) :
 				  (100 * TK_NSEC_PER_MSEC) << attempt)) {
-			tk_info(1, "otlp: giving up: %s", rc == CURLE_OK ? "HTTP error" :
-				curl_easy_strerror(rc));
+			/* only this thread writes it; read after the join */
 			if (rc == CURLE_OK)
-				tk_info(1, "otlp: HTTP %ld", code);
+				snprintf(o->st.last_error, sizeof(o->st.last_error), "HTTP %ld", code);
+			else
+				snprintf(o->st.last_error, sizeof(o->st.last_error), "%s",
+					 curl_easy_strerror(rc));
+			tk_info(1, "otlp: giving up: %s", o->st.last_error);
 			__atomic_add_fetch(&o->st.failed, 1, __ATOMIC_RELAXED);
 			return;
 		}

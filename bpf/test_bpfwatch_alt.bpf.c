@@ -10,24 +10,17 @@
 #include <bpf/bpf_tracing.h>
 
 #include "test_bpfwatch_alt.h"
+#include "test_bpfwatch_maps.bpf.h"
 
 struct tw_sys_stat_v2 sys_stat;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tw_cpu_ctx);
-} cpu_ctx_stor SEC(".maps");
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(tw_switch_v2, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct tw_cpu_ctx *c;
-	__u32 zero = 0;
 
-	c = bpf_map_lookup_elem(&cpu_ctx_stor, &zero);
+	c = tw_cpu_ctx();
 	if (c)
 		c->nr_switch++;
 	sys_stat.version = 2;

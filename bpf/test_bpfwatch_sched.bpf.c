@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "test_bpfwatch_sched.h"
+#include "test_bpfwatch_maps.bpf.h"
 
 struct tw_sys_stat sys_stat;
 __u64 lat_headroom;
@@ -17,23 +18,15 @@ volatile int paused = 0;
 __u32 data_magic = 0xC0FFEE;
 const volatile __u32 cfg_version = 1;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tw_cpu_ctx);
-} cpu_ctx_stor SEC(".maps");
-
 SEC("tp_btf/sched_switch")
 int BPF_PROG(tw_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct tw_cpu_ctx *c;
-	__u32 zero = 0;
 
 	if (paused)
 		return 0;
-	c = bpf_map_lookup_elem(&cpu_ctx_stor, &zero);
+	c = tw_cpu_ctx();
 	if (c) {
 		c->nr_switch++;
 		c->util = (now >> 10) & 1023;

@@ -5,17 +5,10 @@
 # from progstats itself.
 
 load test_helper
+load progstats
 
 setup() {
-	require_bpf
-	require_btf
-	require_cmd bpftool jq
-	require_tool progstats
-	PS=$(bin progstats)
-	LOADER=$(helper progstats_load)
-	[ -x "$LOADER" ] || skip "test helper progstats_load is not built"
-	D=$BATS_TEST_TMPDIR
-	host_lock 10-progstats
+	progstats_setup
 	LPIDS=()
 	PPIDS=()
 }

@@ -8,17 +8,10 @@
 # 10-progstats.bats.)
 
 load test_helper
+load progstats
 
 setup() {
-	require_bpf
-	require_btf
-	require_cmd bpftool jq
-	require_tool progstats
-	PS=$(bin progstats)
-	LOADER=$(helper progstats_load)
-	[ -x "$LOADER" ] || skip "test helper progstats_load is not built"
-	D=$BATS_TEST_TMPDIR
-	host_lock 10-progstats
+	progstats_setup
 	PIDS=()
 }
 

@@ -294,6 +294,7 @@ EOF2
 		out=$(mktemp)
 		"$T" loop 50000000 0 0 >"$out" &
 		pid=$!
+		wait_until 5 caught $pid || fail "never caught SIG$sig"
 		sleep 0.3
 		kill -s $sig $pid
 		wait $pid

@@ -234,6 +234,7 @@ except OSError as e: print(e)' "$D/s1")
 	head -c $((4 * 1048576)) /dev/urandom >"$D/data"
 	"$T" -j --loop 1000000 "$D/data" >"$D/out" 2>"$D/err" &
 	pid=$!
+	wait_until 5 caught $pid || fail "never caught SIGINT"
 	sleep 0.4
 	kill -INT $pid
 	wait $pid && rc=0 || rc=$?

@@ -81,6 +81,7 @@ stats_released() {
 	for i in $(seq 9); do
 		how=$(( i % 3 ))
 		delay=0.$(printf '%03d' $((RANDOM % 600)))
+		[ "$i" -gt 3 ] || delay=0.00$i
 		rm -f "$D/rc" "$D/pid"
 		if [ "$how" = 2 ]; then
 			# the reader goes away after $delay s: SIGPIPE/EPIPE on the next write
@@ -96,6 +97,9 @@ stats_released() {
 			env --default-signal=INT "$PS" -j -i 10ms >"$D/out.$i" 2>>"$D/ps.err" &
 			pid=$!
 			PIDS+=("$pid")
+			# a signal before exec and handler install kills it by default:
+			# random moments are counted from when it catches them
+			wait_until 5 caught "$pid" || fail "never caught SIGINT/SIGTERM"
 			sleep "$delay"
 			kill -"$sig" "$pid"
 			wait_until 5 eval '! kill -0 $pid 2>/dev/null || [ "$(ps -o stat= -p $pid)" = Z ]' ||

@@ -71,6 +71,13 @@ wait_until() {
 	done
 }
 
+# caught PID: PID has its SIGINT and SIGTERM handlers installed (SigCgt bits).
+caught() {
+	local m
+	m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) || return 1
+	[ -n "$m" ] && (( (16#$m & 0x4002) == 0x4002 ))
+}
+
 # host_lock NAME: one test file holding NAME on this host at a time (BPF
 # run-time stats and map names are machine-wide).  host_unlock in teardown.
 host_lock() {

@@ -346,3 +346,37 @@ same_types() {
 	same_types "$(cut -d' ' -f1,2 <<<"$ours")" "$(cut -d' ' -f1,2 <<<"$theirs")"
 	same_types "$(cut -d' ' -f1,2 <<<"$maps_ours")" "$(cut -d' ' -f1,2 <<<"$maps_theirs")"
 }
+
+@test "process start time: hostile comm parsed from its last ')'; agrees with /proc/uptime and ps" {
+	ln -s "$(command -v sleep)" "$BATS_TEST_TMPDIR/a) 1 2 (b"
+	before=$(cut -d' ' -f1 /proc/uptime)
+	"$BATS_TEST_TMPDIR/a) 1 2 (b" 30 &
+	pid=$!
+	wait_until 5 grep -q 'a) 1 2 (b' "/proc/$pid/comm"
+	after=$(cut -d' ' -f1 /proc/uptime)
+	run "$T" starttime "$(hex "$(cat /proc/$pid/stat)")"
+	assert_success
+	ticks=$output
+	run "$T" proc-start "$pid"
+	assert_success
+	ns=$output
+	lstart=$(date -d "$(ps -o lstart= -p "$pid")" +%s)
+	btime=$(awk '$1 == "btime" { print $2 }' /proc/stat)
+	kill "$pid"
+	wait "$pid" || true
+	hz=$(getconf CLK_TCK)
+	[ "$ns" -eq $((ticks * (1000000000 / hz))) ] || fail "ns=$ns ticks=$ticks"
+	# started between the two uptime readings (10 ms resolution on both sides)
+	awk -v s="$ns" -v b="$before" -v a="$after" 'BEGIN { s /= 1e9; exit !(s >= b - 0.01 && s <= a + 0.01) }' ||
+		fail "start $ns ns not within uptime [$before, $after]"
+	# procps: wall-clock start = btime + start, to the second
+	awk -v s="$ns" -v b="$btime" -v l="$lstart" 'BEGIN { d = b + s / 1e9 - l; exit !(d > -1.5 && d < 1.5) }' ||
+		fail "ps lstart $lstart vs btime $btime + $ns ns"
+	for bad in "" "1 (x" "1 (x) S 1 2" "1 (x) S $(seq -s ' ' 4 21) 99999999999999999999999" \
+		"1 (x) S $(seq -s ' ' 4 21) -5"; do
+		run "$T" starttime "$(hex "$bad")"
+		assert_output "error: EINVAL"
+	done
+	run "$T" proc-start 2147483646
+	assert_output "error: No such process"
+}

@@ -348,6 +348,58 @@ within1pct() { python3 -c "import sys; a,b=$1,$2; sys.exit(0 if abs(a-b) <= 0.01
 	[[ "$(escalations | jq -r .trace_error)" == *"pid 2147483646"* ]]
 }
 
+# reuse_pid PID: end the sleep PID, then start another sleep that gets the same
+# pid (via ns_last_pid; retried while other processes fork).  Sets NEWPID.
+reuse_pid() {
+	local old=$1
+	kill "$old"
+	wait "$old" 2>/dev/null || true
+	sleep 0.05
+	for _ in $(seq 50); do
+		echo $((old - 1)) >/proc/sys/kernel/ns_last_pid
+		sleep 60 & NEWPID=$!
+		BGPIDS="${BGPIDS:-} $NEWPID"
+		[ "$NEWPID" = "$old" ] && return 0
+		kill "$NEWPID"
+		wait "$NEWPID" 2>/dev/null || true
+	done
+	skip "pid $old could not be had again: other processes kept forking"
+}
+
+@test "a pid reused after the record naming it was written: untraced, named, counted" {
+	require_root
+	require_bpf
+	[ -w /proc/sys/kernel/ns_last_pid ] || skip "no writable /proc/sys/kernel/ns_last_pid to force a pid reuse"
+	sleep 60 & old=$!
+	ts=$(date +%s%N)
+	reuse_pid "$old"
+	lines() { printf '{"tool":"t","type":"sample","ts_ns":%s,"name":"p","value":%s,"pid":%s}\n' "$1" 85 "$old" "$1" 116 "$old"; }
+	run --separate-stderr "$ET" -j --pid pid --trace-for 100ms < <(lines "$ts")
+	assert_success
+	ev=$(escalations)
+	[ "$(jq -r .pid <<<"$ev")" = "$old" ] && [ "$(jq -r .traced <<<"$ev")" = false ] || fail "$ev"
+	[[ "$(jq -r .trace_error <<<"$ev")" == *"pid $old was reused"* ]] || fail "$ev"
+	jq -se '.[-1] | .type == "summary" and .pid_reused == 1 and .untraced == 1' <<<"$output" >/dev/null ||
+		fail "$output"
+	# control: the same lines stamped after the newcomer started are about it
+	run --separate-stderr "$ET" -j --pid pid --trace-for 100ms < <(lines "$(date +%s%N)")
+	assert_success
+	[ "$(escalations | jq -r .traced)" = true ] || fail "$output $stderr"
+	# --pid PID names the process that held it when escalate-trace started
+	sleep 60 & old=$!
+	BGPIDS="${BGPIDS:-} $old"
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	"$ET" -j --pid "$old" --trace-for 100ms <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	epid=$!
+	exec {fd}>"$BATS_TEST_TMPDIR/in"
+	reuse_pid "$old"
+	samples p 85 116 >&$fd
+	exec {fd}>&-
+	wait "$epid" || fail "exit $?: $(cat "$BATS_TEST_TMPDIR/out")"
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	[[ "$(escalations | jq -r .trace_error)" == *"pid $old was reused"* ]] || fail "$output"
+}
+
 @test "--exec: runs are samples; an escalation re-runs the command under the tracer" {
 	require_bpf
 	run --separate-stderr "$ET" -j --exec "$TARGET -r 3000" --runs 3 --budget-us 1 --rate-limit 1/1h --trace-for 10s

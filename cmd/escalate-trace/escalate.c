@@ -36,7 +36,7 @@ static int tracer_get(struct esc_run *r, struct esc_tracer **t)
 }
 
 int esc_escalate(struct esc_run *r, const char *brick, const struct esc_verdict *v,
-		 enum esc_reason reason, pid_t pid, int ready_fd)
+		 enum esc_reason reason, pid_t pid, uint64_t born_by_boot_ns, int ready_fd)
 {
 	struct esc_event e;
 	struct esc_tracer *t;
@@ -59,10 +59,12 @@ int esc_escalate(struct esc_run *r, const char *brick, const struct esc_verdict 
 	} else if (tracer_get(r, &t)) {
 		snprintf(e.tr.error, sizeof(e.tr.error), "%s", r->tracer_error);
 	} else {
-		err = esc_trace_run(t, pid, r->env->trace_ns, r->env->follow, ready_fd, &e.tr);
+		err = esc_trace_run(t, pid, born_by_boot_ns, r->env->trace_ns, r->env->follow,
+				    ready_fd, &e.tr);
 		if (err)
 			tk_info(1, "trace of pid %d: %s", (int)pid, e.tr.error);
 	}
+	r->c.pid_reused += e.tr.pid_reused;
 	if (e.tr.traced)
 		r->c.traced++;
 	else
@@ -102,6 +104,7 @@ int esc_report_summary(const struct esc_run *r, const struct esc_otlp_stats *os)
 	tk_rec_u64(rec, "traced", c->traced);
 	tk_rec_u64(rec, "untraced", c->trace_failed);
 	tk_rec_u64(rec, "rate_limited", c->rate_limited);
+	tk_rec_u64(rec, "pid_reused", c->pid_reused);
 	if (r->env->exec_cmd)
 		tk_rec_u64(rec, "exec_failures", c->exec_failures);
 	if (os) {

@@ -66,6 +66,7 @@ struct esc_sample {
 	double cliff;
 	double gpu_pct;
 	int64_t pid;
+	uint64_t ts_ns;           /* the record's "ts_ns" (CLOCK_REALTIME), 0 = none */
 };
 
 /*
@@ -170,6 +171,7 @@ struct esc_trace_result {
 	char error[128];
 	pid_t pid;
 	bool partial;             /* the target exited before the window ended */
+	bool pid_reused;          /* the pid now names a newer process: untraced */
 	uint64_t start_real_ns, end_real_ns;
 	uint64_t window_ns;       /* wall-clock length of the window */
 	uint64_t thread_ns;       /* sum over threads of their time in the window */
@@ -184,14 +186,18 @@ struct esc_tracer;
 /* Open and load the BPF program (not attached).  0 or -errno. */
 int esc_tracer_open(struct esc_tracer **tp, int verbose);
 void esc_tracer_close(struct esc_tracer *t);
+/* @born_by_boot_ns value: no identity check (e.g. our own child). */
+#define ESC_ANY_PROCESS UINT64_MAX
 /*
  * Trace @pid's syscalls (all threads) for @dur_ns, or until it exits;
- * with @follow also the processes it (or they) fork.
+ * with @follow also the processes it (or they) fork.  A process that
+ * started after @born_by_boot_ns (CLOCK_BOOTTIME) holds a reused pid: it is
+ * not traced (-ESRCH, r->pid_reused).
  * @ready_fd >= 0: write one byte to it once attached (--exec handshake).
  * Fills @r (caller frees r->sc).  0, or -errno with r->error set.
  */
-int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, bool follow,
-		  int ready_fd, struct esc_trace_result *r);
+int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t born_by_boot_ns, uint64_t dur_ns,
+		  bool follow, int ready_fd, struct esc_trace_result *r);
 void esc_trace_result_free(struct esc_trace_result *r);
 
 /* ---- one escalation: everything reported about it (report.c) ------------ */

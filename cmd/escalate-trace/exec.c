@@ -98,7 +98,7 @@ static int traced_run(struct esc_run *r, const struct esc_verdict *v, enum esc_r
 		tk_error(NULL, "--exec: fork: %s", strerror(-pid));
 		return TK_EXIT_RUNTIME;
 	}
-	err = esc_escalate(r, r->env->exec_cmd, v, why, pid, gate_w);
+	err = esc_escalate(r, r->env->exec_cmd, v, why, pid, ESC_ANY_PROCESS, gate_w);
 	/* rate-limited or untraced: the gate is still shut; closing it frees the child */
 	close(gate_w);
 	reap(pid);
@@ -165,6 +165,6 @@ int esc_manual_main(struct esc_run *r)
 	if (r->env->have_budget_us) {
 		v.budget_us = r->env->budget_us;
 	}
-	esc_escalate(r, comm, &v, ESC_MANUAL, r->env->pid, -1);
+	esc_escalate(r, comm, &v, ESC_MANUAL, r->env->pid, r->env->start_boot_ns, -1);
 	return r->c.traced ? 0 : TK_EXIT_RUNTIME;
 }

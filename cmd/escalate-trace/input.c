@@ -121,6 +121,17 @@ static enum esc_field_status get_pid(struct json_object *v, int64_t *pid)
 	return ESC_FS_OK;
 }
 
+/* The envelope's "ts_ns" when it is a positive integer, else 0. */
+static uint64_t get_ts(struct json_object *obj)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, "ts_ns", &v) ||
+	    json_object_get_type(v) != json_type_int)
+		return 0;
+	return json_object_get_uint64(v);
+}
+
 static bool type_matches(struct json_object *obj, const char *type)
 {
 	struct json_object *t;
@@ -217,6 +228,7 @@ enum esc_line_status esc_extract_tok(struct json_tokener *tok, const char *line,
 			break;
 		}
 	}
+	out->ts_ns = get_ts(obj);
 	json_object_put(obj);
 	return ESC_LINE_OK;
 }

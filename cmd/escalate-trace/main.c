@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "output.h"
+#include "proc.h"
 #include "parse.h"
 #include "run.h"
 
@@ -250,6 +251,7 @@ int main(int argc, char **argv)
 	tk_cli_parse("escalate-trace", &argp, argc, argv, NULL);
 	check_combinations();
 	tk_stop_install();
+	env.start_boot_ns = tk_now_boot_ns();
 	if (env.exec_cmd) {
 		env.fields.key[ESC_F_VALUE] = env.fields.key[ESC_F_NAME] = NULL;
 		env.follow = true;

@@ -26,6 +26,7 @@ struct esc_env {
 	size_t max_bricks;
 	uint64_t max_line;
 	const char *exec_cmd;
+	uint64_t start_boot_ns;    /* CLOCK_BOOTTIME at start: --pid PID existed by then */
 	uint64_t runs;
 	struct esc_otlp_opts otlp;
 };
@@ -35,7 +36,7 @@ struct esc_counts {
 	uint64_t lines, records, malformed, skipped_type, skipped_samples;
 	uint64_t missing[ESC_F_NR], bad[ESC_F_NR];
 	uint64_t bricks_dropped;
-	uint64_t escalations, traced, trace_failed, rate_limited;
+	uint64_t escalations, traced, trace_failed, rate_limited, pid_reused;
 	uint64_t exec_failures;
 };
 
@@ -51,11 +52,12 @@ struct esc_run {
 };
 
 /*
- * An escalation of @brick for @reason: rate-limit, trace @pid (0 = none;
+ * An escalation of @brick for @reason: rate-limit, trace @pid (0 = none)
+ * if its process started by @born_by_boot_ns (ESC_ANY_PROCESS: no check;
  * @ready_fd >= 0: --exec handshake), report, export.  0 or -EPIPE.
  */
 int esc_escalate(struct esc_run *r, const char *brick, const struct esc_verdict *v,
-		 enum esc_reason reason, pid_t pid, int ready_fd);
+		 enum esc_reason reason, pid_t pid, uint64_t born_by_boot_ns, int ready_fd);
 
 int esc_stream_main(struct esc_run *r);  /* exit code */
 int esc_exec_main(struct esc_run *r);

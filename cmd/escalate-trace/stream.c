@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "output.h"
+#include "proc.h"
 #include "run.h"
 
 #define RD_CHUNK (256 * 1024)
@@ -156,10 +157,10 @@ static int tee_line(const struct line_reader *lr)
 static int handle_line(struct esc_run *r, struct json_tokener *tok, const struct line_reader *lr)
 {
 	struct esc_env *env = r->env;
+	uint64_t read_boot = tk_now_boot_ns();
 	struct esc_sample s;
 	struct esc_verdict v;
 	enum esc_line_status ls;
-	pid_t pid;
 	int err;
 
 	r->c.lines++;
@@ -199,10 +200,10 @@ static int handle_line(struct esc_run *r, struct json_tokener *tok, const struct
 		return err;
 	if (v.reason == ESC_NONE)
 		return 0;
-	pid = env->pid;
 	if (s.st[ESC_F_PID] == ESC_FS_OK)
-		pid = (pid_t)s.pid;
-	return esc_escalate(r, s.name, &v, v.reason, pid, -1);
+		return esc_escalate(r, s.name, &v, v.reason, (pid_t)s.pid,
+				    tk_record_boot_ns(s.ts_ns, read_boot), -1);
+	return esc_escalate(r, s.name, &v, v.reason, env->pid, env->start_boot_ns, -1);
 }
 
 int esc_stream_main(struct esc_run *r)

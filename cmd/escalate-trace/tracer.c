@@ -26,6 +26,7 @@
 #include "errors.h"
 #include "escalate.h"
 #include "escalate_trace.skel.h"
+#include "proc.h"
 
 struct esc_sc_val {
 	uint64_t count, errors, time_ns;
@@ -238,8 +239,23 @@ static unsigned count_keys(int fd)
 	return n;
 }
 
-int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, bool follow,
-		  int ready_fd, struct esc_trace_result *r)
+/* -ESRCH (r->error set) when @pid's process started after @born_by_boot_ns. */
+static int check_identity(pid_t pid, uint64_t born_by_boot_ns, struct esc_trace_result *r)
+{
+	uint64_t started;
+
+	if (born_by_boot_ns == ESC_ANY_PROCESS || tk_proc_start_boot_ns(pid, &started) ||
+	    started <= born_by_boot_ns)
+		return 0;
+	r->pid_reused = true;
+	snprintf(r->error, sizeof(r->error),
+		 "pid %d was reused: its process started %.3fs after the pid was named",
+		 (int)pid, (double)(started - born_by_boot_ns) / 1e9);
+	return -ESRCH;
+}
+
+int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t born_by_boot_ns, uint64_t dur_ns,
+		  bool follow, int ready_fd, struct esc_trace_result *r)
 {
 	struct escalate_trace_bpf__bss *bss = t->skel->bss;
 	uint64_t start, end, misses;
@@ -254,6 +270,10 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t dur_ns, bool follow,
 		snprintf(r->error, sizeof(r->error), "pid %d: %s", (int)pid, strerror(-err));
 		return err;
 	}
+	/* the pidfd pins this process: a later reuse is seen as its exit */
+	err = check_identity(pid, born_by_boot_ns, r);
+	if (err)
+		goto out;
 	err = reset_maps(t);
 	if (!err)
 		err = escalate_trace_bpf__attach(t->skel);

@@ -20,6 +20,8 @@
  *   stream N MS            N JSON records MS apart; stops quietly on EPIPE
  *   bpf-progs | bpf-maps   "id type name" of every live program / map
  *   bpf-hold               load a program and a map, print their ids, wait for a signal
+ *   starttime HEX          field 22 of the /proc/PID/stat line HEX
+ *   proc-start PID         start time of PID on CLOCK_BOOTTIME (ns)
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -33,6 +35,7 @@
 #include "errors.h"
 #include "output.h"
 #include "parse.h"
+#include "proc.h"
 #include "prom.h"
 #include "stats.h"
 #include "table.h"
@@ -316,6 +319,24 @@ static int cmd_bpf_hold(void)
 	return 0;
 }
 
+static int cmd_starttime(const char *hex)
+{
+	char *s = unhex(hex);
+	uint64_t ticks = 0;
+	int err = s ? tk_proc_stat_starttime(s, strlen(hex) / 2, &ticks) : -ENOMEM;
+
+	free(s);
+	return err ? report(err) : printf("%llu\n", (unsigned long long)ticks) < 0;
+}
+
+static int cmd_proc_start(const char *pid)
+{
+	uint64_t ns = 0;
+	int err = tk_proc_start_boot_ns((pid_t)strtol(pid, NULL, 10), &ns);
+
+	return err ? report(err) : printf("%llu\n", (unsigned long long)ns) < 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -346,6 +367,10 @@ int main(int argc, char **argv)
 		return cmd_error(argv[2]);
 	if (!strcmp(argv[1], "stream") && argc == 4)
 		return cmd_stream(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
+	if (!strcmp(argv[1], "starttime") && argc == 3)
+		return cmd_starttime(argv[2]);
+	if (!strcmp(argv[1], "proc-start") && argc == 3)
+		return cmd_proc_start(argv[2]);
 	if (!strcmp(argv[1], "bpf-hold"))
 		return cmd_bpf_hold();
 	if (!strcmp(argv[1], "bpf-progs"))

@@ -135,8 +135,15 @@ rt_still() {
 	[ ! -s "$D/ps.err" ] || fail "stderr not empty: $(cat "$D/ps.err")"
 }
 
-@test "a program unloaded mid-run disappears, a new one appears" {
-	start_ps -j -v -i 200ms
+@test "a program unloaded mid-run disappears, a new one appears (both walks)" {
+	for walk in iter syscall; do
+		appear_disappear "$walk"
+	done
+}
+
+appear_disappear() {
+	rm -f "$D/ps.out" "$D/ps.err"
+	start_ps -j -v -i 200ms --walk "$1"
 	wait_until 10 holds_stats "$PPID_PS" || fail "no bpf-stats fd"
 	# the first scan is over (-v reports each pass): what loads now is new
 	wait_until 10 grep -q '^progstats: sample 1:' "$D/ps.err" || fail "no first pass: $(cat "$D/ps.err")"
@@ -163,23 +170,64 @@ rt_still() {
 	! grep -v '^progstats: sample [0-9]*: ' "$D/ps.err" || fail "stderr: $(cat "$D/ps.err")"
 }
 
-@test "320 programs loaded at once are all listed, ids as bpftool lists them" {
+@test "320 programs loaded at once are all listed, ids as bpftool lists them (both walks)" {
 	start_loader -s -b 320
 	want=$(bpftool prog show -j | jq -r '.[] | select(.name|startswith("pstest_")) | .id' | sort -n)
 	assert_equal "$(wc -l <<<"$want")" 320
-	run "$PS" --once -j --name pstest_ --sort id
-	assert_success
-	assert_json_lines "$output"
-	got=$(jq -r .id <<<"$output")
-	assert_equal "$got" "$want"
-	run "$PS" --once --name pstest_
-	assert_success
-	assert_equal "$(grep -c ' pstest_' <<<"$output")" 320
+	for walk in iter syscall; do
+		run "$PS" --once -j --name pstest_ --sort id --walk "$walk"
+		assert_success
+		assert_json_lines "$output"
+		got=$(jq -r .id <<<"$output")
+		assert_equal "$got" "$want"
+		run "$PS" --once --name pstest_ --walk "$walk"
+		assert_success
+		assert_equal "$(grep -c ' pstest_' <<<"$output")" 320
+	done
+}
+
+# ids, types, names, tags and counters of our loader's programs, as bpftool
+# prints them: "id type name tag run_cnt run_time_ns recursion_misses"
+bt_rows() {
+	bpftool prog show -j | jq -r --argjson a "$1" --argjson b "$2" --argjson c "$3" --argjson d "$4" \
+		'.[] | select((.id >= $a and .id <= $b) or .id == $c or .id == $d) |
+		"\(.id) \(.type) \(.name) \(.tag) \(.run_cnt // 0) \(.run_time_ns // 0) \(.recursion_misses // 0)"'
+}
+ps_rows() {
+	jq -r '"\(.id) \(.prog_type) \(.name) \(.tag) \(.cnt) \(.nsecs) \(.misses)"'
+}
+
+@test "iterator and GET_NEXT_ID walks say what bpftool says: ids, types, names, tags, counters" {
+	start_loader -n 3000 -b 40
+	# counters that moved, then froze: a burst while stats are held
+	start_ps -i 100ms
+	wait_until 10 holds_stats "$PPID_PS" || fail "progstats holds no bpf-stats fd"
+	kill -USR1 "$LPID"
+	wait_until 20 grep -q '^burst ' "$LOUT" || fail "no burst: $(cat "$LOUT")"
+	kill -INT "$PPID_PS"
+	wait "$PPID_PS"
+	others_hold_stats $$ && skip "another process holds BPF run-time stats"
+	want=$(bt_rows "$BULK_FIRST" "$BULK_LAST" "$COUNT_ID" "$LONG_ID")
+	assert_equal "$(wc -l <<<"$want")" 42
+	grep -q "^$COUNT_ID raw_tracepoint tpstat_count [0-9a-f]* [1-9]" <<<"$want" ||
+		fail "counting program did not run: $want"
+	for walk in iter syscall; do
+		ids=$(for i in $(seq "$BULK_FIRST" "$BULK_LAST") "$COUNT_ID" "$LONG_ID"; do
+			printf -- '--id %s ' "$i"; done)
+		# --id takes at most 64: 40 bulk + 2
+		# shellcheck disable=SC2086
+		run --separate-stderr "$PS" --once -j --sort id --walk "$walk" $ids
+		assert_success
+		assert_equal "$(ps_rows <<<"$output")" "$want"
+	done
 }
 
 @test "a 15-byte truncated name is shown in full, as bpftool shows it" {
 	start_loader
-	run "$PS" --once -j --id "$LONG_ID"
+	run "$PS" --once -j --id "$LONG_ID" --walk syscall
+	assert_success
+	assert_equal "$(jq -r .name <<<"$output")" "progstats_test_long_program_name"
+	run "$PS" --once -j --id "$LONG_ID" --walk iter
 	assert_success
 	assert_equal "$(jq -r .name <<<"$output")" "progstats_test_long_program_name"
 	assert_equal "$(jq -r .name <<<"$output")" "$(bt "$LONG_ID" name)"
@@ -329,6 +377,8 @@ fdinfo_prog_ids() {
 --once --min-events-per-sec 1|--min-events-per-sec
 --oneline -j|--oneline
 --oneline -o prom|--oneline
+--walk bogus|--walk
+--walk=|--walk
 extra|extra
 EOF2
 	ids=$(for i in $(seq 1 65); do printf -- '--id %d ' "$i"; done)

@@ -49,9 +49,17 @@ stats_released() {
 	fail "run_time_ns of program $1 still moves: stats fd not released"
 }
 
-@test "2000 programs appear and vanish while sampling every 20 ms: no error, valid records" {
+@test "2000 programs appear and vanish while sampling every 20 ms: no error, valid records (iterator walk)" {
+	churn iter
+}
+
+@test "2000 programs appear and vanish while sampling every 20 ms: no error, valid records (GET_NEXT_ID walk)" {
+	churn syscall
+}
+
+churn() {
 	loader -a -t 120          # one program that stays (a host may have none)
-	"$PS" -j -i 20ms >"$D/ps.out" 2>"$D/ps.err" &
+	"$PS" -j -i 20ms --walk "$1" >"$D/ps.out" 2>"$D/ps.err" &
 	pid=$!
 	PIDS+=("$pid")
 	wait_until 10 grep -q '"type":"sample"' "$D/ps.out" || fail "no sample: $(cat "$D/ps.err")"

@@ -12,3 +12,12 @@ progstats_setup() {
 	D=$BATS_TEST_TMPDIR
 	host_lock 10-progstats
 }
+
+# walk_bin WALK: a progstats that always takes --walk WALK (exec keeps the
+# pid, so signals and /proc checks see progstats itself).
+walk_bin() {
+	local w=$D/progstats-$1
+	printf '#!/bin/sh\nexec "%s" --walk %s "$@"\n' "$(bin progstats)" "$1" >"$w"
+	chmod +x "$w"
+	echo "$w"
+}

@@ -101,6 +101,17 @@ struct walk {
 	struct ps_snap *cur;
 	const struct ps_snap *prev;
 	const struct ps_filter *f;
+	uint64_t ts_ns;              /* iterator walk: when the pass was read */
+};
+
+/* What either walk knows of one program. */
+struct seen {
+	__u32 id, type, btf_id, nr_func_info;
+	const char *kname;
+	const __u8 *tag;
+	uint64_t cnt, nsecs, misses;
+	int fd;                      /* -1 in the iterator walk */
+	bool stats_err;              /* the iterator could not read the counters */
 };
 
 static bool id_wanted(const struct ps_filter *f, __u32 id)
@@ -113,13 +124,49 @@ static bool id_wanted(const struct ps_filter *f, __u32 id)
 	return false;
 }
 
-static int on_prog(int fd, const struct bpf_prog_info *info, void *ctx)
+static bool name_truncated(const struct seen *s)
 {
-	struct walk *w = ctx;
+	return strlen(s->kname) >= BPF_OBJ_NAME_LEN - 1 && s->btf_id && s->nr_func_info;
+}
+
+/*
+ * The iterator walk holds no fd: open one for a full name or for counters
+ * the iterator could not read.  1 = the program vanished (skip it).
+ */
+static int open_fd(struct seen *s, struct bpf_prog_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	s->fd = bpf_prog_get_fd_by_id(s->id);
+	if (s->fd < 0)
+		return errno == ENOENT ? 1 : -errno;
+	memset(info, 0, sizeof(*info));
+	if (bpf_obj_get_info_by_fd(s->fd, info, &len)) {
+		int err = errno;
+
+		close(s->fd);
+		s->fd = -1;
+		return err == ENOENT ? 1 : -err;
+	}
+	if (memcmp(info->tag, s->tag, sizeof(info->tag)))
+		return 1;  /* the id now names another program */
+	if (s->stats_err) {
+		s->cnt = info->run_cnt;
+		s->nsecs = info->run_time_ns;
+		s->misses = info->recursion_misses;
+	}
+	return 0;
+}
+
+static int add_prog(struct walk *w, struct seen *s)
+{
+	bool own_fd = s->fd < 0;
+	struct bpf_prog_info info;
 	const struct ps_prog *old;
 	struct ps_prog *p;
+	int err = 0;
 
-	if (!id_wanted(w->f, info->id) || (w->f->type >= 0 && info->type != (__u32)w->f->type))
+	if (!id_wanted(w->f, s->id) || (w->f->type >= 0 && s->type != (__u32)w->f->type))
 		return 0;
 	if (w->cur->n == w->cur->cap) {
 		size_t cap = w->cur->cap ? w->cur->cap * 2 : 256;
@@ -132,34 +179,81 @@ static int on_prog(int fd, const struct bpf_prog_info *info, void *ctx)
 	}
 	p = &w->cur->v[w->cur->n];
 	memset(p, 0, sizeof(*p));
-	p->ts_ns = tk_now_mono_ns();
-	p->id = info->id;
-	p->type = info->type;
-	p->cnt = info->run_cnt;
-	p->nsecs = info->run_time_ns;
-	p->misses = info->recursion_misses;
-	snprintf(p->kname, sizeof(p->kname), "%s", info->name);
-	tk_prog_tag_hex(info->tag, p->tag);
+	p->ts_ns = w->ts_ns ? w->ts_ns : tk_now_mono_ns();
+	p->id = s->id;
+	p->type = s->type;
+	snprintf(p->kname, sizeof(p->kname), "%s", s->kname);
+	tk_prog_tag_hex(s->tag, p->tag);
 	/* A truncated name costs a BTF load: do it once per program. */
-	old = ps_snap_find(w->prev, info->id);
+	old = ps_snap_find(w->prev, s->id);
 	if (old && !strcmp(old->kname, p->kname) && !strcmp(old->tag, p->tag)) {
 		memcpy(p->name, old->name, sizeof(p->name));
 		p->flagged = old->flagged;
+	} else if (!name_truncated(s)) {
+		memcpy(p->name, p->kname, sizeof(p->kname));
 	} else {
-		tk_prog_full_name(fd, info, p->name, sizeof(p->name));
+		if (own_fd && (err = open_fd(s, &info)))
+			goto out;
+		memset(&info, 0, sizeof(info));
+		memcpy(info.name, s->kname, sizeof(info.name));
+		info.btf_id = s->btf_id;
+		info.nr_func_info = s->nr_func_info;
+		tk_prog_full_name(s->fd, &info, p->name, sizeof(p->name));
 	}
+	if (s->stats_err && s->fd < 0 && (err = open_fd(s, &info)))
+		goto out;
+	p->cnt = s->cnt;
+	p->nsecs = s->nsecs;
+	p->misses = s->misses;
 	if (w->f->name && !strcasestr(p->name, w->f->name))
-		return 0;
+		goto out;
 	w->cur->n++;
-	return 0;
+out:
+	if (own_fd && s->fd >= 0)
+		close(s->fd);
+	return err > 0 ? 0 : err;  /* vanished: skipped */
 }
 
-int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_filter *f)
+static int on_prog(int fd, const struct bpf_prog_info *info, void *ctx)
 {
-	struct walk w = { cur, prev, f };
+	struct seen s = {
+		.id = info->id, .type = info->type, .btf_id = info->btf_id,
+		.nr_func_info = info->nr_func_info, .kname = info->name, .tag = info->tag,
+		.cnt = info->run_cnt, .nsecs = info->run_time_ns,
+		.misses = info->recursion_misses, .fd = fd,
+	};
+
+	return add_prog(ctx, &s);
+}
+
+int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_filter *f,
+	       struct ps_iter *it)
+{
+	struct walk w = { cur, prev, f, 0 };
+	size_t n = 0;
+	int err;
 
 	cur->n = 0;
-	return tk_prog_foreach(on_prog, &w);
+	if (!it || it->link_fd < 0)
+		return tk_prog_foreach(on_prog, &w);
+	err = ps_iter_read(it, &n);
+	w.ts_ns = tk_now_mono_ns();
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct progstats_prog_rec *r = &it->v[i];
+		struct seen s;
+
+		if (r->id == it->self_id)
+			continue;  /* our own iterator: not there in the other walk */
+		s = (struct seen){
+			.id = r->id, .type = r->type, .btf_id = r->btf_id,
+			.nr_func_info = r->nr_func_info, .kname = r->name, .tag = r->tag,
+			.cnt = r->cnt, .nsecs = r->nsecs, .misses = r->misses, .fd = -1,
+			.stats_err = r->flags & PROGSTATS_REC_STATS_ERR,
+		};
+
+		err = add_prog(&w, &s);
+	}
+	return err;
 }
 
 static void derive_one(struct ps_prog *p, const struct ps_prog *old)

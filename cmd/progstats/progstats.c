@@ -22,8 +22,12 @@
 
 enum {
 	OPT_ID = 0x100, OPT_NAME, OPT_TYPE, OPT_PID, OPT_SORT, OPT_TOP, OPT_PIDS,
-	OPT_ONCE, OPT_ONELINE, OPT_MAX_NS, OPT_MAX_MISS, OPT_MIN_EPS,
+	OPT_ONCE, OPT_ONELINE, OPT_MAX_NS, OPT_MAX_MISS, OPT_MIN_EPS, OPT_WALK,
 };
+
+/* How a pass finds the programs: iter/bpf_prog, or GET_NEXT_ID per program. */
+enum walk { W_AUTO, W_ITER, W_SYSCALL };
+static const char *const walk_names[] = { "auto", "iter", "syscall" };
 
 enum sort_key {
 	S_CPU, S_ID, S_NAME, S_TYPE, S_CNT, S_NSECS, S_MISSES, S_NPC, S_PNPC, S_EPS, S_MR,
@@ -45,6 +49,7 @@ static struct env {
 	bool pids, once, oneline;
 	double max_ns, max_miss, min_eps;
 	unsigned thresholds;     /* PS_TH_* given */
+	int walk;                /* enum walk */
 } env = { .filter = { .type = -1 }, .sort = -1 };
 
 const char *argp_program_version = TK_VERSION_STRING("progstats");
@@ -74,6 +79,8 @@ static const struct argp_option opts[] = {
 	{ "max-ns-per-call", OPT_MAX_NS, "NS", 0, "Exit 3 if a program averages more than NS per run", 3 },
 	{ "max-miss-rate", OPT_MAX_MISS, "R", 0, "Exit 3 if a program's miss rate exceeds R (0..1)", 3 },
 	{ "min-events-per-sec", OPT_MIN_EPS, "R", 0, "Exit 3 if a program runs less than R times/s", 3 },
+	{ "walk", OPT_WALK, "HOW", 0, "Find programs with a BPF iterator (iter), GET_NEXT_ID calls "
+	  "(syscall), or the iterator when it loads (auto, default)", 4 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", -1 },
 	{},
 };
@@ -143,6 +150,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_MIN_EPS:
 		env.min_eps = tk_double_or_err(arg, 0, 1e15, "--min-events-per-sec");
 		env.thresholds |= PS_TH_EPS;
+		break;
+	case OPT_WALK:
+		env.walk = -1;
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(arg, walk_names[i]))
+				env.walk = i;
+		if (env.walk < 0)
+			tk_usage_error("use auto, iter or syscall", "--walk '%s': unknown walk", arg);
 		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
@@ -304,14 +319,43 @@ static int grow_view(struct ps_view *w, size_t n)
 	return 0;
 }
 
+static struct ps_iter iter = { .link_fd = -1 };
+
+/* The walk chosen by --walk; auto falls back once to the GET_NEXT_ID walk. */
+static int iter_open(void)
+{
+	int err;
+
+	if (env.walk == W_SYSCALL)
+		return 0;
+	err = ps_iter_open(&iter);
+	if (!err || env.walk == W_AUTO) {
+		if (err)
+			tk_info(1, "program iterator unavailable (%s): using the GET_NEXT_ID walk",
+				strerror(-err));
+		return 0;
+	}
+	tk_error(err == -EPERM ? "run as root (needs CAP_SYS_ADMIN)" : "use --walk syscall",
+		 "cannot load the program iterator: %s", strerror(-err));
+	return err;
+}
+
 static int collect(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pids *pids,
 		   struct ps_view *w)
 {
-	int err = ps_collect(cur, prev, &env.filter);
+	int err = ps_collect(cur, prev, &env.filter, &iter);
 
+	if (err && iter.link_fd >= 0 && env.walk == W_AUTO && err != -ENOMEM) {
+		tk_info(1, "program iterator failed (%s): using the GET_NEXT_ID walk",
+			strerror(-err));
+		ps_iter_close(&iter);
+		err = ps_collect(cur, prev, &env.filter, NULL);
+	}
 	if (err) {
-		tk_error(err == -EPERM ? "run as root (needs CAP_SYS_ADMIN)" : NULL,
-			 "cannot walk BPF programs: %s", strerror(-err));
+		tk_error(err == -EPERM ? "run as root (needs CAP_SYS_ADMIN)" :
+			 err == -EBADMSG ? "use --walk syscall" : NULL,
+			 "cannot walk BPF programs: %s", err == -EBADMSG ?
+			 "iterator records do not match this kernel" : strerror(-err));
 		return err;
 	}
 	if (pids->skel && (err = ps_pids_refresh(pids))) {
@@ -391,6 +435,9 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	err = iter_open();
+	if (err)
+		goto cleanup;
 	if (!env.once) {
 		err = ps_stats_enable(&stats);
 		if (err) {
@@ -425,6 +472,7 @@ int main(int argc, char **argv)
 cleanup:
 	ps_stats_disable(&stats);
 	ps_pids_close(&pids);
+	ps_iter_close(&iter);
 	ps_snap_free(&snaps[0]);
 	ps_snap_free(&snaps[1]);
 	free(w.v);

@@ -4,6 +4,8 @@
  *
  *   collect.c  run-time stats on/off, one pass over every loaded program
  *              (a "snapshot", ascending by id), deltas and derived metrics
+ *   iter.c     the iterator walk (iter/bpf_prog BPF), the GET_NEXT_ID walk's
+ *              fast replacement
  *   pids.c     which processes hold which program (iter/task_file BPF)
  *   print.c    text table, --oneline, JSON records, Prometheus exposition
  *   progstats.c options, sampling loop, filters, sort, thresholds
@@ -17,6 +19,7 @@
 #include <linux/types.h>
 
 #include "../../bpf/progstats_pids.h"
+#include "../../bpf/progstats_progs.h"
 
 #define PS_NAME_MAX 128
 #define PS_MAX_IDS  64
@@ -55,13 +58,33 @@ struct ps_stats {
 	bool sysctl_restore;         /* we wrote 1 to the sysctl: write 0 back */
 };
 
+/* iter.c: one record per program per pass from our iter/bpf_prog program. */
+struct ps_iter {
+	struct progstats_progs_bpf *skel;
+	int link_fd;                     /* -1 when closed */
+	struct progstats_prog_rec *v;    /* the last pass, ascending by id */
+	size_t cap;                      /* bytes at v */
+	__u32 self_id, self_type;        /* our program, as GET_INFO sees it */
+	__u8 self_tag[8];
+	char self_name[PROGSTATS_NAME_LEN];
+};
+int ps_iter_open(struct ps_iter *it);
+/* One pass into it->v (*n records); -EBADMSG when the records do not match
+ * what GET_INFO says of our own program (a kernel of another layout). */
+int ps_iter_read(struct ps_iter *it, size_t *n);
+void ps_iter_close(struct ps_iter *it);
+
 /* collect.c */
 int ps_stats_enable(struct ps_stats *s);
 void ps_stats_disable(struct ps_stats *s);
 /* kernel.bpf_stats_enabled: 1, 0, or -errno. */
 int ps_stats_sysctl(void);
-/* One pass; @prev (may be NULL) supplies cached full names. */
-int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_filter *f);
+/*
+ * One pass; @prev (may be NULL) supplies cached full names.  @it (NULL, or
+ * closed: the GET_NEXT_ID walk) selects the iterator walk.
+ */
+int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_filter *f,
+	       struct ps_iter *it);
 /* Deltas and derived metrics of @cur against @prev (NULL: all new). */
 void ps_derive(struct ps_snap *cur, const struct ps_snap *prev);
 const struct ps_prog *ps_snap_find(const struct ps_snap *s, __u32 id);

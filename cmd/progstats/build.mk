@@ -1,0 +1,10 @@
+# progstats' program iterator is a light skeleton (bpftool gen skeleton -L):
+# the kernel resolves its attach target, so loading it parses no kernel BTF
+# in user space (a regular skeleton of a tracing program costs ~15 ms).
+# Saved and restored: a target here must not become make's default goal.
+progstats_goal := $(.DEFAULT_GOAL)
+$(OUT)/bpf/%.lskel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-LSKL,$@)
+	$(Q)$(BPFTOOL) gen skeleton -L $< > $@
+$(OUT)/cmd/progstats/iter.o: $(OUT)/bpf/progstats_progs.lskel.h
+.DEFAULT_GOAL := $(progstats_goal)

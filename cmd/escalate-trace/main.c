@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bpfutil.h"
 #include "cli.h"
@@ -55,7 +56,7 @@ enum {
 	OPT_WINDOW, OPT_CV, OPT_EFF, OPT_CLIFF, OPT_CLIFF_FIELD, OPT_GPU, OPT_GPU_FIELD,
 	OPT_MANUAL, OPT_STRICT, OPT_RATE, OPT_TRACE_FOR, OPT_TOP, OPT_TEE, OPT_OTLP,
 	OPT_OTLP_QUEUE, OPT_OTLP_RETRIES, OPT_OTLP_TIMEOUT, OPT_OTLP_FLUSH, OPT_EXEC,
-	OPT_RUNS, OPT_FAIL, OPT_FOLLOW, OPT_TYPE, OPT_MAX_BRICKS, OPT_MAX_LINE,
+	OPT_RUNS, OPT_FAIL, OPT_FOLLOW, OPT_TYPE, OPT_MAX_BRICKS, OPT_MAX_LINE, OPT_THREADS,
 };
 
 static const struct argp_option opts[] = {
@@ -73,6 +74,7 @@ static const struct argp_option opts[] = {
 	{ "max-line", OPT_MAX_LINE, "SIZE", 0, "Longest input line (default 16MiB)", 1 },
 	{ "max-bricks", OPT_MAX_BRICKS, "N", 0, "Most bricks tracked (default 4096)", 1 },
 	{ "tee", OPT_TEE, NULL, 0, "Pass input lines through to stdout", 1 },
+	{ "threads", OPT_THREADS, "N", 0, "JSON parser threads (0 = online CPUs, 2..8; 1 = serial)", 1 },
 	{ NULL, 0, NULL, 0, "Detection:", 2 },
 	{ "window", OPT_WINDOW, "N", 0, "Samples per brick window (default 100)", 2 },
 	{ "cv", OPT_CV, "PCT", 0, "Escalate when CV % > PCT (default 15)", 2 },
@@ -170,6 +172,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.max_bricks = tk_u64_or_err(arg, 1, 1 << 20, "--max-bricks");
 		break;
 	case OPT_TEE: env.tee = true; break;
+	case OPT_THREADS: env.threads = (unsigned)tk_u64_or_err(arg, 0, 64, "--threads"); break;
 	case OPT_WINDOW: env.th.window = tk_u64_or_err(arg, 2, 100000, "--window"); break;
 	case OPT_CV: env.th.cv = pct_or_err(arg, "--cv"); break;
 	case OPT_EFF: env.th.efficiency = pct_or_err(arg, "--efficiency"); break;
@@ -257,6 +260,11 @@ int main(int argc, char **argv)
 		env.follow = true;
 	}
 
+	if (!env.threads) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		env.threads = cpus < 2 ? 2 : cpus > 8 ? 8 : (unsigned)cpus;
+	}
 	esc_rl_init(&r.rl, env.rl_max, env.rl_interval_ns);
 	r.bricks = esc_bricks_new(&env.th, env.max_bricks);
 	if (!r.bricks)

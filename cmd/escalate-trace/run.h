@@ -28,6 +28,7 @@ struct esc_env {
 	const char *exec_cmd;
 	uint64_t start_boot_ns;    /* CLOCK_BOOTTIME at start: --pid PID existed by then */
 	uint64_t runs;
+	unsigned threads;          /* stdin parser threads; 1 = serial */
 	struct esc_otlp_opts otlp;
 };
 

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * stream.c — stdin mode: bounded line reader, field problems counted and
- * reported once per field, detection per brick, escalation.
+ * reported once per field, detection per brick, escalation; the serial
+ * (--threads 1) loop.
  */
 #include <errno.h>
+#include <locale.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,30 +18,28 @@
 #include "output.h"
 #include "proc.h"
 #include "run.h"
+#include "stream.h"
 
-#define RD_CHUNK (256 * 1024)
-
-/* Lines longer than @max are returned with too_long set and data cut. */
-struct line_reader {
-	int fd;
-	char *buf;               /* read buffer */
-	size_t pos, end;
-	char *line;              /* assembled line */
-	size_t len, cap, max;
-	bool too_long, eof;
-};
-
-static int lr_fill(struct line_reader *lr)
+static int lr_fill(struct esc_line_reader *lr)
 {
 	ssize_t n;
 
 	for (;;) {
-		n = read(lr->fd, lr->buf, RD_CHUNK);
+		if (lr->poll) {
+			struct pollfd p = { .fd = lr->fd, .events = POLLIN };
+
+			if (__atomic_load_n(lr->quit, __ATOMIC_ACQUIRE))
+				return -ECANCELED;
+			if (poll(&p, 1, 100) == 0)
+				continue;
+		}
+		n = read(lr->fd, lr->buf, ESC_RD_CHUNK);
 		if (n >= 0)
 			break;
 		if (errno != EINTR || tk_stop_requested())
 			return -errno;
 	}
+	lr->read_boot_ns = tk_now_boot_ns();
 	lr->pos = 0;
 	lr->end = (size_t)n;
 	if (!n)
@@ -46,7 +47,7 @@ static int lr_fill(struct line_reader *lr)
 	return 0;
 }
 
-static int lr_append(struct line_reader *lr, const char *p, size_t n)
+static int lr_append(struct esc_line_reader *lr, const char *p, size_t n)
 {
 	if (lr->len + n > lr->max) {
 		lr->too_long = true;
@@ -70,8 +71,12 @@ static int lr_append(struct line_reader *lr, const char *p, size_t n)
 	return 0;
 }
 
-/* 1 = a line (without '\n'), 0 = EOF, <0 = error. */
-static int lr_next(struct line_reader *lr)
+bool esc_lr_buffered(const struct esc_line_reader *lr)
+{
+	return lr->pos < lr->end || lr->eof;
+}
+
+int esc_lr_next(struct esc_line_reader *lr)
 {
 	int err;
 
@@ -145,30 +150,18 @@ static void note_malformed(struct esc_run *r, bool too_long)
 	r->c.malformed++;
 }
 
-static int tee_line(const struct line_reader *lr)
-{
-	FILE *f = tk_out.out ? tk_out.out : stdout;
-
-	fwrite(lr->line, 1, lr->len, f);
-	fputc('\n', f);
-	return tk_flush();
-}
-
-static int handle_line(struct esc_run *r, struct json_tokener *tok, const struct line_reader *lr)
+int esc_line_done(struct esc_run *r, bool too_long, enum esc_line_status ls,
+		  struct esc_sample *s, uint64_t read_boot)
 {
 	struct esc_env *env = r->env;
-	uint64_t read_boot = tk_now_boot_ns();
-	struct esc_sample s;
 	struct esc_verdict v;
-	enum esc_line_status ls;
 	int err;
 
 	r->c.lines++;
-	if (lr->too_long) {
+	if (too_long) {
 		note_malformed(r, true);
 		return 0;
 	}
-	ls = esc_extract_tok(tok, lr->line, lr->len, &env->fields, &s);
 	if (ls == ESC_LINE_MALFORMED) {
 		note_malformed(r, false);
 		return 0;
@@ -178,18 +171,18 @@ static int handle_line(struct esc_run *r, struct json_tokener *tok, const struct
 		return 0;
 	}
 	r->c.records++;
-	note_fields(r, &s);
-	if (s.st[ESC_F_NAME] != ESC_FS_OK ||
-	    (s.st[ESC_F_VALUE] != ESC_FS_OK && s.st[ESC_F_CLIFF] != ESC_FS_OK &&
-	     s.st[ESC_F_GPU] != ESC_FS_OK)) {
+	note_fields(r, s);
+	if (s->st[ESC_F_NAME] != ESC_FS_OK ||
+	    (s->st[ESC_F_VALUE] != ESC_FS_OK && s->st[ESC_F_CLIFF] != ESC_FS_OK &&
+	     s->st[ESC_F_GPU] != ESC_FS_OK)) {
 		r->c.skipped_samples++;
 		return 0;
 	}
 	if (env->have_budget_us) {
-		s.budget_us = env->budget_us;
-		s.st[ESC_F_BUDGET] = ESC_FS_OK;
+		s->budget_us = env->budget_us;
+		s->st[ESC_F_BUDGET] = ESC_FS_OK;
 	}
-	err = esc_detect(r->bricks, &s, &v);
+	err = esc_detect(r->bricks, s, &v);
 	if (err == -ENOSPC) {
 		if (!r->c.bricks_dropped++)
 			tk_warn("more than %zu bricks: samples of new bricks are dropped "
@@ -200,23 +193,36 @@ static int handle_line(struct esc_run *r, struct json_tokener *tok, const struct
 		return err;
 	if (v.reason == ESC_NONE)
 		return 0;
-	if (s.st[ESC_F_PID] == ESC_FS_OK)
-		return esc_escalate(r, s.name, &v, v.reason, (pid_t)s.pid,
-				    tk_record_boot_ns(s.ts_ns, read_boot), -1);
-	return esc_escalate(r, s.name, &v, v.reason, env->pid, env->start_boot_ns, -1);
+	if (s->st[ESC_F_PID] == ESC_FS_OK)
+		return esc_escalate(r, s->name, &v, v.reason, (pid_t)s->pid,
+				    tk_record_boot_ns(s->ts_ns, read_boot), -1);
+	return esc_escalate(r, s->name, &v, v.reason, env->pid, env->start_boot_ns, -1);
 }
 
-int esc_stream_main(struct esc_run *r)
+void esc_thread_c_locale(void)
 {
-	struct line_reader lr = { .fd = STDIN_FILENO, .max = r->env->max_line };
+	locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+
+	if (c)
+		uselocale(c);
+}
+
+/* --threads 1: read, parse and account each line in turn. */
+static int stream_serial(struct esc_run *r)
+{
+	struct esc_line_reader lr = { .fd = STDIN_FILENO, .max = r->env->max_line };
 	struct json_tokener *tok = esc_tokener_new();
+	struct esc_sample s;
+	enum esc_line_status ls = ESC_LINE_MALFORMED;
+	FILE *out = tk_out.out ? tk_out.out : stdout;
 	int n, err = 0;
 
-	lr.buf = malloc(RD_CHUNK);
+	esc_thread_c_locale();
+	lr.buf = malloc(ESC_RD_CHUNK);
 	if (!lr.buf || !tok)
 		tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
 	while (!tk_stop_requested()) {
-		n = lr_next(&lr);
+		n = esc_lr_next(&lr);
 		if (n <= 0) {
 			if (n < 0 && n != -EINTR) {
 				tk_error(NULL, "reading stdin: %s", strerror(-n));
@@ -224,9 +230,15 @@ int esc_stream_main(struct esc_run *r)
 			}
 			break;
 		}
-		if (r->env->tee && tee_line(&lr))
-			break;
-		n = handle_line(r, tok, &lr);
+		if (r->env->tee) {
+			fwrite(lr.line, 1, lr.len, out);
+			fputc('\n', out);
+			if (tk_flush())
+				break;
+		}
+		if (!lr.too_long)
+			ls = esc_extract_tok(tok, lr.line, lr.len, &r->env->fields, &s);
+		n = esc_line_done(r, lr.too_long, ls, &s, lr.read_boot_ns);
 		if (n == -ENOMEM) {
 			tk_error(NULL, "out of memory");
 			err = TK_EXIT_RUNTIME;
@@ -237,4 +249,9 @@ int esc_stream_main(struct esc_run *r)
 	free(lr.buf);
 	free(lr.line);
 	return err;
+}
+
+int esc_stream_main(struct esc_run *r)
+{
+	return r->env->threads >= 2 ? esc_stream_threaded(r) : stream_serial(r);
 }

@@ -103,18 +103,13 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid, key = (__u32)id;
+	__u32 key = (__u32)id;
 	struct task_struct *task;
 	struct esc_start *s;
 	struct esc_sc_val *v;
 
-	if (!is_target(pid_tgid >> 32))
+	if (!is_target(pid_tgid >> 32) || (__u64)id >= ESC_MAX_SYSCALLS)
 		return 0;
-	if (id < 0 || id >= ESC_MAX_SYSCALLS)
-		return 0;
-	v = bpf_map_lookup_elem(&stats, &key);
-	if (v)
-		__sync_fetch_and_add(&v->count, 1);
 	task = bpf_get_current_task_btf();
 	s = bpf_task_storage_get(&start, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
@@ -123,8 +118,11 @@ int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 	}
 	if (s->seen_gen != gen) {
 		s->seen_gen = gen;
-		note_thread(tid, task->start_time, 0);
+		note_thread((__u32)pid_tgid, task->start_time, 0);
 	}
+	v = bpf_map_lookup_elem(&stats, &key);
+	if (v)
+		v->count++;	/* per-CPU slot, see the header comment */
 	s->id = key;
 	s->gen = gen;
 	s->ts = bpf_ktime_get_ns();
@@ -134,12 +132,11 @@ int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct esc_start *s;
 	struct esc_sc_val *v;
 	__u32 key;
 
-	if (!is_target(pid_tgid >> 32))
+	if (!is_target(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	s = bpf_task_storage_get(&start, bpf_get_current_task_btf(), 0, 0);
 	if (!s || !s->ts)
@@ -148,9 +145,9 @@ int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
 	if (s->gen == gen) {
 		v = bpf_map_lookup_elem(&stats, &key);
 		if (v) {
-			__sync_fetch_and_add(&v->time_ns, bpf_ktime_get_ns() - s->ts);
+			v->time_ns += bpf_ktime_get_ns() - s->ts;
 			if (ret < 0 && ret >= -ESC_MAX_ERRNO)
-				__sync_fetch_and_add(&v->errors, 1);
+				v->errors++;
 		}
 	}
 	s->ts = 0;

@@ -187,6 +187,60 @@ pycv() { python3 -c 'import sys,statistics as s; v=[float(x) for x in sys.argv[1
 	cmp "$in" "$BATS_TEST_TMPDIR/out"
 }
 
+@test "--threads 1 (serial) and the threaded parser give byte-identical output on a mixed corpus" {
+	in=$BATS_TEST_TMPDIR/mixed
+	python3 - > "$in" <<'PY2'
+import random
+r = random.Random(7)
+w = print
+for i in range(30000):
+    k = r.random()
+    b = "brick%d" % r.randrange(700)
+    if k < 0.03: w("not json %d" % i)
+    elif k < 0.05: w('{"name":"%s","value":' % b)
+    elif k < 0.07: w('{"type":"summary","name":"%s","value":5}' % b)
+    elif k < 0.09: w('{"type":"sample","name":"%s","value":"x%d"}' % (b, i))
+    elif k < 0.10: w('{"type":"sample","value":3}')
+    elif k < 0.11: w('{"type":"sample","name":"%s","value":1,"pad":"%s"}' % (b, "y" * 300))
+    elif k < 0.12: w("[1,2,3]")
+    else: w('{"type":"sample","ts_ns":%d,"name":"%s","value":%d}' % (1700000000000000000 + i, b, r.choice([100, 100, 101, 160, 40])))
+PY2
+	args=(-j --tee --type sample --rate-limit 3/1h --max-line 200 --budget-us 30)
+	"$ET" "${args[@]}" --threads 1 <"$in" >"$BATS_TEST_TMPDIR/o1" 2>"$BATS_TEST_TMPDIR/e1"
+	for t in 2 3 0; do
+		"$ET" "${args[@]}" --threads $t <"$in" >"$BATS_TEST_TMPDIR/o$t" 2>"$BATS_TEST_TMPDIR/e$t"
+		cmp <(sed 's/"ts_ns":[0-9]*//; s/"window_left_ms":[0-9]*//' "$BATS_TEST_TMPDIR/o1") \
+		    <(sed 's/"ts_ns":[0-9]*//; s/"window_left_ms":[0-9]*//' "$BATS_TEST_TMPDIR/o$t")
+		cmp "$BATS_TEST_TMPDIR/e1" "$BATS_TEST_TMPDIR/e$t"
+	done
+	# the corpus exercises what it should: counted independently of the tool
+	sum=$(grep '"tool":"escalate-trace","type":"summary"' "$BATS_TEST_TMPDIR/o1")
+	[ "$(jq .lines <<<"$sum")" -eq "$(wc -l <"$in")" ]
+	[ "$(jq .malformed_lines <<<"$sum")" -eq "$(python3 -c '
+import json,sys
+n=0
+for l in open(sys.argv[1]):
+    l=l.rstrip("\n")
+    try: ok = len(l) <= 200 and isinstance(json.loads(l), dict)
+    except Exception: ok = False
+    n += not ok
+print(n)' "$in")" ]
+	[ "$(jq .skipped_type <<<"$sum")" -eq "$(grep -c '"type":"summary","name"' "$in")" ]
+	[ "$(jq .bricks <<<"$sum")" -gt 600 ]
+	[ "$(jq .rate_limited <<<"$sum")" -gt 0 ]
+	grep -q 'stdin line [0-9]*: .*further malformed lines are only counted' "$BATS_TEST_TMPDIR/e1"
+	grep -q "stdin line [0-9]*: field 'value' (--value)" "$BATS_TEST_TMPDIR/e1"
+}
+
+@test "--threads: 0 is auto, out-of-range values are usage errors" {
+	run --separate-stderr "$ET" --threads 65
+	assert_usage_error --threads
+	run --separate-stderr "$ET" --threads -1
+	assert_usage_error --threads
+	run --separate-stderr "$ET" -j --threads 0 < <(samples t 100 85 116)
+	assert_success
+}
+
 @test "--fail-on-escalation exits 3 after an escalation, 0 without" {
 	run --separate-stderr "$ET" -j --fail-on-escalation < <(samples f 100 100)
 	assert_success
@@ -339,6 +393,26 @@ within1pct() { python3 -c "import sys; a,b=$1,$2; sys.exit(0 if abs(a-b) <= 0.01
 		and (.["syscall.overhead_percent"] | test("^[0-9]+\\.[0-9]$"))
 		and (.["brick.over_budget"] | test("^(true|false)$"))
 		and (.["brick.budget_us"] | test("^[0-9]+$")) and (.["brick.actual_us"] | test("^[0-9]+$"))' <<<"$ev"
+}
+
+@test "input keeps being read during a trace: lines arriving then are all counted after it" {
+	require_bpf
+	sleep 1000 & spid=$!
+	BGPIDS="${BGPIDS:-} $spid"
+	# 1.8 MB after the escalating pair: far more than a pipe holds.  The writer
+	# ends the trace (kills the target) only after writing it all, so a
+	# reader stalled by the trace would keep the 60 s window open (not partial).
+	{
+		printf '{"name":"p","value":%s}\n' 85 116
+		python3 -c 'import sys; sys.stdout.write("".join("{\"name\":\"q%d\",\"value\":100,\"pad\":\"%s\"}\n" % (i % 9, "z" * 60) for i in range(20000)))'
+		kill $spid
+	} | "$ET" -j --pid $spid --trace-for 60s >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	ev=$(jq -c 'select(.event=="escalation")' "$BATS_TEST_TMPDIR/out")
+	[ "$(jq -r .traced <<<"$ev")" = true ] || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	[ "$(jq -r .partial <<<"$ev")" = true ]
+	[ "$(jq -r .window_us <<<"$ev")" -lt 50000000 ]
+	[ "$(jq -r 'select(.type=="summary") | .lines' "$BATS_TEST_TMPDIR/out")" -eq 20002 ]
+	[ "$(jq -r 'select(.type=="summary") | .records' "$BATS_TEST_TMPDIR/out")" -eq 20002 ]
 }
 
 @test "tracer: a pid that does not exist is reported untraced, not fatal" {

@@ -4,9 +4,13 @@
 #  1. dd if=/dev/zero of=/dev/null bs=1 count=N (2N syscalls): untraced, traced
 #     by escalate-trace (--manual on the stopped shell that then execs dd) and
 #     under strace -c -f.  dd's own elapsed time is compared (median of R runs).
-#     Goal: ours <= 1.3x untraced.
+#     Goal: ours <= 1.3x untraced.  The floor: the same dd with two EMPTY
+#     tp_btf programs on sys_enter/sys_exit (build/tests/escalate_empty), the
+#     kernel's syscall-tracepoint path alone.  strace is ~100-400x slower, so it
+#     runs once on N/10 bytes and its ratio is per call (keeps the bench short).
 #  2. stdin ingest of telkit JSON lines (lines/s), against jq -c on the same
-#     file.  Goal: >= 1M lines/s.
+#     file, with the default threads and with --threads 1 (serial).  Goal:
+#     >= 1M lines/s.
 # Usage: bench/escalate/run.sh [N=1000000] [R=3] [LINES=2000000]   (root)
 set -eu
 N=${1:-1000000}
@@ -22,8 +26,21 @@ DD="dd if=/dev/zero of=/dev/null bs=1 count=$N"
 dd_secs() { awk '/copied/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^s,?$/) print $i }' "$1" | tail -1; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+NS=$(( N / 10 > 0 ? N / 10 : 1 ))
 untraced() { $DD 2>"$tmp/dd.err"; dd_secs "$tmp/dd.err"; }
-stracec() { strace -f -c -o "$tmp/strace.out" $DD 2>"$tmp/dd.err"; dd_secs "$tmp/dd.err"; }
+stracec() {
+	strace -f -c -o "$tmp/strace.out" dd if=/dev/zero of=/dev/null bs=1 count=$NS 2>"$tmp/dd.err"
+	dd_secs "$tmp/dd.err"
+}
+empty() {
+	coproc EMPTY { exec "$B/tests/escalate_empty"; }
+	local line
+	read -r line <&"${EMPTY[0]}"
+	$DD 2>"$tmp/dd.err"
+	kill "$EMPTY_PID"
+	wait "$EMPTY_PID" || true
+	dd_secs "$tmp/dd.err"
+}
 ours() {
 	sh -c 'kill -STOP $$; exec '"$DD" 2>"$tmp/dd.err" &
 	local pid=$!
@@ -38,16 +55,21 @@ ours() {
 	dd_secs "$tmp/dd.err"
 }
 
-for mode in untraced ours stracec; do
+for mode in untraced empty ours; do
 	for _ in $(seq "$R"); do $mode; done | median > "$tmp/$mode.t"
 done
+stracec > "$tmp/stracec.t"
 reads=$(jq -r 'select(.event=="escalation") | .syscalls[] | select(.name=="read") | .count' "$tmp/ours.json")
 sreads=$(awk '$NF=="read" {print $4}' "$tmp/strace.out")
-u=$(cat "$tmp/untraced.t") o=$(cat "$tmp/ours.t") s=$(cat "$tmp/stracec.t")
+u=$(cat "$tmp/untraced.t") e=$(cat "$tmp/empty.t") o=$(cat "$tmp/ours.t")
+s=$(echo "$(cat "$tmp/stracec.t") * $N / $NS" | bc -l)
 echo "dd bs=1 count=$N (median of $R, dd's own elapsed time):"
 printf '  untraced        %8.3f s\n' "$u"
-printf '  escalate-trace  %8.3f s  %6.2fx  (read calls counted: %s)\n' "$o" "$(echo "$o / $u" | bc -l)" "$reads"
-printf '  strace -c -f    %8.3f s  %6.2fx  (read calls counted: %s)\n' "$s" "$(echo "$s / $u" | bc -l)" "$sreads"
+printf '  attached empty programs: %.2fx  (%.3f s: the syscall-tracepoint floor)\n' "$(echo "$e / $u" | bc -l)" "$e"
+printf '  escalate-trace  %8.3f s  %6.2fx  (read calls counted: %s; %.2fx the floor)\n' "$o" \
+	"$(echo "$o / $u" | bc -l)" "$reads" "$(echo "$o / $e" | bc -l)"
+printf '  strace -c -f    %8.3f s  %6.2fx  (count=%s once, scaled to N; read calls counted: %s)\n' "$s" \
+	"$(echo "$s / $u" | bc -l)" "$NS" "$sreads"
 printf '  strace / escalate-trace: %.1fx\n' "$(echo "$s / $o" | bc -l)"
 
 python3 - "$LINES" > "$tmp/lines.json" <<'PY'
@@ -58,10 +80,13 @@ for i in range(n):
     w('{"tool":"progstats","type":"sample","ts_ns":%d,"name":"prog%d","id":%d,"ns_per_call":%d.5,"cnt":%d}\n'
       % (1700000000000000000 + i, i % 64, i % 64, 100 + i % 7, i))
 PY
-t0=$(date +%s.%N); "$ET" -j --value ns_per_call --value-unit ns --rate-limit 0/1h <"$tmp/lines.json" >/dev/null; t1=$(date +%s.%N)
+ingest() { "$ET" -j --value ns_per_call --value-unit ns --rate-limit 0/1h "$@" <"$tmp/lines.json" >/dev/null; }
+t0=$(date +%s.%N); ingest; t1=$(date +%s.%N)
 jq -c 'select(.ns_per_call > 0) | .name' <"$tmp/lines.json" >/dev/null; t2=$(date +%s.%N)
-et=$(echo "$t1 - $t0" | bc -l) jt=$(echo "$t2 - $t1" | bc -l)
-echo "stdin ingest of $LINES telkit JSON lines:"
-printf '  escalate-trace  %8.3f s  %10.0f lines/s\n' "$et" "$(echo "$LINES / $et" | bc -l)"
+ingest --threads 1; t3=$(date +%s.%N)
+et=$(echo "$t1 - $t0" | bc -l) jt=$(echo "$t2 - $t1" | bc -l) st=$(echo "$t3 - $t2" | bc -l)
+echo "stdin ingest of $LINES telkit JSON lines ($(nproc) CPUs):"
+printf '  escalate-trace  %8.3f s  %10.0f lines/s  (default --threads)\n' "$et" "$(echo "$LINES / $et" | bc -l)"
+printf '  --threads 1     %8.3f s  %10.0f lines/s  (serial)\n' "$st" "$(echo "$LINES / $st" | bc -l)"
 printf '  jq -c           %8.3f s  %10.0f lines/s  (escalate-trace %.1fx faster)\n' "$jt" \
 	"$(echo "$LINES / $jt" | bc -l)" "$(echo "$jt / $et" | bc -l)"

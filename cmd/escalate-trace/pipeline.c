@@ -11,8 +11,9 @@
  *   slot state:  FREE -> FILLED (reader) -> PARSED (a parser) -> FREE (main)
  *
  * The reader keeps reading while the main thread traces (up to Q batches of
- * input are held); it hands over a part-filled batch whenever the input is
- * idle and a slot is free, so nothing waits for a batch to fill.  Helper
+ * BATCH_LINES lines are held); it hands over a part-filled batch whenever the
+ * input is idle and fewer than Q/2 batches wait, so nothing waits for a batch
+ * to fill, and a slow writer still gets at least Q/2 full batches of room.  Helper
  * threads block SIGINT/SIGTERM/SIGPIPE so signals reach the main thread; the
  * reader polls stdin and gives up when told to quit.
  */
@@ -174,7 +175,7 @@ static void *reader_main(void *arg)
 			bool handed = false;
 
 			pthread_mutex_lock(&p->mu);
-			if (p->head + 1 - p->tail < Q_SLOTS) {
+			if (p->head - p->tail < Q_SLOTS / 2) {
 				submit_locked(p);
 				handed = true;
 			}

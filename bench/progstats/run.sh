@@ -4,6 +4,7 @@
 # Loads NPROGS trivial socket filters (tests/helpers/progstats_load), then in
 # the same run, interleaved, times REPS runs each of
 #   progstats --once -j        and        bpftool prog show -j
+# (progstats' default walk: the iter/bpf_prog iterator)
 # (whole processes, output to /dev/null), and counts system calls with
 # strace -c -f.  Prints medians, the ratio and syscalls per program.
 set -eu
@@ -42,12 +43,14 @@ printf 'one sample, median of %d: progstats %.2f ms, bpftool prog show -j %.2f m
 	"$REPS" "$(echo "$ps_m / 1000000" | bc -l)" "$(echo "$bt_m / 1000000" | bc -l)"
 printf 'ratio bpftool/progstats: %.1fx (goal >= 5x)\n' "$(echo "$bt_m / $ps_m" | bc -l)"
 
-# A running progstats pays only the pass (no exec, no libbpf start-up).
-pass_us=$("$PS" -j -i 100ms -c "$REPS" -v 2>&1 >/dev/null |
-	sed -n 's/.* programs in \([0-9.]*\) us$/\1/p' | sort -n |
-	awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-printf 'steady state: progstats -i pass %.2f ms; bpftool process per sample / pass: %.1fx\n' \
-	"$(echo "$pass_us / 1000" | bc -l)" "$(echo "$bt_m / ($pass_us * 1000)" | bc -l)"
+# A running progstats pays only the pass (no exec, no BPF load), per walk.
+for walk in iter syscall; do
+	pass_us=$("$PS" -j -i 100ms -c "$REPS" -v --walk "$walk" 2>&1 >/dev/null |
+		sed -n 's/.* programs in \([0-9.]*\) us$/\1/p' | sort -n |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	printf 'steady state (--walk %s): progstats -i pass %.2f ms; bpftool process per sample / pass: %.1fx\n' \
+		"$walk" "$(echo "$pass_us / 1000" | bc -l)" "$(echo "$bt_m / ($pass_us * 1000)" | bc -l)"
+done
 
 # Syscalls: strace's summary "total" line, and the bpf() calls alone.
 sys_count() {
@@ -55,8 +58,10 @@ sys_count() {
 	awk -v want="$1" '$NF == "total" { t = $(NF - 2) } $NF == want { b = $4 } \
 		END { print t + 0, b + 0 }' want=bpf "$tmp/st"
 }
-read -r ps_all ps_bpf < <(sys_count "$PS" --once -j)
 read -r bt_all bt_bpf < <(sys_count bpftool prog show -j)
-printf 'syscalls per program: progstats %.2f (bpf() %.2f), bpftool %.2f (bpf() %.2f) (goal <= 4)\n' \
-	"$(echo "$ps_all / $total" | bc -l)" "$(echo "$ps_bpf / $total" | bc -l)" \
-	"$(echo "$bt_all / $total" | bc -l)" "$(echo "$bt_bpf / $total" | bc -l)"
+for walk in iter syscall; do
+	read -r ps_all ps_bpf < <(sys_count "$PS" --once -j --walk "$walk")
+	printf 'syscalls per program, --once -j --walk %s: progstats %.2f (bpf() %.2f), bpftool %.2f (bpf() %.2f) (goal <= 4)\n' \
+		"$walk" "$(echo "$ps_all / $total" | bc -l)" "$(echo "$ps_bpf / $total" | bc -l)" \
+		"$(echo "$bt_all / $total" | bc -l)" "$(echo "$bt_bpf / $total" | bc -l)"
+done

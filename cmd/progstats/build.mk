@@ -6,5 +6,5 @@ progstats_goal := $(.DEFAULT_GOAL)
 $(OUT)/bpf/%.lskel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-LSKL,$@)
 	$(Q)$(BPFTOOL) gen skeleton -L $< > $@
-$(OUT)/cmd/progstats/iter.o: $(OUT)/bpf/progstats_progs.lskel.h
+$(OUT)/cmd/progstats/iter.o $(OUT)/tests/progstats_derive: $(OUT)/bpf/progstats_progs.lskel.h
 .DEFAULT_GOAL := $(progstats_goal)

@@ -9,6 +9,7 @@
 #include "../../cmd/progstats/collect.c"
 #include "../../cmd/progstats/print.c"
 #include "../../cmd/progstats/pids.c"
+#include "../../cmd/progstats/iter.c"
 
 static uint64_t num(const char *s)
 {

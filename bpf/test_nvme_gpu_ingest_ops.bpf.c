@@ -5,7 +5,8 @@
  * io_uring traffic.
  *   ingest_submit    tp_btf/io_uring_submit_req: SQEs per opcode of target_tgid;
  *   ingest_complete  tp_btf/io_uring_complete: bytes of successful READ_FIXED
- *                    completions on the rings that process submitted to.
+ *                    completions on the rings that process submitted to,
+ *                    and how many READ_FIXED completions carried -EAGAIN.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,11 +17,13 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define NOPS 64
 #define OP_READ_FIXED 4
+#define EAGAIN_RES (-11)
 
 __u32 target_tgid;
 __u64 ops[NOPS];
 __u64 read_fixed_bytes;
 __u64 read_fixed_cqes;
+__u64 read_fixed_eagain;
 void *rings[4];
 
 SEC("tp_btf/io_uring_submit_req")
@@ -60,6 +63,8 @@ int BPF_PROG(ingest_complete, struct io_ring_ctx *rctx, void *req, struct io_uri
 	if (res > 0) {
 		__sync_fetch_and_add(&read_fixed_bytes, res);
 		__sync_fetch_and_add(&read_fixed_cqes, 1);
+	} else if (res == EAGAIN_RES) {
+		__sync_fetch_and_add(&read_fixed_eagain, 1);
 	}
 	return 0;
 }

@@ -101,3 +101,76 @@ summary() { jq -c 'select(.type == "summary")' "$1"; }
 		[ ! -s "$D/err" ] || fail "stderr: $(cat "$D/err")"
 	done
 }
+
+# Evict FILE from the page cache (written back first); prints fincore's page count.
+evict() {
+	python3 -c 'import os,sys
+fd=os.open(sys.argv[1],os.O_RDONLY); os.fsync(fd)
+os.posix_fadvise(fd,0,0,os.POSIX_FADV_DONTNEED)' "$1"
+	fincore -n -o PAGES "$1" | tr -d ' '
+}
+
+@test "--nowait on an uncached file: -EAGAIN completions (counted by BPF) retried blocking, bytes verify" {
+	require_cmd fincore
+	require_bpf
+	require_btf
+	local f=$D/cold size=$((8 * 1048576 + 4097)) s k
+	head -c $size /dev/urandom >"$f"
+	[ "$(evict "$f")" = 0 ] || skip "the file system of $D keeps $f cached after POSIX_FADV_DONTNEED"
+	# RWF_NOWAIT buffered reads of pages that are not cached cannot complete
+	# without I/O: the kernel posts -EAGAIN, the tool retries without NOWAIT.
+	run --separate-stderr "$(helper ingest_ops)" "$T" -j --nowait --verify --validate "$f"
+	[ "$status" -ne 77 ] || skip "$stderr"
+	assert_success
+	s=$(summary <(echo "$output"))
+	k=$(tail -1 <<<"$stderr")
+	[ "$(jq .eagain_retries <<<"$s")" -gt 0 ] || fail "no -EAGAIN retried: $s"
+	assert_equal "$(jq .eagain_retries <<<"$s")" "$(jq .read_fixed_eagain <<<"$k")"
+	assert_equal "$(jq .completed_bytes <<<"$s")" $size
+	assert_equal "$(jq .read_fixed_bytes <<<"$k")" $size
+	assert_equal "$(jq .completed_reads <<<"$s")" "$(jq .submitted_reads <<<"$s")"
+	assert_equal "$(jq .completed_reads <<<"$s")" "$(jq .read_fixed_cqes <<<"$k")"
+	assert_equal "$(jq .failed_completions <<<"$s")" 0
+	assert_equal "$(jq .cpu_bounce_bytes <<<"$s")" 0
+	assert_equal "$(jq -r .crc32 <<<"$s")" "$(pycrc "$f")"
+	assert_equal "$(jq -c 'select(.type == "event") | .match' <<<"$output")" true
+	# a retry is the same read: the kernel saw one extra SQE per -EAGAIN
+	assert_equal "$(jq .ops.READ_FIXED <<<"$k")" \
+		$(( $(jq .submitted_reads <<<"$s") + $(jq .eagain_retries <<<"$s") ))
+
+	# now cached (fincore: every page): no -EAGAIN, by either count (the check can fail)
+	assert_equal "$(fincore -n -o PAGES "$f" | tr -d ' ')" $(( (size + 4095) / 4096 ))
+	run --separate-stderr "$(helper ingest_ops)" "$T" -j --nowait --verify "$f"
+	assert_success
+	s=$(summary <(echo "$output"))
+	assert_equal "$(jq .eagain_retries <<<"$s")" 0
+	assert_equal "$(jq .read_fixed_eagain <<<"$(tail -1 <<<"$stderr")")" 0
+	assert_equal "$(jq -r .crc32 <<<"$s")" "$(pycrc "$f")"
+}
+
+@test "--nowait on a file cached 64KiB per MiB: short reads resubmitted, the rest retried, bytes verify" {
+	require_cmd fincore
+	local f=$D/part size=$((6 * 1048576)) s
+	head -c $size /dev/urandom >"$f"
+	[ "$(evict "$f")" = 0 ] || skip "the file system of $D keeps $f cached after POSIX_FADV_DONTNEED"
+	# POSIX_FADV_RANDOM: no readahead, exactly the pages read get cached
+	python3 -c 'import os,sys
+fd=os.open(sys.argv[1],os.O_RDONLY); os.posix_fadvise(fd,0,0,os.POSIX_FADV_RANDOM)
+for off in range(0, 6 << 20, 1 << 20): os.pread(fd, 65536, off)' "$f"
+	assert_equal "$(fincore -n -o PAGES "$f" | tr -d ' ')" $((6 * 16))
+	run --separate-stderr "$T" -j --nowait --verify --validate "$f"
+	assert_success
+	s=$(summary <(echo "$output"))
+	# each chunk's first read returns its cached 64KiB; the remainder is a new read
+	[ "$(jq .short_reads <<<"$s")" -ge 6 ] || fail "expected >= 6 short reads: $s"
+	[ "$(jq .submitted_reads <<<"$s")" -ge 12 ] || fail "remainders not resubmitted: $s"
+	assert_equal "$(jq .completed_bytes <<<"$s")" $size
+	assert_equal "$(jq .submitted_bytes <<<"$s")" $size
+	assert_equal "$(jq .completed_reads <<<"$s")" "$(jq .submitted_reads <<<"$s")"
+	assert_equal "$(jq -r .crc32 <<<"$s")" "$(pycrc "$f")"
+}
+
+@test "--nowait is refused with --path passthrough (one line, exit 2)" {
+	run --separate-stderr "$T" --nowait --path passthrough /dev/null
+	assert_usage_error --nowait
+}

@@ -5,9 +5,10 @@
  * Every source range is cut into chunks; a free slot takes the next chunk and
  * one SQE reads it into that slot's registered buffer.  Up to --qd SQEs are in
  * flight.  A short read is resubmitted for the remainder (a new read), -EAGAIN
- * is retried (the same read), anything else is a failed completion and stops
- * new submissions; in-flight reads are always drained before returning, also
- * after SIGINT/SIGTERM.  Counters follow the seed: a read is counted when
+ * is retried (the same read; with --nowait the retry drops RWF_NOWAIT, so a
+ * page-cache miss is then read blocking by io_uring instead of spinning),
+ * anything else is a failed completion and stops new submissions; in-flight
+ * reads are always drained before returning, also after SIGINT/SIGTERM.  Counters follow the seed: a read is counted when
  * io_uring accepts its SQE and once more when its terminal CQE arrives.
  */
 #include <errno.h>
@@ -41,6 +42,7 @@ static bool cursor_next(struct engine *e, struct cursor *c, struct slot *s)
 			s->want = src->end - s->off < opts.chunk ? src->end - s->off : opts.chunk;
 			s->done = 0;
 			s->first_pass = c->loop == 0;
+			s->blocking = false;
 			return true;
 		}
 		c->chunk = 0;
@@ -161,6 +163,7 @@ static void complete(struct engine *e, struct io_uring_cqe *cqe, unsigned *pq, u
 	if (res == -EAGAIN && !e->first_err) {
 		e->tel.eagain_retries++;
 		s->acct = ACCT_RETRY;
+		s->blocking = true;
 		if (!queue_slot(e, i, pq, npq))
 			return;
 	}

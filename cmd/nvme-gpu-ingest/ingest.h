@@ -31,6 +31,7 @@ struct opts {
 	enum ingest_path path;
 	enum ingest_target target;
 	bool direct, sqpoll, verify, validate, probe;
+	bool nowait;            /* RWF_NOWAIT first, blocking retry on -EAGAIN */
 	unsigned qd;            /* reads in flight at most */
 	unsigned slots;         /* registered buffers (>= qd) */
 	uint64_t chunk;         /* bytes per read */
@@ -95,10 +96,14 @@ int tel_validate(const struct telemetry *t, enum ingest_path p,
 int tel_check_file(const char *path);
 
 /* Target memory: one region cut into slots (target.c, cuda.c). */
+#define HUGE_ALIGN (2UL << 20)
 struct target {
 	enum ingest_target kind;
-	uint8_t *base;          /* page-aligned host mapping */
+	uint8_t *base;          /* HUGE_ALIGN-aligned start of the slots */
 	size_t size, slot_size;
+	void *map;              /* the whole mapping (base rounded down) */
+	size_t map_len;
+	bool thp;               /* MADV_HUGEPAGE accepted */
 	unsigned nslots;
 	uint64_t dev_ptr;       /* device address of base (cuda-host/device) */
 	void *cuda;             /* struct cuda_state when a cuda target */
@@ -145,6 +150,7 @@ struct slot {
 	uint64_t io_skip;       /* bytes of the current SQE already counted */
 	uint64_t t_submit;
 	bool first_pass;
+	bool blocking;          /* -EAGAIN seen: retry without RWF_NOWAIT */
 	enum { ACCT_NEW, ACCT_RESUB, ACCT_RETRY } acct;
 };
 

@@ -26,7 +26,7 @@ static const char doc[] =
 enum {
 	OPT_PATH = 0x100, OPT_TARGET, OPT_DIRECT, OPT_QD, OPT_CHUNK, OPT_SLOTS,
 	OPT_OFFSET, OPT_LENGTH, OPT_LOOP, OPT_SQPOLL, OPT_DEVICE, OPT_VERIFY,
-	OPT_VALIDATE, OPT_PROBE, OPT_CHECK,
+	OPT_VALIDATE, OPT_PROBE, OPT_CHECK, OPT_NOWAIT,
 };
 
 static const struct argp_option options[] = {
@@ -39,6 +39,7 @@ static const struct argp_option options[] = {
 	{ "offset", OPT_OFFSET, "SIZE", 0, "Start offset in every source (default 0)", 0 },
 	{ "length", OPT_LENGTH, "SIZE", 0, "Bytes to read from every source (default: to the end)", 0 },
 	{ "loop", OPT_LOOP, "N", 0, "Read every source N times (default 1)", 0 },
+	{ "nowait", OPT_NOWAIT, NULL, 0, "Reads with RWF_NOWAIT (page-cache hits complete inline); -EAGAIN is retried blocking", 0 },
 	{ "sqpoll", OPT_SQPOLL, NULL, 0, "Kernel SQ polling thread (IORING_SETUP_SQPOLL)", 0 },
 	{ "device", OPT_DEVICE, "N", 0, "CUDA device ordinal (default 0)", 0 },
 	{ "verify", OPT_VERIFY, NULL, 0, "crc32 of landed bytes vs an independent read; mismatch exits 3", 0 },
@@ -99,6 +100,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_LOOP:
 		opts.loops = tk_u64_or_err(arg, 1, 1000000, "--loop");
 		break;
+	case OPT_NOWAIT:
+		opts.nowait = true;
+		break;
 	case OPT_SQPOLL:
 		opts.sqpoll = true;
 		break;
@@ -138,6 +142,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			tk_usage_error("give an --offset that is a multiple of the logical block size",
 				       "--offset %llu is not 512-byte aligned as --direct needs",
 				       (unsigned long long)opts.offset);
+		if (opts.path == PATH_PASSTHROUGH && opts.nowait)
+			tk_usage_error("drop --nowait or use --path registered",
+				       "--nowait applies to --path registered reads only");
 		if (opts.path == PATH_PASSTHROUGH && opts.offset % 512)
 			tk_usage_error("give an --offset that is a multiple of the LBA size",
 				       "--offset %llu is not LBA aligned for --path passthrough",

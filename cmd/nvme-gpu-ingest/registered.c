@@ -4,7 +4,10 @@
  * io_uring-registered buffer (buf_index = slot).  The kernel pins those pages
  * once at registration, so every read is a DMA (O_DIRECT) or a page-cache
  * copy by the kernel straight into the target memory; no user-space bounce.
+ * With --nowait a read carries RWF_NOWAIT until it has seen -EAGAIN once.
  */
+#include <linux/fs.h>
+
 #include "ingest.h"
 
 void registered_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned i)
@@ -14,4 +17,6 @@ void registered_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned i)
 
 	io_uring_prep_read_fixed(sqe, e->src[s->src].fd, buf, (unsigned)s->io_len,
 				 s->io_off, (int)i);
+	if (opts.nowait && !s->blocking)
+		sqe->rw_flags = RWF_NOWAIT;
 }

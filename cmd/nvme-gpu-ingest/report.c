@@ -73,6 +73,7 @@ void report_summary(const struct engine *e)
 		tk_rec_str(r, "source", e->src[0].name);
 	tk_rec_u64(r, "sources", e->nsrc);
 	tk_rec_bool(r, "direct", opts.direct || opts.path == PATH_PASSTHROUGH);
+	tk_rec_bool(r, "nowait", opts.nowait);
 	tk_rec_u64(r, "qd", opts.qd);
 	tk_rec_u64(r, "chunk", opts.chunk);
 	tk_rec_u64(r, "slots", e->tgt.nslots);

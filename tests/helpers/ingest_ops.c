@@ -4,7 +4,8 @@
  * tracepoints, which opcodes it submitted and how many bytes its READ_FIXED
  * completions carried.  The kernel's view, independent of the command's own
  * counters.  Prints one JSON line on stderr:
- *   {"status":N,"ops":{"READ_FIXED":n,...},"read_fixed_bytes":n,"read_fixed_cqes":n}
+ *   {"status":N,"ops":{"READ_FIXED":n,...},"read_fixed_bytes":n,"read_fixed_cqes":n,
+ *    "read_fixed_eagain":n}
  * Usage: ingest_ops CMD [ARGS...]
  */
 #include <errno.h>
@@ -75,9 +76,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s\"op%d\":%llu", first ? "" : ",", op, (unsigned long long)skel->bss->ops[op]);
 		first = 0;
 	}
-	fprintf(stderr, "},\"read_fixed_bytes\":%llu,\"read_fixed_cqes\":%llu}\n",
+	fprintf(stderr, "},\"read_fixed_bytes\":%llu,\"read_fixed_cqes\":%llu,\"read_fixed_eagain\":%llu}\n",
 		(unsigned long long)skel->bss->read_fixed_bytes,
-		(unsigned long long)skel->bss->read_fixed_cqes);
+		(unsigned long long)skel->bss->read_fixed_cqes,
+		(unsigned long long)skel->bss->read_fixed_eagain);
 	test_nvme_gpu_ingest_ops_bpf__destroy(skel);
 	return 0;
 }

@@ -122,7 +122,7 @@ int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 	}
 	v = bpf_map_lookup_elem(&stats, &key);
 	if (v)
-		v->count++;	/* per-CPU slot, see the header comment */
+		__sync_fetch_and_add(&v->count, 1);
 	s->id = key;
 	s->gen = gen;
 	s->ts = bpf_ktime_get_ns();
@@ -145,9 +145,9 @@ int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
 	if (s->gen == gen) {
 		v = bpf_map_lookup_elem(&stats, &key);
 		if (v) {
-			v->time_ns += bpf_ktime_get_ns() - s->ts;
+			__sync_fetch_and_add(&v->time_ns, bpf_ktime_get_ns() - s->ts);
 			if (ret < 0 && ret >= -ESC_MAX_ERRNO)
-				v->errors++;
+				__sync_fetch_and_add(&v->errors, 1);
 		}
 	}
 	s->ts = 0;

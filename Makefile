@@ -4,6 +4,7 @@
 #   make demo            deps + build + a short real run of every command
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=1 ...  ASan + UBSan build (into build/san)
+#   make SANITIZE=thread ...  ThreadSanitizer build (into build/tsan)
 #   make V=1             show full command lines
 
 VERSION   := 0.1.0
@@ -19,6 +20,9 @@ LLVM_STRIP ?= llvm-strip
 ifeq ($(SANITIZE),1)
 OUT       ?= build/san
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),thread)
+OUT       ?= build/tsan
+SANFLAGS  := -fsanitize=thread -fno-omit-frame-pointer
 else
 OUT       ?= build
 SANFLAGS  :=

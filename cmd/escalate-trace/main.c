@@ -294,7 +294,7 @@ int main(int argc, char **argv)
 				(unsigned long long)os.failed, (unsigned long long)os.dropped,
 				os.last_error[0] ? "; last error: " : "", os.last_error);
 	}
-	if (!tk_out.broken)
+	if (!tk_out.broken && rc != TK_EXIT_USAGE)
 		esc_report_summary(&r, osp);
 	if (!rc && env.fail_on_escalation && r.c.escalations)
 		rc = TK_EXIT_CHECK;

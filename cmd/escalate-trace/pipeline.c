@@ -295,7 +295,11 @@ static int consume(struct esc_run *r, struct batch *b, bool *stop)
 			fwrite(b->buf + l->off, 1, l->len, out);
 			fputc('\n', out);
 		}
-		if (esc_line_done(r, l->too_long, l->ls, &b->s[i], l->read_boot_ns) == -ENOMEM) {
+		switch (esc_line_done(r, l->too_long, l->ls, &b->s[i], l->read_boot_ns)) {
+		case -EBADMSG:           /* --strict: reported; stop the threads, exit 2 */
+			*stop = true;
+			return TK_EXIT_USAGE;
+		case -ENOMEM:
 			tk_error(NULL, "out of memory");
 			*stop = true;
 			return TK_EXIT_RUNTIME;

@@ -110,8 +110,12 @@ static const char *const problem_text[] = {
 	[ESC_FS_MISSING] = "missing", [ESC_FS_BAD] = "not a finite non-negative number",
 };
 
-/* Count field problems; warn once per field; --strict makes them fatal. */
-static void note_fields(struct esc_run *r, const struct esc_sample *s)
+/*
+ * Count field problems; warn once per field.  --strict makes them fatal:
+ * the error is printed and -EBADMSG returned, so that the caller stops its
+ * threads before exiting 2.
+ */
+static int note_fields(struct esc_run *r, const struct esc_sample *s)
 {
 	for (int f = 0; f < ESC_F_NR; f++) {
 		enum esc_field_status st = s->st[f];
@@ -121,12 +125,14 @@ static void note_fields(struct esc_run *r, const struct esc_sample *s)
 		if (st != ESC_FS_MISSING && st != ESC_FS_BAD)
 			continue;
 		cnt = st == ESC_FS_MISSING ? &r->c.missing[f] : &r->c.bad[f];
-		if (r->env->strict)
-			tk_usage_error("fix the input or drop --strict",
-				       "stdin line %llu: field '%s' (%s) %s",
-				       (unsigned long long)r->c.lines, key, esc_field_opt(f),
-				       f == ESC_F_NAME && st == ESC_FS_BAD ?
-				       "is not a non-empty string or integer" : problem_text[st]);
+		if (r->env->strict) {
+			tk_error("fix the input or drop --strict",
+				 "stdin line %llu: field '%s' (%s) %s",
+				 (unsigned long long)r->c.lines, key, esc_field_opt(f),
+				 f == ESC_F_NAME && st == ESC_FS_BAD ?
+				 "is not a non-empty string or integer" : problem_text[st]);
+			return -EBADMSG;
+		}
 		if (!r->c.missing[f] && !r->c.bad[f])
 			tk_warn("stdin line %llu: field '%s' (%s) %s; further problems "
 				"with this field are only counted (see the summary)",
@@ -134,20 +140,23 @@ static void note_fields(struct esc_run *r, const struct esc_sample *s)
 				problem_text[st]);
 		(*cnt)++;
 	}
+	return 0;
 }
 
-static void note_malformed(struct esc_run *r, bool too_long)
+static int note_malformed(struct esc_run *r, bool too_long)
 {
-	if (r->env->strict)
-		tk_usage_error("fix the input or drop --strict",
-			       "stdin line %llu: %s", (unsigned long long)r->c.lines,
-			       too_long ? "line longer than --max-line" :
-			       "not one JSON object");
+	if (r->env->strict) {
+		tk_error("fix the input or drop --strict",
+			 "stdin line %llu: %s", (unsigned long long)r->c.lines,
+			 too_long ? "line longer than --max-line" : "not one JSON object");
+		return -EBADMSG;
+	}
 	if (!r->c.malformed)
 		tk_warn("stdin line %llu: %s; further malformed lines are only counted",
 			(unsigned long long)r->c.lines,
 			too_long ? "line longer than --max-line" : "not one JSON object");
 	r->c.malformed++;
+	return 0;
 }
 
 int esc_line_done(struct esc_run *r, bool too_long, enum esc_line_status ls,
@@ -158,20 +167,15 @@ int esc_line_done(struct esc_run *r, bool too_long, enum esc_line_status ls,
 	int err;
 
 	r->c.lines++;
-	if (too_long) {
-		note_malformed(r, true);
-		return 0;
-	}
-	if (ls == ESC_LINE_MALFORMED) {
-		note_malformed(r, false);
-		return 0;
-	}
+	if (too_long || ls == ESC_LINE_MALFORMED)
+		return note_malformed(r, too_long);
 	if (ls == ESC_LINE_SKIPPED) {
 		r->c.skipped_type++;
 		return 0;
 	}
 	r->c.records++;
-	note_fields(r, s);
+	if (note_fields(r, s))
+		return -EBADMSG;
 	if (s->st[ESC_F_NAME] != ESC_FS_OK ||
 	    (s->st[ESC_F_VALUE] != ESC_FS_OK && s->st[ESC_F_CLIFF] != ESC_FS_OK &&
 	     s->st[ESC_F_GPU] != ESC_FS_OK)) {
@@ -239,6 +243,10 @@ static int stream_serial(struct esc_run *r)
 		if (!lr.too_long)
 			ls = esc_extract_tok(tok, lr.line, lr.len, &r->env->fields, &s);
 		n = esc_line_done(r, lr.too_long, ls, &s, lr.read_boot_ns);
+		if (n == -EBADMSG) {
+			err = TK_EXIT_USAGE;
+			break;
+		}
 		if (n == -ENOMEM) {
 			tk_error(NULL, "out of memory");
 			err = TK_EXIT_RUNTIME;

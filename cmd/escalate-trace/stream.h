@@ -39,7 +39,8 @@ bool esc_lr_buffered(const struct esc_line_reader *lr);
 /*
  * Account one input line (the main thread, in input order): @ls/@s are
  * esc_extract_tok()'s results (ignored when @too_long); @read_boot_ns is
- * when the line was read.  0, -ENOMEM or -EPIPE.
+ * when the line was read.  0, -ENOMEM, -EPIPE, or -EBADMSG: a --strict
+ * failure, already reported (the caller stops and exits 2).
  */
 int esc_line_done(struct esc_run *r, bool too_long, enum esc_line_status ls,
 		  struct esc_sample *s, uint64_t read_boot_ns);

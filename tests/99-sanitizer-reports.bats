@@ -1,13 +1,14 @@
 #!/usr/bin/env bats
-# Runs last.  In the SANITIZE=1 pass of .ci/run every ASan/UBSan/LSan report
-# of every process the suite started is written under $TELKIT_SAN_LOG (see
-# ASAN_OPTIONS/UBSAN_OPTIONS there) instead of stderr, so a report from a
-# process whose exit status no test checks still fails the suite here.
+# Runs last.  In the sanitizer passes of .ci/run (SANITIZE=thread for the
+# threaded commands, then SANITIZE=1 for everything) every TSan/ASan/UBSan/LSan
+# report of every process the suite started is written under $TELKIT_SAN_LOG
+# (see the *SAN_OPTIONS there) instead of stderr, so a report from a process
+# whose exit status no test checks still fails the suite here.
 
 load test_helper
 
-@test "no AddressSanitizer, UndefinedBehaviorSanitizer or LeakSanitizer report in this run" {
-	[ "${TELKIT_SANITIZE:-}" = 1 ] || skip "not a SANITIZE=1 run"
+@test "no ThreadSanitizer, AddressSanitizer, UndefinedBehaviorSanitizer or LeakSanitizer report" {
+	case ${TELKIT_SANITIZE:-} in 1|thread) ;; *) skip "not a sanitizer (SANITIZE=1 or thread) run" ;; esac
 	[ -n "${TELKIT_SAN_LOG:-}" ] && [ -d "$TELKIT_SAN_LOG" ] ||
 		skip "TELKIT_SAN_LOG unset: reports went to each test's stderr (.ci/run sets it)"
 	bad=
@@ -15,7 +16,7 @@ load test_helper
 		[ -f "$f" ] || continue
 		# LeakSanitizer cannot run under ptrace (strace): that is no finding
 		if grep -q 'LeakSanitizer does not work under ptrace' "$f" &&
-		   ! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer: detected)|runtime error:' "$f"; then
+		   ! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer: detected)|runtime error:|ThreadSanitizer' "$f"; then
 			continue
 		fi
 		bad="$bad$f:"$'\n'"$(head -c 4000 "$f")"$'\n'

@@ -71,7 +71,8 @@ int ps_pids_refresh(struct ps_pids *p)
 	}
 	p->n = have / esz;
 	/* Threads sharing a file table, or several fds on one program: dedupe. */
-	qsort(p->v, p->n, esz, cmp_entry);
+	if (p->n > 1)
+		qsort(p->v, p->n, esz, cmp_entry);
 	for (size_t i = 0; i < p->n; i++)
 		if (!out || cmp_entry(&p->v[out - 1], &p->v[i]))
 			p->v[out++] = p->v[i];

@@ -273,7 +273,8 @@ static int report(struct ps_snap *cur, struct ps_view *w, const struct ps_pids *
 			*breached = true;
 		w->v[w->n++] = p;
 	}
-	qsort(w->v, w->n, sizeof(*w->v), cmp_prog);
+	if (w->n > 1)   /* w->v is NULL when nothing is loaded */
+		qsort(w->v, w->n, sizeof(*w->v), cmp_prog);
 	if (env.top && w->n > env.top)
 		w->n = env.top;
 	if (env.oneline)

@@ -110,9 +110,12 @@ int ps_print_table(const struct ps_view *w)
 	char now[16];
 	int err = 0;
 
-	/* Full names fit without the PIDS column; with it, keep under 100 columns. */
+	/*
+	 * Full names fit without the PIDS column; with it NAME gets 14, keeping
+	 * a row under 100 columns with 7-digit ids and 8-digit numbers.
+	 */
 	memcpy(cols, w->once ? cols_once : cols_period, sizeof(cols));
-	cols[2].max_width = w->pids ? 18 : 32;
+	cols[2].max_width = w->pids ? 14 : 32;
 	t = tk_table_new(cols, w->pids ? NCOLS : NCOLS - 1);
 	if (!t)
 		return -ENOMEM;

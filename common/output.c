@@ -51,21 +51,27 @@ static void *must(void *p)
 	return p;
 }
 
+/* @s sanitised into a stack buffer or, when longer, a malloc'd one (*heap). */
+static const char *sanitised(const char *s, char *stack, size_t size, char **heap)
+{
+	size_t need = tk_utf8_sanitize(stack, size, s);
+
+	*heap = NULL;
+	if (need < size)
+		return stack;
+	if (need >= TK_STR_MAX)
+		need = TK_STR_MAX - 1;
+	*heap = must(malloc(need + 1));
+	tk_utf8_sanitize(*heap, need + 1, s);
+	return *heap;
+}
+
 struct json_object *tk_json_str(const char *s)
 {
-	char stack[1024], *buf = stack;
-	size_t need = tk_utf8_sanitize(stack, sizeof(stack), s);
-	struct json_object *o;
+	char stack[1024], *heap;
+	struct json_object *o = must(json_object_new_string(sanitised(s, stack, sizeof(stack), &heap)));
 
-	if (need >= sizeof(stack)) {
-		if (need >= TK_STR_MAX)
-			need = TK_STR_MAX - 1;
-		buf = must(malloc(need + 1));
-		tk_utf8_sanitize(buf, need + 1, s);
-	}
-	o = must(json_object_new_string(buf));
-	if (buf != stack)
-		free(buf);
+	free(heap);
 	return o;
 }
 
@@ -79,29 +85,122 @@ struct json_object *tk_record_new(const char *type)
 	return rec;
 }
 
+void tk_record_restamp(struct json_object *rec)
+{
+	tk_rec_u64(rec, "ts_ns", tk_now_real_ns());
+}
+
+/*
+ * The value under @key when it can be overwritten in place (same type): a
+ * reused record then costs no allocation per field.  Values belong to their
+ * record (output.h), so nobody else sees the change.
+ */
+static struct json_object *slot(struct json_object *rec, const char *key, enum json_type t)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(rec, key, &v) || !json_object_is_type(v, t))
+		return NULL;
+	return v;
+}
+
+static void put_new(struct json_object *rec, const char *key, struct json_object *v)
+{
+	json_object_object_add(rec, key, must(v));
+}
+
+/* Decimal digits of @v ending at @end; returns the first. */
+static char *dec(char *end, uint64_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
+/*
+ * Serializers for the numbers tk_rec_* make, byte-for-byte json-c's output
+ * without printf: records are mostly integers and integral doubles, and
+ * "%.17g" takes printf's multi-precision path even for 0.
+ */
+static int int_to_json(struct json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	char buf[24], *end = buf + sizeof(buf), *p;
+	int64_t i = json_object_get_int64(jso);
+
+	(void)level, (void)flags;
+	if (i < 0) {
+		p = dec(end, -(uint64_t)i);
+		*--p = '-';
+	} else {
+		p = dec(end, json_object_get_uint64(jso));
+	}
+	return printbuf_memappend(pb, p, (int)(end - p));
+}
+
+static int dbl_to_json(struct json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	char buf[24], *end = buf + sizeof(buf) - 2, *p;
+	double v = json_object_get_double(jso);
+
+	if (!(v >= 0 && v < 1e15 && v == (double)(uint64_t)v) || signbit(v))
+		return json_object_double_to_json_string(jso, pb, level, flags);
+	p = dec(end, (uint64_t)v);
+	memcpy(end, ".0", 2);
+	return printbuf_memappend(pb, p, (int)(end + 2 - p));
+}
+
+static struct json_object *fast(struct json_object *v, json_object_to_json_string_fn *fn)
+{
+	json_object_set_serializer(must(v), fn, NULL, NULL);
+	return v;
+}
+
 void tk_rec_str(struct json_object *rec, const char *key, const char *val)
 {
-	json_object_object_add(rec, key, tk_json_str(val ? val : ""));
+	struct json_object *v = slot(rec, key, json_type_string);
+	char stack[1024], *heap;
+
+	if (!v) {
+		put_new(rec, key, tk_json_str(val ? val : ""));
+		return;
+	}
+	if (!json_object_set_string(v, sanitised(val ? val : "", stack, sizeof(stack), &heap)))
+		put_new(rec, key, tk_json_str(val ? val : ""));
+	free(heap);
 }
 
 void tk_rec_u64(struct json_object *rec, const char *key, uint64_t val)
 {
-	json_object_object_add(rec, key, must(json_object_new_uint64(val)));
+	struct json_object *v = slot(rec, key, json_type_int);
+
+	if (!v || !json_object_set_uint64(v, val))
+		put_new(rec, key, fast(json_object_new_uint64(val), int_to_json));
 }
 
 void tk_rec_i64(struct json_object *rec, const char *key, int64_t val)
 {
-	json_object_object_add(rec, key, must(json_object_new_int64(val)));
+	struct json_object *v = slot(rec, key, json_type_int);
+
+	if (!v || !json_object_set_int64(v, val))
+		put_new(rec, key, fast(json_object_new_int64(val), int_to_json));
 }
 
 void tk_rec_dbl(struct json_object *rec, const char *key, double val)
 {
-	json_object_object_add(rec, key, must(json_object_new_double(tk_finite_or_zero(val))));
+	struct json_object *v = slot(rec, key, json_type_double);
+
+	val = tk_finite_or_zero(val);
+	if (!v || !json_object_set_double(v, val))
+		put_new(rec, key, fast(json_object_new_double(val), dbl_to_json));
 }
 
 void tk_rec_bool(struct json_object *rec, const char *key, bool val)
 {
-	json_object_object_add(rec, key, must(json_object_new_boolean(val)));
+	struct json_object *v = slot(rec, key, json_type_boolean);
+
+	if (!v || !json_object_set_boolean(v, val))
+		put_new(rec, key, json_object_new_boolean(val));
 }
 
 int tk_flush(void)

@@ -46,7 +46,18 @@ const char *tk_format_name(enum tk_format fmt);
 /* New record with envelope; never NULL (aborts on ENOMEM). */
 struct json_object *tk_record_new(const char *type);
 
-/* Payload helpers.  Strings are sanitised to valid UTF-8. */
+/*
+ * Renew @rec's ts_ns so it can be emitted again: a record reused for many
+ * similar lines (tk_emit(json_object_get(rec)) keeps it) is filled by the
+ * tk_rec_* below in place, without allocating.
+ */
+void tk_record_restamp(struct json_object *rec);
+
+/*
+ * Payload helpers: add @key, or overwrite its value in place when @rec has
+ * it already (it keeps its position).  Values belong to the record: do not
+ * keep references to them.  Strings are sanitised to valid UTF-8.
+ */
 struct json_object *tk_json_str(const char *s);
 void tk_rec_str(struct json_object *rec, const char *key, const char *val);
 void tk_rec_u64(struct json_object *rec, const char *key, uint64_t val);

@@ -219,6 +219,42 @@ EOF2
 	jq -e --argjson now "$now" '(.ts_ns / 1e9 - $now) | fabs < 60' <<<"$output"
 }
 
+@test "JSON numbers: written without printf, byte-for-byte as json-c writes them" {
+	run "$T" json-num u 0 1 9 10 4294967296 9223372036854775807 9223372036854775808 18446744073709551615
+	assert_success
+	assert_equal "${#lines[@]}" 8
+	for l in "${lines[@]}"; do [ "${l% *}" = "${l#* }" ] || fail "u64: $l"; done
+	assert_line --index 7 '18446744073709551615 18446744073709551615'
+	run "$T" json-num i 0 -1 -10 9223372036854775807 -9223372036854775808
+	for l in "${lines[@]}"; do [ "${l% *}" = "${l#* }" ] || fail "i64: $l"; done
+	assert_line --index 4 '-9223372036854775808 -9223372036854775808'
+	run "$T" json-num d 0 -0 1 3 0.5 -2 -2.5 0.1 1e-300 999999999999999 1e15 \
+		1e16 18446744073709551616 1.7976931348623157e308 4.9e-324 123456.789
+	assert_equal "${#lines[@]}" 16
+	for l in "${lines[@]}"; do [ "${l% *}" = "${l#* }" ] || fail "double: $l"; done
+	assert_line --index 0 '0.0 0.0'
+	assert_line --index 3 '3.0 3.0'
+	# NaN and Inf are never written (0 instead): json-c's own form would break JSON
+	run "$T" json-num d nan inf -inf
+	assert_output "$(printf '0.0 NaN\n0.0 Infinity\n0.0 -Infinity')"
+}
+
+@test "JSON records refilled in place: same line as a fresh record, keys keep their order" {
+	run "$T" reuse "$(hex 'short \xff')"
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	first=$(jq -c 'del(.ts_ns)' <<<"${lines[0]}")
+	again=$(jq -c 'del(.ts_ns)' <<<"${lines[1]}")
+	fresh=$(jq -c 'del(.ts_ns)' <<<"${lines[2]}")
+	assert_equal "$again" "$fresh"
+	[ "$first" != "$again" ] || fail "the refill changed nothing: $first"
+	assert_equal "$(jq -c '[.s, .u, .i, .d, .b, .u2d]' <<<"$first")" '["a much longer first string, � invalid",4294967297,-4294967297,0.5,false,4294967297]'
+	assert_equal "$(jq -c 'keys_unsorted' <<<"${lines[1]}")" '["tool","type","ts_ns","s","u","i","d","b","u2d"]'
+	assert_equal "$(jq -r .s <<<"${lines[1]}")" "short �"
+	# the refilled line is a new moment
+	[ "$(jq .ts_ns <<<"${lines[1]}")" -ge "$(jq .ts_ns <<<"${lines[0]}")" ]
+}
+
 @test "text records: key=value with quoting and \\xNN escapes" {
 	run "$T" emit text "$(hex 'a"b c\x01=')"
 	assert_success

@@ -193,12 +193,14 @@ static struct json_object *pids_array(const struct ps_view *w, const struct ps_p
 
 int ps_print_json(const struct ps_view *w)
 {
+	struct json_object *rec = tk_record_new("sample");
 	int err = 0;
 
+	/* one record refilled per program: no allocation per field */
 	for (size_t i = 0; i < w->n && !err; i++) {
 		const struct ps_prog *p = w->v[i];
-		struct json_object *rec = tk_record_new("sample");
 
+		tk_record_restamp(rec);
 		tk_rec_u64(rec, "seq", w->seq);
 		rec_prog_ids(rec, p);
 		tk_rec_u64(rec, "cnt", p->cnt);
@@ -218,8 +220,9 @@ int ps_print_json(const struct ps_view *w)
 		tk_rec_str(rec, "stats", w->stats);
 		if (w->pids)
 			json_object_object_add(rec, "pids", pids_array(w, p));
-		err = tk_emit(rec);
+		err = tk_emit(json_object_get(rec));
 	}
+	json_object_put(rec);
 	return err;
 }
 

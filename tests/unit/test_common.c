@@ -200,6 +200,65 @@ static int cmd_emit(const char *fmt, const char *hex, const char *type)
 	return tk_emit(rec) ? 1 : 0;
 }
 
+/* Each value as tk_rec_* writes it and as plain json-c does: "mine json-c". */
+static int cmd_json_num(char kind, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		struct json_object *rec = json_object_new_object(), *ref;
+
+		if (kind == 'u') {
+			tk_rec_u64(rec, "v", strtoull(argv[i], NULL, 0));
+			ref = json_object_new_uint64(strtoull(argv[i], NULL, 0));
+		} else if (kind == 'i') {
+			tk_rec_i64(rec, "v", strtoll(argv[i], NULL, 0));
+			ref = json_object_new_int64(strtoll(argv[i], NULL, 0));
+		} else {
+			tk_rec_dbl(rec, "v", strtod(argv[i], NULL));
+			ref = json_object_new_double(strtod(argv[i], NULL));
+		}
+		printf("%s %s\n", json_object_to_json_string_ext(json_object_object_get(rec, "v"),
+								  JSON_C_TO_STRING_PLAIN),
+		       json_object_to_json_string_ext(ref, JSON_C_TO_STRING_PLAIN));
+		json_object_put(rec);
+		json_object_put(ref);
+	}
+	return 0;
+}
+
+static void fill(struct json_object *rec, const char *s, uint64_t u, double d, bool b)
+{
+	tk_rec_str(rec, "s", s);
+	tk_rec_u64(rec, "u", u);
+	tk_rec_i64(rec, "i", -(int64_t)u);
+	tk_rec_dbl(rec, "d", d);
+	tk_rec_bool(rec, "b", b);
+	if (b)
+		tk_rec_dbl(rec, "u2d", d);      /* a key whose type changes */
+	else
+		tk_rec_u64(rec, "u2d", u);
+}
+
+/* A record emitted, refilled in place and emitted again; then a fresh one. */
+static int cmd_reuse(const char *hex)
+{
+	struct json_object *rec, *fresh;
+	char *s = unhex(hex);
+
+	if (!s)
+		return 2;
+	tk_output_init("test_common", TK_FMT_JSON);
+	rec = tk_record_new("sample");
+	fill(rec, "a much longer first string, \xff invalid", 4294967297, 0.5, false);
+	tk_emit(json_object_get(rec));
+	tk_record_restamp(rec);
+	fill(rec, s, 7, 3, true);
+	tk_emit(rec);
+	fresh = tk_record_new("sample");
+	fill(fresh, s, 7, 3, true);
+	free(s);
+	return tk_emit(fresh) ? 1 : 0;
+}
+
 static int cmd_prom_label(const char *hex)
 {
 	char *s = unhex(hex);
@@ -357,6 +416,10 @@ int main(int argc, char **argv)
 		return cmd_reservoir_cap(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
 	if (!strcmp(argv[1], "emit") && (argc == 4 || argc == 5))
 		return cmd_emit(argv[2], argv[3], argc == 5 ? argv[4] : "sample");
+	if (!strcmp(argv[1], "json-num") && argc >= 3 && strchr("uid", argv[2][0]))
+		return cmd_json_num(argv[2][0], argc - 3, argv + 3);
+	if (!strcmp(argv[1], "reuse") && argc == 3)
+		return cmd_reuse(argv[2]);
 	if (!strcmp(argv[1], "prom-label") && argc == 3)
 		return cmd_prom_label(argv[2]);
 	if (!strcmp(argv[1], "table") && argc == 3)

@@ -159,6 +159,11 @@ void tk_prog_full_name(int fd, const struct bpf_prog_info *info, char *out, size
 
 void tk_prog_tag_hex(const uint8_t tag[8], char *out)
 {
-	for (int i = 0; i < 8; i++)
-		sprintf(out + 2 * i, "%02x", tag[i]);
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 8; i++) {
+		out[2 * i] = hex[tag[i] >> 4];
+		out[2 * i + 1] = hex[tag[i] & 15];
+	}
+	out[16] = '\0';
 }

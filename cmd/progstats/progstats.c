@@ -369,6 +369,20 @@ static int collect(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pi
 	return err;
 }
 
+/* A pass's output, gathered in memory; the buffer is kept from pass to pass. */
+static struct {
+	FILE *f;
+	char *buf;
+	size_t len;
+} pass_out;
+
+static void pass_out_close(void)
+{
+	if (pass_out.f)
+		fclose(pass_out.f);
+	free(pass_out.buf);
+}
+
 /*
  * One pass: collect, compare with @prev (NULL for --once), report.  The
  * pass's output is gathered in memory and written at once: one write per
@@ -378,16 +392,14 @@ static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pid
 		  struct ps_view *w, bool *breached)
 {
 	uint64_t t0 = tk_now_mono_ns();
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
 	int err, ferr;
 
-	if (!mem) {
+	if (!pass_out.f && !(pass_out.f = open_memstream(&pass_out.buf, &pass_out.len))) {
 		tk_error(NULL, "out of memory");
 		return -ENOMEM;
 	}
-	tk_out.out = mem;
+	rewind(pass_out.f);
+	tk_out.out = pass_out.f;
 	err = collect(cur, prev, pids, w);
 	if (!err) {
 		ps_derive(cur, prev);
@@ -397,10 +409,12 @@ static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pid
 			err = report(cur, w, pids, breached);
 	}
 	tk_out.out = stdout;
-	fclose(mem);
-	if (len && !tk_out.broken)
-		fwrite(buf, 1, len, stdout);
-	free(buf);
+	if (fflush(pass_out.f) && !err) {
+		tk_error(NULL, "out of memory");
+		err = -ENOMEM;
+	}
+	if (pass_out.len && !tk_out.broken)
+		fwrite(pass_out.buf, 1, pass_out.len, stdout);
 	ferr = tk_flush();
 	tk_info(1, "sample %llu: %zu programs in %.1f us", (unsigned long long)w->seq,
 		cur->n, (double)(tk_now_mono_ns() - t0) / 1e3);
@@ -477,6 +491,7 @@ cleanup:
 	ps_snap_free(&snaps[0]);
 	ps_snap_free(&snaps[1]);
 	free(w.v);
+	pass_out_close();
 	if (tk_out.broken)
 		return TK_EXIT_OK;  /* reader went away: stop quietly */
 	if (err && err != -EPIPE)

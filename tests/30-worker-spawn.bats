@@ -238,6 +238,50 @@ TYPES=(
 	[ ! -e "$root/$cg" ] || fail "$root/$cg left behind"
 }
 
+@test "worker-spawn: nested --cgroup paths: parents made and removed, existing ones kept" {
+	require_root
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	top="telkit-ws-nest-$$"
+	"$WSBIN" -w spin-wait --cgroup "$top/x/a" -w yield-heavy --cgroup "$top/x/b" -d 2s -j \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	ws=$!
+	for _ in $(seq 100); do [ "$(pgrep -c -P "$ws")" -ge 2 ] && break; sleep 0.02; done
+	sleep 0.3
+	where=$(for k in $(pgrep -P "$ws"); do sed -n 's/^0:://p' /proc/"$k"/cgroup; done | sort | paste -sd' ')
+	wait "$ws" || fail "exit $?: $(cat "$BATS_TEST_TMPDIR/err")"
+	assert_equal "$where" "/$top/x/a /$top/x/b"
+	[ ! -e "$root/$top" ] || fail "$root/$top left behind: $(find "$root/$top" -maxdepth 2 -type d)"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ] || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	# a parent that was there before the run stays
+	mkdir "$root/$top"
+	run --separate-stderr "$WSBIN" -w spin-wait --cgroup "$top/y" -d 300ms -j
+	assert_success
+	[ -d "$root/$top" ] && [ ! -e "$root/$top/y" ] || fail "$(find "$root/$top" -type d)"
+	rmdir "$root/$top"
+	# a level that cannot be made: one line, nothing made is left
+	run --separate-stderr "$WSBIN" -w spin-wait --cgroup "$top/z/cgroup.procs/w" -d 300ms -j
+	assert_failure 1
+	[[ "$stderr" == *"--cgroup '$top/z/cgroup.procs/w': cannot create"* ]] || fail "$stderr"
+	[ ! -e "$root/$top" ] || fail "$root/$top left behind after a failure"
+	run --separate-stderr "$WSBIN" -w spin-wait --cgroup "$top/q/cgroup.procs" -d 300ms -j
+	assert_failure 1
+	[ ! -e "$root/$top" ] || fail "$root/$top left behind after a file as the leaf"
+	# thread mode: every level made is threaded, so threads can move in
+	"$WSBIN" --mode thread -w spin-wait -n 2 --cgroup "$top/t/a" -w yield-heavy --cgroup "$top/t/b" \
+		-d 2s -j >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	ws=$!
+	for _ in $(seq 100); do [ "$(ls /proc/$ws/task | wc -l)" -ge 4 ] && break; sleep 0.02; done
+	sleep 0.3
+	where=$(for t in /proc/$ws/task/*; do sed -n 's/^0:://p' "$t/cgroup"; done | sort | uniq -c |
+		awk '{ print $2 "=" $1 }' | paste -sd' ')
+	type=$(cat "$root/$top/cgroup.type" "$root/$top/t/cgroup.type" "$root/$top/t/a/cgroup.type" | paste -sd' ')
+	wait "$ws" || fail "exit $?: $(cat "$BATS_TEST_TMPDIR/err")"
+	[[ "$where" == *"/$top/t/a=2"* && "$where" == *"/$top/t/b=1"* ]] || fail "threads in: $where"
+	assert_equal "$type" "threaded threaded threaded"
+	assert_equal "$(grep -c '"completed":true' "$BATS_TEST_TMPDIR/out")" 3
+	[ ! -e "$root/$top" ] || fail "$root/$top left behind in thread mode"
+}
+
 @test "worker-spawn: reservoir caps at 100000 while the total keeps counting" {
 	run --separate-stderr "$(bin worker-spawn)" -w cache-yield:size=64 -d 2s -j --samples
 	assert_success

@@ -422,16 +422,21 @@ within1pct() { python3 -c "import sys; a,b=$1,$2; sys.exit(0 if abs(a-b) <= 0.01
 	[[ "$(escalations | jq -r .trace_error)" == *"pid 2147483646"* ]]
 }
 
-# reuse_pid PID: end the sleep PID, then start another sleep that gets the same
-# pid (via ns_last_pid; retried while other processes fork).  Sets NEWPID.
+# reuse_pid PID [FD]: end the sleep PID, then start another sleep that gets the
+# same pid (via ns_last_pid; retried while other processes fork), without fd FD
+# when given.  Sets NEWPID.
 reuse_pid() {
-	local old=$1
+	local old=$1 shut=${2:-}
 	kill "$old"
 	wait "$old" 2>/dev/null || true
 	sleep 0.05
 	for _ in $(seq 50); do
 		echo $((old - 1)) >/proc/sys/kernel/ns_last_pid
-		sleep 60 & NEWPID=$!
+		if [ -n "$shut" ]; then
+			sleep 60 {shut}>&- & NEWPID=$!
+		else
+			sleep 60 & NEWPID=$!
+		fi
 		BGPIDS="${BGPIDS:-} $NEWPID"
 		[ "$NEWPID" = "$old" ] && return 0
 		kill "$NEWPID"
@@ -466,7 +471,7 @@ reuse_pid() {
 	"$ET" -j --pid "$old" --trace-for 100ms <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	epid=$!
 	exec {fd}>"$BATS_TEST_TMPDIR/in"
-	reuse_pid "$old"
+	reuse_pid "$old" "$fd"   # the newcomer must not hold the fifo open
 	samples p 85 116 >&$fd
 	exec {fd}>&-
 	wait "$epid" || fail "exit $?: $(cat "$BATS_TEST_TMPDIR/out")"

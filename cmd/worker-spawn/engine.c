@@ -268,18 +268,12 @@ static int make_cgroups(struct ws_engine *e)
 			e->cg_abs[g][0] = '\0';
 			return r;
 		}
-		e->cg_made[g] = r == 1;
+		e->cg_made[g] = r;
 		if (e->o->thread_mode) {
-			char f[400];
-			int fd;
-
-			snprintf(f, sizeof(f), "%s/cgroup.type", e->cg_abs[g]);
-			fd = open(f, O_WRONLY | O_CLOEXEC);
-			if (fd >= 0) {
-				if (write(fd, "threaded", 8) < 0)
-					tk_warn("%s: cannot make it threaded: %s", f, strerror(errno));
-				close(fd);
-			}
+			/* the leaf (existing or not) and every parent this run made */
+			r = ws_cgroup_make_threaded(e->cg_abs[g], r > 1 ? r : 1);
+			if (r)
+				tk_warn("%s: cannot make it threaded: %s", e->cg_abs[g], strerror(-r));
 		}
 	}
 	return 0;
@@ -406,9 +400,8 @@ static void teardown(struct ws_engine *e)
 	close_fd(&e->start_wr);
 	close_fd(&e->ready_rd);
 	close_fd(&e->ready_wr);
-	for (unsigned g = 0; g < e->o->ngroups; g++)
-		if (e->cg_made[g])
-			ws_cgroup_remove(e->cg_abs[g]);
+	for (unsigned g = e->o->ngroups; g-- > 0;)   /* later groups may sit in earlier ones' parents */
+		ws_cgroup_remove(e->cg_abs[g], e->cg_made[g]);
 	if (e->sh)
 		munmap(e->sh, e->shsize);
 	free(e->pair_fds);

@@ -33,7 +33,7 @@ struct ws_engine {
 	struct ws_shared *sh;
 	size_t shsize;
 	char cg_abs[WS_MAX_GROUPS][320];
-	bool cg_made[WS_MAX_GROUPS];
+	int cg_made[WS_MAX_GROUPS];      /* directory levels this run made */
 };
 
 /* Stop every worker, collect reports under one 5 s deadline, reap. */

@@ -2,6 +2,7 @@
 /* place.c — affinity, scheduling policy and cgroup v2 placement. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,13 +119,16 @@ int ws_online_cpus(struct tk_cpuset *set)
 
 /*
  * @path relative to the cgroup2 mount, or absolute under it; no "..".
- * 1 created, 0 existed, -errno (-ENODEV: no cgroup v2 mounted).
+ * Missing parents are made too (mkdir -p).  Returns how many levels were
+ * made (0: it existed), or -errno (-ENODEV: no cgroup v2 mounted).
  */
 int ws_cgroup_create(const char *path, char *abs, size_t size)
 {
 	const char *rel = path;
 	char root[256];
+	char *made_end = NULL;     /* the end of the deepest level made */
 	size_t rl;
+	int made = 0, err;
 
 	if (cgroup2_root(root, sizeof(root)))
 		return -ENODEV;
@@ -140,9 +144,66 @@ int ws_cgroup_create(const char *path, char *abs, size_t size)
 		return -EINVAL;
 	if ((size_t)snprintf(abs, size, "%s/%s", root, rel) >= size)
 		return -ENAMETOOLONG;
-	if (mkdir(abs, 0755))
-		return errno == EEXIST ? 0 : -errno;
-	return 1;
+	/* each '/' after the root ends a parent: make it, then the leaf */
+	for (char *p = abs + rl + 1;; p++) {
+		bool leaf = !*p;
+
+		if (*p != '/' && !leaf)
+			continue;
+		if (p[-1] == '/') {   /* "a//b" */
+			if (leaf)
+				break;
+			continue;
+		}
+		*p = '\0';
+		if (!mkdir(abs, 0755)) {
+			made++;
+			made_end = p;
+		} else if (errno != EEXIST) {
+			err = -errno;
+			if (made) {   /* undo what this call made */
+				*made_end = '\0';
+				ws_cgroup_remove(abs, made);
+			}
+			return err;
+		}
+		if (leaf)
+			break;
+		*p = '/';
+	}
+	if (made && *made_end) {   /* the leaf is a file of a cgroup just made */
+		*made_end = '\0';
+		ws_cgroup_remove(abs, made);
+		return -ENOTDIR;
+	}
+	return made;
+}
+
+int ws_cgroup_make_threaded(const char *abs, int levels)
+{
+	char dir[PATH_MAX], *cut[64];
+	int n = 0, err = 0;
+
+	snprintf(dir, sizeof(dir), "%s", abs);
+	/* the ends of the @levels deepest directories, deepest first */
+	for (char *p = dir + strlen(dir); n < levels && n < 64 && p > dir; p--)
+		if (*p == '/' || !*p)
+			cut[n++] = p;
+	while (n-- > 0 && !err) {   /* parents first: a threaded cgroup's parent must be one */
+		char f[PATH_MAX + 16];
+		char save = *cut[n];
+		int fd;
+
+		*cut[n] = '\0';
+		snprintf(f, sizeof(f), "%s/cgroup.type", dir);
+		*cut[n] = save;
+		fd = open(f, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "threaded", 8) < 0)
+			err = -errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	return err;
 }
 
 int ws_cgroup_attach(const char *abs, pid_t pid, bool thread)
@@ -161,16 +222,36 @@ int ws_cgroup_attach(const char *abs, pid_t pid, bool thread)
 	return err;
 }
 
-void ws_cgroup_remove(const char *abs)
+/* rmdir, retried briefly while reaping settles (EBUSY); -errno or 0. */
+static int cgroup_rmdir(const char *dir)
 {
-	/* rmdir is refused while tasks linger; retry briefly as reaping settles */
 	for (int i = 0; i < 50; i++) {
-		if (!rmdir(abs) || errno == ENOENT)
-			return;
+		if (!rmdir(dir) || errno == ENOENT)
+			return 0;
 		if (errno != EBUSY)
 			break;
 		usleep(20000);
 	}
-	fprintf(stderr, "worker-spawn: warning: could not remove cgroup %s: %s\n", abs,
-		strerror(errno));
+	return -errno;
+}
+
+void ws_cgroup_remove(const char *abs, int levels)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", abs);
+	for (int i = 0; i < levels; i++) {
+		char *slash;
+		int err = cgroup_rmdir(dir);
+
+		if (err) {
+			fprintf(stderr, "worker-spawn: warning: could not remove cgroup %s: %s\n",
+				dir, strerror(-err));
+			return;
+		}
+		slash = strrchr(dir, '/');
+		if (!slash)
+			return;
+		*slash = '\0';   /* then the parent this run made */
+	}
 }

@@ -212,9 +212,13 @@ void ws_exit_info_str(const struct ws_report *r, char *buf, size_t size);
 char *ws_apply_affinity(pid_t tid, const struct tk_cpuset *set);
 char *ws_apply_policy(pid_t tid, const struct ws_policy *p);
 int ws_online_cpus(struct tk_cpuset *set);
-int ws_cgroup_create(const char *path, char *abs, size_t size);  /* 1 made, 0, -errno */
+/* mkdir -p under the cgroup2 mount: levels made (0: existed) or -errno. */
+int ws_cgroup_create(const char *path, char *abs, size_t size);
+/* Thread mode: the @levels deepest directories of @abs become "threaded". */
+int ws_cgroup_make_threaded(const char *abs, int levels);
 int ws_cgroup_attach(const char *abs, pid_t pid, bool thread);
-void ws_cgroup_remove(const char *abs);
+/* Remove @abs and then its parents, @levels directories in all. */
+void ws_cgroup_remove(const char *abs, int levels);
 
 /* --- engine (engine.c) ---------------------------------------------------- */
 struct ws_run {

@@ -161,7 +161,8 @@ void tk_rec_str(struct json_object *rec, const char *key, const char *val)
 	struct json_object *v = slot(rec, key, json_type_string);
 	char stack[1024], *heap;
 
-	if (!v) {
+	/* json-c 0.16 leaks a moved-out buffer when a string is set to "" */
+	if (!v || !val || !*val) {
 		put_new(rec, key, tk_json_str(val ? val : ""));
 		return;
 	}

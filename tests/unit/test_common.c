@@ -251,6 +251,9 @@ static int cmd_reuse(const char *hex)
 	fill(rec, "a much longer first string, \xff invalid", 4294967297, 0.5, false);
 	tk_emit(json_object_get(rec));
 	tk_record_restamp(rec);
+	/* a string that outgrows its object's room, then "" (a json-c leak) */
+	fill(rec, "a string much longer than the first one, so that it outgrows its room", 1, 1, true);
+	fill(rec, "", 1, 1, false);
 	fill(rec, s, 7, 3, true);
 	tk_emit(rec);
 	fresh = tk_record_new("sample");

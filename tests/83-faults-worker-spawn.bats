@@ -116,8 +116,8 @@ most_grandkids() {
 }
 
 # sigint_at "DELAY..." [WORKER ARGS...]: SIGINT the parent after each DELAY
-# (seconds since the previous one); exit 0 with one report per worker, or 130
-# when the first signal beat the handler.
+# (seconds since worker-spawn was exec'd, then since the previous one); exit 0
+# with one report per worker, or 130 when the first signal beat the handler.
 sigint_at() {
 	local delays=$1 cg=telkit-f83-$$-$RANDOM root d
 	shift
@@ -127,6 +127,11 @@ sigint_at() {
 		-w futex-ping-pong -n 2 "$@" -d 60s -j >"$D/out" 2>"$D/err" &
 	ws=$!
 	start=$SECONDS
+	# tight, fork-free poll: delay 0 should still land in option parsing
+	until execed "$ws" worker-spawn; do
+		kill -0 "$ws" 2>/dev/null && [ $((SECONDS - start)) -lt 10 ] ||
+			fail "worker-spawn never started: $(cat "$D/err")"
+	done
 	for d in $delays; do
 		sleep "$d"
 		kill -INT "$ws" 2>/dev/null || true

@@ -78,6 +78,14 @@ caught() {
 	[ -n "$m" ] && (( (16#$m & 0x4002) == 0x4002 ))
 }
 
+# execed PID NAME: PID now runs NAME (/proc comm).  A background job starts
+# with SIGINT ignored; only once `env --default-signal=INT NAME` has exec'd
+# NAME does a SIGINT kill it or reach its handler instead of vanishing.
+execed() {
+	local c
+	read -r c 2>/dev/null <"/proc/$1/comm" && [ "$c" = "${2:0:15}" ]
+}
+
 # host_lock NAME: one test file holding NAME on this host at a time (BPF
 # run-time stats and map names are machine-wide).  host_unlock in teardown.
 host_lock() {

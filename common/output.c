@@ -119,9 +119,10 @@ static char *dec(char *end, uint64_t v)
 }
 
 /*
- * Serializers for the numbers tk_rec_* make, byte-for-byte json-c's output
- * without printf: records are mostly integers and integral doubles, and
- * "%.17g" takes printf's multi-precision path even for 0.
+ * Serializers for the numbers tk_rec_* make, without printf for integers and
+ * integral doubles (records are mostly those, and json-c's "%.17g" takes
+ * printf's multi-precision path even for 0).  Other doubles are written in
+ * their shortest exact form (tk_fmt_double), not json-c's 17 digits.
  */
 static int int_to_json(struct json_object *jso, struct printbuf *pb, int level, int flags)
 {
@@ -138,16 +139,38 @@ static int int_to_json(struct json_object *jso, struct printbuf *pb, int level, 
 	return printbuf_memappend(pb, p, (int)(end - p));
 }
 
+int tk_fmt_double(char *buf, size_t size, double v)
+{
+	int n = 0;
+
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, size, "%.*g", prec, v);
+		if (n < 0 || (size_t)n >= size || strtod(buf, NULL) == v)
+			break;
+	}
+	return n;
+}
+
 static int dbl_to_json(struct json_object *jso, struct printbuf *pb, int level, int flags)
 {
-	char buf[24], *end = buf + sizeof(buf) - 2, *p;
+	char buf[40], *end = buf + 24, *p;
 	double v = json_object_get_double(jso);
+	int n;
 
-	if (!(v >= 0 && v < 1e15 && v == (double)(uint64_t)v) || signbit(v))
+	(void)level, (void)flags;
+	if (v >= 0 && v < 1e15 && v == (double)(uint64_t)v && !signbit(v)) {
+		p = dec(end, (uint64_t)v);
+		memcpy(end, ".0", 2);
+		return printbuf_memappend(pb, p, (int)(end + 2 - p));
+	}
+	if (!isfinite(v))       /* only reachable through json-c's own setters */
 		return json_object_double_to_json_string(jso, pb, level, flags);
-	p = dec(end, (uint64_t)v);
-	memcpy(end, ".0", 2);
-	return printbuf_memappend(pb, p, (int)(end + 2 - p));
+	n = tk_fmt_double(buf, sizeof(buf) - 2, v);
+	if (!strpbrk(buf, ".e")) {   /* -2 -> -2.0: still a double when read back */
+		memcpy(buf + n, ".0", 2);
+		n += 2;
+	}
+	return printbuf_memappend(pb, buf, n);
 }
 
 static struct json_object *fast(struct json_object *v, json_object_to_json_string_fn *fn)

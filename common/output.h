@@ -67,6 +67,13 @@ void tk_rec_dbl(struct json_object *rec, const char *key, double val);
 void tk_rec_bool(struct json_object *rec, const char *key, bool val);
 
 /*
+ * Write finite @v into @buf as the shortest "%.15g".."%.17g" that strtod()
+ * reads back as exactly @v: 61890.158, not 61890.158000000003.  Returns the
+ * length, as snprintf() does.  JSON records and Prometheus values use it.
+ */
+int tk_fmt_double(char *buf, size_t size, double v);
+
+/*
  * Write @rec in the run's format and release it.  Returns 0, or -EPIPE when
  * the reader went away (tk_out.broken is then set and tk_stop_requested()
  * becomes true: callers simply finish their loop and clean up).

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "output.h"
 #include "prom.h"
 #include "stats.h"
 
@@ -38,7 +39,7 @@ void tk_prom_write(FILE *f, const char *name, const char *help,
 		   const char *type, const struct tk_kv *labels, size_t nlabels,
 		   double value)
 {
-	char mname[PROM_NAME_MAX], lname[PROM_NAME_MAX], lval[1024];
+	char mname[PROM_NAME_MAX], lname[PROM_NAME_MAX], lval[1024], num[40];
 
 	tk_prom_name(mname, sizeof(mname), name);
 	if (!header_written(mname)) {
@@ -68,6 +69,8 @@ void tk_prom_write(FILE *f, const char *name, const char *help,
 	value = tk_finite_or_zero(value);
 	if (value == (double)(long long)value && value < 9e15 && value > -9e15)
 		fprintf(f, " %lld\n", (long long)value);
-	else
-		fprintf(f, " %.17g\n", value);
+	else {
+		tk_fmt_double(num, sizeof(num), value);
+		fprintf(f, " %s\n", num);
+	}
 }

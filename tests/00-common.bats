@@ -219,7 +219,7 @@ EOF2
 	jq -e --argjson now "$now" '(.ts_ns / 1e9 - $now) | fabs < 60' <<<"$output"
 }
 
-@test "JSON numbers: written without printf, byte-for-byte as json-c writes them" {
+@test "JSON numbers: integers byte-for-byte json-c's; doubles in their shortest exact form" {
 	run "$T" json-num u 0 1 9 10 4294967296 9223372036854775807 9223372036854775808 18446744073709551615
 	assert_success
 	assert_equal "${#lines[@]}" 8
@@ -228,12 +228,25 @@ EOF2
 	run "$T" json-num i 0 -1 -10 9223372036854775807 -9223372036854775808
 	for l in "${lines[@]}"; do [ "${l% *}" = "${l#* }" ] || fail "i64: $l"; done
 	assert_line --index 4 '-9223372036854775808 -9223372036854775808'
-	run "$T" json-num d 0 -0 1 3 0.5 -2 -2.5 0.1 1e-300 999999999999999 1e15 \
-		1e16 18446744073709551616 1.7976931348623157e308 4.9e-324 123456.789
-	assert_equal "${#lines[@]}" 16
+	# integral doubles below 1e15 as json-c writes them
+	run "$T" json-num d 0 -0 1 3 -2 999999999999999
+	assert_equal "${#lines[@]}" 6
 	for l in "${lines[@]}"; do [ "${l% *}" = "${l#* }" ] || fail "double: $l"; done
 	assert_line --index 0 '0.0 0.0'
+	assert_line --index 1 '-0.0 -0.0'
 	assert_line --index 3 '3.0 3.0'
+	# others: the same double as json-c's 17 digits (jq reads both), never longer
+	run "$T" json-num d 0.5 -2.5 0.1 1e-300 1.7976931348623157e308 4.9e-324 123456.789 \
+		61890.158 0.30000000000000004 0.3333333333333333 -7.25e-7 1e15 18446744073709551616
+	assert_equal "${#lines[@]}" 13
+	for l in "${lines[@]}"; do
+		mine=${l% *} ref=${l#* }
+		[ "$(jq -n "$mine == $ref and ($mine | type) == \"number\"")" = true ] || fail "not the same double: $l"
+		[ "${#mine}" -le "${#ref}" ] || fail "longer than json-c's: $l"
+	done
+	assert_line --index 2 '0.1 0.10000000000000001'
+	assert_line --index 7 '61890.158 61890.158000000003'
+	assert_line --index 8 '0.30000000000000004 0.30000000000000004'
 	# NaN and Inf are never written (0 instead): json-c's own form would break JSON
 	run "$T" json-num d nan inf -inf
 	assert_output "$(printf '0.0 NaN\n0.0 Infinity\n0.0 -Infinity')"

@@ -70,11 +70,7 @@ churn() {
 		wait "$LPID"
 	done
 	sleep 0.2
-	kill -INT "$pid"
-	wait "$pid"
-	assert_equal "$?" 0
-	[ ! -s "$D/ps.err" ] || fail "stderr: $(head -5 "$D/ps.err")"
-	jq -se "all(type == \"object\")" "$D/ps.out" >/dev/null || fail "not JSON lines"
+	stop_clean INT "$pid" "$D/ps.out" "$D/ps.err"
 	# it saw the churn: pstest_ programs came and went
 	appear=$(jq -s '[.[] | select(.event == "appear" and (.name | startswith("pstest_")))] | length' "$D/ps.out")
 	gone=$(jq -s '[.[] | select(.event == "disappear" and (.name // "" | startswith("pstest_")))] | length' "$D/ps.out")

@@ -62,10 +62,7 @@ map_fds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'anon_inode:bpf-map' || tr
 	for id in "${old_ids[@]}"; do
 		! bpftool map show id "$id" >/dev/null 2>&1 || fail "old map $id still held"
 	done
-	kill -TERM "$wpid"
-	wait "$wpid"
-	[ ! -s "$D/w.err" ] || fail "stderr: $(cat "$D/w.err")"
-	jq -se "all(type == \"object\")" "$D/w.json" >/dev/null || fail "not JSON lines"
+	stop_clean TERM "$wpid" "$D/w.json" "$D/w.err"
 	n_gone=$(jq -s '[.[] | select(.event == "gone" and .label == "sw")] | length' "$D/w.json")
 	[ "$n_gone" -eq 8 ] || fail "sw: $n_gone gone events for 8 reloads"
 	! jq_any "$D/w.json" 'select(.event == "error")' || fail "error event: $(grep '"error"' "$D/w.json")"
@@ -93,11 +90,7 @@ map_fds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'anon_inode:bpf-map' || tr
 	mark=$(wc -l <"$D/w.json")
 	wait_until 5 eval '[ "$(tail -n +$mark "$D/w.json" | grep -c "\"test_bpf_sw\":")" -ge 3 ]' ||
 		fail "sw stopped after the replacement"
-	kill -TERM "$wpid"
-	wait "$wpid"
-	assert_equal "$?" 0
-	[ ! -s "$D/w.err" ] || fail "stderr: $(cat "$D/w.err")"
-	jq -se "all(type == \"object\")" "$D/w.json" >/dev/null || fail "not JSON lines"
+	stop_clean TERM "$wpid" "$D/w.json" "$D/w.err"
 	# n: one error event naming the field and the new type, no value afterwards
 	err=$(jq -c 'select(.event == "error" and .label == "n")' "$D/w.json")
 	[ "$(grep -c . <<<"$err")" -eq 1 ] || fail "want one error event for n: $err"

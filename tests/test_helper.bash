@@ -86,6 +86,17 @@ execed() {
 	read -r c 2>/dev/null <"/proc/$1/comm" && [ "$c" = "${2:0:15}" ]
 }
 
+# stop_clean SIG PID OUT ERR: send SIG to PID, a background command of this
+# shell; it must exit 0, leave ERR empty and OUT all JSON objects.
+stop_clean() {
+	local rc
+	kill -"$1" "$2"
+	wait "$2" && rc=0 || rc=$?
+	[ "$rc" -eq 0 ] || fail "SIG$1: exit $rc: $(head -5 "$4")"
+	[ ! -s "$4" ] || fail "stderr: $(head -5 "$4")"
+	jq -se 'all(type == "object")' "$3" >/dev/null || fail "not JSON lines: $(head -3 "$3")"
+}
+
 # host_lock NAME: one test file holding NAME on this host at a time (BPF
 # run-time stats and map names are machine-wide).  host_unlock in teardown.
 host_lock() {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "errors.h"
 #include "output.h"
@@ -93,18 +94,8 @@ static int batch_add(struct batch *b, const struct esc_line_reader *lr)
 {
 	struct bline *l = &b->ln[b->n];
 
-	if (b->len + lr->len > b->cap) {
-		size_t cap = b->cap ? b->cap : BATCH_BYTES;
-		char *nb;
-
-		while (cap < b->len + lr->len)
-			cap *= 2;
-		nb = realloc(b->buf, cap);
-		if (!nb)
-			return -ENOMEM;
-		b->buf = nb;
-		b->cap = cap;
-	}
+	if (tk_grow((void **)&b->buf, &b->cap, b->len + lr->len, BATCH_BYTES))
+		return -ENOMEM;
 	memcpy(b->buf + b->len, lr->line, lr->len);
 	l->off = b->len;
 	l->len = lr->len;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "errors.h"
 #include "output.h"
@@ -53,18 +54,8 @@ static int lr_append(struct esc_line_reader *lr, const char *p, size_t n)
 		lr->too_long = true;
 		n = lr->len < lr->max ? lr->max - lr->len : 0;
 	}
-	if (lr->len + n + 1 > lr->cap) {
-		size_t cap = lr->cap ? lr->cap : 4096;
-		char *nl;
-
-		while (cap < lr->len + n + 1)
-			cap *= 2;
-		nl = realloc(lr->line, cap);
-		if (!nl)
-			return -ENOMEM;
-		lr->line = nl;
-		lr->cap = cap;
-	}
+	if (tk_grow((void **)&lr->line, &lr->cap, lr->len + n + 1, 4096))
+		return -ENOMEM;
 	memcpy(lr->line + lr->len, p, n);
 	lr->len += n;
 	lr->line[lr->len] = '\0';

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "buf.h"
 #include "errors.h"
 #include "output.h"
 #include "progstats.h"
@@ -84,38 +85,19 @@ static int cmp_rec(const void *a, const void *b)
 int ps_iter_read(struct ps_iter *it, size_t *n)
 {
 	const size_t rsz = sizeof(struct progstats_prog_rec);
-	size_t have = 0;
 	bool sorted = true, self = false;
 	int fd, err = 0;
-	ssize_t k;
+	ssize_t have;
 
 	fd = bpf_iter_create(it->link_fd);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		if (it->cap - have < 256 * rsz) {
-			size_t cap = it->cap ? it->cap * 2 : 2048 * rsz;
-			void *v = realloc(it->v, cap);
-
-			if (!v) {
-				err = -ENOMEM;
-				goto out;
-			}
-			it->v = v;
-			it->cap = cap;
-		}
-		k = read(fd, (char *)it->v + have, it->cap - have);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			err = -errno;
-			goto out;
-		}
-		if (k == 0)
-			break;
-		have += (size_t)k;
+	have = tk_read_to_eof(fd, (void **)&it->v, &it->cap, 2048 * rsz, 256 * rsz);
+	if (have < 0) {
+		err = (int)have;
+		goto out;
 	}
-	*n = have / rsz;
+	*n = (size_t)have / rsz;
 	for (size_t i = 0; i < *n; i++) {
 		it->v[i].name[PROGSTATS_NAME_LEN - 1] = '\0';
 		if (i && it->v[i].id <= it->v[i - 1].id)

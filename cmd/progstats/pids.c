@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "buf.h"
 #include "progstats.h"
 #include "progstats_pids.skel.h"
 
@@ -38,38 +39,20 @@ static int cmp_entry(const void *a, const void *b)
 
 int ps_pids_refresh(struct ps_pids *p)
 {
-	size_t have = 0, out = 0, esz = sizeof(*p->v);
+	size_t out = 0, esz = sizeof(*p->v);
 	int fd, err = 0;
-	ssize_t n;
+	ssize_t have;
 
 	fd = bpf_iter_create(bpf_link__fd(p->link));
 	if (fd < 0)
 		return -errno;
 	p->n = 0;
-	for (;;) {
-		if (p->cap * esz - have < 64 * esz) {
-			size_t cap = p->cap ? p->cap * 2 : 256;
-			void *v = realloc(p->v, cap * esz);
-
-			if (!v) {
-				err = -ENOMEM;
-				goto out;
-			}
-			p->v = v;
-			p->cap = cap;
-		}
-		n = read(fd, (char *)p->v + have, p->cap * esz - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		have += (size_t)n;
+	have = tk_read_to_eof(fd, (void **)&p->v, &p->cap, 256 * esz, 64 * esz);
+	if (have < 0) {
+		err = (int)have;
+		goto out;
 	}
-	p->n = have / esz;
+	p->n = (size_t)have / esz;
 	/* Threads sharing a file table, or several fds on one program: dedupe. */
 	if (p->n > 1)
 		qsort(p->v, p->n, esz, cmp_entry);

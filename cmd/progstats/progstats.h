@@ -95,7 +95,8 @@ struct ps_pids {
 	struct progstats_pids_bpf *skel;
 	struct bpf_link *link;
 	struct progstats_pid_entry *v;   /* ascending (prog_id, pid), unique */
-	size_t n, cap;
+	size_t n;
+	size_t cap;                      /* bytes at v */
 };
 int ps_pids_open(struct ps_pids *p);
 int ps_pids_refresh(struct ps_pids *p);

@@ -210,13 +210,18 @@ void tk_rec_i64(struct json_object *rec, const char *key, int64_t val)
 		put_new(rec, key, fast(json_object_new_int64(val), int_to_json));
 }
 
+struct json_object *tk_json_dbl(double val)
+{
+	return fast(json_object_new_double(tk_finite_or_zero(val)), dbl_to_json);
+}
+
 void tk_rec_dbl(struct json_object *rec, const char *key, double val)
 {
 	struct json_object *v = slot(rec, key, json_type_double);
 
 	val = tk_finite_or_zero(val);
 	if (!v || !json_object_set_double(v, val))
-		put_new(rec, key, fast(json_object_new_double(val), dbl_to_json));
+		put_new(rec, key, tk_json_dbl(val));
 }
 
 void tk_rec_bool(struct json_object *rec, const char *key, bool val)

@@ -59,6 +59,8 @@ void tk_record_restamp(struct json_object *rec);
  * keep references to them.  Strings are sanitised to valid UTF-8.
  */
 struct json_object *tk_json_str(const char *s);
+/* A double written as tk_rec_dbl() writes it (non-finite -> 0, tk_fmt_double). */
+struct json_object *tk_json_dbl(double val);
 void tk_rec_str(struct json_object *rec, const char *key, const char *val);
 void tk_rec_u64(struct json_object *rec, const char *key, uint64_t val);
 void tk_rec_i64(struct json_object *rec, const char *key, int64_t val);

@@ -117,7 +117,7 @@ static void put_num(struct json_object *rec, const char *key, struct bw_num n)
 
 static void put_dbl(struct json_object *rec, const char *key, double v)
 {
-	put(rec, key, json_object_new_double(tk_finite_or_zero(v)));
+	put(rec, key, tk_json_dbl(v));
 }
 
 void bw_put_tick(const struct bw_target *t, struct json_object *rec)

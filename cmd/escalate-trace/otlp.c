@@ -109,7 +109,7 @@ static struct json_object *span_attrs(const struct esc_event *e)
 	json_object_array_add(a, kv("escalation.partial", "boolValue",
 				    json_object_new_boolean(e->tr.partial)));
 	json_object_array_add(a, kv("escalation.cv", "doubleValue",
-				    json_object_new_double(e->v.cv)));
+				    tk_json_dbl(e->v.cv)));
 	return a;
 }
 

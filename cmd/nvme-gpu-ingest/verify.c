@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "errors.h"
@@ -54,7 +55,17 @@ static const char *reread_name(const struct source *s, char *buf, size_t len)
 	return buf;
 }
 
-static int reread_crc(const struct source *s, uint32_t *out)
+/* @fd is not the file @s had open: its path was renamed over during the run. */
+static bool replaced(const struct source *s, int fd)
+{
+	struct stat a, b;
+
+	if (s->is_chr || fstat(s->fd, &a) || fstat(fd, &b))
+		return false;
+	return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+}
+
+static int reread_crc(const struct source *s, uint32_t *out, bool *other)
 {
 	char name[80];
 	const char *path = reread_name(s, name, sizeof(name));
@@ -72,6 +83,7 @@ static int reread_crc(const struct source *s, uint32_t *out)
 			 "--verify: cannot reopen '%s': %s", path, strerror(errno));
 		goto out;
 	}
+	*other = replaced(s, fd);
 	while (off < s->end) {
 		size_t want = s->end - off < REREAD_SIZE ? s->end - off : REREAD_SIZE;
 		ssize_t n = pread(fd, buf, want, off);
@@ -101,21 +113,27 @@ int verify_sources(struct engine *e, int *mismatches)
 	*mismatches = 0;
 	for (unsigned k = 0; k < e->nsrc; k++) {
 		struct source *s = &e->src[k];
+		bool other = false;
 		int err;
 
 		if (!s->crc && s->nchunks)
 			continue;
 		s->crc_landed = s->nchunks ? landed_crc(s) : 0;
-		err = reread_crc(s, &s->crc_source);
+		err = reread_crc(s, &s->crc_source, &other);
 		if (err)
 			return err;
 		s->verified = true;
-		if (s->crc_landed != s->crc_source) {
-			(*mismatches)++;
+		if (s->crc_landed == s->crc_source)
+			continue;
+		(*mismatches)++;
+		if (other)
+			tk_error("keep the source in place until the run ends",
+				 "--verify: '%s' was replaced during the run: landed crc32 %08x != source crc32 %08x (the file there now)",
+				 s->name, s->crc_landed, s->crc_source);
+		else
 			tk_error("the bytes that landed differ from the source: check the device and memory (dmesg)",
 				 "--verify: '%s' landed crc32 %08x != source crc32 %08x",
 				 s->name, s->crc_landed, s->crc_source);
-		}
 	}
 	return 0;
 }

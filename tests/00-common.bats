@@ -354,8 +354,8 @@ EOF2
 }
 
 @test "records are flushed one by one: a reader in a pipe sees each line at once" {
-	# 3 records 1 s apart; the first must arrive long before the writer ends
-	first=$( { timeout 5 "$T" stream 3 1000 2>/dev/null; } | { timeout 0.8 head -1; } )
+	# 3 records 3 s apart; the first must arrive long before the second is written
+	first=$( { timeout 15 "$T" stream 3 3000 2>/dev/null; } | { timeout 2.5 head -1; } )
 	jq -e '.seq == 0' <<<"$first"
 }
 

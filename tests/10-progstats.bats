@@ -59,8 +59,10 @@ start_ps() {
 
 @test "cnt equals the program's own counter and bpftool's run_cnt" {
 	start_loader -n 5000
-	start_ps -j -i 200ms --id "$COUNT_ID"
+	start_ps -j -v -i 200ms --id "$COUNT_ID"
 	wait_until 10 holds_stats "$PPID_PS" || fail "progstats holds no bpf-stats fd"
+	# periods count from the baseline pass: the burst must come after it
+	wait_until 20 grep -q '^progstats: sample 1:' "$D/ps.err" || fail "no first pass: $(cat "$D/ps.err")"
 	kill -USR1 "$LPID"
 	wait_until 20 grep -q '^burst ' "$LOUT" || fail "no burst: $(cat "$LOUT")"
 	counter=$(sed -n 's/^burst counter=//p' "$LOUT")

@@ -280,12 +280,13 @@ SCALARS=(
 
 @test "lazy attach: bpfwatch started first binds when the object loads" {
 	need_bpf
-	"$BW" -j -i 100ms -d 4s "$BSS:sys_stat.nr_sched:counter:n" >"$D/w.json" 2>"$D/w.err" &
+	"$BW" -j --summary -i 100ms "$BSS:sys_stat.nr_sched:counter:n" >"$D/w.json" 2>"$D/w.err" &
 	WPIDS+=($!)
-	wait_until 5 grep -q '"event":"waiting"' "$D/w.json" || fail "no waiting event: $(cat "$D/w.err")"
+	wait_until 20 grep -q '"event":"waiting"' "$D/w.json" || fail "no waiting event: $(cat "$D/w.err")"
 	start_loader L
-	wait "${WPIDS[0]}"
-	assert_json_lines "$(cat "$D/w.json")"
+	wait_until 20 eval '[ "$(grep -c "\"test_bpf_n\":" "$D/w.json")" -ge 3 ]' ||
+		fail "no values after the load: $(cat "$D/w.json" "$D/w.err")"
+	stop_clean TERM "${WPIDS[0]}" "$D/w.json" "$D/w.err"
 	jq_any "$D/w.json" "select(.event == \"bind\") | .map_id == $L_bss"
 	grep -q '"test_bpf_n":' "$D/w.json"
 	# no values before the bind event, values after it
@@ -297,16 +298,18 @@ SCALARS=(
 @test "rebind: unload and reload gives gone + rebind events to the new map ids" {
 	need_bpf
 	start_loader L
-	"$BW" -j -i 50ms -d 4s --rescan 100ms "$BSS:sys_stat.nr_sched:counter:n" \
+	"$BW" -j -i 50ms --rescan 100ms "$BSS:sys_stat.nr_sched:counter:n" \
 		cpu_ctx_stor:nr_switch:percpu-counter:sw test_bpf.rodata:cfg_version:scalar:v \
 		>"$D/w.json" 2>"$D/w.err" &
 	WPIDS+=($!)
-	wait_until 5 grep -q '"test_bpf_n":' "$D/w.json" || fail "no samples: $(cat "$D/w.err")"
+	wait_until 20 grep -q '"test_bpf_n":' "$D/w.json" || fail "no samples: $(cat "$D/w.err")"
 	old_bss=$L_bss old_pcpu=$L_pcpu old_ro=$L_rodata
 	kill -USR1 "$L_pid"
-	wait_until 10 ready_count L 2 || fail "loader did not reload"
+	wait_until 20 ready_count L 2 || fail "loader did not reload"
 	read -r _ b _ r p < <(grep '^ready' "$D/L.out" | tail -1)
-	wait "${WPIDS[0]}"
+	wait_until 20 eval '[ "$(grep -c "\"event\":\"rebind\"" "$D/w.json")" -ge 3 ]' ||
+		fail "not rebound: $(grep -v sample "$D/w.json")"
+	stop_clean TERM "${WPIDS[0]}" "$D/w.json" "$D/w.err"
 	for pair in "n $old_bss $b" "sw $old_pcpu $p" "v $old_ro $r"; do
 		read -r l o n <<<"$pair"
 		jq_any "$D/w.json" "select(.event == \"gone\" and .label == \"$l\") | .map_id == $o" ||
@@ -314,7 +317,8 @@ SCALARS=(
 		jq_any "$D/w.json" "select(.event == \"rebind\" and .label == \"$l\") |
 			.map_id == $n and .old_map_id == $o" || fail "no rebind for $l"
 	done
-	! bpftool map show id "$old_bss" >/dev/null 2>&1 || fail "old map still held"
+	# freed once the old program's deferred cleanup has run
+	wait_until 5 eval "! bpftool map show id $old_bss >/dev/null 2>&1" || fail "old map still held"
 }
 
 @test "ambiguity: two matching maps is one error naming both; --map-id picks one" {

@@ -201,7 +201,8 @@ except OSError as e: print(e)' "$D/s1")
 	head -c $((4 * 1048576)) /dev/urandom >"$D/data"
 	"$T" -j --validate --loop 1000000 "$D/data" >"$D/out" 2>"$D/err" &
 	pid=$!
-	sleep 0.3
+	wait_until 30 holds_file "$pid" "$D/data" || fail "never opened: $(cat "$D/err")"
+	sleep 0.1
 	truncate -s 100 "$D/data"
 	wait $pid && rc=0 || rc=$?
 	assert_equal "$rc" 1

@@ -120,10 +120,20 @@ pycv() { python3 -c 'import sys,statistics as s; v=[float(x) for x in sys.argv[1
 }
 
 @test "rate limiter: a new window allows escalations again" {
-	run --separate-stderr "$ET" -j --rate-limit 1/400ms --budget-us 1 < <(samples r 100 100; sleep 0.6; samples r 100 100)
-	assert_success
-	[ "$(jq -r 'select(.type=="event") | .event' <<<"$output" | paste -sd,)" = \
-	  "escalation,rate_limited,escalation,rate_limited" ]
+	local in=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out
+	mkfifo "$in"
+	"$ET" -j --rate-limit 1/500ms --budget-us 1 <"$in" >"$out" 2>&1 &
+	epid=$!
+	exec {fd}>"$in"
+	samples r 100 100 >&$fd
+	# the second pair comes a window after the first was limited, however slow the start
+	wait_until 30 grep -q rate_limited "$out" || fail "$(cat "$out")"
+	sleep 0.7
+	samples r 100 100 >&$fd
+	exec {fd}>&-
+	wait "$epid" || fail "exit $?: $(cat "$out")"
+	[ "$(jq -r 'select(.type=="event") | .event' "$out" | paste -sd,)" = \
+	  "escalation,rate_limited,escalation,rate_limited" ] || fail "$(cat "$out")"
 }
 
 @test "malformed lines and bad fields are counted, warned once per field, never fatal" {
@@ -286,8 +296,7 @@ start_waiting_target() {
 	rm -f "$BATS_TEST_TMPDIR/ready"
 	"$TARGET" -w -p "$@" >"$BATS_TEST_TMPDIR/ready" & TPID=$!
 	BGPIDS="${BGPIDS:-} $TPID"
-	for _ in $(seq 200); do grep -q ready "$BATS_TEST_TMPDIR/ready" && return 0; sleep 0.02; done
-	fail "escalate_target did not start"
+	wait_until 30 grep -q ready "$BATS_TEST_TMPDIR/ready" || fail "escalate_target did not start"
 }
 
 # strace -c -f calls of syscall $2 for TARGET args $1, less those of an idle
@@ -311,8 +320,7 @@ trace_target() {
 	rm -f "$BATS_TEST_TMPDIR/err"
 	"$ET" -j -v --manual --pid "$tpid" "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	local epid=$!
-	for _ in $(seq 100); do grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err" && break; sleep 0.05; done
-	grep -q "tracing pid" "$BATS_TEST_TMPDIR/err" || fail "tracer did not attach: $(cat "$BATS_TEST_TMPDIR/err")"
+	wait_until 30 grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err" || fail "never traced: $(cat "$BATS_TEST_TMPDIR/err")"
 	kill -USR1 "$tpid"
 	wait "$epid" || fail "escalate-trace failed: $(cat "$BATS_TEST_TMPDIR/err")"
 	wait "$tpid" 2>/dev/null || true
@@ -405,8 +413,10 @@ within1pct() { python3 -c "import sys; a,b=$1,$2; sys.exit(0 if abs(a-b) <= 0.01
 	{
 		printf '{"name":"p","value":%s}\n' 85 116
 		python3 -c 'import sys; sys.stdout.write("".join("{\"name\":\"q%d\",\"value\":100,\"pad\":\"%s\"}\n" % (i % 9, "z" * 60) for i in range(20000)))'
+		# the reader may have buffered it all before the tracer attached
+		for _ in $(seq 1200); do grep -qs 'tracing pid' "$BATS_TEST_TMPDIR/err" && break; sleep 0.05; done
 		kill $spid
-	} | "$ET" -j --pid $spid --trace-for 60s >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	} | "$ET" -j -v --pid $spid --trace-for 60s >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
 	ev=$(jq -c 'select(.event=="escalation")' "$BATS_TEST_TMPDIR/out")
 	[ "$(jq -r .traced <<<"$ev")" = true ] || fail "$(cat "$BATS_TEST_TMPDIR/err")"
 	[ "$(jq -r .partial <<<"$ev")" = true ]
@@ -471,6 +481,9 @@ reuse_pid() {
 	"$ET" -j --pid "$old" --trace-for 100ms <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	epid=$!
 	exec {fd}>"$BATS_TEST_TMPDIR/in"
+	# its start (taken right after the handlers go in) must precede the newcomer's
+	wait_until 30 eval 'execed $epid escalate-trace && caught $epid' ||
+		fail "escalate-trace did not start: $(cat "$BATS_TEST_TMPDIR/out")"
 	reuse_pid "$old" "$fd"   # the newcomer must not hold the fifo open
 	samples p 85 116 >&$fd
 	exec {fd}>&-
@@ -500,12 +513,13 @@ reuse_pid() {
 	tpid=$TPID
 	rm -f "$BATS_TEST_TMPDIR/err"
 	"$ET" -j -v --manual --pid $tpid --trace-for 60s >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" & epid=$!
-	for _ in $(seq 100); do grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err" && break; sleep 0.05; done
+	wait_until 30 grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err" || fail "never traced: $(cat "$BATS_TEST_TMPDIR/err")"
 	bpftool prog show | grep -q esc_sys_enter || fail "program not loaded while tracing"
 	kill -TERM $epid
 	wait $epid
-	! bpftool prog show | grep -q esc_sys_enter
-	! bpftool link show | grep -q esc_sys
+	# programs are freed after an RCU grace period, not at close
+	wait_until 5 eval '! bpftool prog show | grep -q esc_sys_enter' || fail "program left behind"
+	wait_until 5 eval '! bpftool link show | grep -q esc_sys' || fail "link left behind"
 	kill $tpid
 }
 

@@ -60,7 +60,7 @@ map_fds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'anon_inode:bpf-map' || tr
 	held=$(map_fds "$wpid")
 	[ "$held" -le 2 ] || fail "bpfwatch holds $held map fds after 8 reloads"
 	for id in "${old_ids[@]}"; do
-		! bpftool map show id "$id" >/dev/null 2>&1 || fail "old map $id still held"
+		wait_until 5 eval "! bpftool map show id $id >/dev/null 2>&1" || fail "old map $id still held"
 	done
 	stop_clean TERM "$wpid" "$D/w.json" "$D/w.err"
 	n_gone=$(jq -s '[.[] | select(.event == "gone" and .label == "sw")] | length' "$D/w.json")

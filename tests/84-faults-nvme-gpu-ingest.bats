@@ -52,7 +52,8 @@ summary() { jq -c 'select(.type == "summary")' "$1"; }
 	old=$(pycrc "$D/data")
 	"$T" -j --verify --loop 5000 "$D/data" >"$D/out" 2>"$D/err" &
 	pid=$!
-	sleep 0.2
+	wait_until 30 holds_file "$pid" "$D/data" || fail "never opened: $(cat "$D/err")"
+	sleep 0.1
 	kill -0 "$pid" 2>/dev/null || skip "the run ended before the replacement (too fast a host)"
 	mv "$D/other" "$D/data"
 	wait "$pid" && rc=0 || rc=$?

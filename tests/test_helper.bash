@@ -86,6 +86,15 @@ execed() {
 	read -r c 2>/dev/null <"/proc/$1/comm" && [ "$c" = "${2:0:15}" ]
 }
 
+# holds_file PID PATH: one of PID's fds is open on PATH.
+holds_file() {
+	local f
+	for f in "/proc/$1/fd/"*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "$2" ] && return 0
+	done
+	return 1
+}
+
 # stop_clean SIG PID OUT ERR: send SIG to PID, a background command of this
 # shell; it must exit 0, leave ERR empty and OUT all JSON objects.
 stop_clean() {

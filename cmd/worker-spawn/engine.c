@@ -439,6 +439,7 @@ int ws_run(struct ws_opts *o, struct ws_run *run)
 	}
 	if (!err && !tk_stop_requested()) {
 		release(&e);
+		tk_info(1, "running %u worker%s", e.n, e.n == 1 ? "" : "s");
 		drive(&e);
 	}
 	/* on error the start pipe closes unwritten and workers exit without running */

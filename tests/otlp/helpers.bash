@@ -22,6 +22,6 @@ start_receiver() {
 	rm -f "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/otlp"
 	NODE_PATH=$nm/node_modules node "$TELKIT_ROOT/tests/otlp/receiver.js" \
 		"$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/otlp" "$@" & BGPIDS="$BGPIDS $!"
-	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
+	wait_until 30 test -s "$BATS_TEST_TMPDIR/port" || fail "OTLP receiver did not start"
 	URL=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")/v1/traces
 }

@@ -252,6 +252,19 @@ EOF2
 	assert_output "$(printf '0.0 NaN\n0.0 Infinity\n0.0 -Infinity')"
 }
 
+@test "tk_read_to_eof: a pipe read whole through a buffer grown by doubling" {
+	head -c 1000000 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	# from 64 bytes, with 100 free per read: grows 14 times (64 -> 1 MiB)
+	run --separate-stderr "$T" slurp 64 100 <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$stderr" "bytes=1000000 cap=1048576"
+	"$T" slurp 64 100 <"$BATS_TEST_TMPDIR/in" 2>/dev/null | cmp - "$BATS_TEST_TMPDIR/in"
+	# an empty input, and a FIRST below ROOM: still one read's worth of room
+	run --separate-stderr "$T" slurp 16 4096 </dev/null
+	assert_success
+	assert_equal "$stderr" "bytes=0 cap=4096"
+}
+
 @test "JSON records refilled in place: same line as a fresh record, keys keep their order" {
 	run "$T" reuse "$(hex 'short \xff')"
 	assert_success

@@ -18,6 +18,7 @@
  *   loop INTERVAL COUNT DURATION   run tk_loop; print ticks and elapsed ns
  *   error FMT              report an error in that format
  *   stream N MS            N JSON records MS apart; stops quietly on EPIPE
+ *   slurp FIRST ROOM       stdin to EOF via tk_read_to_eof, echoed; "bytes= cap=" on stderr
  *   bpf-progs | bpf-maps   "id type name" of every live program / map
  *   bpf-hold               load a program and a map, print their ids, wait for a signal
  *   starttime HEX          field 22 of the /proc/PID/stat line HEX
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include "bpfutil.h"
+#include "buf.h"
 #include "clock.h"
 #include "errors.h"
 #include "output.h"
@@ -222,6 +224,24 @@ static int cmd_json_num(char kind, int argc, char **argv)
 		json_object_put(rec);
 		json_object_put(ref);
 	}
+	return 0;
+}
+
+/* stdin to EOF through tk_read_to_eof (first, room), written back to stdout;
+ * stderr: "bytes=N cap=C". */
+static int cmd_slurp(size_t first, size_t room)
+{
+	void *buf = NULL;
+	size_t cap = 0;
+	ssize_t n = tk_read_to_eof(STDIN_FILENO, &buf, &cap, first, room);
+
+	if (n < 0) {
+		fprintf(stderr, "slurp: %s\n", strerror((int)-n));
+		return 1;
+	}
+	fwrite(buf, 1, (size_t)n, stdout);
+	fprintf(stderr, "bytes=%zd cap=%zu\n", n, cap);
+	free(buf);
 	return 0;
 }
 
@@ -421,6 +441,8 @@ int main(int argc, char **argv)
 		return cmd_emit(argv[2], argv[3], argc == 5 ? argv[4] : "sample");
 	if (!strcmp(argv[1], "json-num") && argc >= 3 && strchr("uid", argv[2][0]))
 		return cmd_json_num(argv[2][0], argc - 3, argv + 3);
+	if (!strcmp(argv[1], "slurp") && argc == 4)
+		return cmd_slurp(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
 	if (!strcmp(argv[1], "reuse") && argc == 3)
 		return cmd_reuse(argv[2]);
 	if (!strcmp(argv[1], "prom-label") && argc == 3)

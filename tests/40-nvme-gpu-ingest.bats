@@ -310,11 +310,12 @@ except OSError as e: print(e)' "$D/s1")
 }
 
 @test "real NVMe under QEMU TCG: registered and passthrough paths land the disk's bytes" {
-	require_cmd qemu-system-x86_64 cpio python3
+	require_cmd python3
 	head -c $((32 * 1048576)) /dev/urandom >"$D/disk.img"
-	run --separate-stderr "$TELKIT_ROOT/tests/ingest/run-guest.sh" "$T" "$D/disk.img" "$TELKIT_BIN/ingest-qemu"
+	run --separate-stderr "$TELKIT_ROOT/tests/vm/run" --disk "$D/disk.img" "$TELKIT_ROOT/tests/vm/nvme-ingest.sh"
 	[ "$status" -ne 77 ] || skip "$stderr"
 	log=$output
+	[ -z "$stderr" ] || echo "$stderr" >&3
 	grep -q '^INGEST-DONE' <<<"$log" || fail "guest did not finish: $(tail -20 <<<"$log")"
 	echo "$log" | grep '^INGEST-' >&3 || true
 	js() { sed -n "s/^INGEST-JSON $1 //p" <<<"$log" | jq -c "select(.type==\"summary\")"; }

@@ -93,3 +93,35 @@ bracket() { python3 "$TELKIT_ROOT/tests/vm/bracket.py" "$@"; }
 	echo "again: $output" >&3
 	assert_success
 }
+
+@test "bracket.py (host): a figure outside the peer's readings, too few figures, or a still counter fail" {
+	require_cmd python3
+	# printouts at t=10,20,...,60 s of 100,200,...; samples every 5 s
+	for i in 1 2 3 4 5 6; do echo "${i}0000000000 total: ${i}00"; done >"$BATS_TEST_TMPDIR/p"
+	mk() { # VALUE-AT-30s
+		for t in 10 15 20 25 30 35 40 45 50; do
+			v=$((t * 10)); [ "$t" != 30 ] || v=$1
+			echo "{\"type\":\"sample\",\"ts_ns\":${t}000000000,\"k\":$v}"
+		done >"$BATS_TEST_TMPDIR/s"
+	}
+	chk() { python3 "$TELKIT_ROOT/tests/vm/bracket.py" printout --printout "$BATS_TEST_TMPDIR/p" \
+		--regex 'total: ([0-9]+)' --samples "$BATS_TEST_TMPDIR/s" --key k "$@"; }
+	mk 300
+	run chk
+	assert_success
+	mk 999   # above the printout after it
+	run chk
+	assert_failure
+	assert_output --partial "k=999"
+	mk 150   # below the printout before it (200 at 20 s, read before sample 25 s)
+	run chk
+	assert_failure
+	run chk --min 50
+	assert_failure
+	assert_output --partial "only"
+	for i in 1 2 3 4 5 6; do echo "${i}0000000000 total: 7"; done >"$BATS_TEST_TMPDIR/p"
+	for t in 10 15 20 25 30 35 40 45 50; do echo "{\"type\":\"sample\",\"ts_ns\":${t}000000000,\"k\":7}"; done >"$BATS_TEST_TMPDIR/s"
+	run chk
+	assert_failure
+	assert_output --partial "never moved"
+}

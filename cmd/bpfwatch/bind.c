@@ -10,15 +10,16 @@
 
 #define BW_CAND_MAX 8
 
-static struct bw_map *map_get(struct bw_run *run, uint32_t id, char *err, size_t errsz)
+static struct bw_map *map_get(struct bw_run *run, uint32_t id, struct bw_key key, char *err,
+			      size_t errsz)
 {
 	struct bw_map *m;
 
 	for (m = run->maps; m; m = m->next)
-		if (m->id == id)
+		if (m->id == id && m->key.set == key.set && m->key.v == key.v)
 			break;
 	if (!m) {
-		if (bw_map_open(&run->reg, id, run->allow_mmap, &m, err, errsz))
+		if (bw_map_open(&run->reg, id, key, run->allow_mmap, &m, err, errsz))
 			return NULL;
 		m->next = run->maps;
 		run->maps = m;
@@ -80,19 +81,23 @@ static int check_agg(const struct bw_target *t, const struct bw_map *m, char *er
 	return -EINVAL;
 }
 
-/* Attach @t to map @id.  0, or -errno with @err explaining. */
-static int bind_one(struct bw_run *run, struct bw_target *t, uint32_t id, char *err, size_t errsz)
+/* Attach @t to map @id.  0, or -errno with @err explaining and @fix set. */
+static int bind_one(struct bw_run *run, struct bw_target *t, uint32_t id, char *err, size_t errsz,
+		    const char **fix)
 {
-	struct bw_map *m = map_get(run, id, err, errsz);
+	struct bw_key key = { t->spec.has_key, t->spec.key };
+	struct bw_map *m = map_get(run, id, key, err, errsz);
 	char why[256];
 	int ret;
 
+	*fix = "check the map and its keys with 'bpfwatch --list MAP_SUFFIX'";
 	if (!m)
 		return -EINVAL;
+	*fix = "check the path with 'bpfwatch --list MAP_SUFFIX'";
 	ret = check_agg(t, m, err, errsz);
 	if (!ret) {
-		ret = bw_resolve(m->btf, m->value_type_id, t->spec.seg, t->spec.nseg,
-				 m->value_size, &t->loc, why, sizeof(why));
+		ret = bw_locate(m->btf, m->value_type_id, &t->spec, m->value_size, &t->loc, why,
+				sizeof(why));
 		if (ret)
 			snprintf(err, errsz, "FIELD '%.200s' in map %s (id %u): %s", t->spec.field,
 				 m->name, m->id, why);
@@ -113,6 +118,7 @@ static void try_bind(struct bw_run *run, struct bw_target *t, bool first)
 {
 	uint32_t ids[BW_CAND_MAX], old = t->last_id;
 	char err[1024], list[512];
+	const char *fix;
 	size_t n;
 
 	n = bw_candidates(&run->reg, t->spec.suffix, &run->match, ids, BW_CAND_MAX);
@@ -137,10 +143,9 @@ static void try_bind(struct bw_run *run, struct bw_target *t, bool first)
 	}
 	if (ids[0] == t->failed_id)
 		return;
-	if (bind_one(run, t, ids[0], err, sizeof(err))) {
+	if (bind_one(run, t, ids[0], err, sizeof(err), &fix)) {
 		if (!t->last_id)
-			tk_usage_error("check the path with 'bpfwatch --list MAP_SUFFIX'",
-				       "spec '%s': %s", t->spec.text, err);
+			tk_usage_error(fix, "spec '%s': %s", t->spec.text, err);
 		t->failed_id = ids[0];
 		bw_event(t, "error", 0, err);
 		return;

@@ -228,7 +228,7 @@ struct bw_map {
 /*
  * Open map @id at @key (mmap when allowed and possible).  0 or -errno, @err
  * set; a key the map cannot take (past max_entries, too wide for key_size,
- * a non-integer key type, a map type without keys) is -ERANGE or -EINVAL.
+ * a non-integer key type, a map type without keys) is -EDOM.
  */
 int bw_map_open(const struct bw_reg *r, uint32_t id, struct bw_key key, bool allow_mmap,
 		struct bw_map **out, char *err, size_t errsz);

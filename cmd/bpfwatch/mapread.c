@@ -48,7 +48,7 @@ void bw_key_desc(const struct bw_map *m, char *buf, size_t size)
 		buf[0] = '\0';
 }
 
-/* Is @k a key map @m can take?  0, or -EINVAL/-ERANGE with @err. */
+/* Is @k a key map @m can take?  0, or -EDOM with @err. */
 static int check_key(const struct bw_map *m, struct bw_key k, char *err, size_t errsz)
 {
 	char tn[32], kt[64];
@@ -61,28 +61,28 @@ static int check_key(const struct bw_map *m, struct bw_key k, char *err, size_t 
 		snprintf(err, errsz, "KEY %llu is past the last index %u of map %s (id %u, "
 			 "max_entries %u)", (unsigned long long)k.v, m->max_entries - 1, m->name,
 			 m->id, m->max_entries);
-		return -ERANGE;
+		return -EDOM;
 	}
 	if (!is_hash(m->type)) {
 		snprintf(err, errsz, "map %s (id %u) is a %s map; KEY works with array, per-CPU "
 			 "array and hash maps", m->name, m->id,
 			 tk_map_type_name(m->type, tn, sizeof(tn)));
-		return -EINVAL;
+		return -EDOM;
 	}
 	if (m->btf && m->key_type_id && bw_int_type(m->btf, m->key_type_id, kt, sizeof(kt))) {
 		snprintf(err, errsz, "map %s (id %u) has a %s key, not an integer; KEY works with "
 			 "integer keys only", m->name, m->id, kt);
-		return -EINVAL;
+		return -EDOM;
 	}
 	if (!int_size(m->key_size)) {
 		snprintf(err, errsz, "map %s (id %u) has a %u-byte key; KEY works with integer "
 			 "keys of 1, 2, 4 or 8 bytes", m->name, m->id, m->key_size);
-		return -EINVAL;
+		return -EDOM;
 	}
 	if (m->key_size < 8 && k.v >> (m->key_size * 8)) {
 		snprintf(err, errsz, "KEY %llu does not fit the %u-byte key of map %s (id %u)",
 			 (unsigned long long)k.v, m->key_size, m->name, m->id);
-		return -ERANGE;
+		return -EDOM;
 	}
 	return 0;
 }
@@ -146,8 +146,10 @@ int bw_map_open(const struct bw_reg *r, uint32_t id, struct bw_key key, bool all
 	struct bw_map *m;
 	int ret, ncpu;
 
-	if (!e)
+	if (!e) {
+		snprintf(err, errsz, "map id %u is gone", id);
 		return -ENOENT;
+	}
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;

@@ -51,7 +51,7 @@ static const char doc[] =
 "  bpfwatch .bss:sys_stat.avg_lat:scalar:avg_lat -i 100ms -d 10s\n"
 "  bpfwatch -j --summary cpu_ctx_stor:nr_switch:percpu-counter:switches\n"
 "  bpfwatch --list .bss --obj scx_lavd\n"
-"  bpfwatch -d 10s 'stats[0]:value:percpu-counter:local' 'stats[1]:value:percpu-counter:global'\n"
+"  bpfwatch -d 10s 'stats[1]:value:percpu-counter:global'\n"
 "  bpfwatch -d 5s --expect 'avg_lat<=2000' .bss:sys_stat.avg_lat:scalar:avg_lat";
 
 static const struct argp_option opts[] = {

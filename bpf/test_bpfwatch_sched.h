@@ -49,4 +49,27 @@ struct tw_cpu_ctx {
 	__s32 slack;
 };
 
+/*
+ * Value of tw_raw, a map declared with key_size/value_size only (no BTF for
+ * its value), read by bpfwatch with value+OFF/TYPE.
+ */
+struct tw_raw {
+	__u64 a;        /* offset 0 */
+	__u32 cnt;      /* offset 8: the program counts here (index 3) */
+	__u16 h;        /* offset 12 */
+	__u8 b;         /* offset 14 */
+	__s8 sb;        /* offset 15 */
+	__s64 neg;      /* offset 16 */
+};
+
+/* Key of tw_hkey: a struct, which a SPEC's [KEY] cannot name. */
+struct tw_hkey {
+	__u32 a, b;
+};
+
+#define TW_STATS_LOCAL  0   /* like scx_simple's stats: [local, global] */
+#define TW_STATS_GLOBAL 1
+#define TW_ARR_N        8
+#define TW_RAW_N        4
+
 #endif

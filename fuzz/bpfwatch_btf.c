@@ -14,7 +14,9 @@
  * Invariants: no crash or out-of-bounds read; a resolved location lies inside
  * the value (bw_read on an exactly sized buffer), its width/shift are sane;
  * a failure always explains itself; and every leaf bw_layout_walk lists for
- * a root resolves back to the same location.
+ * a root resolves back to the same location (non-struct roots: "value...").
+ * Parsed specs also go through bw_locate, with the BTF and as for a map
+ * without BTF (value, value+OFF/TYPE).
  */
 // FUZZ_SOURCES: cmd/bpfwatch/spec.c cmd/bpfwatch/btfpath.c
 #include <errno.h>
@@ -77,7 +79,7 @@ static void walk_leaf(const char *path, const struct bw_loc *loc, void *ctx)
 
 static void setup(void)
 {
-	unsigned total = 0;
+	unsigned total = 0, values = 0;
 
 	btf = btf__new(bpfwatch_btf, bpfwatch_btf_len);
 	FUZZ_CHECK(btf);
@@ -86,13 +88,18 @@ static void setup(void)
 		const struct btf_type *t = btf__type_by_id(btf, id);
 		struct walk_ctx w = { .root = id };
 
+		if (btf_is_int(t) || btf_is_array(t) || btf_is_typedef(t)) {
+			bw_layout_walk(btf, id, walk_leaf, &w);  /* leaves named "value..." */
+			values += w.leaves;
+			continue;
+		}
 		if (!btf_is_datasec(t) && !btf_is_composite(t))
 			continue;
 		roots[nroots++] = id;
 		bw_layout_walk(btf, id, walk_leaf, &w);
 		total += w.leaves;
 	}
-	FUZZ_CHECK(nroots >= 5 && total >= 40);
+	FUZZ_CHECK(nroots >= 5 && total >= 40 && values >= 5);
 }
 
 /* Split raw bytes on '.' into segments the spec parser would have refused. */
@@ -117,6 +124,27 @@ static unsigned raw_segs(const char *s, struct bw_seg *seg)
 		s = dot + 1;
 	}
 	return n;
+}
+
+/* bw_locate with the BTF and as for a map without BTF: sane or explained. */
+static void locate(uint32_t root, const struct bw_spec *spec, uint32_t value_size)
+{
+	const struct btf *b[2] = { btf, NULL };
+	char err[256];
+	struct bw_loc loc;
+
+	for (unsigned i = 0; i < 2; i++) {
+		int ret;
+
+		memset(err, 0, sizeof(err));
+		ret = bw_locate(b[i], b[i] ? root : 0, spec, value_size, &loc, err, sizeof(err));
+		if (ret == 0)
+			check_loc(&loc, value_size);
+		else
+			FUZZ_CHECK((ret == -ENOENT || ret == -EINVAL || ret == -ERANGE) && err[0]);
+		if (ret == 0 && !b[i])
+			FUZZ_CHECK(spec->raw || (loc.off == 0 && loc.nbytes == value_size));
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -144,6 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !bw_spec_parse(text, &spec, &why)) {
 		sp = spec.seg;
 		nseg = spec.nseg;
+		locate(root, &spec, value_size);
 	} else {
 		nseg = raw_segs(field, seg);
 	}

@@ -4,8 +4,9 @@
  * first byte picks the parser; for specs the rest is split on '\n' into up
  * to 8 specs that also go through bw_specs_check.  Invariants: no crash or
  * over-read (the input is not NUL-terminated past its bytes); accepted specs
- * obey every documented limit and their canonical field form re-parses to
- * the same segments; accepted expressions have a valid key, op and a finite
+ * obey every documented limit and their canonical form (decimal [KEY],
+ * value+OFF/TYPE or the field path) re-parses to the same key, segments and
+ * raw location; accepted expressions have a valid key, op and a finite
  * value, and bw_expect_holds agrees with the operator at the boundary.
  */
 // FUZZ_SOURCES: cmd/bpfwatch/spec.c
@@ -16,12 +17,17 @@
 #include "fuzz.h"
 #include "../cmd/bpfwatch/bpfwatch.h"
 
-/* "name[1][2].next" from the parsed segments. */
+/* "name[1][2].next" from the parsed segments, or "value+OFF/TYPE". */
 static void canon_field(const struct bw_spec *s, char *buf, size_t size)
 {
 	size_t n = 0;
 
 	buf[0] = '\0';
+	if (s->raw) {
+		snprintf(buf, size, "value+%u/%c%u", s->raw_off, s->raw_signed ? 's' : 'u',
+			 s->raw_size * 8u);
+		return;
+	}
 	for (unsigned i = 0; i < s->nseg && n < size; i++) {
 		n += snprintf(buf + n, size - n, "%s%s", i ? "." : "", s->seg[i].name);
 		for (unsigned k = 0; k < s->seg[i].nidx && n < size; k++)
@@ -31,7 +37,7 @@ static void canon_field(const struct bw_spec *s, char *buf, size_t size)
 
 static void check_spec(const struct bw_spec *s)
 {
-	char field[BW_SPEC_MAX * 2], text[BW_SPEC_MAX * 3];
+	char field[BW_SPEC_MAX * 2], text[BW_SPEC_MAX * 3], key[32];
 	struct bw_spec again;
 	const char *why = NULL;
 	size_t sl = strlen(s->suffix), ll = strlen(s->label);
@@ -40,17 +46,32 @@ static void check_spec(const struct bw_spec *s)
 	FUZZ_CHECK(ll >= 1 && ll <= BW_LABEL_MAX && !strchr(s->label, '.'));
 	FUZZ_CHECK(!strchr(s->suffix, ':') && !strchr(s->label, ':'));
 	FUZZ_CHECK((unsigned)s->agg < 4 && strcmp(bw_agg_name(s->agg), "?"));
-	FUZZ_CHECK(s->nseg >= 1 && s->nseg <= BW_SEG_MAX);
+	FUZZ_CHECK(!strpbrk(s->suffix, "[]"));
+	FUZZ_CHECK(s->has_key || s->key == 0);
+	if (s->raw) {
+		FUZZ_CHECK(s->nseg == 0 && s->raw_off <= INT32_MAX);
+		FUZZ_CHECK(s->raw_size == 1 || s->raw_size == 2 || s->raw_size == 4 ||
+			   s->raw_size == 8);
+	} else {
+		FUZZ_CHECK(s->nseg >= 1 && s->nseg <= BW_SEG_MAX);
+		FUZZ_CHECK(!strchr(s->field, '/') && !strncmp(s->field, s->seg[0].name,
+							       strlen(s->seg[0].name)));
+	}
 	for (unsigned i = 0; i < s->nseg; i++) {
 		FUZZ_CHECK(s->seg[i].name[0] && s->seg[i].nidx <= BW_IDX_MAX);
 		FUZZ_CHECK(!strpbrk(s->seg[i].name, ".[]:"));
 	}
 	canon_field(s, field, sizeof(field));
-	if (snprintf(text, sizeof(text), "%s:%s:%s:%s", s->suffix, field, bw_agg_name(s->agg),
-		     s->label) >= BW_SPEC_MAX)
+	if (s->has_key)
+		snprintf(key, sizeof(key), "[%llu]", (unsigned long long)s->key);
+	if (snprintf(text, sizeof(text), "%s%s:%s:%s:%s", s->suffix, s->has_key ? key : "", field,
+		     bw_agg_name(s->agg), s->label) >= BW_SPEC_MAX)
 		return;
 	FUZZ_CHECK(bw_spec_parse(text, &again, &why) == 0);
 	FUZZ_CHECK(again.nseg == s->nseg && again.agg == s->agg);
+	FUZZ_CHECK(again.has_key == s->has_key && again.key == s->key);
+	FUZZ_CHECK(again.raw == s->raw && again.raw_off == s->raw_off &&
+		   again.raw_size == s->raw_size && again.raw_signed == s->raw_signed);
 	FUZZ_CHECK(!memcmp(again.seg, s->seg, sizeof(s->seg)));
 }
 

@@ -41,6 +41,42 @@ start_loader() {
 	wait_until 10 grep -q '^ready' "$out" || fail "loader did not start: $(cat "$D/$name.err")"
 	read -r _ b d r p < <(grep '^ready' "$out" | tail -1)
 	eval "${name}_bss=$b ${name}_data=$d ${name}_rodata=$r ${name}_pcpu=$p"
+	read -r _ st ar ha ra us hk < <(grep '^keyed' "$out" | tail -1)
+	eval "${name}_stats=$st ${name}_arr=$ar ${name}_hash=$ha ${name}_raw=$ra ${name}_user=$us ${name}_hkey=$hk"
+}
+
+# lookup_raw ID KEY: bpftool's raw value bytes of map ID at the u32 KEY
+# (per-CPU maps: one array per CPU), as JSON.
+lookup_raw() {
+	local k=$2
+	bpftool map lookup id "$1" key $((k & 255)) $((k >> 8 & 255)) $((k >> 16 & 255)) $((k >> 24 & 255)) -j |
+		jq -c 'if .values then [.values[].value] else .value end'
+}
+
+# le_uint BYTES OFF SIZE / le_int ...: the little-endian integer at OFF in a
+# JSON array of bpftool's "0x.." bytes, exact in 64 bits.
+le_uint() {
+	printf '%u' "0x$(jq -r ".[$2:$(($2 + $3))] | reverse | map(.[2:]) | join(\"\")" <<<"$1")"
+}
+le_int() {
+	local u bits=$(($3 * 8))
+	u=$(le_uint "$@")
+	if [ "$bits" -eq 64 ]; then
+		echo $((u))
+	elif [ "$u" -ge $((1 << (bits - 1))) ]; then
+		echo $((u - (1 << bits)))
+	else
+		echo "$u"
+	fi
+}
+
+# pcpu_sum ID KEY: sum over all possible CPUs of the u64 at KEY (bpftool).
+pcpu_sum() {
+	local sum=0 v
+	while read -r v; do
+		sum=$((sum + $(le_uint "$v" 0 8)))
+	done < <(lookup_raw "$1" "$2" | jq -c '.[]')
+	echo "$sum"
 }
 
 # bss_json ID: the formatted .bss variables as one object (bpftool's view).
@@ -127,6 +163,30 @@ bad_spec() {
 	assert_usage_error "--expect 'a<=x'"
 	run --separate-stderr "$BW" -c 1
 	assert_usage_error "no SPEC"
+}
+
+@test "validation: MAP_SUFFIX[KEY] and value+OFF/TYPE rules" {
+	require_tool bpfwatch
+	bad_spec "stats[-1]:value:scalar:l" "KEY is negative"
+	bad_spec "stats[x]:value:scalar:l" "KEY is not a non-negative integer"
+	bad_spec "stats[0x]:value:scalar:l" "KEY is not a non-negative integer"
+	bad_spec "stats[18446744073709551616]:value:scalar:l" "below 2^64"
+	bad_spec "stats[]:value:scalar:l" "KEY in MAP_SUFFIX[KEY] is empty"
+	bad_spec "stats[1:value:scalar:l" "unclosed '['"
+	bad_spec "stats[1]x:value:scalar:l" "text after ']'"
+	bad_spec "s]x:value:scalar:l" "']' without '['"
+	bad_spec "[1]:value:scalar:l" "MAP_SUFFIX is empty"
+	bad_spec "abcdefghijklmnop[1]:value:scalar:l" "longer than 15 bytes"
+	bad_spec "m:value+:scalar:l" "needs a /TYPE"
+	bad_spec "m:value+4:scalar:l" "needs a /TYPE"
+	bad_spec "m:value+/u8:scalar:l" "empty or overlong OFF"
+	bad_spec "m:value+-1/u8:scalar:l" "OFF is not a byte offset"
+	bad_spec "m:value+2147483648/u8:scalar:l" "OFF is not a byte offset"
+	bad_spec "m:value+0/u128:scalar:l" "TYPE must be u8, u16, u32, u64, s8, s16, s32 or s64"
+	bad_spec "m:value+0/u8/u8:scalar:l" "TYPE must be"
+	bad_spec "m:value/x:scalar:l" "FIELD contains a path separator"
+	run --separate-stderr "$BW" --list 'stats[1]'
+	assert_usage_error "--list 'stats[1]'"
 }
 
 # --- every AGG against bpftool ------------------------------------------------
@@ -274,6 +334,209 @@ SCALARS=(
 	lk=$(grep '"summary"' <<<"$output" | jq -c 'del(.ts_ns)')
 	[ "$(grep -c '"mode":"lookup"' <<<"$output")" -eq 4 ]
 	[ "$mm" = "$lk" ]
+}
+
+# --- keyed maps: MAP_SUFFIX[KEY] -------------------------------------------------
+
+@test "keys: per-CPU array without BTF (scx_simple's stats) at index 0 and 1 match bpftool" {
+	need_bpf
+	start_loader L --known
+	# declared with key_size/value_size only: the kernel keeps no BTF for it
+	[ "$(bpftool map show id "$L_stats" -j | jq '.btf_id // 0')" = 0 ] || fail "tw_stats has BTF"
+	run --separate-stderr "$BW" -j -c 2 -i 20ms "tw_stats[0]:value:percpu-counter:local" \
+		"tw_stats[1]:value:percpu-counter:global" "tw_stats[1]:value:percpu:g"
+	assert_success
+	echo "$output" >"$D/w.json"
+	s=$(grep '"summary"' "$D/w.json")
+	[ "$(jq .test_bpf_local <<<"$s")" = "$(pcpu_sum "$L_stats" 0)" ]
+	[ "$(jq .test_bpf_global <<<"$s")" = "$(pcpu_sum "$L_stats" 1)" ]
+	vals=$(lookup_raw "$L_stats" 1 | jq -c '[.[] | map(.[2:]) | reverse | join("") | "0x" + .]')
+	ncpu=$(jq length <<<"$vals")
+	max=0 sum=0
+	for v in $(jq -r '.[]' <<<"$vals"); do
+		sum=$((sum + v))
+		[ $((v)) -gt "$max" ] && max=$((v))
+	done
+	num_eq "$(jq .test_bpf_g_max <<<"$s")" "$max"
+	num_eq "$(jq .test_bpf_g_avg <<<"$s")" "$(jq -n "$sum / $ncpu")"
+	jq_any "$D/w.json" "select(.event == \"bind\" and .label == \"global\") |
+		.map_id == $L_stats and .map_key == 1 and .ctype == \"u64\" and .cpus == $ncpu"
+}
+
+@test "keys: u64 array at several indexes, mmap and lookup, match bpftool; no KEY is key 0" {
+	need_bpf
+	start_loader L --known
+	specs=("tw_arr[0]:value:scalar:a0" "tw_arr[3]:value:scalar:a3" "tw_arr[7]:value:counter:a7"
+	       "$BSS[0]:sys_stat.avg_lat:scalar:k0" "$BSS:sys_stat.avg_lat:scalar:nok")
+	run --separate-stderr "$BW" -j -c 1 "${specs[@]}"
+	assert_success
+	mm=$(grep '"summary"' <<<"$output" | jq -c 'del(.ts_ns)')
+	[ "$(grep -c '"mode":"mmap"' <<<"$output")" -eq 5 ]
+	# an unkeyed spec's bind event is as before: no map_key
+	grep '"label":"nok"' <<<"$output" | grep -v -q map_key
+	run --separate-stderr "$BW" -j -c 1 --no-mmap "${specs[@]}"
+	assert_success
+	[ "$(grep -c '"mode":"lookup"' <<<"$output")" -eq 5 ]
+	[ "$(grep '"summary"' <<<"$output" | jq -c 'del(.ts_ns)')" = "$mm" ]
+	for k in 0 3 7; do
+		want=$(le_uint "$(lookup_raw "$L_arr" $k)" 0 8)
+		got=$(echo "$output" | grep '"sample"' | grep -o "\"test_bpf_a$k\":[0-9]*" | cut -d: -f2)
+		[ "$got" = "$want" ] || fail "tw_arr[$k]: bpfwatch $got, bpftool $want"
+	done
+	[ "$(jq .test_bpf_k0 <<<"$mm")" = "$(jq .test_bpf_nok <<<"$mm")" ]
+}
+
+@test "keys: integer-keyed hash matches bpftool; an absent key is never sampled" {
+	need_bpf
+	start_loader L
+	run --separate-stderr "$BW" -j -c 1 "tw_hash[7]:value:scalar:h7" \
+		"tw_hash[1000]:value:counter:h1000" "tw_hash[0xdeadbeef]:value:scalar:hd" \
+		"tw_hash[5]:value:scalar:h5"
+	assert_success
+	samp=$(grep '"sample"' <<<"$output")
+	for k in 7 1000 0xdeadbeef; do
+		want=$(bpftool map lookup id "$L_hash" key $((k & 255)) $((k >> 8 & 255)) \
+			$((k >> 16 & 255)) $((k >> 24 & 255)) -j | jq -c .value)
+		want=$(le_uint "$want" 0 8)
+		l=$k
+		[ "$k" = 0xdeadbeef ] && l=d
+		got=$(grep -o "\"test_bpf_h$l\":[0-9]*" <<<"$samp" | cut -d: -f2)
+		[ "$got" = "$want" ] || fail "tw_hash[$k]: bpfwatch $got, bpftool $want"
+	done
+	! bpftool map lookup id "$L_hash" key 5 0 0 0 >/dev/null 2>&1 || fail "key 5 is in the map"
+	! grep -q test_bpf_h5 <<<"$output"
+	run --separate-stderr "$BW" -c 1 --expect 'h5>=0' "tw_hash[5]:value:scalar:h5"
+	assert_equal "$status" 3
+	[[ "$stderr" == *"never sampled"* ]]
+}
+
+# tw_raw value: a u64 @0, cnt u32 @8, h u16 @12, b u8 @14, sb s8 @15, neg s64 @16.
+RAWS=("a 0 u64" "cnt 8 u32" "h 12 u16" "b 14 u8" "sb 15 s8" "neg 16 s64" "neg32 20 s32" "h8 13 u8")
+
+@test "no BTF, 24-byte value: value+OFF/TYPE of every width and sign match bpftool's bytes, mmap and lookup" {
+	need_bpf
+	start_loader L --known
+	[ "$(bpftool map show id "$L_raw" -j | jq '.btf_id // 0')" = 0 ] || fail "tw_raw has BTF"
+	specs=()
+	for k in 1 2; do
+		for r in "${RAWS[@]}"; do
+			read -r n o t <<<"$r"
+			specs+=("tw_raw[$k]:value+$o/$t:scalar:${n}_$k")
+		done
+	done
+	for mode in mmap lookup; do
+		opt=()
+		[ $mode = lookup ] && opt=(--no-mmap)
+		run --separate-stderr "$BW" -j -c 1 "${opt[@]}" "${specs[@]}"
+		assert_success
+		[ "$(grep -c "\"mode\":\"$mode\"" <<<"$output")" -eq ${#specs[@]} ]
+		samp=$(grep '"sample"' <<<"$output")
+		for k in 1 2; do
+			bytes=$(lookup_raw "$L_raw" $k)
+			for r in "${RAWS[@]}"; do
+				read -r n o t <<<"$r"
+				if [ "${t:0:1}" = s ]; then
+					want=$(le_int "$bytes" "$o" $((${t:1} / 8)))
+				else
+					want=$(le_uint "$bytes" "$o" $((${t:1} / 8)))
+				fi
+				got=$(grep -o "\"test_bpf_${n}_$k\":-\?[0-9]*" <<<"$samp" | cut -d: -f2)
+				[ "$got" = "$want" ] || fail "$mode tw_raw[$k] value+$o/$t: bpfwatch $got, bpftool $want"
+			done
+		done
+	done
+}
+
+@test "named map no program uses: object from maps sharing its BTF id, --obj resolves it" {
+	need_bpf
+	start_loader L
+	# peers: no program lists tw_user; it shares the .bss map's BTF object
+	! bpftool prog show -j | jq -e "any(.[]; (.map_ids // []) | index($L_user))" >/dev/null ||
+		fail "a program uses tw_user"
+	[ "$(bpftool map show id "$L_user" -j | jq .btf_id)" = "$(bpftool map show id "$L_bss" -j | jq .btf_id)" ]
+	run --separate-stderr "$BW" -j -c 1 --obj test_bpf "tw_user[3]:value:counter:u3" \
+		"tw_user[0]:value:counter:u0"
+	assert_success
+	echo "$output" >"$D/w.json"
+	jq_any "$D/w.json" "select(.event == \"bind\" and .label == \"u3\") |
+		.map_id == $L_user and .obj == \"test_bpf\" and .key == \"test_bpf_u3\""
+	for k in 0 3; do
+		want=$(le_uint "$(lookup_raw "$L_user" $k)" 0 8)
+		[ "$(json_num "$D/w.json" "test_bpf_u$k")" = "$want" ] || fail "tw_user[$k] != $want"
+	done
+	run --separate-stderr "$BW" --list tw_user --obj test_bpf
+	assert_success
+	assert_line --regexp "^map tw_user id $L_user obj test_bpf "
+	run --separate-stderr "$BW" -c 1 --obj other_obj "tw_user[3]:value:scalar:u3"
+	assert_success
+	[[ "$output" == *"event=waiting"* ]] || fail "bound under another --obj: $output"
+}
+
+@test "bad keys at bind: past max_entries, struct key, too wide, no BTF fields: one line, exit 2" {
+	need_bpf
+	start_loader L --known
+	for c in "tw_stats[2]:value:percpu:x|past the last index 1 of map tw_stats" \
+		 "$BSS[1]:sys_stat.avg_lat:scalar:x|past the last index 0 of map $BSS" \
+		 "cpu_ctx_stor[1]:util:percpu:x|past the last index 0" \
+		 "tw_hkey[1]:value:scalar:x|has a struct tw_hkey key, not an integer" \
+		 "tw_hash[4294967296]:value:scalar:x|does not fit the 4-byte key" \
+		 "tw_stats[0]:nosuch:percpu:x|no BTF for its value" \
+		 "tw_raw[0]:value:scalar:x|24-byte value; read inside it with value+OFF/TYPE" \
+		 "tw_raw[0]:value+20/u64:scalar:x|ends at byte 28, past the 24-byte map value" \
+		 "tw_arr[1]:nosuch:scalar:x|the whole value is named 'value'"; do
+		run --separate-stderr "$BW" -c 1 "${c%%|*}"
+		assert_usage_error "spec '${c%%|*}'"
+		[[ "$stderr" == *"${c#*|}"* ]] || fail "want '${c#*|}': $stderr"
+	done
+	max=$(bpftool map show id "$L_stats" -j | jq .max_entries)
+	run --separate-stderr "$BW" -c 1 "tw_stats[$max]:value:percpu:x"
+	assert_usage_error "max_entries $max"
+	[[ "$stderr" == *"bpfwatch --list tw_stats"* ]]
+}
+
+@test "--list: keys, 'value' and no BTF, text and JSON, agree with bpftool" {
+	need_bpf
+	start_loader L --known
+	run --separate-stderr "$BW" --list tw_stats
+	assert_success
+	n=$(bpftool map show id "$L_stats" -j | jq .max_entries)
+	assert_line --regexp "^map tw_stats id $L_stats obj test_bpf type percpu_array value 8B .* keys 0\\.\\.$((n - 1)) max_entries $n no BTF$"
+	assert_line --regexp "^value +0 +8 +0:64 +u64$"
+	run --separate-stderr "$BW" --list tw_raw
+	assert_success
+	sz=$(bpftool map show id "$L_raw" -j | jq .bytes_value)
+	assert_line --regexp " no BTF$"
+	assert_line --regexp "^value\\+OFF/TYPE +0 +$sz .* u8\\[$sz\\]$"
+	run --separate-stderr "$BW" --list tw_hash
+	assert_success
+	assert_line --regexp " keys u32 max_entries 16$"
+	run --separate-stderr "$BW" -j --list tw_arr
+	assert_success
+	assert_json_lines "$output"
+	n=$(bpftool map show id "$L_arr" -j | jq .max_entries)
+	jq -e --argjson n "$n" '.field == "value" and .keys == "0..\($n - 1)" and .max_entries == $n and
+		.btf == true and .ctype == "u64"' <<<"$output"
+	run --separate-stderr "$BW" -j --list tw_stats
+	assert_success
+	jq -e '.field == "value" and .btf == false and .keys == "0..1"' <<<"$output"
+}
+
+@test "live keyed counters: bpftool before <= bpfwatch last <= bpftool after" {
+	need_bpf
+	start_loader L
+	l0=$(pcpu_sum "$L_stats" 0) g0=$(pcpu_sum "$L_stats" 1)
+	c0=$(le_uint "$(lookup_raw "$L_raw" 3)" 8 4)
+	run --separate-stderr "$BW" -j -c 5 -i 100ms "tw_stats[0]:value:percpu-counter:local" \
+		"tw_stats[1]:value:percpu-counter:global" "tw_raw[3]:value+8/u32:counter:cnt"
+	assert_success
+	l1=$(pcpu_sum "$L_stats" 0) g1=$(pcpu_sum "$L_stats" 1)
+	c1=$(le_uint "$(lookup_raw "$L_raw" 3)" 8 4)
+	s=$(grep '"summary"' <<<"$output")
+	l=$(jq .test_bpf_local <<<"$s") g=$(jq .test_bpf_global <<<"$s") c=$(jq .test_bpf_cnt <<<"$s")
+	[ "$l0" -le "$l" ] && [ "$l" -le "$l1" ] || fail "stats[0] $l0 <= $l <= $l1"
+	[ "$g0" -le "$g" ] && [ "$g" -le "$g1" ] || fail "stats[1] $g0 <= $g <= $g1"
+	[ "$c0" -le "$c" ] && [ "$c" -le "$c1" ] || fail "tw_raw[3].cnt $c0 <= $c <= $c1"
+	[ "$l1" -gt "$l0" ] && [ "$c1" -gt "$c0" ] || fail "the test program did not run"
 }
 
 # --- lazy attach, rebind, ambiguity ------------------------------------------------

@@ -109,3 +109,51 @@ map_fds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'anon_inode:bpf-map' || tr
 		fail "a rebound at the wrong offset (BTF says $want)"
 	tail -n +"$errline" "$D/w.json" | grep -q '"type":"sample".*"test_bpf_a":' || fail "a not sampled"
 }
+
+@test "keyed maps, two no program uses, across 3 reloads and an unload: gone + rebind to the new ids, maps released" {
+	"$LOADER" >"$D/L.out" 2>"$D/L.err" &
+	lpid=$!
+	PIDS+=("$lpid")
+	wait_until 10 ready_count "$D/L.out" 1 || fail "loader: $(cat "$D/L.err")"
+	"$BW" -j -i 30ms --rescan 50ms --obj test_bpf "tw_stats[1]:value:percpu-counter:g" \
+		"tw_user[2]:value:counter:u" "tw_hash[7]:value:scalar:h" >"$D/w.json" 2>"$D/w.err" &
+	wpid=$!
+	PIDS+=("$wpid")
+	wait_until 5 grep -q '"test_bpf_u":' "$D/w.json" || fail "no samples: $(cat "$D/w.err")"
+	old=()
+	for k in 2 3 4; do
+		read -r _ st _ ha _ us _ < <(grep '^keyed' "$D/L.out" | tail -1)
+		old+=("$st" "$ha" "$us")
+		kill -USR1 "$lpid"
+		wait_until 10 ready_count "$D/L.out" "$k" || fail "loader did not reload ($k)"
+		read -r _ st _ ha _ us _ < <(grep '^keyed' "$D/L.out" | tail -1)
+		for p in "g $st" "u $us" "h $ha"; do
+			read -r l id <<<"$p"
+			wait_until 10 jq_any "$D/w.json" "select(.event == \"rebind\" and .label == \"$l\") | .map_id == $id" ||
+				fail "no rebind of $l to $id: $(grep -v sample "$D/w.json")"
+		done
+	done
+	lines=$(wc -l <"$D/w.json")
+	wait_until 5 eval '[ "$(wc -l <"$D/w.json")" -gt $((lines + 3)) ]' || fail "sampling stopped"
+	held=$(map_fds "$wpid")
+	[ "$held" -le 3 ] || fail "bpfwatch holds $held map fds after 3 reloads"
+	for id in "${old[@]}"; do
+		wait_until 5 eval "! bpftool map show id $id >/dev/null 2>&1" || fail "old map $id still held"
+	done
+	# the values after the last rebind are the new maps' (bpftool)
+	want=$(bpftool map lookup id "$us" key 2 0 0 0 -j | jq -r '.value | reverse | map(.[2:]) | join("")')
+	last=$(grep '"sample"' "$D/w.json" | tail -1 | jq .test_bpf_u)
+	[ "$last" = "$(printf '%u' "0x$want")" ]
+	# unloaded for good: the maps no program uses are gone with their object
+	kill -TERM "$lpid"
+	wait "$lpid"
+	for l in g u h; do
+		wait_until 5 eval "[ \"\$(jq -s '[.[] | select(.event == \"gone\" and .label == \"$l\")] | length' \"$D/w.json\")\" -eq 4 ]" ||
+			fail "$l: want 4 gone events (3 reloads, 1 unload): $(grep -v sample "$D/w.json")"
+	done
+	for id in "$st" "$ha" "$us"; do
+		wait_until 5 eval "! bpftool map show id $id >/dev/null 2>&1" || fail "map $id still held"
+	done
+	stop_clean TERM "$wpid" "$D/w.json" "$D/w.err"
+	! jq_any "$D/w.json" 'select(.event == "error")' || fail "error event: $(grep '"error"' "$D/w.json")"
+}

@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 lpid=$!
 trap 'kill $lpid 2>/dev/null; wait $lpid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do grep -q ready "$tmp/loader.out" && break; sleep 0.05; done
-read -r _ bss _ _ _ <"$tmp/loader.out"
+read -r _ bss _ _ _ < <(grep '^ready' "$tmp/loader.out")
 
 # 50 specs over the .bss leaves (cycled; labels unique).
 mapfile -t fields < <("$BW" --list test_bpf.bss | awk 'NR > 2 { print $1 }')

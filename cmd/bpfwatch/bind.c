@@ -10,21 +10,26 @@
 
 #define BW_CAND_MAX 8
 
-static struct bw_map *map_get(struct bw_run *run, uint32_t id, char *err, size_t errsz)
+/* The open map for @id at @key, opened on first use.  0 or -errno with @err. */
+static int map_get(struct bw_run *run, uint32_t id, struct bw_key key, struct bw_map **out,
+		   char *err, size_t errsz)
 {
 	struct bw_map *m;
+	int ret;
 
 	for (m = run->maps; m; m = m->next)
-		if (m->id == id)
+		if (m->id == id && m->key.set == key.set && m->key.v == key.v)
 			break;
 	if (!m) {
-		if (bw_map_open(&run->reg, id, run->allow_mmap, &m, err, errsz))
-			return NULL;
+		ret = bw_map_open(&run->reg, id, key, run->allow_mmap, &m, err, errsz);
+		if (ret)
+			return ret;
 		m->next = run->maps;
 		run->maps = m;
 	}
 	m->refs++;
-	return m;
+	*out = m;
+	return 0;
 }
 
 static void map_put(struct bw_run *run, struct bw_map *m)
@@ -80,19 +85,26 @@ static int check_agg(const struct bw_target *t, const struct bw_map *m, char *er
 	return -EINVAL;
 }
 
-/* Attach @t to map @id.  0, or -errno with @err explaining. */
-static int bind_one(struct bw_run *run, struct bw_target *t, uint32_t id, char *err, size_t errsz)
+/* Attach @t to map @id.  0, or -errno with @err explaining and @fix set. */
+static int bind_one(struct bw_run *run, struct bw_target *t, uint32_t id, char *err, size_t errsz,
+		    char *fix, size_t fixsz)
 {
-	struct bw_map *m = map_get(run, id, err, errsz);
+	struct bw_key key = { t->spec.has_key, t->spec.key };
+	struct bw_map *m;
 	char why[256];
 	int ret;
 
-	if (!m)
-		return -EINVAL;
+	snprintf(fix, fixsz, "check the path with 'bpfwatch --list MAP_SUFFIX'");
+	ret = map_get(run, id, key, &m, err, errsz);
+	if (ret == -EDOM)
+		snprintf(fix, fixsz, "give a KEY the map takes ('bpfwatch --list %s' shows them)",
+			 t->spec.suffix);
+	if (ret)
+		return ret;
 	ret = check_agg(t, m, err, errsz);
 	if (!ret) {
-		ret = bw_resolve(m->btf, m->value_type_id, t->spec.seg, t->spec.nseg,
-				 m->value_size, &t->loc, why, sizeof(why));
+		ret = bw_locate(m->btf, m->value_type_id, &t->spec, m->value_size, &t->loc, why,
+				sizeof(why));
 		if (ret)
 			snprintf(err, errsz, "FIELD '%.200s' in map %s (id %u): %s", t->spec.field,
 				 m->name, m->id, why);
@@ -113,6 +125,7 @@ static void try_bind(struct bw_run *run, struct bw_target *t, bool first)
 {
 	uint32_t ids[BW_CAND_MAX], old = t->last_id;
 	char err[1024], list[512];
+	char fix[128];
 	size_t n;
 
 	n = bw_candidates(&run->reg, t->spec.suffix, &run->match, ids, BW_CAND_MAX);
@@ -137,10 +150,9 @@ static void try_bind(struct bw_run *run, struct bw_target *t, bool first)
 	}
 	if (ids[0] == t->failed_id)
 		return;
-	if (bind_one(run, t, ids[0], err, sizeof(err))) {
+	if (bind_one(run, t, ids[0], err, sizeof(err), fix, sizeof(fix))) {
 		if (!t->last_id)
-			tk_usage_error("check the path with 'bpfwatch --list MAP_SUFFIX'",
-				       "spec '%s': %s", t->spec.text, err);
+			tk_usage_error(fix, "spec '%s': %s", t->spec.text, err);
 		t->failed_id = ids[0];
 		bw_event(t, "error", 0, err);
 		return;

@@ -40,15 +40,18 @@ const char *argp_program_bug_address = TK_BUG_ADDRESS;
 static const char doc[] =
 "Sample named fields of live BPF maps and aggregate them into run metrics.\n"
 "\n"
-"SPEC is MAP_SUFFIX:FIELD:AGG:LABEL.  MAP_SUFFIX matches the end of a loaded\n"
-"map's name (.bss, cpu_ctx_stor); FIELD is a dot path into the map value\n"
-"(sys_stat.avg_lat, hist[3]); AGG is scalar, counter, percpu or\n"
+"SPEC is MAP_SUFFIX[KEY]:FIELD:AGG:LABEL.  MAP_SUFFIX matches the end of a\n"
+"loaded map's name (.bss, cpu_ctx_stor); KEY is an array index or integer hash\n"
+"key (default 0); FIELD is a dot path into the map value (sys_stat.avg_lat,\n"
+"hist[3]), 'value' for a value without members or without BTF, or\n"
+"value+OFF/TYPE (TYPE u8..u64, s8..s64); AGG is scalar, counter, percpu or\n"
 "percpu-counter; metric keys are <obj>_<LABEL>.\n"
 "\n"
 "EXAMPLES:\n"
 "  bpfwatch .bss:sys_stat.avg_lat:scalar:avg_lat -i 100ms -d 10s\n"
 "  bpfwatch -j --summary cpu_ctx_stor:nr_switch:percpu-counter:switches\n"
 "  bpfwatch --list .bss --obj scx_lavd\n"
+"  bpfwatch -d 10s 'stats[1]:value:percpu-counter:global'\n"
 "  bpfwatch -d 5s --expect 'avg_lat<=2000' .bss:sys_stat.avg_lat:scalar:avg_lat";
 
 static const struct argp_option opts[] = {
@@ -111,7 +114,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
 		env.specs = p;
 		if (bw_spec_parse(arg, &env.specs[env.nspecs], &why))
-			tk_usage_error("SPEC is MAP_SUFFIX:FIELD:AGG:LABEL, see bpfwatch(8)",
+			tk_usage_error("SPEC is MAP_SUFFIX[KEY]:FIELD:AGG:LABEL, see bpfwatch(8)",
 				       "spec '%s': %s", arg, why);
 		env.nspecs++;
 		break;
@@ -129,6 +132,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			if (bw_spec_parse(buf, &s, &why))
 				tk_usage_error("give a map name suffix such as .bss",
 					       "--list '%s': %s", env.list, why);
+			if (s.has_key)
+				tk_usage_error("drop the [KEY]: --list shows the map's keys",
+					       "--list '%s': takes a MAP_SUFFIX without [KEY]",
+					       env.list);
 		}
 		if (env.nspecs > 1) {
 			size_t i = bw_specs_check(env.specs, env.nspecs, &why);
@@ -177,7 +184,8 @@ static int do_list(struct bw_run *run)
 		char e[256];
 		struct bw_map *m;
 
-		err = bw_map_open(&run->reg, ids[0], run->allow_mmap, &m, e, sizeof(e));
+		err = bw_map_open(&run->reg, ids[0], (struct bw_key){ 0 }, run->allow_mmap, &m, e,
+				  sizeof(e));
 		if (err)
 			tk_die(TK_EXIT_RUNTIME, NULL, "--list: %s", e);
 		err = bw_list(m);

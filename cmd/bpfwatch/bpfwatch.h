@@ -4,7 +4,8 @@
  *
  * spec.c     pure parsers: SPEC, field paths, --expect (fuzzable, no I/O)
  * btfpath.c  dot-path resolution through map BTF, layout listing
- * maps.c     map/prog id cache, map matching, binding (mmap or lookup), reads
+ * maps.c     map/prog id cache, the object of a map, matching by name suffix
+ * mapread.c  one element (key) of a map: checks, mmap or lookup, reads
  * agg.c      per-tick values and run-level aggregation into metric keys
  * report.c   sample/summary/event/field records, text and JSON printers
  * bpfwatch.c options and the sampling loop
@@ -41,12 +42,18 @@ struct bw_spec {
 	char field[BW_SPEC_MAX];
 	char label[BW_LABEL_MAX + 1];
 	enum bw_agg agg;
+	bool has_key;                 /* MAP_SUFFIX[KEY]: array index or hash key */
+	uint64_t key;
+	bool raw;                     /* FIELD is value+OFF/TYPE: no segments */
+	bool raw_signed;
+	uint8_t raw_size;             /* 1, 2, 4 or 8 */
+	uint32_t raw_off;
 	unsigned nseg;
 	struct bw_seg seg[BW_SEG_MAX];
 };
 
 /*
- * Parse and validate "MAP_SUFFIX:FIELD:AGG:LABEL".  Pure: returns 0, or
+ * Parse and validate "MAP_SUFFIX[KEY]:FIELD:AGG:LABEL".  Pure: returns 0, or
  * -EINVAL with *why set to a static sentence naming the broken rule.
  */
 int bw_spec_parse(const char *s, struct bw_spec *out, const char **why);
@@ -97,12 +104,28 @@ struct bw_num {
 };
 
 /*
- * Resolve @path (segments from bw_spec) in BTF type @type_id of @btf.
+ * Resolve @path (segments from bw_spec) in BTF type @type_id of @btf.  When
+ * that type is not a struct, union or DATASEC (a u64, an array), the first
+ * segment must be "value", naming the whole value.
  * 0 or -ENOENT (no such member/variable), -EINVAL (not an integer),
  * -ERANGE (bad subscript); @err gets a sentence either way.
  */
 int bw_resolve(const struct btf *btf, uint32_t type_id, const struct bw_seg *seg,
 	       unsigned nseg, uint32_t value_size, struct bw_loc *loc, char *err, size_t errsz);
+
+/*
+ * Where @spec's FIELD lies in a @value_size-byte map value: value+OFF/TYPE
+ * directly, "value" as the whole unsigned value when @btf is NULL or
+ * @type_id 0 (no BTF), else bw_resolve.  Same returns as bw_resolve.
+ */
+int bw_locate(const struct btf *btf, uint32_t type_id, const struct bw_spec *spec,
+	      uint32_t value_size, struct bw_loc *loc, char *err, size_t errsz);
+
+/*
+ * Is type @id an integer, bool or enum of 1, 2, 4 or 8 bytes?  0 with its C
+ * name in @type ("u32", "enum e"), else -EINVAL with what it is ("struct k").
+ */
+int bw_int_type(const struct btf *btf, uint32_t id, char *type, size_t size);
 
 /* Decode the integer at @loc in @base (a map value). */
 struct bw_num bw_read(const volatile uint8_t *base, const struct bw_loc *loc);
@@ -110,22 +133,26 @@ double bw_num_dbl(struct bw_num n);
 
 /* Called for each readable leaf by bw_layout_walk. */
 typedef void (*bw_leaf_cb)(const char *path, const struct bw_loc *loc, void *ctx);
-/* Walk every integer leaf reachable from @type_id (arrays: first element + count). */
+/*
+ * Walk every integer leaf reachable from @type_id (arrays: up to 64 elements);
+ * a root that is not a struct, union or DATASEC is named "value".
+ */
 int bw_layout_walk(const struct btf *btf, uint32_t type_id, bw_leaf_cb cb, void *ctx);
 
 #endif
 
-/* --- maps.c: id caches, matching, binding, reads ----------------------- */
+/* --- maps.c and mapread.c: id caches, matching, opening a key, reads ---- */
 
 /* What bpfwatch knows about one live map id (kept across scans). */
 struct bw_mapent {
 	uint32_t id;
 	char name[16];
 	uint32_t type, flags, key_size, value_size, max_entries;
-	uint32_t btf_id, btf_value_type_id;
+	uint32_t btf_id, btf_key_type_id, btf_value_type_id;
 	bool seen;       /* present in the latest scan */
 	bool used_now;   /* a live program lists it in its map ids */
 	bool was_used;   /* some program listed it at some scan */
+	bool sib_used_now, sib_was_used; /* same for a map sharing its BTF id */
 };
 
 struct bw_progent {
@@ -146,9 +173,17 @@ struct bw_reg {
 int bw_scan(struct bw_reg *r);
 void bw_reg_free(struct bw_reg *r);
 struct bw_mapent *bw_reg_find(struct bw_reg *r, uint32_t id);
-/* libbpf object name owning @m: longest "<obj>.bss|.data|.rodata|.kconfig" prefix. */
+/*
+ * libbpf object name owning @m: the longest "<obj>.bss|.data|.rodata|.kconfig"
+ * prefix among @m and the maps sharing its BTF object id (libbpf creates all
+ * maps of one object with that object's BTF); when none has one, among the
+ * maps of the programs that use @m; else "bpf".
+ */
 void bw_obj_of(const struct bw_reg *r, const struct bw_mapent *m, char *obj, size_t size);
-/* Gone: its programs were unloaded, or a newer unused-by-progs twin replaced it. */
+/*
+ * Gone: its programs were unloaded; never used by a program, the programs of
+ * its BTF siblings were; or a newer twin of the same name replaced it.
+ */
 bool bw_map_dead(const struct bw_reg *r, const struct bw_mapent *m);
 
 /* Filters from --obj / --map-id. */
@@ -160,21 +195,29 @@ struct bw_match {
 size_t bw_candidates(const struct bw_reg *r, const char *suffix, const struct bw_match *mt,
 		     uint32_t *ids, size_t max);
 
-/* An opened map, shared by every target watching it. */
+/* Which element of a map: index/hash key @v when @set, else key 0. */
+struct bw_key {
+	bool set;
+	uint64_t v;
+};
+
+/* An opened map at one key, shared by every target watching that element. */
 struct bw_map {
 	uint32_t id;
 	int fd;
 	char name[16];
 	char obj[BW_OBJ_MAX];
-	uint32_t type, flags, key_size, value_size;
-	uint32_t value_type_id;
-	struct btf *btf;
+	uint32_t type, flags, key_size, value_size, max_entries;
+	uint32_t key_type_id, value_type_id;
+	struct btf *btf;     /* NULL when the map has no BTF */
+	struct bw_key key;
 	bool percpu;
 	bool mmapped;
 	void *mm;
 	size_t mm_len;
+	const volatile uint8_t *mm_val; /* mmap: the element at key */
 	uint8_t *buf;        /* lookup mode: ncpu * stride bytes */
-	uint8_t *key;        /* all-zero key */
+	uint8_t *keybuf;     /* lookup mode: the key, key_size bytes */
 	size_t stride;
 	unsigned ncpu;
 	unsigned refs;
@@ -182,15 +225,21 @@ struct bw_map {
 	struct bw_map *next;
 };
 
-/* Open map @id (mmap when allowed and possible).  0 or -errno, @err set. */
-int bw_map_open(const struct bw_reg *r, uint32_t id, bool allow_mmap, struct bw_map **out,
-		char *err, size_t errsz);
+/*
+ * Open map @id at @key (mmap when allowed and possible).  0 or -errno, @err
+ * set; a key the map cannot take (past max_entries, too wide for key_size,
+ * a non-integer key type, a map type without keys) is -EDOM.
+ */
+int bw_map_open(const struct bw_reg *r, uint32_t id, struct bw_key key, bool allow_mmap,
+		struct bw_map **out, char *err, size_t errsz);
+/* "0..1" (arrays), "u32" (integer hash keys), "" (maps that take no KEY). */
+void bw_key_desc(const struct bw_map *m, char *buf, size_t size);
 void bw_map_close(struct bw_map *m);
 /* One lookup (lookup mode) or nothing (mmap).  Sets m->valid. */
 void bw_map_read(struct bw_map *m);
 static inline const volatile uint8_t *bw_map_value(const struct bw_map *m, unsigned cpu)
 {
-	return m->mmapped ? (const volatile uint8_t *)m->mm : m->buf + (size_t)cpu * m->stride;
+	return m->mmapped ? m->mm_val : m->buf + (size_t)cpu * m->stride;
 }
 
 /* --- agg.c: one watched field and its aggregation ------------------------ */

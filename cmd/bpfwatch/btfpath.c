@@ -37,6 +37,12 @@ static void type_desc(const struct btf *btf, uint32_t id, char *buf, size_t size
 		 name && *name ? " " : "", name && *name ? name : "");
 }
 
+/* A struct, union or DATASEC: a value whose first segment names a member. */
+static bool is_record(const struct btf_type *t)
+{
+	return t && (btf_is_datasec(t) || btf_is_composite(t));
+}
+
 /* Fill @loc for a readable integer type, else -EINVAL. */
 static int leaf(const struct btf *btf, uint32_t id, uint64_t bitoff, uint32_t bitsz,
 		struct bw_loc *loc)
@@ -89,6 +95,18 @@ static int leaf(const struct btf *btf, uint32_t id, uint64_t bitoff, uint32_t bi
 		snprintf(loc->type + n, sizeof(loc->type) - n, ":%u", bitsz);
 	}
 	return 0;
+}
+
+int bw_int_type(const struct btf *btf, uint32_t id, char *type, size_t size)
+{
+	struct bw_loc loc;
+
+	if (!leaf(btf, id, 0, 0, &loc)) {
+		snprintf(type, size, "%s", loc.type);
+		return 0;
+	}
+	type_desc(btf, strip(btf, id), type, size);
+	return -EINVAL;
 }
 
 /* Find member @name in struct/union @id, looking into anonymous members. */
@@ -152,13 +170,16 @@ int bw_resolve(const struct btf *btf, uint32_t type_id, const struct bw_seg *seg
 		uint32_t id = strip(btf, cur);
 		const struct btf_type *t = btf__type_by_id(btf, id);
 
-		if (t && btf_is_datasec(t)) {
+		if (!s && !is_record(t) && !strcmp(seg[0].name, "value")) {
+			ret = 0;  /* a u64 or array value: "value" is all of it */
+		} else if (t && btf_is_datasec(t)) {
 			ret = find_var(btf, t, seg[s].name, &bitoff, &cur);
 		} else if (t && btf_is_composite(t)) {
 			ret = find_member(btf, id, seg[s].name, &bitoff, &bitsz, &cur);
 		} else {
 			type_desc(btf, id, desc, sizeof(desc));
-			snprintf(err, errsz, "'%s' is inside %s, which has no members", seg[s].name, desc);
+			snprintf(err, errsz, "'%s' is inside %s, which has no members%s", seg[s].name,
+				 desc, s ? "" : "; the whole value is named 'value'");
 			return -EINVAL;
 		}
 		if (ret) {
@@ -215,6 +236,46 @@ int bw_resolve(const struct btf *btf, uint32_t type_id, const struct bw_seg *seg
 		return -ERANGE;
 	}
 	return 0;
+}
+
+/* value+OFF/TYPE, or the whole value of a map without BTF. */
+static int raw_loc(uint32_t off, unsigned size, bool sgn, uint32_t value_size,
+		   struct bw_loc *loc, char *err, size_t errsz)
+{
+	memset(loc, 0, sizeof(*loc));
+	if ((uint64_t)off + size > value_size) {
+		snprintf(err, errsz, "value+%u/%c%u ends at byte %llu, past the %u-byte map value",
+			 off, sgn ? 's' : 'u', size * 8, (unsigned long long)off + size, value_size);
+		return -ERANGE;
+	}
+	loc->off = off;
+	loc->nbytes = (uint8_t)size;
+	loc->bits = (uint8_t)(size * 8);
+	loc->is_signed = sgn;
+	snprintf(loc->type, sizeof(loc->type), "%c%u", sgn ? 's' : 'u', size * 8);
+	return 0;
+}
+
+int bw_locate(const struct btf *btf, uint32_t type_id, const struct bw_spec *spec,
+	      uint32_t value_size, struct bw_loc *loc, char *err, size_t errsz)
+{
+	if (spec->raw)
+		return raw_loc(spec->raw_off, spec->raw_size, spec->raw_signed, value_size, loc,
+			       err, errsz);
+	if (btf && type_id)
+		return bw_resolve(btf, type_id, spec->seg, spec->nseg, value_size, loc, err, errsz);
+	memset(loc, 0, sizeof(*loc));
+	if (spec->nseg != 1 || spec->seg[0].nidx || strcmp(spec->seg[0].name, "value")) {
+		snprintf(err, errsz, "the map has no BTF for its value; FIELD is 'value' (all of "
+			 "it) or value+OFF/TYPE");
+		return -EINVAL;
+	}
+	if (value_size != 1 && value_size != 2 && value_size != 4 && value_size != 8) {
+		snprintf(err, errsz, "the map has no BTF and a %u-byte value; read inside it with "
+			 "value+OFF/TYPE (e.g. value+0/u64)", value_size);
+		return -EINVAL;
+	}
+	return raw_loc(0, value_size, false, value_size, loc, err, errsz);
 }
 
 struct bw_num bw_read(const volatile uint8_t *base, const struct bw_loc *loc)
@@ -310,7 +371,8 @@ static void walk_type(struct walk *w, uint32_t id, const char *path, uint64_t bi
 int bw_layout_walk(const struct btf *btf, uint32_t type_id, bw_leaf_cb cb, void *ctx)
 {
 	struct walk w = { .btf = btf, .cb = cb, .ctx = ctx };
+	const struct btf_type *t = btf__type_by_id(btf, strip(btf, type_id));
 
-	walk_type(&w, type_id, "", 0, 0);
+	walk_type(&w, type_id, is_record(t) ? "" : "value", 0, 0);
 	return 0;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bpfwatch demo: load the test object, list its globals, watch four fields.
+# bpfwatch demo: load the test object, list its globals, watch six fields
+# (two at indexes 0 and 1 of a per-CPU array without BTF, like scx_simple's stats).
 set -u
 TELKIT_BIN=${TELKIT_BIN:-$(dirname "$0")/../../build}
 loader=$TELKIT_BIN/tests/bpfwatch_loader
@@ -16,4 +17,5 @@ bpfwatch -i 500ms -c 4 \
 	test_bpf.bss:sys_stat.avg_lat:scalar:avg_lat \
 	test_bpf.bss:sys_stat.nr_sched:counter:nr_sched \
 	cpu_ctx_stor:nr_switch:percpu-counter:switches \
-	cpu_ctx_stor:util:percpu:util
+	cpu_ctx_stor:util:percpu:util \
+	'tw_stats[0]:value:percpu-counter:local' 'tw_stats[1]:value:percpu-counter:global'

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Map and program id caches, matching by name suffix, binding and reads. */
+/* Map and program id caches, the object a map belongs to, matching by name suffix. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -64,6 +63,7 @@ static int map_add(struct bw_reg *r, uint32_t id)
 	e->value_size = info.value_size;
 	e->max_entries = info.max_entries;
 	e->btf_id = info.btf_id;
+	e->btf_key_type_id = info.btf_key_type_id;
 	e->btf_value_type_id = info.btf_value_type_id;
 	e->seen = true;
 	return 0;
@@ -125,6 +125,21 @@ out:
 	return err;
 }
 
+/* For maps no program uses: is a map of the same BTF object (a sibling) used? */
+static void mark_siblings(struct bw_reg *r)
+{
+	for (size_t i = 0; i < r->nmaps; i++) {
+		struct bw_mapent *m = &r->maps[i];
+
+		m->sib_used_now = false;
+		if (m->used_now || m->was_used || !m->btf_id)
+			continue;
+		for (size_t j = 0; j < r->nmaps && !m->sib_used_now; j++)
+			m->sib_used_now = r->maps[j].btf_id == m->btf_id && r->maps[j].used_now;
+		m->sib_was_used |= m->sib_used_now;
+	}
+}
+
 int bw_scan(struct bw_reg *r)
 {
 	__u32 id = 0;
@@ -177,6 +192,7 @@ int bw_scan(struct bw_reg *r)
 				e->used_now = e->was_used = true;
 		}
 	}
+	mark_siblings(r);
 	return 0;
 }
 
@@ -212,10 +228,9 @@ static void take_prefix(const char *name, char *obj, size_t size)
 		snprintf(obj, size, "%.*s", p, name);
 }
 
-void bw_obj_of(const struct bw_reg *r, const struct bw_mapent *m, char *obj, size_t size)
+/* Longest section prefix among the maps of the programs that use @m. */
+static void prog_prefix(const struct bw_reg *r, const struct bw_mapent *m, char *obj, size_t size)
 {
-	obj[0] = '\0';
-	take_prefix(m->name, obj, size);
 	for (size_t i = 0; i < r->nprogs; i++) {
 		const struct bw_progent *p = &r->progs[i];
 		bool uses = false;
@@ -229,6 +244,17 @@ void bw_obj_of(const struct bw_reg *r, const struct bw_mapent *m, char *obj, siz
 				take_prefix(s->name, obj, size);
 		}
 	}
+}
+
+void bw_obj_of(const struct bw_reg *r, const struct bw_mapent *m, char *obj, size_t size)
+{
+	obj[0] = '\0';
+	take_prefix(m->name, obj, size);
+	for (size_t i = 0; m->btf_id && i < r->nmaps; i++)
+		if (r->maps[i].btf_id == m->btf_id)
+			take_prefix(r->maps[i].name, obj, size);
+	if (!obj[0])
+		prog_prefix(r, m, obj, size);
 	if (!obj[0])
 		snprintf(obj, size, "bpf");
 }
@@ -237,7 +263,7 @@ bool bw_map_dead(const struct bw_reg *r, const struct bw_mapent *m)
 {
 	if (m->used_now)
 		return false;
-	if (m->was_used)
+	if (m->was_used || (m->sib_was_used && !m->sib_used_now))
 		return true;
 	for (size_t i = 0; i < r->nmaps; i++)
 		if (r->maps[i].id > m->id && !strcmp(r->maps[i].name, m->name))
@@ -282,106 +308,4 @@ size_t bw_candidates(const struct bw_reg *r, const char *suffix, const struct bw
 		n++;
 	}
 	return n;
-}
-
-static bool is_percpu(uint32_t type)
-{
-	return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
-	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
-}
-
-int bw_map_open(const struct bw_reg *r, uint32_t id, bool allow_mmap, struct bw_map **out,
-		char *err, size_t errsz)
-{
-	const struct bw_mapent *e = bw_reg_find((struct bw_reg *)r, id);
-	long page = sysconf(_SC_PAGESIZE);
-	struct bw_map *m;
-	int ret, ncpu;
-
-	if (!e)
-		return -ENOENT;
-	if (!e->btf_id || !e->btf_value_type_id) {
-		snprintf(err, errsz, "map %s (id %u) has no BTF for its value type", e->name, id);
-		return -EINVAL;
-	}
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return -ENOMEM;
-	m->fd = bpf_map_get_fd_by_id(id);
-	if (m->fd < 0) {
-		ret = -errno;
-		snprintf(err, errsz, "cannot open map id %u: %s", id, strerror(errno));
-		free(m);
-		return ret;
-	}
-	m->id = id;
-	memcpy(m->name, e->name, sizeof(m->name));
-	bw_obj_of(r, e, m->obj, sizeof(m->obj));
-	m->type = e->type;
-	m->flags = e->flags;
-	m->key_size = e->key_size;
-	m->value_size = e->value_size;
-	m->value_type_id = e->btf_value_type_id;
-	m->percpu = is_percpu(e->type);
-	m->btf = tk_btf_load_by_id(e->btf_id);
-	if (!m->btf) {
-		ret = -errno ? -errno : -EINVAL;
-		snprintf(err, errsz, "cannot load BTF id %u of map %s: %s", e->btf_id, e->name,
-			 strerror(-ret));
-		goto fail;
-	}
-	ncpu = m->percpu ? libbpf_num_possible_cpus() : 1;
-	if (ncpu <= 0) {
-		ret = ncpu ? ncpu : -EINVAL;
-		snprintf(err, errsz, "cannot count possible CPUs");
-		goto fail;
-	}
-	m->ncpu = (unsigned)ncpu;
-	m->stride = m->percpu ? ((size_t)m->value_size + 7) / 8 * 8 : m->value_size;
-	if (allow_mmap && e->type == BPF_MAP_TYPE_ARRAY && (e->flags & BPF_F_MMAPABLE)) {
-		size_t sz = ((size_t)e->value_size + 7) / 8 * 8 * e->max_entries;
-
-		m->mm_len = (sz + page - 1) / page * page;
-		m->mm = mmap(NULL, m->mm_len, PROT_READ, MAP_SHARED, m->fd, 0);
-		if (m->mm != MAP_FAILED) {
-			m->mmapped = true;
-			m->valid = true;
-			*out = m;
-			return 0;
-		}
-		m->mm = NULL;
-	}
-	m->buf = calloc(m->ncpu, m->stride);
-	m->key = calloc(1, m->key_size ? m->key_size : 1);
-	if (!m->buf || !m->key) {
-		ret = -ENOMEM;
-		snprintf(err, errsz, "out of memory");
-		goto fail;
-	}
-	*out = m;
-	return 0;
-fail:
-	bw_map_close(m);
-	return ret;
-}
-
-void bw_map_close(struct bw_map *m)
-{
-	if (!m)
-		return;
-	if (m->mm)
-		munmap(m->mm, m->mm_len);
-	if (m->fd >= 0)
-		close(m->fd);
-	btf__free(m->btf);
-	free(m->buf);
-	free(m->key);
-	free(m);
-}
-
-void bw_map_read(struct bw_map *m)
-{
-	if (m->mmapped)
-		return;
-	m->valid = !bpf_map_lookup_elem(m->fd, m->key, m->buf);
 }

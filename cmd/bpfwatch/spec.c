@@ -121,6 +121,78 @@ static const char *parse_field(const char *f, struct bw_spec *out)
 	return NULL;
 }
 
+/* "[KEY]" of @len bytes at @s (after MAP_SUFFIX): a non-negative integer. */
+static const char *parse_key(const char *s, size_t len, struct bw_spec *out)
+{
+	char num[24];
+	size_t dlen;
+
+	if (s[len - 1] != ']')
+		return memchr(s, ']', len) ? "MAP_SUFFIX[KEY] has text after ']'"
+					   : "MAP_SUFFIX[KEY] has an unclosed '['";
+	dlen = len - 2;
+	if (!dlen)
+		return "KEY in MAP_SUFFIX[KEY] is empty";
+	if (s[1] == '-')
+		return "KEY is negative; array indexes and hash keys are non-negative integers";
+	if (dlen >= sizeof(num))
+		return "KEY is longer than 23 bytes";
+	memcpy(num, s + 1, dlen);
+	num[dlen] = '\0';
+	if (num[0] < '0' || num[0] > '9' || tk_parse_u64(num, 0, UINT64_MAX, &out->key))
+		return "KEY is not a non-negative integer (decimal or 0x hex) below 2^64";
+	out->has_key = true;
+	return NULL;
+}
+
+/* MAP_SUFFIX or MAP_SUFFIX[KEY] of @len bytes at @s. */
+static const char *parse_map(const char *s, size_t len, struct bw_spec *out)
+{
+	const char *br = memchr(s, '[', len);
+	size_t sl = br ? (size_t)(br - s) : len;
+	const char *why = check_common(s, sl, suffix_why);
+
+	if (why)
+		return why;
+	if (sl > BW_SUFFIX_MAX)
+		return "MAP_SUFFIX is longer than 15 bytes, so no kernel map name can end with it";
+	if (memchr(s, ']', sl))
+		return "MAP_SUFFIX has a ']' without '['";
+	memcpy(out->suffix, s, sl);
+	return br ? parse_key(br, len - sl, out) : NULL;
+}
+
+static const char *const raw_types[] = { "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64" };
+
+/* "value+OFF/TYPE": a raw integer inside the value, no BTF needed. */
+static const char *parse_raw(const char *f, struct bw_spec *out)
+{
+	const char *slash = strchr(f, '/');
+	char num[16];
+	size_t dlen;
+	uint64_t off;
+
+	if (!slash)
+		return "FIELD value+OFF needs a /TYPE; write value+OFF/TYPE (TYPE u8..u64, s8..s64)";
+	dlen = (size_t)(slash - f);
+	if (!dlen || dlen >= sizeof(num))
+		return "FIELD value+OFF/TYPE has an empty or overlong OFF";
+	memcpy(num, f, dlen);
+	num[dlen] = '\0';
+	if (num[0] < '0' || num[0] > '9' || tk_parse_u64(num, 0, INT32_MAX, &off))
+		return "FIELD value+OFF/TYPE: OFF is not a byte offset (0 to 2^31-1)";
+	for (unsigned i = 0; i < 8; i++) {
+		if (strcmp(slash + 1, raw_types[i]))
+			continue;
+		out->raw = true;
+		out->raw_off = (uint32_t)off;
+		out->raw_signed = i >= 4;
+		out->raw_size = (uint8_t)(1u << (i % 4));
+		return NULL;
+	}
+	return "FIELD value+OFF/TYPE: TYPE must be u8, u16, u32, u64, s8, s16, s32 or s64";
+}
+
 int bw_spec_parse(const char *s, struct bw_spec *out, const char **why)
 {
 	const char *c1, *c2, *c3, *agg;
@@ -145,14 +217,18 @@ int bw_spec_parse(const char *s, struct bw_spec *out, const char **why)
 	l3 = (size_t)(c3 - c2 - 1);
 	l4 = strlen(c3 + 1);
 	agg = c2 + 1;
-	if ((*why = check_common(s, l1, suffix_why)))
+	if ((*why = parse_map(s, l1, out)))
 		return -EINVAL;
-	if (l1 > BW_SUFFIX_MAX) {
-		*why = "MAP_SUFFIX is longer than 15 bytes, so no kernel map name can end with it";
+	if (l2 >= 6 && !strncmp(c1 + 1, "value+", 6)) {
+		char f[BW_SPEC_MAX];
+
+		memcpy(f, c1 + 7, l2 - 6);
+		f[l2 - 6] = '\0';
+		if ((*why = parse_raw(f, out)))
+			return -EINVAL;
+	} else if ((*why = check_common(c1 + 1, l2, field_why))) {
 		return -EINVAL;
 	}
-	if ((*why = check_common(c1 + 1, l2, field_why)))
-		return -EINVAL;
 	if ((*why = check_common(c3 + 1, l4, label_why)))
 		return -EINVAL;
 	if (memchr(c3 + 1, '.', l4)) {
@@ -163,10 +239,9 @@ int bw_spec_parse(const char *s, struct bw_spec *out, const char **why)
 		*why = "LABEL is longer than 64 bytes";
 		return -EINVAL;
 	}
-	memcpy(out->suffix, s, l1);
 	memcpy(out->field, c1 + 1, l2);
 	memcpy(out->label, c3 + 1, l4);
-	if ((*why = parse_field(out->field, out)))
+	if (!out->raw && (*why = parse_field(out->field, out)))
 		return -EINVAL;
 	for (unsigned i = 0; i < 4; i++) {
 		if (strlen(agg_names[i]) == l3 && !strncmp(agg, agg_names[i], l3)) {

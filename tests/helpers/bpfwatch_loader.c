@@ -7,8 +7,12 @@
  * Options:
  *   --known          freeze the program (paused=1) and write known values
  *   --version N      .rodata cfg_version (default 3)
- * After each load it prints "ready BSS_ID DATA_ID RODATA_ID PERCPU_ID" on
- * stdout (flushed), so a test can wait for it and read the ids.
+ * The keyed maps: --known writes known values into tw_stats, tw_arr and
+ * tw_raw (which the program writes too); tw_hash, tw_hkey and tw_user, which
+ * no program uses, are always filled here.
+ * After each load it prints "keyed STATS ARR HASH RAW USER HKEY" and then
+ * "ready BSS_ID DATA_ID RODATA_ID PERCPU_ID" on stdout (flushed), so a test
+ * can wait for "ready" and read the ids.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -95,6 +99,70 @@ static int set_known(struct test_bpfwatch_sched_bpf *skel)
 	return err ? -errno : 0;
 }
 
+/* Write @n elements of @size bytes from @vals at keys 0..n-1 of map @m. */
+static int fill(struct bpf_map *m, const void *vals, size_t size, unsigned n)
+{
+	for (__u32 k = 0; k < n; k++)
+		if (bpf_map_update_elem(bpf_map__fd(m), &k, (const char *)vals + k * size, 0))
+			return -errno;
+	return 0;
+}
+
+/* Known values in the keyed maps that the program also writes. */
+static int set_known_keyed(struct test_bpfwatch_sched_bpf *skel)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct tw_raw raw[TW_RAW_N];
+	__u64 arr[TW_ARR_N], *pc;
+	int err;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	pc = calloc(2 * ncpu, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	for (int c = 0; c < ncpu; c++) {
+		pc[c] = 1000ULL * (c + 1) + 7;           /* stats[0] on CPU c */
+		pc[ncpu + c] = 10ULL * (c + 1) + 1;      /* stats[1] on CPU c */
+	}
+	err = fill(skel->maps.tw_stats, pc, ncpu * sizeof(*pc), 2);
+	free(pc);
+	for (int i = 0; i < TW_ARR_N; i++)
+		arr[i] = 1111ULL * (i + 1);
+	arr[TW_ARR_N - 1] = 0xfffffffffffffff1ULL;
+	memset(raw, 0, sizeof(raw));
+	for (int i = 0; i < TW_RAW_N; i++) {
+		raw[i].a = 0x0102030405060708ULL + i;
+		raw[i].cnt = 100 + i;
+		raw[i].h = 60000 + i;
+		raw[i].b = 200 + i;
+		raw[i].sb = -(i + 1);
+		raw[i].neg = -5000000000LL - i;
+	}
+	if (!err)
+		err = fill(skel->maps.tw_arr, arr, sizeof(arr[0]), TW_ARR_N);
+	if (!err)
+		err = fill(skel->maps.tw_raw, raw, sizeof(raw[0]), TW_RAW_N);
+	return err;
+}
+
+/* Maps only user space writes: tw_hash, tw_hkey, tw_user. */
+static int set_user_maps(struct test_bpfwatch_sched_bpf *skel)
+{
+	static const __u32 hkeys[] = { 7, 1000, 0xdeadbeef };
+	static const __u64 hvals[] = { 70, 0xffffffffffffff00ULL, 3 };
+	static const __u64 user[] = { 11, 22, 33, 0x8000000000000000ULL };
+	struct tw_hkey hk = { 1, 2 };
+	__u64 five = 5;
+
+	for (int i = 0; i < 3; i++)
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.tw_hash), &hkeys[i], &hvals[i], 0))
+			return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.tw_hkey), &hk, &five, 0))
+		return -errno;
+	return fill(skel->maps.tw_user, user, sizeof(user[0]), 4);
+}
+
 static struct test_bpfwatch_sched_bpf *load(bool known, unsigned version)
 {
 	struct test_bpfwatch_sched_bpf *skel = test_bpfwatch_sched_bpf__open();
@@ -108,6 +176,10 @@ static struct test_bpfwatch_sched_bpf *load(bool known, unsigned version)
 	err = test_bpfwatch_sched_bpf__load(skel);
 	if (!err && known)
 		err = set_known(skel);
+	if (!err && known)
+		err = set_known_keyed(skel);
+	if (!err)
+		err = set_user_maps(skel);
 	if (!err)
 		err = test_bpfwatch_sched_bpf__attach(skel);
 	if (err) {
@@ -115,6 +187,9 @@ static struct test_bpfwatch_sched_bpf *load(bool known, unsigned version)
 		test_bpfwatch_sched_bpf__destroy(skel);
 		return NULL;
 	}
+	printf("keyed %u %u %u %u %u %u\n", map_id(skel->maps.tw_stats), map_id(skel->maps.tw_arr),
+	       map_id(skel->maps.tw_hash), map_id(skel->maps.tw_raw), map_id(skel->maps.tw_user),
+	       map_id(skel->maps.tw_hkey));
 	printf("ready %u %u %u %u\n", map_id(skel->maps.bss), map_id(skel->maps.data),
 	       map_id(skel->maps.rodata), map_id(skel->maps.cpu_ctx_stor));
 	fflush(stdout);

@@ -579,3 +579,15 @@ check_groups() {
 	assert_output --partial "telkit_bpf_obj_cpu_percent{obj=\"pstest_ops\""
 	assert_output --partial "telkit_bpf_prog_obj_period_share_percent{"
 }
+
+@test "the guest's struct_ops check (tests/vm/progstats-struct-ops.sh) passes on the host's struct_ops object" {
+	start_loader -o -n 20000
+	others_hold_stats $$ && skip "another process holds BPF run-time stats"
+	# traffic through pstest_ca all along the script's live samples
+	{ for i in $(seq 12); do kill -USR1 "$LPID" 2>/dev/null; sleep 0.4; done; } &
+	PPIDS+=("$!")
+	PATH=$(dirname "$PS"):$PATH OBJ=pstest_ops BUSY=progstats_ca_congestion_avoid NAMES="$OPS_NAMES" \
+		run sh "$BATS_TEST_DIRNAME/vm/progstats-struct-ops.sh"
+	assert_success
+	assert_output "progstats: pstest_ops ok (4 programs, btf_id $OPS_BTF)"
+}

@@ -7,6 +7,9 @@
  *   progstats_test_long_program_name
  *                  tp_btf/sched_switch whose name the kernel truncates to
  *                  15 bytes; progstats must print the full BTF name.
+ * tpstat_key puts a .bss in the object: libbpf names that map
+ * "test_pro.bss" (8 bytes of the skeleton's object name), the name
+ * progstats --group obj gives the object.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,10 +24,12 @@ struct {
 	__type(value, __u64);
 } counter SEC(".maps");
 
+__u32 tpstat_key;   /* always 0 */
+
 SEC("raw_tp/sys_enter")
 int tpstat_count(void *ctx)
 {
-	__u32 key = 0;
+	__u32 key = tpstat_key;
 	__u64 *v = bpf_map_lookup_elem(&counter, &key);
 
 	if (v)

@@ -20,18 +20,21 @@ teardown() {
 
 # wait_until SECONDS CMD...: poll CMD every 50 ms.
 
-# start_loader ARGS...: background loader; sets LPID COUNT_ID LONG_ID BULK_FIRST BULK_LAST.
+# start_loader ARGS...: background loader; sets LPID COUNT_ID LONG_ID BULK_FIRST BULK_LAST
+# OPS_BTF (-o: the struct_ops object's BTF id; skips when the kernel refuses it).
 start_loader() {
 	local out=$D/loader.$RANDOM line
 	"$LOADER" "$@" >"$out" 2>&1 &
 	LPID=$!
 	LPIDS+=("$LPID")
-	wait_until 20 grep -q '^ready ' "$out" || fail "loader not ready: $(cat "$out")"
+	wait_until 20 grep -q -e '^ready ' -e '^ops unavailable' "$out" || fail "loader not ready: $(cat "$out")"
+	! grep -q '^ops unavailable' "$out" || skip "$(cat "$out")"
 	line=$(grep '^ready ' "$out")
 	COUNT_ID=$(sed -n 's/.* count_id=\([0-9]*\).*/\1/p' <<<"$line")
 	LONG_ID=$(sed -n 's/.* long_id=\([0-9]*\).*/\1/p' <<<"$line")
 	BULK_FIRST=$(sed -n 's/.* bulk_first=\([0-9]*\).*/\1/p' <<<"$line")
 	BULK_LAST=$(sed -n 's/.* bulk_last=\([0-9]*\).*/\1/p' <<<"$line")
+	OPS_BTF=$(sed -n 's/.* ops_btf=\([0-9]*\).*/\1/p' <<<"$line")
 	LOUT=$out
 }
 
@@ -383,6 +386,8 @@ fdinfo_prog_ids() {
 --oneline -o prom|--oneline
 --walk bogus|--walk
 --walk=|--walk
+--group prog|prog
+--group=|--group
 extra|extra
 EOF2
 	ids=$(for i in $(seq 1 65); do printf -- '--id %d ' "$i"; done)
@@ -422,4 +427,167 @@ $M 0 10|ns_per_call=0 miss_rate=5.42101e-19 period_ns_per_call=0 events_per_sec=
 1000 50000 0 0 0 0 500000000|ns_per_call=50 miss_rate=0 period_ns_per_call=50 events_per_sec=2000 cpu_pct=0.01 period_miss_rate=0 d_cnt=1000 new=0|x: cnt=1000 nsecs=50000 misses=0 ns/call=50.0 miss_rate=0.000000
 90 900 10 0 0 0 1000000000|ns_per_call=10 miss_rate=0.1 period_ns_per_call=10 events_per_sec=90 cpu_pct=9e-05 period_miss_rate=0.1 d_cnt=90 new=0|
 EOF2
+}
+
+# The struct_ops object of progstats_load -o (bpf/test_progstats_ops.bpf.c):
+# a TCP congestion control whose four programs' names pass 15 bytes, as a
+# sched_ext scheduler's ops do ("simple_select_cpu").
+OPS_NAMES="progstats_ca_init_connection progstats_ca_slow_start_threshold progstats_ca_congestion_avoid progstats_ca_undo_cwnd"
+
+# bpftool's programs of BTF object $1: "id type name tag run_cnt run_time_ns recursion_misses"
+bt_obj_rows() {
+	bpftool prog show -j | jq -r --argjson b "$1" '.[] | select(.btf_id == $b) |
+		"\(.id) \(.type) \(.name) \(.tag) \(.run_cnt // 0) \(.run_time_ns // 0) \(.recursion_misses // 0)"'
+}
+
+# check_groups FILE: in every seq, each group record's figures are the sums of
+# the sample records under it, its ids theirs, their shares add up to 100.
+check_groups() {
+	jq -se '
+		def close(a; b): ((a - b) | fabs) <= 1e-9 * ([a, b, 1] | max);
+		[foreach .[] as $r ({g: null, m: []};
+			if $r.type == "group" then {g: $r, m: [], done: .g, dm: .m}
+			elif $r.type == "sample" then .m += [$r] | .done = null
+			else .done = null end;
+			if .done then [.done, .dm] else empty end)] +
+		[last(foreach .[] as $r ({g: null, m: []};
+			if $r.type == "group" then {g: $r, m: []}
+			elif $r.type == "sample" then .m += [$r] else . end; [.g, .m]))]
+		| map(select(.[0] != null)) | length > 0 and all(.[]; .[0] as $g | .[1] as $m |
+			$g.progs == ($m | length) and $g.ids == ($m | map(.id)) and
+			all($m[]; .obj == $g.obj and .obj_btf_id == $g.obj_btf_id and .seq == $g.seq) and
+			$g.cnt == ($m | map(.cnt) | add) and $g.nsecs == ($m | map(.nsecs) | add) and
+			$g.misses == ($m | map(.misses) | add) and
+			$g.period_cnt == ($m | map(.period_cnt) | add) and
+			$g.period_nsecs == ($m | map(.period_nsecs) | add) and
+			$g.period_misses == ($m | map(.period_misses) | add) and
+			close($g.events_per_sec; $m | map(.events_per_sec) | add) and
+			close($g.cpu_pct; $m | map(.cpu_pct) | add) and
+			($g.nsecs == 0 or close(100; $m | map(.obj_share_pct) | add)) and
+			($g.period_nsecs == 0 or close(100; $m | map(.obj_period_share_pct) | add)))' \
+		"$1" >/dev/null
+}
+
+@test "struct_ops programs: full names in both walks and counters as bpftool and their own counts say" {
+	start_loader -o -n 3000
+	start_ps -j -v -i 200ms --group obj
+	wait_until 10 holds_stats "$PPID_PS" || fail "progstats holds no bpf-stats fd"
+	wait_until 20 grep -q '^progstats: sample 1:' "$D/ps.err" || fail "no first pass: $(cat "$D/ps.err")"
+	kill -USR1 "$LPID"
+	wait_until 30 grep -q '^ops calls=' "$LOUT" || fail "no ops burst: $(cat "$LOUT")"
+	# one more pass after the traffic, then the counters stand still
+	n=$(grep -c '^progstats: sample' "$D/ps.err")
+	wait_until 10 eval '[ "$(grep -c "^progstats: sample" "$D/ps.err")" -gt "$((n + 1))" ]'
+	kill -INT "$PPID_PS"
+	wait "$PPID_PS"
+	others_hold_stats $$ && skip "another process holds BPF run-time stats"
+	want=$(bt_obj_rows "$OPS_BTF")
+	# bpftool names them in full too; the kernel's own names are the 15-byte cut
+	assert_equal "$(cut -d' ' -f3 <<<"$want" | sort | tr '\n' ' ')" \
+		"$(tr ' ' '\n' <<<"$OPS_NAMES" | sort | tr '\n' ' ')"
+	assert_equal "$(cut -d' ' -f2 <<<"$want" | sort -u)" struct_ops
+	for walk in iter syscall; do
+		run --separate-stderr "$PS" --once -j --type struct_ops --sort id --walk "$walk"
+		assert_success
+		assert_equal "$(jq -c "select(.name | startswith(\"progstats_ca_\"))" <<<"$output" | ps_rows)" "$want"
+	done
+	# each program's cnt is its own count of its runs (init, ssthresh, cong_avoid, undo)
+	IFS=, read -r c_init c_ssth c_avoid c_undo < <(sed -n 's/^ops calls=//p' "$LOUT")
+	[ "$c_avoid" -gt 100 ] || fail "cong_avoid ran $c_avoid times: no traffic through pstest_ca"
+	last=$(jq -c 'select(.type == "sample" and .obj_btf_id == '"$OPS_BTF"')' "$D/ps.out" | tail -4)
+	for pair in "progstats_ca_init_connection $c_init" "progstats_ca_slow_start_threshold $c_ssth" \
+		    "progstats_ca_congestion_avoid $c_avoid" "progstats_ca_undo_cwnd $c_undo"; do
+		set -- $pair
+		assert_equal "$(jq -r "select(.name == \"$1\") | .cnt" <<<"$last")" "$2"
+		assert_equal "$(awk -v n="$1" '$3 == n { print $5 }' <<<"$want")" "$2"
+	done
+	# the live grouped records: sums of their members in every sample, and
+	# the object's last figures equal bpftool's sums once the counters stood still
+	check_groups "$D/ps.out" || fail "a group record is not the sum of its programs"
+	g=$(jq -c 'select(.type == "group" and .obj_btf_id == '"$OPS_BTF"')' "$D/ps.out" | tail -1)
+	assert_equal "$(jq -r .obj <<<"$g")" pstest_ops
+	assert_equal "$(jq -r .obj <<<"$g")" \
+		"$(bpftool map show -j | jq -r ".[] | select(.btf_id == $OPS_BTF and .type == \"struct_ops\") | .name")"
+	assert_equal "$(jq -r .obj_from <<<"$g")" struct_ops
+	assert_equal "$(jq .cnt <<<"$g")" "$(awk '{ s += $5 } END { print s }' <<<"$want")"
+	assert_equal "$(jq .nsecs <<<"$g")" "$(awk '{ s += $6 } END { print s }' <<<"$want")"
+	assert_equal "$(jq -c .ids <<<"$g")" "$(jq -sc 'map(.id)' <<<"$last")"
+}
+
+@test "--group obj in text, --oneline, JSON and prom: names from the maps bpftool lists, sums of the programs" {
+	start_loader -o -b 3
+	count_btf=$(bt "$COUNT_ID" btf_id)
+	[ "$count_btf" -gt 0 ] || fail "tpstat_count has no BTF id"
+	assert_equal "$(bt "$LONG_ID" btf_id)" "$count_btf"
+	assert_equal "$(bt "$BULK_FIRST" btf_id)" 0
+	# libbpf names the .bss of object test_progstats_count_bpf "test_pro.bss"
+	bss=$(bpftool map show -j | jq -r ".[] | select(.btf_id == $count_btf) | .name | select(endswith(\".bss\"))")
+	assert_equal "$bss" test_pro.bss
+	run --separate-stderr "$PS" --once -j --group obj --sort id
+	assert_success
+	assert_json_lines "$output"
+	printf '%s\n' "$output" >"$D/g.json"
+	check_groups "$D/g.json" || fail "a group record is not the sum of its programs"
+	grp() { jq -c "select(.type == \"group\" and .obj_btf_id == $1)" "$D/g.json"; }
+	assert_equal "$(grp "$count_btf" | jq -r '"\(.obj) \(.obj_from) \(.prog_type) \(.ids)"')" \
+		"test_pro data_map mixed [$COUNT_ID,$LONG_ID]"
+	assert_equal "$(grp "$OPS_BTF" | jq -r '"\(.obj) \(.obj_from) \(.prog_type) \(.progs)"')" \
+		"pstest_ops struct_ops struct_ops 4"
+	# programs without BTF: one group "-" (BTF id 0) holding the bulk filters
+	assert_equal "$(grp 0 | jq -r '"\(.obj) \(.obj_from)"')" "- none"
+	for id in $(seq "$BULK_FIRST" "$BULK_LAST"); do
+		grp 0 | jq -e ".ids | index($id)" >/dev/null || fail "bulk program $id not in group -"
+	done
+	# every object appears once, and each program under exactly one object
+	assert_equal "$(jq -r 'select(.type == "group") | .obj_btf_id' "$D/g.json" | sort | uniq -d)" ""
+	assert_equal "$(jq -r 'select(.type == "sample") | .id' "$D/g.json" | sort | uniq -d)" ""
+	# our loader's programs are all there, as bpftool lists them (others on
+	# the host may come and go between two runs)
+	ours=$( (echo "$COUNT_ID"; echo "$LONG_ID"; seq "$BULK_FIRST" "$BULK_LAST"
+		bt_obj_rows "$OPS_BTF" | cut -d' ' -f1) | sort -n)
+	assert_equal "$(jq -r 'select(.type == "sample") | .id' "$D/g.json" | sort -n | grep -xF "$ours")" "$ours"
+	# --top counts objects
+	run --separate-stderr "$PS" --once -j --group obj --top 1
+	assert_equal "$(jq -r .type <<<"$output" | grep -c group)" 1
+	# text: the object row, then its programs indented, with SHARE%
+	ids="--id $COUNT_ID --id $LONG_ID"
+	run --separate-stderr "$PS" --once --group obj --sort id $ids
+	assert_success
+	assert_line --index 0 --partial " objects=1 "
+	assert_line --index 1 --regexp '^ +ID TYPE +NAME .* MISS% SHARE%$'
+	assert_line --index 2 --regexp '^ *obj mixed +test_pro +[0-9]'
+	assert_line --index 3 --regexp "^ *$COUNT_ID raw_tracepoint +  tpstat_count +"
+	assert_line --index 4 --regexp "^ *$LONG_ID tracing +  progstats_test_long_program_n~ +0 +0 +0 +0 +0 +0\$"
+	# --oneline: "obj NAME: sums", then "  program: counters share_pct=S"
+	run --separate-stderr "$PS" --once --oneline --group obj --sort id $ids
+	assert_success
+	c=$(bt "$COUNT_ID" run_cnt) ns=$(bt "$COUNT_ID" run_time_ns)
+	assert_line --index 0 --regexp "^obj test_pro: cnt=$c nsecs=$ns misses=0"
+	assert_line --index 2 "  progstats_test_long_program_name: cnt=0 nsecs=0 misses=0 share_pct=0.00"
+	# prom: the object families, with the sums of bpftool's counters
+	run --separate-stderr "$PS" --once -o prom --group obj --type struct_ops
+	assert_success
+	sum=$(bt_obj_rows "$OPS_BTF" | awk '{ s += $5 } END { print s }')
+	assert_line "telkit_bpf_obj_run_count{obj=\"pstest_ops\",btf_id=\"$OPS_BTF\"} $sum"
+	assert_line "# TYPE telkit_bpf_obj_run_time_ns counter"
+	for name in $OPS_NAMES; do
+		assert_output --regexp "telkit_bpf_prog_obj_share_percent\\{id=\"[0-9]+\",name=\"$name\",type=\"struct_ops\",obj=\"pstest_ops\",btf_id=\"$OPS_BTF\"\\} "
+	done
+	assert_equal "$(grep -c '^# TYPE' <<<"$output")" "$(grep '^# TYPE' <<<"$output" | sort -u | wc -l)"
+	run "$PS" -o prom -i 100ms -c 1 --group obj --type struct_ops
+	assert_success
+	assert_output --partial "telkit_bpf_obj_cpu_percent{obj=\"pstest_ops\""
+	assert_output --partial "telkit_bpf_prog_obj_period_share_percent{"
+}
+
+@test "the guest's struct_ops check (tests/vm/progstats-struct-ops.sh) passes on the host's struct_ops object" {
+	start_loader -o -n 20000
+	others_hold_stats $$ && skip "another process holds BPF run-time stats"
+	# traffic through pstest_ca all along the script's live samples
+	{ for i in $(seq 12); do kill -USR1 "$LPID" 2>/dev/null; sleep 0.4; done; } &
+	PPIDS+=("$!")
+	PATH=$(dirname "$PS"):$PATH OBJ=pstest_ops BUSY=progstats_ca_congestion_avoid NAMES="$OPS_NAMES" \
+		run sh "$BATS_TEST_DIRNAME/vm/progstats-struct-ops.sh"
+	assert_success
+	assert_output "progstats: pstest_ops ok (4 programs, btf_id $OPS_BTF)"
 }

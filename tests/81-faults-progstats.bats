@@ -57,9 +57,29 @@ stats_released() {
 	churn syscall
 }
 
+@test "2000 programs appear and vanish under --group obj: every sample's groups are the sums of their programs" {
+	churn iter --group obj
+	# each pass: one group record per object, then its programs; the group's
+	# figures are its programs' sums even while programs vanish mid-pass
+	jq -se 'reduce .[] as $r ({ok: true, g: null, c: 0, n: 0, ids: []};
+		if $r.type == "group" then
+			.ok = (.ok and (.g == null or (.g.cnt == .c and .g.progs == .n and .g.ids == .ids))) |
+			.g = $r | .c = 0 | .n = 0 | .ids = []
+		elif $r.type == "sample" then
+			.ok = (.ok and $r.obj_btf_id == .g.obj_btf_id) |
+			.c += $r.cnt | .n += 1 | .ids += [$r.id]
+		else . end) |
+		.ok and .g.cnt == .c and .g.progs == .n and .g.ids == .ids' "$D/ps.out" >/dev/null ||
+		fail "a group record is not the sum of the samples under it"
+	# the loaders' BTF-less filters sit in group "-"
+	jq -se 'any(.[]; .type == "sample" and (.name | startswith("pstest_")) and .obj == "-")' \
+		"$D/ps.out" >/dev/null || fail "no pstest_ program in group -"
+}
+
+# churn WALK [ARGS...]: progstats -j -i 20ms --walk WALK ARGS under 2000 programs coming and going.
 churn() {
 	loader -a -t 120          # one program that stays (a host may have none)
-	"$PS" -j -i 20ms --walk "$1" >"$D/ps.out" 2>"$D/ps.err" &
+	"$PS" -j -i 20ms --walk "$@" >"$D/ps.out" 2>"$D/ps.err" &
 	pid=$!
 	PIDS+=("$pid")
 	wait_until 10 grep -q '"type":"sample"' "$D/ps.out" || fail "no sample: $(cat "$D/ps.err")"

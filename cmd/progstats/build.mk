@@ -7,4 +7,6 @@ $(OUT)/bpf/%.lskel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-LSKL,$@)
 	$(Q)$(BPFTOOL) gen skeleton -L $< > $@
 $(OUT)/cmd/progstats/iter.o $(OUT)/tests/progstats_derive: $(OUT)/bpf/progstats_progs.lskel.h
+# progstats_derive compiles progstats' own sources in: rebuild it with them.
+$(OUT)/tests/progstats_derive: $(wildcard cmd/progstats/*.c cmd/progstats/*.h)
 .DEFAULT_GOAL := $(progstats_goal)

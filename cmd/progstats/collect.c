@@ -182,6 +182,7 @@ static int add_prog(struct walk *w, struct seen *s)
 	p->ts_ns = w->ts_ns ? w->ts_ns : tk_now_mono_ns();
 	p->id = s->id;
 	p->type = s->type;
+	p->btf_id = s->btf_id;
 	snprintf(p->kname, sizeof(p->kname), "%s", s->kname);
 	tk_prog_tag_hex(s->tag, p->tag);
 	/* A truncated name costs a BTF load: do it once per program. */

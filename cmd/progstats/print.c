@@ -61,25 +61,42 @@ static void clock_str(char *buf, size_t size)
 static const struct tk_table_col cols_period[] = {
 	{ "ID", true, 0 }, { "TYPE", false, 14 }, { "NAME", false, 20 },
 	{ "AVG_NS", true, 0 }, { "TOTAL_NS", true, 0 }, { "EVENTS/S", true, 0 },
-	{ "CPU%", true, 0 }, { "MISSES", true, 0 }, { "PIDS", false, 22 },
+	{ "CPU%", true, 0 }, { "MISSES", true, 0 },
 };
 static const struct tk_table_col cols_once[] = {
 	{ "ID", true, 0 }, { "TYPE", false, 14 }, { "NAME", false, 20 },
 	{ "CNT", true, 0 }, { "TIME_NS", true, 0 }, { "NS/CALL", true, 0 },
-	{ "MISSES", true, 0 }, { "MISS%", true, 0 }, { "PIDS", false, 22 },
+	{ "MISSES", true, 0 }, { "MISS%", true, 0 },
 };
-#define NCOLS 9
+static const struct tk_table_col col_share = { "SHARE%", true, 0 };
+static const struct tk_table_col col_pids = { "PIDS", false, 22 };
+#define NCOLS 8   /* before SHARE% (--group) and PIDS (--pids) */
 
-static int table_row(struct tk_table *t, const struct ps_view *w, const struct ps_prog *p)
+/* One row: a program, or an object's sums (@g; @p is then &g->sum). */
+struct row {
+	const struct ps_prog *p;
+	const struct ps_obj *g;      /* the object row */
+	const struct ps_obj *of;     /* the program's object, with --group */
+};
+
+static int table_row(struct tk_table *t, const struct ps_view *w, const struct row *r)
 {
+	const struct ps_prog *p = r->p;
 	char tbuf[32], pct[32], pids[256];
+	size_t col = NCOLS;
 	int err = tk_table_row(t);
 
 	if (err)
 		return err;
-	tk_table_cell(t, 0, "%u", p->id);
-	tk_table_cell(t, 1, "%s", type_name(p, tbuf, sizeof(tbuf)));
-	tk_table_cell(t, 2, "%s", p->name);
+	if (r->g) {
+		tk_table_cell(t, 0, "obj");
+		tk_table_cell(t, 1, "%s", r->g->mixed ? "mixed" : type_name(p, tbuf, sizeof(tbuf)));
+		tk_table_cell(t, 2, "%s", p->name);
+	} else {
+		tk_table_cell(t, 0, "%u", p->id);
+		tk_table_cell(t, 1, "%s", type_name(p, tbuf, sizeof(tbuf)));
+		tk_table_cell(t, 2, "%s%s", r->of ? "  " : "", p->name);
+	}
 	if (w->once) {
 		fmt_pct(pct, sizeof(pct), p->miss_rate * 100);
 		tk_table_cell(t, 3, "%llu", (unsigned long long)p->cnt);
@@ -95,41 +112,72 @@ static int table_row(struct tk_table *t, const struct ps_view *w, const struct p
 		tk_table_cell(t, 6, "%s", pct);
 		tk_table_cell(t, 7, "%llu", (unsigned long long)p->d_misses);
 	}
-	if (w->pids) {
+	if (w->objs && r->of) {
+		fmt_pct(pct, sizeof(pct), ps_obj_share(p, &r->of->sum, !w->once));
+		tk_table_cell(t, col, "%s", pct);
+	}
+	col += w->objs != NULL;
+	if (w->pids && !r->g) {
 		fmt_pids(w, p, pids, sizeof(pids));
-		tk_table_cell(t, 8, "%s", pids);
+		tk_table_cell(t, col, "%s", pids);
 	}
 	return 0;
 }
 
+/* The rows in print order: with --group each object, then its programs. */
+static int table_rows(struct tk_table *t, const struct ps_view *w)
+{
+	int err = 0;
+
+	if (!w->objs) {
+		for (size_t i = 0; i < w->n && !err; i++)
+			err = table_row(t, w, &(struct row){ w->v[i], NULL, NULL });
+		return err;
+	}
+	for (size_t g = 0; g < w->nobjs && !err; g++) {
+		const struct ps_obj *o = &w->objs[g];
+
+		err = table_row(t, w, &(struct row){ &o->sum, o, NULL });
+		for (size_t i = o->first; i < o->first + o->n && !err; i++)
+			err = table_row(t, w, &(struct row){ w->v[i], NULL, o });
+	}
+	return err;
+}
+
 int ps_print_table(const struct ps_view *w)
 {
-	struct tk_table_col cols[NCOLS];
+	struct tk_table_col cols[NCOLS + 2];
+	size_t ncols = NCOLS;
 	FILE *f = tk_out.out;
 	struct tk_table *t;
-	char now[16];
-	int err = 0;
+	char now[16], objs[32] = "";
+	int err;
 
 	/*
 	 * Full names fit without the PIDS column; with it NAME gets 14, keeping
 	 * a row under 100 columns with 7-digit ids and 8-digit numbers.
 	 */
-	memcpy(cols, w->once ? cols_once : cols_period, sizeof(cols));
+	memcpy(cols, w->once ? cols_once : cols_period, NCOLS * sizeof(cols[0]));
 	cols[2].max_width = w->pids ? 14 : 32;
-	t = tk_table_new(cols, w->pids ? NCOLS : NCOLS - 1);
+	if (w->objs)
+		cols[ncols++] = col_share;
+	if (w->pids)
+		cols[ncols++] = col_pids;
+	t = tk_table_new(cols, ncols);
 	if (!t)
 		return -ENOMEM;
-	for (size_t i = 0; i < w->n && !err; i++)
-		err = table_row(t, w, w->v[i]);
+	err = table_rows(t, w);
 	clock_str(now, sizeof(now));
+	if (w->objs)
+		snprintf(objs, sizeof(objs), " objects=%zu", w->nobjs);
 	if (w->once)
-		fprintf(f, "progstats %s programs=%zu shown=%zu cumulative=yes stats=%s%s\n",
-			now, w->total, w->n, w->stats, strcmp(w->stats, "not_enabled") ? "" :
+		fprintf(f, "progstats %s programs=%zu shown=%zu%s cumulative=yes stats=%s%s\n",
+			now, w->total, w->n, objs, w->stats, strcmp(w->stats, "not_enabled") ? "" :
 			" note=\"counters move only while run-time stats are enabled\"");
 	else
-		fprintf(f, "%sprogstats %s sample=%llu programs=%zu shown=%zu period=%.3fs stats=%s\n",
+		fprintf(f, "%sprogstats %s sample=%llu programs=%zu shown=%zu%s period=%.3fs stats=%s\n",
 			w->seq > 1 ? "\n" : "", now, (unsigned long long)w->seq, w->total, w->n,
-			(double)w->period_ns / 1e9, w->stats);
+			objs, (double)w->period_ns / 1e9, w->stats);
 	tk_table_print(t, f, true);
 	tk_table_free(t);
 	return err ? err : tk_flush();
@@ -157,9 +205,24 @@ int ps_print_oneline(const struct ps_view *w)
 {
 	char line[1024];
 
-	for (size_t i = 0; i < w->n; i++) {
-		ps_format_oneline(w->v[i], line, sizeof(line));
-		fprintf(tk_out.out, "%s\n", line);
+	if (!w->objs) {
+		for (size_t i = 0; i < w->n; i++) {
+			ps_format_oneline(w->v[i], line, sizeof(line));
+			fprintf(tk_out.out, "%s\n", line);
+		}
+		return tk_flush();
+	}
+	/* "obj NAME: sums", then "  program: counters share_pct=S" */
+	for (size_t g = 0; g < w->nobjs; g++) {
+		const struct ps_obj *o = &w->objs[g];
+
+		ps_format_oneline(&o->sum, line, sizeof(line));
+		fprintf(tk_out.out, "obj %s\n", line);
+		for (size_t i = o->first; i < o->first + o->n; i++) {
+			ps_format_oneline(w->v[i], line, sizeof(line));
+			fprintf(tk_out.out, "  %s share_pct=%.2f\n", line,
+				ps_obj_share(w->v[i], &o->sum, false));
+		}
 	}
 	return tk_flush();
 }
@@ -191,36 +254,86 @@ static struct json_object *pids_array(const struct ps_view *w, const struct ps_p
 	return a;
 }
 
+static void rec_counters(struct json_object *rec, const struct ps_prog *p)
+{
+	tk_rec_u64(rec, "cnt", p->cnt);
+	tk_rec_u64(rec, "nsecs", p->nsecs);
+	tk_rec_u64(rec, "misses", p->misses);
+	tk_rec_dbl(rec, "ns_per_call", p->ns_per_call);
+	tk_rec_dbl(rec, "miss_rate", p->miss_rate);
+}
+
+static void rec_period(struct json_object *rec, const struct ps_prog *p)
+{
+	tk_rec_u64(rec, "period_cnt", p->d_cnt);
+	tk_rec_u64(rec, "period_nsecs", p->d_nsecs);
+	tk_rec_u64(rec, "period_misses", p->d_misses);
+	tk_rec_dbl(rec, "period_ns_per_call", p->period_ns_per_call);
+	tk_rec_dbl(rec, "period_miss_rate", p->period_miss_rate);
+	tk_rec_dbl(rec, "events_per_sec", p->events_per_sec);
+	tk_rec_dbl(rec, "cpu_pct", p->cpu_pct);
+}
+
+/* One sample record per program; with --group, @of adds the obj_* fields. */
+static int emit_sample(struct json_object *rec, const struct ps_view *w,
+		       const struct ps_prog *p, const struct ps_obj *of)
+{
+	tk_record_restamp(rec);
+	tk_rec_u64(rec, "seq", w->seq);
+	rec_prog_ids(rec, p);
+	rec_counters(rec, p);
+	tk_rec_u64(rec, "period_ns", p->period_ns);
+	rec_period(rec, p);
+	tk_rec_bool(rec, "new", p->is_new && !w->once);
+	tk_rec_str(rec, "stats", w->stats);
+	if (w->pids)
+		json_object_object_add(rec, "pids", pids_array(w, p));
+	if (of) {
+		tk_rec_str(rec, "obj", of->name);
+		tk_rec_u64(rec, "obj_btf_id", of->btf_id);
+		tk_rec_dbl(rec, "obj_share_pct", ps_obj_share(p, &of->sum, false));
+		tk_rec_dbl(rec, "obj_period_share_pct", ps_obj_share(p, &of->sum, true));
+	}
+	return tk_emit(json_object_get(rec));
+}
+
+/* The "group" record of one object: its programs' counters summed. */
+static int emit_group(const struct ps_view *w, const struct ps_obj *o)
+{
+	struct json_object *rec = tk_record_new("group"), *ids = json_object_new_array();
+	char tbuf[32];
+
+	tk_rec_u64(rec, "seq", w->seq);
+	tk_rec_str(rec, "group", "obj");
+	tk_rec_str(rec, "obj", o->name);
+	tk_rec_u64(rec, "obj_btf_id", o->btf_id);
+	tk_rec_str(rec, "obj_from", o->from);
+	tk_rec_str(rec, "prog_type", o->mixed ? "mixed" : type_name(&o->sum, tbuf, sizeof(tbuf)));
+	tk_rec_u64(rec, "progs", o->n);
+	for (size_t i = o->first; ids && i < o->first + o->n; i++)
+		json_object_array_add(ids, json_object_new_int64(w->v[i]->id));
+	json_object_object_add(rec, "ids", ids);
+	rec_counters(rec, &o->sum);
+	rec_period(rec, &o->sum);
+	tk_rec_str(rec, "stats", w->stats);
+	return tk_emit(rec);
+}
+
 int ps_print_json(const struct ps_view *w)
 {
 	struct json_object *rec = tk_record_new("sample");
 	int err = 0;
 
 	/* one record refilled per program: no allocation per field */
-	for (size_t i = 0; i < w->n && !err; i++) {
-		const struct ps_prog *p = w->v[i];
+	if (!w->objs)
+		for (size_t i = 0; i < w->n && !err; i++)
+			err = emit_sample(rec, w, w->v[i], NULL);
+	for (size_t g = 0; g < w->nobjs && w->objs && !err; g++) {
+		const struct ps_obj *o = &w->objs[g];
 
-		tk_record_restamp(rec);
-		tk_rec_u64(rec, "seq", w->seq);
-		rec_prog_ids(rec, p);
-		tk_rec_u64(rec, "cnt", p->cnt);
-		tk_rec_u64(rec, "nsecs", p->nsecs);
-		tk_rec_u64(rec, "misses", p->misses);
-		tk_rec_dbl(rec, "ns_per_call", p->ns_per_call);
-		tk_rec_dbl(rec, "miss_rate", p->miss_rate);
-		tk_rec_u64(rec, "period_ns", p->period_ns);
-		tk_rec_u64(rec, "period_cnt", p->d_cnt);
-		tk_rec_u64(rec, "period_nsecs", p->d_nsecs);
-		tk_rec_u64(rec, "period_misses", p->d_misses);
-		tk_rec_dbl(rec, "period_ns_per_call", p->period_ns_per_call);
-		tk_rec_dbl(rec, "period_miss_rate", p->period_miss_rate);
-		tk_rec_dbl(rec, "events_per_sec", p->events_per_sec);
-		tk_rec_dbl(rec, "cpu_pct", p->cpu_pct);
-		tk_rec_bool(rec, "new", p->is_new && !w->once);
-		tk_rec_str(rec, "stats", w->stats);
-		if (w->pids)
-			json_object_object_add(rec, "pids", pids_array(w, p));
-		err = tk_emit(json_object_get(rec));
+		err = emit_group(w, o);
+		for (size_t i = o->first; i < o->first + o->n && !err; i++)
+			err = emit_sample(rec, w, w->v[i], o);
 	}
 	json_object_put(rec);
 	return err;
@@ -243,6 +356,7 @@ struct prom_metric {
 	const char *name, *help, *type;
 	bool period;
 	double (*get)(const struct ps_prog *p);
+	const char *obj_help;        /* the object family (telkit_bpf_obj_...) */
 };
 
 static double m_cnt(const struct ps_prog *p) { return (double)p->cnt; }
@@ -255,22 +369,73 @@ static double m_eps(const struct ps_prog *p) { return p->events_per_sec; }
 static double m_cpu(const struct ps_prog *p) { return p->cpu_pct; }
 
 static const struct prom_metric metrics[] = {
-	{ "telkit_bpf_prog_run_count", "Program runs counted while run-time stats were on (run_cnt)", "counter", false, m_cnt },
-	{ "telkit_bpf_prog_run_time_ns", "Program run time in ns while run-time stats were on (run_time_ns)", "counter", false, m_nsecs },
-	{ "telkit_bpf_prog_recursion_misses", "Runs skipped by the recursion guard", "counter", false, m_misses },
-	{ "telkit_bpf_prog_ns_per_call", "run_time_ns / run_cnt (0 when run_cnt is 0)", "gauge", false, m_npc },
-	{ "telkit_bpf_prog_miss_rate", "misses / (run_cnt + misses) (0 when both are 0)", "gauge", false, m_mr },
-	{ "telkit_bpf_prog_period_ns_per_call", "Average ns per run over the last period", "gauge", true, m_pnpc },
-	{ "telkit_bpf_prog_events_per_second", "Runs per second over the last period", "gauge", true, m_eps },
-	{ "telkit_bpf_prog_cpu_percent", "Run time over the last period, % of one CPU", "gauge", true, m_cpu },
+	{ "telkit_bpf_prog_run_count", "Program runs counted while run-time stats were on (run_cnt)", "counter", false, m_cnt,
+	  "Runs of the object's programs, summed (run_cnt)" },
+	{ "telkit_bpf_prog_run_time_ns", "Program run time in ns while run-time stats were on (run_time_ns)", "counter", false, m_nsecs,
+	  "Run time in ns of the object's programs, summed (run_time_ns)" },
+	{ "telkit_bpf_prog_recursion_misses", "Runs skipped by the recursion guard", "counter", false, m_misses,
+	  "Runs of the object's programs skipped by the recursion guard, summed" },
+	{ "telkit_bpf_prog_ns_per_call", "run_time_ns / run_cnt (0 when run_cnt is 0)", "gauge", false, m_npc,
+	  "Summed run_time_ns / summed run_cnt (0 when run_cnt is 0)" },
+	{ "telkit_bpf_prog_miss_rate", "misses / (run_cnt + misses) (0 when both are 0)", "gauge", false, m_mr,
+	  "Summed misses / (summed run_cnt + misses) (0 when both are 0)" },
+	{ "telkit_bpf_prog_period_ns_per_call", "Average ns per run over the last period", "gauge", true, m_pnpc,
+	  "Average ns per run of the object's programs over the last period" },
+	{ "telkit_bpf_prog_events_per_second", "Runs per second over the last period", "gauge", true, m_eps,
+	  "Runs per second of the object's programs over the last period, summed" },
+	{ "telkit_bpf_prog_cpu_percent", "Run time over the last period, % of one CPU", "gauge", true, m_cpu,
+	  "Run time of the object's programs over the last period, % of one CPU, summed" },
 };
+#define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
+#define PROG_PFX "telkit_bpf_prog_"
+
+/* --group: the telkit_bpf_obj_* families and each program's share. */
+static void prom_objs(FILE *f, const struct ps_view *w)
+{
+	char name[64], btf[16], id[16], tbuf[32];
+
+	for (size_t m = 0; m < NMETRICS; m++) {
+		if (metrics[m].period && w->once)
+			continue;
+		snprintf(name, sizeof(name), "telkit_bpf_obj_%s", metrics[m].name + strlen(PROG_PFX));
+		for (size_t g = 0; g < w->nobjs; g++) {
+			const struct ps_obj *o = &w->objs[g];
+			struct tk_kv kv[2] = { { "obj", o->name }, { "btf_id", btf } };
+
+			snprintf(btf, sizeof(btf), "%u", o->btf_id);
+			tk_prom_write(f, name, metrics[m].obj_help, metrics[m].type, kv, 2,
+				      metrics[m].get(&o->sum));
+		}
+	}
+	for (int period = 0; period <= !w->once; period++)
+		for (size_t g = 0; g < w->nobjs; g++) {
+			const struct ps_obj *o = &w->objs[g];
+
+			snprintf(btf, sizeof(btf), "%u", o->btf_id);
+			for (size_t i = o->first; i < o->first + o->n; i++) {
+				const struct ps_prog *p = w->v[i];
+				struct tk_kv kv[5] = {
+					{ "id", id }, { "name", p->name },
+					{ "type", type_name(p, tbuf, sizeof(tbuf)) },
+					{ "obj", o->name }, { "btf_id", btf },
+				};
+
+				snprintf(id, sizeof(id), "%u", p->id);
+				tk_prom_write(f, period ? "telkit_bpf_prog_obj_period_share_percent" :
+					      "telkit_bpf_prog_obj_share_percent", period ?
+					      "Program's share of its object's run time over the last period, %" :
+					      "Program's share of its object's run time (run_time_ns), %",
+					      "gauge", kv, 5, ps_obj_share(p, &o->sum, period));
+			}
+		}
+}
 
 int ps_print_prom(const struct ps_view *w)
 {
 	FILE *f = tk_out.out;
 
 	tk_prom_reset();
-	for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
+	for (size_t m = 0; m < NMETRICS; m++) {
 		if (metrics[m].period && w->once)
 			continue;
 		for (size_t i = 0; i < w->n; i++) {
@@ -286,6 +451,8 @@ int ps_print_prom(const struct ps_view *w)
 				      kv, 3, metrics[m].get(p));
 		}
 	}
+	if (w->objs)
+		prom_objs(f, w);
 	tk_prom_write(f, "telkit_bpf_prog_stats_enabled",
 		      "1 when run-time stats were on for the sample (held by progstats or the sysctl)",
 		      "gauge", NULL, 0, strcmp(w->stats, "not_enabled") ? 1 : 0);

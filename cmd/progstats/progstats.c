@@ -22,7 +22,7 @@
 
 enum {
 	OPT_ID = 0x100, OPT_NAME, OPT_TYPE, OPT_PID, OPT_SORT, OPT_TOP, OPT_PIDS,
-	OPT_ONCE, OPT_ONELINE, OPT_MAX_NS, OPT_MAX_MISS, OPT_MIN_EPS, OPT_WALK,
+	OPT_ONCE, OPT_ONELINE, OPT_MAX_NS, OPT_MAX_MISS, OPT_MIN_EPS, OPT_WALK, OPT_GROUP,
 };
 
 /* How a pass finds the programs: iter/bpf_prog, or GET_NEXT_ID per program. */
@@ -50,6 +50,7 @@ static struct env {
 	double max_ns, max_miss, min_eps;
 	unsigned thresholds;     /* PS_TH_* given */
 	int walk;                /* enum walk */
+	bool group;              /* --group obj */
 } env = { .filter = { .type = -1 }, .sort = -1 };
 
 const char *argp_program_version = TK_VERSION_STRING("progstats");
@@ -63,6 +64,7 @@ static const char doc[] =
 "  progstats -j --pids            # JSON sample records with holder processes\n"
 "  progstats --once -o prom       # cumulative counters for node_exporter\n"
 "  progstats --oneline -c 1 --name xdp\n"
+"  progstats --group obj --type struct_ops   # one line per scheduler, its ops below\n"
 "  progstats -d 30s --max-ns-per-call 500   # exit 3 if any program is slower\n";
 
 static const struct argp_option opts[] = {
@@ -72,7 +74,9 @@ static const struct argp_option opts[] = {
 	{ "pid", OPT_PID, "PID", 0, "Only programs held open by process PID (implies --pids lookup)", 1 },
 	{ "sort", OPT_SORT, "FIELD", 0, "Sort by cpu_pct (default), id, name, prog_type, cnt, nsecs, "
 	  "misses, ns_per_call, period_ns_per_call, events_per_sec, miss_rate", 2 },
-	{ "top", OPT_TOP, "N", 0, "Show only the first N programs", 2 },
+	{ "top", OPT_TOP, "N", 0, "Show only the first N programs (objects with --group)", 2 },
+	{ "group", OPT_GROUP, "obj", 0, "Group programs by libbpf object: one line per object, "
+	  "its programs under it with their share of its run time", 2 },
 	{ "pids", OPT_PIDS, NULL, 0, "Show the processes holding each program", 2 },
 	{ "once", OPT_ONCE, NULL, 0, "One sample of cumulative counters, stats left as they are", 2 },
 	{ "oneline", OPT_ONELINE, NULL, 0, "'name: cnt=N nsecs=N misses=N ns/call=X miss_rate=Y' lines", 2 },
@@ -129,6 +133,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_TOP:
 		env.top = tk_u64_or_err(arg, 1, UINT32_MAX, "--top");
+		break;
+	case OPT_GROUP:
+		if (strcmp(arg, "obj"))
+			tk_usage_error("use --group obj", "--group '%s': unknown grouping", arg);
+		env.group = true;
 		break;
 	case OPT_PIDS:
 		env.pids = true;
@@ -258,10 +267,14 @@ static bool check_thresholds(struct ps_prog *p)
 	return bad;
 }
 
-/* Filter by holder pid, check thresholds, sort, cut, print. */
+static struct ps_objs objs;
+
+/* Filter by holder pid, check thresholds, sort, group, cut, print. */
 static int report(struct ps_snap *cur, struct ps_view *w, const struct ps_pids *pids,
 		  bool *breached)
 {
+	int err;
+
 	w->n = 0;
 	w->total = cur->n;
 	for (size_t i = 0; i < cur->n; i++) {
@@ -275,7 +288,11 @@ static int report(struct ps_snap *cur, struct ps_view *w, const struct ps_pids *
 	}
 	if (w->n > 1)   /* w->v is NULL when nothing is loaded */
 		qsort(w->v, w->n, sizeof(*w->v), cmp_prog);
-	if (env.top && w->n > env.top)
+	if (env.group && (err = ps_objs_group(&objs, w, cmp_prog, env.top))) {
+		tk_error(NULL, "cannot group programs by object: %s", strerror(-err));
+		return err;
+	}
+	if (!env.group && env.top && w->n > env.top)
 		w->n = env.top;
 	if (env.oneline)
 		return ps_print_oneline(w);
@@ -488,6 +505,7 @@ cleanup:
 	ps_stats_disable(&stats);
 	ps_pids_close(&pids);
 	ps_iter_close(&iter);
+	ps_objs_free(&objs);
 	ps_snap_free(&snaps[0]);
 	ps_snap_free(&snaps[1]);
 	free(w.v);

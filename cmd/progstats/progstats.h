@@ -7,6 +7,7 @@
  *   iter.c     the iterator walk (iter/bpf_prog BPF), the GET_NEXT_ID walk's
  *              fast replacement
  *   pids.c     which processes hold which program (iter/task_file BPF)
+ *   objs.c     programs grouped by their libbpf object (--group obj)
  *   print.c    text table, --oneline, JSON records, Prometheus exposition
  *   progstats.c options, sampling loop, filters, sort, thresholds
  */
@@ -27,6 +28,7 @@
 /* One program in one pass.  Cumulative counters are the kernel's. */
 struct ps_prog {
 	__u32 id, type;
+	__u32 btf_id;                /* BTF object id: shared by one libbpf object */
 	char kname[16];              /* kernel's (maybe truncated) name */
 	char name[PS_NAME_MAX];      /* full name (BTF func name when truncated) */
 	char tag[17];
@@ -105,6 +107,49 @@ size_t ps_pids_of(const struct ps_pids *p, __u32 prog_id, size_t *first);
 bool ps_pids_holds(const struct ps_pids *p, __u32 prog_id, __u32 pid);
 void ps_pids_close(struct ps_pids *p);
 
+/* objs.c: programs grouped by libbpf object (the BTF object they share). */
+#define PS_OBJ_NAME_MAX 24           /* map names: 15 bytes; "btf:4294967295" */
+
+/* One object of a pass: its programs' counters summed. */
+struct ps_obj {
+	__u32 btf_id;                /* 0: the programs without BTF */
+	char name[PS_OBJ_NAME_MAX];
+	const char *from;            /* "struct_ops", "data_map", "btf_id" or "none" */
+	bool mixed;                  /* members of more than one program type */
+	struct ps_prog sum;          /* summed counters, derived from the sums */
+	size_t first, n;             /* members: view v[first .. first + n) */
+};
+
+/* An object's name, kept while the object has programs. */
+struct ps_objname {
+	__u32 btf_id;
+	bool fallback;               /* no named map found (yet): retried on a walk */
+	char name[PS_OBJ_NAME_MAX];
+	const char *from;
+};
+
+struct ps_objs {
+	struct ps_obj *v;            /* the pass's objects, in print order */
+	size_t n, cap;
+	struct ps_objname *names;    /* ascending by btf_id */
+	size_t nnames;
+	const struct ps_prog **tmp;  /* scratch: the view reordered */
+	size_t tmp_cap;
+};
+struct ps_view;
+/*
+ * Group the sorted view @w by object, keep the programs' order inside each
+ * object, order the objects by @cmp (a qsort comparator of ps_prog pointers)
+ * applied to their sums, keep the first @top objects (0: all), and point
+ * w->objs at the result.  Names of objects not seen before cost one walk
+ * over the maps.
+ */
+int ps_objs_group(struct ps_objs *o, struct ps_view *w,
+		  int (*cmp)(const void *, const void *), uint64_t top);
+void ps_objs_free(struct ps_objs *o);
+/* @p's share of @sum in percent: @period: of the period's run time. */
+double ps_obj_share(const struct ps_prog *p, const struct ps_prog *sum, bool period);
+
 /* print.c */
 struct ps_view {
 	const struct ps_prog **v;    /* filtered, sorted, --top applied */
@@ -116,6 +161,8 @@ struct ps_view {
 	uint64_t period_ns;          /* loop period (header only) */
 	uint64_t seq;                /* sample number, 0 for --once */
 	const struct ps_pids *pids;  /* NULL unless --pids */
+	const struct ps_obj *objs;   /* --group obj: v in object order, else NULL */
+	size_t nobjs;
 };
 int ps_print_table(const struct ps_view *w);
 int ps_print_oneline(const struct ps_view *w);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * progstats_derive — drives progstats' derived-metric code (cmd/progstats/
- * collect.c, print.c; pids.c needs progstats_pids.skel.h) with crafted
- * counters, for the guard cases the kernel will not produce on demand.
+ * collect.c, print.c; objs.c, pids.c and iter.c for what they call) with
+ * crafted counters, for the guard cases the kernel will not produce on demand.
  *   progstats_derive CNT NSECS MISSES [PCNT PNSECS PMISSES PERIOD_NS]
  * Prints the derived values and the --oneline form on two lines.
  */
@@ -10,6 +10,7 @@
 #include "../../cmd/progstats/print.c"
 #include "../../cmd/progstats/pids.c"
 #include "../../cmd/progstats/iter.c"
+#include "../../cmd/progstats/objs.c"
 
 static uint64_t num(const char *s)
 {

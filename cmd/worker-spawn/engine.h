@@ -21,6 +21,9 @@ struct ws_proc {
 	bool set_valid;
 	uint64_t t_start, ss0[3], ss1[3];  /* exec workers: parent-side figures */
 	bool ss_ok;
+	char *pol_err;             /* --policy-delay: the parent's sched_setattr failure */
+	int32_t eff_policy;        /* read back before the stop; -1 = not read */
+	int8_t ext_enabled;
 };
 
 struct ws_engine {

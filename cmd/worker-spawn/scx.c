@@ -32,13 +32,18 @@ const char *ws_scx_dir(void)
 static ssize_t read_file(const char *rel, char *buf, size_t size)
 {
 	char path[320];
+	struct stat st;
 	size_t len = 0;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", ws_scx_dir(), rel);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);   /* a FIFO must not block */
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {   /* sysfs attributes are files */
+		close(fd);
+		return -EINVAL;
+	}
 	for (;;) {
 		ssize_t r = read(fd, buf + len, size - 1 - len);
 
@@ -57,7 +62,7 @@ static ssize_t read_file(const char *rel, char *buf, size_t size)
 
 			r = read(fd, &extra, 1);
 			close(fd);
-			return r == 0 ? (buf[len] = '\0', (ssize_t)len) : -E2BIG;
+			return r == 0 ? (buf[len] = '\0', (ssize_t)len) : -EFBIG;
 		}
 	}
 	close(fd);
@@ -107,18 +112,18 @@ int ws_scx_parse_events(const char *buf, size_t len, struct ws_scx_event *ev, un
 			k++;
 		if (!k || k >= WS_SCX_NAME || k >= ll || line[k] != ' ' || ll - k - 1 >= sizeof(num) ||
 		    ll - k - 1 == 0)
-			return -EINVAL;
+			return -EBADMSG;
 		if (*n >= max)
 			return -E2BIG;
 		memcpy(num, line + k + 1, ll - k - 1);
 		num[ll - k - 1] = '\0';
 		if (num[0] < '0' || num[0] > '9' || tk_parse_u64(num, 0, UINT64_MAX, &ev[*n].val))
-			return -EINVAL;
+			return -EBADMSG;
 		memcpy(ev[*n].name, line, k);
 		ev[*n].name[k] = '\0';
 		for (unsigned i = 0; i < *n; i++)
 			if (!strcmp(ev[i].name, ev[*n].name))
-				return -EINVAL;
+				return -EBADMSG;
 		(*n)++;
 	}
 	return 0;
@@ -185,7 +190,9 @@ static void warn_events(const struct ws_scx_snap *s)
 {
 	if (s->events_err && s->events_err != -ENOENT)
 		tk_warn("%s/root/events: %s: no sched_ext event counters", ws_scx_dir(),
-			s->events_err == -EINVAL ? "not NAME N lines" : strerror(-s->events_err));
+			s->events_err == -EBADMSG ? "not NAME N lines" : s->events_err == -EINVAL ?
+			"not a regular file" : s->events_err == -E2BIG ? "more than 64 counters" :
+			strerror(-s->events_err));
 }
 
 void ws_scx_finish(struct ws_scx *x)

@@ -264,7 +264,7 @@ struct ws_scx_snap {
 	int64_t switch_all, nr_rejected, enable_seq;   /* -1 when unreadable */
 	bool has_ops;                 /* root/ops read: a scheduler is attached */
 	char ops[WS_SCX_OPS];
-	int events_err;               /* 0, -ENOENT (absent), -EINVAL, -E2BIG, ... */
+	int events_err;               /* 0, -ENOENT (absent), -EBADMSG, -E2BIG, ... */
 	unsigned nev;
 	struct ws_scx_event ev[WS_SCX_EVENTS];
 };
@@ -279,7 +279,7 @@ const char *ws_scx_dir(void);
 /*
  * Pure: parse @len bytes of root/events into @ev (at most @max).  Every line
  * must be "NAME N" (NAME [A-Z0-9_], shorter than WS_SCX_NAME, no repeats).
- * 0, -EINVAL (malformed) or -E2BIG (more than @max).
+ * 0, -EBADMSG (malformed) or -E2BIG (more than @max).
  */
 int ws_scx_parse_events(const char *buf, size_t len, struct ws_scx_event *ev, unsigned max,
 			unsigned *n);

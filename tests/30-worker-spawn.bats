@@ -443,6 +443,12 @@ except OSError as e: print(os.strerror(e.errno))')
 	r=$(reports "$output")
 	jq -e '(.sched_policy_error | test("sched_setattr")) and .completed and .work_units > 0 and
 		.sched_policy == "normal"' <<<"$r" >/dev/null || fail "$r"
+	# stopped before the delay: never set, and the report says so
+	start_ws -w spin-wait --policy batch --policy-delay 20s -d 30s -j
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
+	jq -e 'select(.type == "report") | .sched_policy == "normal" and
+		.sched_policy_error == "not set: the run stopped before --policy-delay"' \
+		"$BATS_TEST_TMPDIR/out" >/dev/null || fail "$(cat "$BATS_TEST_TMPDIR/out")"
 	run --separate-stderr "$(bin worker-spawn)" -w spin-wait --policy-delay 1s -d 2s
 	assert_usage_error "no group has a --policy"
 	run --separate-stderr "$(bin worker-spawn)" -w spin-wait --policy batch --policy-delay 2s -d 2s

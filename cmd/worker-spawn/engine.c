@@ -371,7 +371,16 @@ static void apply_deferred_policy(struct ws_engine *e)
 		done++;
 		refused += p->pol_err != NULL;
 	}
+	e->pol_applied = true;
 	tk_info(1, "policy set on %u worker%s (%u refused)", done, done == 1 ? "" : "s", refused);
+}
+
+/* The run was stopped before --policy-delay: say so where the outcome goes. */
+static void note_policy_unset(struct ws_engine *e)
+{
+	for (unsigned i = 0; i < e->n; i++)
+		if (e->p[i].ctx.g->pol.set && e->p[i].spawned)
+			e->p[i].pol_err = strdup("not set: the run stopped before --policy-delay");
 }
 
 /* The kernel's view of every worker's policy and class, before they stop. */
@@ -491,6 +500,8 @@ int ws_run(struct ws_opts *o, struct ws_run *run)
 		release(&e);
 		tk_info(1, "running %u worker%s", e.n, e.n == 1 ? "" : "s");
 		drive(&e);
+		if (o->policy_delay_ns && !e.pol_applied)
+			note_policy_unset(&e);
 		read_back(&e);
 	}
 	/* on error the start pipe closes unwritten and workers exit without running */

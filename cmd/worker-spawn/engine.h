@@ -37,6 +37,7 @@ struct ws_engine {
 	size_t shsize;
 	char cg_abs[WS_MAX_GROUPS][320];
 	int cg_made[WS_MAX_GROUPS];      /* directory levels this run made */
+	bool pol_applied;                /* --policy-delay has passed */
 };
 
 /* Stop every worker, collect reports under one 5 s deadline, reap. */

@@ -446,8 +446,8 @@ except OSError as e: print(os.strerror(e.errno))')
 	# stopped before the delay: never set, and the report says so
 	start_ws -w spin-wait --policy batch --policy-delay 20s -d 30s -j
 	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
-	jq -e 'select(.type == "report") | .sched_policy == "normal" and
-		.sched_policy_error == "not set: the run stopped before --policy-delay"' \
+	jq -se 'map(select(.type == "report")) | length == 1 and all(.sched_policy == "normal" and
+		.sched_policy_error == "not set: the run stopped before --policy-delay")' \
 		"$BATS_TEST_TMPDIR/out" >/dev/null || fail "$(cat "$BATS_TEST_TMPDIR/out")"
 	run --separate-stderr "$(bin worker-spawn)" -w spin-wait --policy-delay 1s -d 2s
 	assert_usage_error "no group has a --policy"

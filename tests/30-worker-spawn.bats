@@ -356,3 +356,227 @@ TYPES=(
 	awk -v a="$ws_p99" -v b="$cy_p99" 'BEGIN { a = a / 1000; if (a < 1) a = 1; if (b < 1) b = 1;
 		r = a / b; exit !(r > 0.05 && r < 20) }' || fail "p99 ${ws_p99}ns vs cyclictest ${cy_p99}us"
 }
+
+# --- sched_ext --------------------------------------------------------------
+# This host has no sched_ext: --policy ext meets the kernel's refusal, and the
+# scheduler's sysfs is a test double under TELKIT_SCX_SYSFS whose values the
+# test writes (and changes mid-run), so every delta is one the test chose.
+# The real scheduler is met in the sched_ext guest (tests/vm).
+
+# scx_fake DIR SEQ REJECTED EVENTS: a sched_ext directory with a scheduler
+# "fake" attached; EVENTS is the root/events text.
+scx_fake() {
+	mkdir -p "$1/root"
+	echo enabled >"$1/state"
+	echo 0 >"$1/switch_all"
+	echo "$3" >"$1/nr_rejected"
+	echo "$2" >"$1/enable_seq"
+	echo fake >"$1/root/ops"
+	printf '%b' "$4" >"$1/root/events"
+}
+
+@test "worker-spawn: --policy ext without sched_ext: the kernel's refusal in sched_policy_error, worker runs on" {
+	[ ! -e /sys/kernel/sched_ext ] || skip "this kernel has sched_ext"
+	require_cmd python3
+	# the peer: the kernel's own answer to the same switch
+	want=$(python3 -c 'import os
+try:
+    os.sched_setscheduler(0, 7, os.sched_param(0)); print("accepted")
+except OSError as e: print(os.strerror(e.errno))')
+	[ "$want" = "Invalid argument" ] || fail "kernel answered SCHED_EXT with: $want"
+	run --separate-stderr "$(bin worker-spawn)" -w spin-wait -n 2 --policy ext -d 1s -j
+	assert_success
+	r=$(reports "$output")
+	[ "$(jq -s 'length' <<<"$r")" -eq 2 ] || fail "$r"
+	jq -se --arg w "$want" 'all(.[]; (.sched_policy_error | test("SCHED_EXT.*: " + $w + "$")) and
+		.completed and .work_units > 0 and .sched_policy == "normal" and
+		.sched_ext_enabled == null)' <<<"$r" >/dev/null || fail "$r"
+	jq -e 'select(.scope == "run") | has("scx") | not' <<<"$output" >/dev/null || fail "$output"
+	# text mode says once that the kernel has no sched_ext
+	run --separate-stderr "$(bin worker-spawn)" -w spin-wait -n 2 --policy ext -d 300ms
+	assert_success
+	[ "$(grep -c 'no sched_ext on this kernel' <<<"$stderr")" -eq 1 ] || fail "$stderr"
+	[ "$(grep -c 'sched_policy_error: .*SCHED_EXT' <<<"$stderr")" -eq 2 ] || fail "$stderr"
+}
+
+@test "worker-spawn: sched_policy is the policy chrt -p sees" {
+	require_root
+	start_ws -w spin-wait --policy batch -w spin-wait --policy idle -w spin-wait -d 2s -j
+	declare -A seen
+	for k in $(pgrep -P "$ws"); do
+		seen[$k]=$(chrt -p "$k" | sed -n 's/.*scheduling policy: SCHED_\([A-Z]*\).*/\1/p')
+	done
+	wait "$ws"
+	[ "${#seen[@]}" -eq 3 ] || fail "workers: ${!seen[*]}"
+	for k in "${!seen[@]}"; do
+		p=$(jq -r --argjson t "$k" 'select(.type=="report" and .tid == $t) | .sched_policy' \
+			"$BATS_TEST_TMPDIR/out")
+		want=${seen[$k],,}
+		[ "$want" = other ] && want=normal
+		assert_equal "$p" "$want"
+	done
+}
+
+@test "worker-spawn: --policy-delay: workers start on their inherited policy, the parent switches them later" {
+	require_root
+	start_ws -w spin-wait -n 2 --policy fifo:7 --policy-delay 1s -d 3s -j
+	before=""
+	for k in $(pgrep -P "$ws"); do before+=$(chrt -p "$k")$'\n'; done
+	wait_until 10 grep -q 'policy set on 2 workers (0 refused)' "$BATS_TEST_TMPDIR/err" ||
+		fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	after=""
+	for k in $(pgrep -P "$ws"); do after+=$(chrt -p "$k")$'\n'; done
+	wait "$ws"
+	[ "$(grep -c 'policy: SCHED_OTHER' <<<"$before")" -eq 2 ] || fail "before: $before"
+	[ "$(grep -c 'policy: SCHED_FIFO' <<<"$after")" -eq 2 ] || fail "after: $after"
+	[ "$(grep -c 'priority: 7' <<<"$after")" -eq 2 ] || fail "after: $after"
+	jq -se '[.[] | select(.type=="report")] | length == 2 and all(.sched_policy == "fifo" and
+		.sched_policy_error == null and .completed)' "$BATS_TEST_TMPDIR/out" >/dev/null ||
+		fail "$(cat "$BATS_TEST_TMPDIR/out")"
+}
+
+@test "worker-spawn: --policy-delay: a switch the kernel refuses lands in sched_policy_error, worker runs on" {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+	run --separate-stderr "$(bin worker-spawn)" -w yield-heavy --affinity 0 \
+		--policy deadline:1ms/10ms/10ms --policy-delay 300ms -d 1s -j
+	assert_success
+	r=$(reports "$output")
+	jq -e '(.sched_policy_error | test("sched_setattr")) and .completed and .work_units > 0 and
+		.sched_policy == "normal"' <<<"$r" >/dev/null || fail "$r"
+	# stopped before the delay: never set, and the report says so
+	start_ws -w spin-wait --policy batch --policy-delay 20s -d 30s -j
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
+	jq -se 'map(select(.type == "report")) | length == 1 and all(.sched_policy == "normal" and
+		.sched_policy_error == "not set: the run stopped before --policy-delay")' \
+		"$BATS_TEST_TMPDIR/out" >/dev/null || fail "$(cat "$BATS_TEST_TMPDIR/out")"
+	run --separate-stderr "$(bin worker-spawn)" -w spin-wait --policy-delay 1s -d 2s
+	assert_usage_error "no group has a --policy"
+	run --separate-stderr "$(bin worker-spawn)" -w spin-wait --policy batch --policy-delay 2s -d 2s
+	assert_usage_error "--policy-delay"
+}
+
+@test "worker-spawn: the run summary records the sched_ext scheduler and the counters' growth the test set" {
+	S=$BATS_TEST_TMPDIR/scx
+	scx_fake "$S" 4 2 'SCX_EV_SELECT_CPU_FALLBACK 100\nSCX_EV_DISPATCH_KEEP_LAST 7\nSCX_EV_BYPASS_DURATION 0\n'
+	TELKIT_SCX_SYSFS=$S start_ws -w spin-wait -d 2s -j
+	printf 'SCX_EV_SELECT_CPU_FALLBACK 130\nSCX_EV_DISPATCH_KEEP_LAST 7\nSCX_EV_BYPASS_DURATION 5000\n' \
+		>"$S/root/events"
+	echo 5 >"$S/nr_rejected"
+	wait "$ws"
+	x=$(jq -c 'select(.type == "summary" and .scope == "run") | .scx' "$BATS_TEST_TMPDIR/out")
+	jq -e '.state == "enabled" and .ops == "fake" and .enable_seq == 4 and .switch_all == 0 and
+		.attached and (.changed | not) and .nr_rejected == 5 and .nr_rejected_delta == 3 and
+		.events == {"SCX_EV_SELECT_CPU_FALLBACK": 30, "SCX_EV_DISPATCH_KEEP_LAST": 0,
+			    "SCX_EV_BYPASS_DURATION": 5000}' <<<"$x" >/dev/null || fail "$x"
+	# group summaries do not carry it
+	jq -se '[.[] | select(.scope == "group") | has("scx")] == [false]' \
+		"$BATS_TEST_TMPDIR/out" >/dev/null
+	# text: the same figures on the run summary line
+	TELKIT_SCX_SYSFS=$S start_ws -w spin-wait -d 1s
+	echo 'SCX_EV_SELECT_CPU_FALLBACK 131' >"$S/root/events"
+	printf 'SCX_EV_DISPATCH_KEEP_LAST 9\nSCX_EV_BYPASS_DURATION 5000\n' >>"$S/root/events"
+	wait "$ws"
+	line=$(grep '^summary scope=run' "$BATS_TEST_TMPDIR/out")
+	for kv in scx.state=enabled scx.ops=fake scx.attached=true scx.nr_rejected_delta=0 \
+		scx.events.SCX_EV_SELECT_CPU_FALLBACK=1 scx.events.SCX_EV_DISPATCH_KEEP_LAST=2 \
+		scx.events.SCX_EV_BYPASS_DURATION=0; do
+		[[ " $line " == *" $kv "* ]] || fail "no $kv in: $line"
+	done
+}
+
+@test "worker-spawn: sched_ext present with no scheduler: state and counts, no ops or events" {
+	S=$BATS_TEST_TMPDIR/scx
+	mkdir -p "$S"
+	echo disabled >"$S/state"; echo 0 >"$S/switch_all"; echo 0 >"$S/nr_rejected"; echo 2 >"$S/enable_seq"
+	run --separate-stderr env TELKIT_SCX_SYSFS="$S" "$(bin worker-spawn)" -w spin-wait -d 300ms -j
+	assert_success
+	x=$(jq -c 'select(.scope == "run") | .scx' <<<"$output")
+	jq -e '.state == "disabled" and (has("ops") | not) and (.attached | not) and
+		(has("events") | not) and .enable_seq == 2' <<<"$x" >/dev/null || fail "$x"
+	run --separate-stderr env TELKIT_SCX_SYSFS="$S" "$(bin worker-spawn)" -w spin-wait -d 300ms \
+		--assert scx-events-clean -j
+	assert_equal "$status" 1
+	[[ "$stderr" == *"scx-events-clean: cannot run: no sched_ext scheduler was attached"* ]] ||
+		fail "$stderr"
+}
+
+@test "worker-spawn: a scheduler swapped during the run is reported, never turned into deltas" {
+	S=$BATS_TEST_TMPDIR/scx
+	scx_fake "$S" 4 0 'SCX_EV_SELECT_CPU_FALLBACK 100\n'
+	TELKIT_SCX_SYSFS=$S start_ws -w spin-wait -d 2s -j --assert scx-events-clean
+	# same name, counters restarted: only enable_seq tells the swap
+	echo 5 >"$S/enable_seq"
+	echo 'SCX_EV_SELECT_CPU_FALLBACK 150' >"$S/root/events"
+	wait "$ws" && rc=0 || rc=$?
+	assert_equal "$rc" 1
+	x=$(jq -c 'select(.scope == "run") | .scx' "$BATS_TEST_TMPDIR/out")
+	jq -e '.changed and (.attached | not) and .enable_seq == 4 and .enable_seq_end == 5 and
+		.ops_end == "fake" and (has("events") | not) and (has("nr_rejected_delta") | not)' \
+		<<<"$x" >/dev/null || fail "$x"
+	grep -q 'scheduler changed during the run (fake -> fake, enable_seq 4 -> 5)' \
+		"$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	grep -q 'scx-events-clean: cannot run: the sched_ext scheduler changed' \
+		"$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	# the scheduler gone at the end
+	scx_fake "$S" 6 0 'SCX_EV_SELECT_CPU_FALLBACK 1\n'
+	TELKIT_SCX_SYSFS=$S start_ws -w spin-wait -d 1s -j
+	rm -r "$S/root"; echo disabled >"$S/state"
+	wait "$ws"
+	jq -e 'select(.scope == "run") | .scx | .changed and .state_end == "disabled" and
+		(has("ops_end") | not) and (has("events") | not)' "$BATS_TEST_TMPDIR/out" >/dev/null ||
+		fail "$(cat "$BATS_TEST_TMPDIR/out")"
+}
+
+@test "worker-spawn: --assert scx-events-clean: growth past a bound fails (exit 3), names in any case" {
+	S=$BATS_TEST_TMPDIR/scx
+	ev() { printf 'SCX_EV_SELECT_CPU_FALLBACK %s\nSCX_EV_DISPATCH_KEEP_LAST %s\n' "$1" "$2" >"$S/root/events"; }
+	scx_fake "$S" 1 0 ''
+	ev 10 20
+	# default: every counter bound 0
+	TELKIT_SCX_SYSFS=$S start_ws -w spin-wait -d 1s -j --assert scx-events-clean
+	ev 11 20
+	wait "$ws" && rc=0 || rc=$?
+	assert_equal "$rc" 3
+	[ "$(grep -c 'assert scx-events-clean' "$BATS_TEST_TMPDIR/err")" -eq 1 ] ||
+		fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	grep -q 'SCX_EV_SELECT_CPU_FALLBACK grew by 1 during the run > 0 (scheduler fake)' \
+		"$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	jq -e 'select(.type == "error") | .error | test("SELECT_CPU_FALLBACK grew by 1")' \
+		"$BATS_TEST_TMPDIR/out" >/dev/null || fail "no error record"
+	# bounds: with or without SCX_EV_, any case; at the bound passes, past it fails
+	ev 10 20
+	TELKIT_SCX_SYSFS=$S start_ws -w spin-wait -d 1s -j \
+		--assert scx-events-clean:select_cpu_fallback=5,Scx_Ev_Dispatch_Keep_Last=2
+	ev 15 23
+	wait "$ws" && rc=0 || rc=$?
+	assert_equal "$rc" 3
+	grep -q 'SCX_EV_DISPATCH_KEEP_LAST grew by 3 during the run > 2' "$BATS_TEST_TMPDIR/err" ||
+		fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	! grep -q 'SELECT_CPU_FALLBACK grew' "$BATS_TEST_TMPDIR/err" || fail "at the bound is a pass"
+	ev 10 20
+	TELKIT_SCX_SYSFS=$S start_ws -w spin-wait -d 1s -j --assert scx-events-clean:SELECT_CPU_FALLBACK=5,dispatch_keep_last=3
+	ev 15 23
+	wait "$ws"
+}
+
+@test "worker-spawn: --assert scx-events-clean: bad and unknown names exit 2, no sched_ext cannot pass" {
+	S=$BATS_TEST_TMPDIR/scx
+	scx_fake "$S" 1 0 'SCX_EV_SELECT_CPU_FALLBACK 1\n'
+	run --separate-stderr "$(bin worker-spawn)" --assert 'scx-events-clean:bad-name=1'
+	assert_usage_error "bad-name"
+	run --separate-stderr "$(bin worker-spawn)" --assert 'scx-events-clean:fallback=-1'
+	assert_usage_error "fallback"
+	run --separate-stderr "$(bin worker-spawn)" --assert 'scx-events-clean:a=1,A=2'
+	assert_usage_error "SCX_EV_A given twice"
+	# a name the kernel's events file lacks: exit 2 before any worker runs
+	run --separate-stderr env TELKIT_SCX_SYSFS="$S" "$(bin worker-spawn)" -j \
+		--assert scx-events-clean:keep_last=1
+	assert_usage_error "SCX_EV_KEEP_LAST"
+	refute_output --partial '"type":"report"'
+	# no sched_ext directory at all: the check cannot run, exit 1
+	run --separate-stderr env TELKIT_SCX_SYSFS="$S/none" "$(bin worker-spawn)" -w spin-wait \
+		-d 300ms --assert scx-events-clean:fallback=1 -j
+	assert_equal "$status" 1
+	[[ "$stderr" == *"scx-events-clean: cannot run: this kernel has no sched_ext"* ]] || fail "$stderr"
+	[ "$(reports "$output" | wc -l)" -eq 1 ] || fail "$output"
+}

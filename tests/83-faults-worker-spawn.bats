@@ -161,3 +161,40 @@ sigint_at() {
 	reports "$D/out" | tail -1 | jq -e '.exit_info == "timed_out"' >/dev/null ||
 		fail "$(reports "$D/out" | tail -1)"
 }
+
+# A hostile sched_ext directory (TELKIT_SCX_SYSFS, the test double): no
+# crash, no bogus counter, one warning naming the file, the run reports.
+@test "hostile sched_ext sysfs: malformed, oversized or endless events are refused, not half-read" {
+	S=$D/scx
+	mkdir -p "$S/root"
+	echo enabled >"$S/state"; echo 1 >"$S/enable_seq"; echo 0 >"$S/nr_rejected"
+	for bad in 'scx_ev_lower 1' 'SCX_EV_X -1' 'SCX_EV_X 1 2' 'SCX_EV_X' 'SCX_EV_X 99999999999999999999' \
+		'SCX_EV_X 1\nSCX_EV_X 2' "$(printf 'SCX_EV_%070d 1' 0)" 'SCX_EV_\033[2J 1' ' SCX_EV_X 1' \
+		"$(for i in $(seq 70); do printf 'SCX_EV_%d %d\\n' "$i" "$i"; done)"; do
+		printf '%b\n' "$bad" >"$S/root/events"
+		printf 'x\033]0;t\a\001y' >"$S/root/ops"
+		run --separate-stderr env TELKIT_SCX_SYSFS="$S" "$WS" -w spin-wait -d 200ms -j \
+			--assert scx-events-clean
+		assert_equal "$status" 1
+		[[ "$stderr" == *"root/events: "*"no sched_ext event counters"* ]] || fail "$bad: $stderr"
+		[[ "$stderr" == *"cannot run: root/events could not be read"* ]] || fail "$bad: $stderr"
+		x=$(jq -c 'select(.scope == "run") | .scx' <<<"$output")
+		jq -e '(has("events") | not) and .ops == "x?]0;t??y"' <<<"$x" >/dev/null || fail "$bad: $x"
+	done
+	# bigger than a sysfs page ever is
+	head -c 20000 /dev/zero | tr '\0' 'A' >"$S/root/events"
+	run --separate-stderr env TELKIT_SCX_SYSFS="$S" "$WS" -w spin-wait -d 200ms -j
+	assert_success
+	[[ "$stderr" == *"root/events: File too large"* ]] || fail "$stderr"
+	# a state that is not a word, numbers that are not numbers: left out
+	printf 'enabled\033[31m\n' >"$S/state"; echo x >"$S/enable_seq"; echo -3 >"$S/nr_rejected"
+	printf 'SCX_EV_X 1\n' >"$S/root/events"
+	run --separate-stderr env TELKIT_SCX_SYSFS="$S" "$WS" -w spin-wait -d 200ms -j
+	assert_success
+	jq -e 'select(.scope == "run") | .scx | (has("state") or has("enable_seq") or
+		has("nr_rejected")) | not' <<<"$output" >/dev/null || fail "$output"
+	# a FIFO instead of a file must not hang the run
+	rm "$S/root/events"; mkfifo "$S/root/events"
+	run timeout -k 5 20 env TELKIT_SCX_SYSFS="$S" "$WS" -w spin-wait -d 200ms -j
+	[ "$status" -ne 124 ] || fail "hung on a FIFO"
+}

@@ -226,6 +226,13 @@ void ws_collect(struct ws_engine *e, struct ws_run *run)
 			reap_proc(p, r, ok, deadline);
 		else if (!ok)
 			sentinel_from_status(r, WS_EXIT_WAIT_FAILED, ECHILD);
+		r->eff_policy = p->eff_policy;
+		r->ext_enabled = p->ext_enabled;
+		if (p->pol_err) {   /* --policy-delay: the parent made the switch */
+			free(r->sched_policy_error);
+			r->sched_policy_error = p->pol_err;
+			p->pol_err = NULL;
+		}
 		if (r == &tmp) {
 			ws_report_free(r);
 			continue;

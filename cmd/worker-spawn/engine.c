@@ -210,8 +210,10 @@ static int setup(struct ws_engine *e)
 		return -ENOMEM;
 	for (unsigned i = 0; i < 4 * e->nunits; i++)
 		e->pair_fds[i] = -1;
-	for (unsigned i = 0; i < e->n; i++)
+	for (unsigned i = 0; i < e->n; i++) {
 		e->p[i].report_rd = e->p[i].report_wr = -1;
+		e->p[i].eff_policy = e->p[i].ext_enabled = -1;
+	}
 	if ((err = mkpipe(&e->start_rd, &e->start_wr)) || (err = mkpipe(&e->ready_rd, &e->ready_wr)))
 		return err;
 	for (unsigned g = 0; g < o->ngroups; g++) {
@@ -349,11 +351,59 @@ static void progress(const struct ws_engine *e, uint64_t elapsed, uint64_t total
 	fflush(stderr);
 }
 
+static pid_t worker_tid(const struct ws_engine *e, const struct ws_proc *p)
+{
+	return e->o->thread_mode ? atomic_load(&p->tid) : p->pid;
+}
+
+/* --policy-delay: the parent switches every worker whose group has --policy. */
+static void apply_deferred_policy(struct ws_engine *e)
+{
+	unsigned done = 0, refused = 0;
+
+	for (unsigned i = 0; i < e->n; i++) {
+		struct ws_proc *p = &e->p[i];
+		pid_t tid = worker_tid(e, p);
+
+		if (!p->ctx.g->pol.set || !p->spawned || tid <= 0)
+			continue;
+		p->pol_err = ws_apply_policy(tid, &p->ctx.g->pol);
+		done++;
+		refused += p->pol_err != NULL;
+	}
+	e->pol_applied = true;
+	tk_info(1, "policy set on %u worker%s (%u refused)", done, done == 1 ? "" : "s", refused);
+}
+
+/* The run was stopped before --policy-delay: say so where the outcome goes. */
+static void note_policy_unset(struct ws_engine *e)
+{
+	for (unsigned i = 0; i < e->n; i++)
+		if (e->p[i].ctx.g->pol.set && e->p[i].spawned)
+			e->p[i].pol_err = strdup("not set: the run stopped before --policy-delay");
+}
+
+/* The kernel's view of every worker's policy and class, before they stop. */
+static void read_back(struct ws_engine *e)
+{
+	for (unsigned i = 0; i < e->n; i++) {
+		struct ws_proc *p = &e->p[i];
+		pid_t tid = worker_tid(e, p);
+
+		p->eff_policy = -1;
+		p->ext_enabled = -1;
+		if (p->spawned && tid > 0)
+			ws_read_sched(e->o->thread_mode ? getpid() : p->pid, tid, &p->eff_policy,
+				      &p->ext_enabled);
+	}
+}
+
 static void drive(struct ws_engine *e)
 {
 	struct ws_opts *o = e->o;
 	uint64_t total = o->duration_ns, t0 = tk_now_mono_ns(), next_prog = 0;
 	uint64_t bound = o->nphases ? o->phases[0] : UINT64_MAX;
+	uint64_t pol_at = o->policy_delay_ns ? o->policy_delay_ns : UINT64_MAX;
 	unsigned phase = 0;
 
 	if (o->nphases) {
@@ -370,6 +420,10 @@ static void drive(struct ws_engine *e)
 			atomic_fetch_add(&e->sh->epoch, 1);
 			bound += o->phases[++phase];
 		}
+		if (el >= pol_at) {
+			apply_deferred_policy(e);
+			pol_at = UINT64_MAX;
+		}
 		if (el >= next_prog) {
 			progress(e, el, total, false);
 			next_prog = el + 500 * TK_NSEC_PER_MSEC;
@@ -378,6 +432,8 @@ static void drive(struct ws_engine *e)
 			step = total - el;
 		if (bound != UINT64_MAX && bound > el && bound - el < step)
 			step = bound - el;
+		if (pol_at != UINT64_MAX && pol_at > el && pol_at - el < step)
+			step = pol_at - el;
 		tk_sleep_ns(step);
 	}
 	progress(e, 0, 0, true);
@@ -393,6 +449,7 @@ static void teardown(struct ws_engine *e)
 		close_fd(&e->p[i].report_rd);
 		close_fd(&e->p[i].report_wr);
 		free(e->p[i].buf);
+		free(e->p[i].pol_err);
 	}
 	for (unsigned u = 0; e->pair_fds && u < 4 * e->nunits; u++)
 		close_fd(&e->pair_fds[u]);
@@ -416,6 +473,8 @@ int ws_run(struct ws_opts *o, struct ws_run *run)
 
 	memset(run, 0, sizeof(*run));
 	run->o = o;
+	ws_scx_snapshot(&run->scx.t0);
+	ws_scx_validate(&run->scx.t0, o);
 	install_worker_signals(false);
 	err = setup(&e);
 	if (err) {
@@ -441,10 +500,15 @@ int ws_run(struct ws_opts *o, struct ws_run *run)
 		release(&e);
 		tk_info(1, "running %u worker%s", e.n, e.n == 1 ? "" : "s");
 		drive(&e);
+		if (o->policy_delay_ns && !e.pol_applied)
+			note_policy_unset(&e);
+		read_back(&e);
 	}
 	/* on error the start pipe closes unwritten and workers exit without running */
 	close_fd(&e.start_wr);
 	ws_collect(&e, run);
+	ws_scx_snapshot(&run->scx.t1);
+	ws_scx_finish(&run->scx);
 cleanup:
 	teardown(&e);
 	return err;

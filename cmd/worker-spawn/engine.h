@@ -21,6 +21,9 @@ struct ws_proc {
 	bool set_valid;
 	uint64_t t_start, ss0[3], ss1[3];  /* exec workers: parent-side figures */
 	bool ss_ok;
+	char *pol_err;             /* --policy-delay: the parent's sched_setattr failure */
+	int32_t eff_policy;        /* read back before the stop; -1 = not read */
+	int8_t ext_enabled;
 };
 
 struct ws_engine {
@@ -34,6 +37,7 @@ struct ws_engine {
 	size_t shsize;
 	char cg_abs[WS_MAX_GROUPS][320];
 	int cg_made[WS_MAX_GROUPS];      /* directory levels this run made */
+	bool pol_applied;                /* --policy-delay has passed */
 };
 
 /* Stop every worker, collect reports under one 5 s deadline, reap. */

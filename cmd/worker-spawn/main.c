@@ -33,7 +33,7 @@ static const char doc[] =
 
 enum {
 	OPT_MODE = 256, OPT_AFFINITY, OPT_POLICY, OPT_NICE, OPT_CGROUP, OPT_PHASES,
-	OPT_SAMPLES, OPT_ASSERT, OPT_SEED, OPT_NO_TEL,
+	OPT_SAMPLES, OPT_ASSERT, OPT_SEED, OPT_NO_TEL, OPT_POLICY_DELAY,
 };
 
 static const struct argp_option opts[] = {
@@ -42,7 +42,9 @@ static const struct argp_option opts[] = {
 	{ "mode", OPT_MODE, "fork|thread", 0, "Workers are processes (default) or threads", 0 },
 	{ "affinity", OPT_AFFINITY, "AFF", 0, "inherit, CPULIST, random:K or single", 1 },
 	{ "policy", OPT_POLICY, "POL", 0,
-	  "normal, batch, idle, fifo:P, rr:P or deadline:RUNTIME/DEADLINE/PERIOD", 1 },
+	  "normal, batch, idle, ext, fifo:P, rr:P or deadline:RUNTIME/DEADLINE/PERIOD", 1 },
+	{ "policy-delay", OPT_POLICY_DELAY, "DUR", 0, "Set --policy DUR after the start, "
+	  "from the parent, instead of before it (workers start on the class they inherit)", 1 },
 	{ "nice", OPT_NICE, "N", 0, "Nice value -20..19", 1 },
 	{ "cgroup", OPT_CGROUP, "PATH", 0,
 	  "cgroup v2 path (under /sys/fs/cgroup) to create and run the group in", 1 },
@@ -51,7 +53,7 @@ static const struct argp_option opts[] = {
 	{ "samples", OPT_SAMPLES, NULL, 0, "Include the raw sample vectors in JSON", 2 },
 	{ "assert", OPT_ASSERT, "CHECK", 0, "not-starved[:gap_ms=,spread=], "
 	  "throughput-parity[:cv=,min_rate=], wake[:p99_ns=,cv=], timer[:p99_ns=], isolation, "
-	  "max-migrations=N (repeatable; exit 3 on failure)", 2 },
+	  "max-migrations=N, scx-events-clean[:NAME=MAX,..] (repeatable; exit 3 on failure)", 2 },
 	{ "seed", OPT_SEED, "N", 0, "Seed for random affinity and sampling", 2 },
 	{ "no-telemetry", OPT_NO_TEL, NULL, 0, "No checkpoints (migrations, gaps, phases): "
 	  "the benchmark baseline", 2 },
@@ -94,6 +96,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_POLICY:
 		ws_policy_parse(arg, &cur()->pol);
 		break;
+	case OPT_POLICY_DELAY:
+		o.policy_delay_ns = tk_duration_or_err(arg, 0, "--policy-delay");
+		if (!o.policy_delay_ns)
+			tk_usage_error("give a delay above 0", "--policy-delay '%s': zero delay", arg);
+		break;
 	case OPT_NICE:
 		cur()->nice = tk_i64_or_err(arg, -20, 19, "--nice");
 		cur()->nice_set = true;
@@ -131,6 +138,26 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* --policy-delay needs a --policy to delay and a run that outlasts it. */
+static void check_policy_delay(void)
+{
+	uint64_t total = o.duration_ns;
+	bool any = false;
+
+	if (!o.policy_delay_ns)
+		return;
+	if (o.nphases)
+		for (unsigned i = total = 0; i < o.nphases; i++)
+			total += o.phases[i];
+	for (unsigned i = 0; i < o.ngroups; i++)
+		any |= o.groups[i].pol.set;
+	if (!any)
+		tk_usage_error("give --policy too", "--policy-delay: no group has a --policy");
+	if (o.policy_delay_ns >= total)
+		tk_usage_error("make the run longer than the delay", "--policy-delay: %.3f s is not "
+			       "shorter than the run (%.3f s)", o.policy_delay_ns / 1e9, total / 1e9);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp_child children[] = {
@@ -139,6 +166,7 @@ int main(int argc, char **argv)
 	struct argp_child kids[2] = { children[0], children[1] };
 	struct argp argp = { opts, parse_arg, NULL, doc, kids, NULL, NULL };
 	struct ws_run run;
+	unsigned unrun = 0;
 	int err, fails = 0;
 
 	kids[0].argp = tk_cli_argp(TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE);
@@ -155,16 +183,19 @@ int main(int argc, char **argv)
 		tk_usage_error("give either -d or --phases", "-d and --phases both set the run length");
 	o.duration_ns = tk_cli.duration_set ? tk_cli.duration_ns : 5 * TK_NSEC_PER_SEC;
 	ws_groups_finish(&o);
-	for (unsigned i = 0; i < o.ngroups; i++)
+	check_policy_delay();
+	for (unsigned i = 0; i < o.ngroups; i++) {
 		o.groups[i].no_telemetry = o.no_telemetry;
+		o.groups[i].pol_deferred = o.policy_delay_ns > 0;
+	}
 	tk_stop_install();
 	err = ws_run(&o, &run);
 	if (run.nworkers)
 		ws_output(&run);
 	if (!err && !tk_out.broken)
-		fails = ws_check(&run);
+		fails = ws_check(&run, &unrun);
 	ws_run_free(&run);
-	if (err)
-		return TK_EXIT_RUNTIME;
-	return fails ? TK_EXIT_CHECK : TK_EXIT_OK;
+	if (fails)
+		return TK_EXIT_CHECK;
+	return err || unrun ? TK_EXIT_RUNTIME : TK_EXIT_OK;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "output.h"
 #include "table.h"
 #include "ws.h"
@@ -50,6 +51,18 @@ static void add_samples(struct json_object *rec, const char *vec, const char *pr
 	P("p999_ns", sum.p999);
 	P("max_ns", sum.max);
 #undef P
+}
+
+/* The kernel's view read back at the end: sched_policy, sched_ext_enabled. */
+static void add_policy(struct json_object *rec, const struct ws_report *r)
+{
+	const char *name = ws_policy_name(r->eff_policy);
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", r->eff_policy);
+	add_opt_str(rec, "sched_policy", r->eff_policy < 0 ? NULL : name ? name : num);
+	json_object_object_add(rec, "sched_ext_enabled", r->ext_enabled < 0 ? NULL :
+			       json_object_new_boolean(r->ext_enabled));
 }
 
 static struct json_object *slices_json(const struct ws_report *r)
@@ -129,12 +142,13 @@ static void report_json(const struct ws_run *run, unsigned i)
 	add_opt_str(rec, "affinity_error", r->affinity_error);
 	add_opt_str(rec, "sched_policy_error", r->sched_policy_error);
 	json_object_object_add(rec, "phase_slices", slices_json(r));
+	add_policy(rec, r);
 	tk_emit(rec);
 }
 
 static struct json_object *summary_rec(const struct ws_run *run, int g, const struct ws_sum *s)
 {
-	struct json_object *rec = tk_record_new("summary");
+	struct json_object *rec = tk_record_new("summary"), *scx;
 
 	tk_rec_str(rec, "scope", g < 0 ? "run" : "group");
 	if (g >= 0) {
@@ -175,6 +189,8 @@ static struct json_object *summary_rec(const struct ws_run *run, int g, const st
 	tk_rec_dbl(rec, "iterations_per_worker", s->iterations_per_worker);
 	tk_rec_dbl(rec, "iterations_per_cpu_sec", s->iterations_per_cpu_sec);
 	tk_rec_dbl(rec, "cross_node_migration_ratio", s->cross_node);
+	if (g < 0 && (scx = ws_scx_json(&run->scx)))
+		json_object_object_add(rec, "scx", scx);
 	return rec;
 }
 
@@ -240,10 +256,25 @@ static void table_plain(const struct ws_run *run)
 	}
 }
 
+/* Did the run ask for sched_ext (--policy ext, scx-events-clean)? */
+static bool wants_scx(const struct ws_opts *o)
+{
+	for (unsigned g = 0; g < o->ngroups; g++)
+		if (o->groups[g].pol.set && o->groups[g].pol.policy == WS_SCHED_EXT)
+			return true;
+	for (unsigned k = 0; k < o->nasserts; k++)
+		if (o->asserts[k].kind == WS_A_SCX_EVENTS)
+			return true;
+	return false;
+}
+
 void ws_output(const struct ws_run *run)
 {
 	struct ws_sum s;
 
+	if (tk_out.fmt == TK_FMT_TEXT && !run->scx.t0.present && !run->scx.t1.present)
+		tk_info(wants_scx(run->o) ? 0 : 1, "no sched_ext on this kernel (%s absent): the "
+			"run summary has no scx fields", ws_scx_dir());
 	if (tk_out.fmt == TK_FMT_TEXT)
 		table_plain(run);
 	else

@@ -90,12 +90,66 @@ char *ws_apply_policy(pid_t tid, const struct ws_policy *p)
 	a.sched_deadline = p->deadline;
 	a.sched_period = p->period;
 	if (syscall(SYS_sched_setattr, tid, &a, 0)) {
-		char what[64];
+		int err = errno;
+		char what[128];
 
 		snprintf(what, sizeof(what), "sched_setattr(policy %d prio %d)", p->policy, p->prio);
-		return errtext(what, errno);
+		if (p->policy == WS_SCHED_EXT)   /* EINVAL without sched_ext, EACCES: disallowed */
+			snprintf(what, sizeof(what), "sched_setattr(policy %d = SCHED_EXT%s)",
+				 p->policy, access("/sys/kernel/sched_ext", F_OK) ?
+				 "; this kernel has no /sys/kernel/sched_ext" : "");
+		return errtext(what, err);
 	}
 	return NULL;
+}
+
+const char *ws_policy_name(int policy)
+{
+	static const char *const names[] = { "normal", "fifo", "rr", "batch", NULL, "idle",
+					     "deadline", "ext" };
+
+	return policy >= 0 && policy < (int)(sizeof(names) / sizeof(names[0])) ? names[policy]
+									       : NULL;
+}
+
+/* The "ext.enabled : N" line of a /proc sched file: 0/1, or -1 without one. */
+static int8_t ext_enabled(pid_t tgid, pid_t tid)
+{
+	char path[64], line[256];
+	bool bol = true;   /* fgets() chunks of long lines are not line starts */
+	int8_t v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/sched", tgid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		bool start = bol;
+		char *colon;
+
+		bol = strchr(line, '\n') != NULL;
+		if (!start || strncmp(line, "ext.enabled", 11) || !(colon = strchr(line, ':')))
+			continue;
+		if (line[11 + strspn(line + 11, " ")] == ':')
+			v = strtol(colon + 1, NULL, 10) != 0;
+	}
+	fclose(f);
+	return v;
+}
+
+int ws_read_sched(pid_t tgid, pid_t tid, int32_t *policy, int8_t *ext)
+{
+	struct ws_sched_attr a;
+
+	memset(&a, 0, sizeof(a));
+	*policy = -1;
+	*ext = -1;
+	if (syscall(SYS_sched_getattr, tid, &a, sizeof(a), 0))
+		return -errno;
+	*policy = a.sched_policy;
+	*ext = ext_enabled(tgid, tid);
+	return 0;
 }
 
 int ws_online_cpus(struct tk_cpuset *set)

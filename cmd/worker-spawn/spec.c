@@ -202,7 +202,8 @@ void ws_affinity_parse(const char *arg, struct ws_affinity *a)
 
 void ws_policy_parse(const char *arg, struct ws_policy *p)
 {
-	const char *fix = "use normal, batch, idle, fifo:1-99, rr:1-99 or deadline:RT/DL/PERIOD";
+	const char *fix = "use normal, batch, idle, ext, fifo:1-99, rr:1-99 or "
+			  "deadline:RT/DL/PERIOD";
 
 	memset(p, 0, sizeof(*p));
 	p->set = true;
@@ -212,6 +213,8 @@ void ws_policy_parse(const char *arg, struct ws_policy *p)
 		p->policy = SCHED_BATCH;
 	} else if (!strcmp(arg, "idle")) {
 		p->policy = SCHED_IDLE;
+	} else if (!strcmp(arg, "ext")) {
+		p->policy = WS_SCHED_EXT;
 	} else if (!strncmp(arg, "fifo:", 5) || !strncmp(arg, "rr:", 3)) {
 		bool fifo = arg[0] == 'f';
 		uint64_t v;
@@ -241,10 +244,40 @@ void ws_policy_parse(const char *arg, struct ws_policy *p)
 	}
 }
 
+/* scx-events-clean[:NAME=MAX,...]: NAME with or without SCX_EV_, any case. */
+static void scx_bounds_parse(const char *arg, const char *list, struct ws_assert *a)
+{
+	const char *fix = "write scx-events-clean:NAME=MAX,... (e.g. select_cpu_fallback=100)";
+	char buf[1024];
+	struct tk_kv kv[WS_SCX_BOUNDS];
+	size_t nkv = 0;
+
+	if (!list)
+		return;
+	if (tk_parse_kvlist(list, buf, sizeof(buf), kv, WS_SCX_BOUNDS, &nkv) || !nkv)
+		tk_usage_error(fix, "--assert '%s': malformed bounds (at most %d)", arg,
+			       WS_SCX_BOUNDS);
+	for (size_t i = 0; i < nkv; i++) {
+		struct ws_scx_bound *b = &a->bounds[a->nbounds];
+
+		if (ws_scx_canon(kv[i].key, b->name, sizeof(b->name)))
+			tk_usage_error(fix, "--assert '%s': '%s' is not a counter name ([A-Za-z0-9_])",
+				       arg, kv[i].key);
+		for (unsigned k = 0; k < a->nbounds; k++)
+			if (!strcmp(a->bounds[k].name, b->name))
+				tk_usage_error(fix, "--assert '%s': %s given twice", arg, b->name);
+		if (!kv[i].val || tk_parse_u64(kv[i].val, 0, UINT64_MAX, &b->max))
+			tk_usage_error(fix, "--assert '%s': %s needs a non-negative integer bound",
+				       arg, kv[i].key);
+		a->nbounds++;
+	}
+}
+
 void ws_assert_parse(const char *arg, struct ws_assert *a)
 {
 	const char *fix = "use not-starved[:gap_ms=,spread=], throughput-parity[:cv=,min_rate=], "
-			  "wake[:p99_ns=,cv=], timer[:p99_ns=], isolation or max-migrations=N";
+			  "wake[:p99_ns=,cv=], timer[:p99_ns=], isolation, max-migrations=N or "
+			  "scx-events-clean[:NAME=MAX,...]";
 	const char *colon = strchr(arg, ':');
 	char buf[256];
 	struct tk_kv kv[8];
@@ -271,9 +304,15 @@ void ws_assert_parse(const char *arg, struct ws_assert *a)
 		a->kind = WS_A_TIMER, a->p99_ns = 1e6;
 	else if (IS("isolation"))
 		a->kind = WS_A_ISOLATION;
+	else if (IS("scx-events-clean"))
+		a->kind = WS_A_SCX_EVENTS;
 	else
 		tk_usage_error(fix, "--assert '%s': unknown check", arg);
 #undef IS
+	if (a->kind == WS_A_SCX_EVENTS) {
+		scx_bounds_parse(arg, colon ? colon + 1 : NULL, a);
+		return;
+	}
 	if (colon && tk_parse_kvlist(colon + 1, buf, sizeof(buf), kv, 8, &nkv))
 		tk_usage_error(fix, "--assert '%s': malformed parameters", arg);
 	for (size_t i = 0; i < nkv; i++) {

@@ -141,7 +141,7 @@ static bool is_exec(const struct ws_run *run, unsigned i)
 static void check_group(const struct ws_run *run, const struct ws_assert *a, unsigned g)
 {
 	static const char *const names[] = { "not-starved", "throughput-parity", "wake", "timer",
-					     "isolation", "max-migrations" };
+					     "isolation", "max-migrations", "scx-events-clean" };
 	const char *name = names[a->kind];
 	double rates[WS_MAX_WORKERS], minpct = 1e300, maxpct = -1;
 	const struct ws_report *rmin = NULL, *rmax = NULL;
@@ -201,6 +201,8 @@ static void check_group(const struct ws_run *run, const struct ws_assert *a, uns
 				FAIL(r, "migration_count=%llu > %llu",
 				     (unsigned long long)r->migration_count, (unsigned long long)a->max);
 			break;
+		case WS_A_SCX_EVENTS:   /* run-level: ws_scx_check() */
+			break;
 		}
 	}
 	if (a->kind == WS_A_NOT_STARVED && nmeas >= 2 && maxpct - minpct > a->spread)
@@ -219,11 +221,19 @@ static void check_group(const struct ws_run *run, const struct ws_assert *a, uns
 	}
 }
 
-int ws_check(const struct ws_run *run)
+int ws_check(const struct ws_run *run, unsigned *unrun)
 {
 	fails = 0;
-	for (unsigned k = 0; k < run->o->nasserts; k++)
+	*unrun = 0;
+	for (unsigned k = 0; k < run->o->nasserts; k++) {
+		const struct ws_assert *a = &run->o->asserts[k];
+
+		if (a->kind == WS_A_SCX_EVENTS) {   /* one per run, not per group */
+			fails += ws_scx_check(&run->scx, a, unrun);
+			continue;
+		}
 		for (unsigned g = 0; g < run->o->ngroups; g++)
-			check_group(run, &run->o->asserts[k], g);
+			check_group(run, a, g);
+	}
 	return fails;
 }

@@ -54,7 +54,7 @@ static void place(struct ws_ctx *c, const struct tk_cpuset *set)
 
 	if (set)
 		c->rep.affinity_error = ws_apply_affinity(0, set);
-	if (g->pol.set)
+	if (g->pol.set && !g->pol_deferred)
 		c->rep.sched_policy_error = ws_apply_policy(0, &g->pol);
 	if (g->nice_set && setpriority(PRIO_PROCESS, c->rep.tid, g->nice) &&
 	    !c->rep.sched_policy_error) {

@@ -58,6 +58,8 @@ struct ws_affinity {
 	unsigned k;             /* WS_AFF_RANDOM */
 };
 
+#define WS_SCHED_EXT 7           /* SCHED_EXT (sched_ext, Linux 6.12+) */
+
 struct ws_policy {
 	int policy;             /* SCHED_* ; -1 = leave alone (normal) */
 	int prio;
@@ -93,6 +95,7 @@ struct ws_group {
 	char cgroup[256];        /* relative to /sys/fs/cgroup, or absolute */
 	bool aff_set, cgroup_set;
 	bool no_telemetry;       /* copied from ws_opts */
+	bool pol_deferred;       /* --policy-delay: the parent sets the policy */
 };
 
 struct ws_migration {
@@ -141,6 +144,9 @@ struct ws_report {
 	uint32_t group_idx;
 	char *affinity_error, *sched_policy_error; /* NULL = None */
 	uint32_t nslices; struct ws_phase_slice *slices;
+	/* parent-side, not on the wire: the kernel's view at the end of the run */
+	int32_t eff_policy;      /* sched_getattr() policy; -1 = not read */
+	int8_t ext_enabled;      /* /proc/.../sched ext.enabled; -1 = no such line */
 };
 
 /* --- work type table (types.c) ------------------------------------------ */
@@ -162,12 +168,20 @@ int ws_group_fills(const struct ws_group *g);
 /* --- run configuration (spec.c, main.c) ---------------------------------- */
 enum ws_assert_kind {
 	WS_A_NOT_STARVED, WS_A_PARITY, WS_A_WAKE, WS_A_TIMER, WS_A_ISOLATION,
-	WS_A_MAX_MIGR,
+	WS_A_MAX_MIGR, WS_A_SCX_EVENTS,
+};
+#define WS_SCX_NAME      64       /* event name bytes, NUL included */
+#define WS_SCX_BOUNDS    16       /* NAME=MAX pairs per scx-events-clean */
+struct ws_scx_bound {
+	char name[WS_SCX_NAME];  /* canonical: upper case, SCX_EV_ prefix */
+	uint64_t max;
 };
 struct ws_assert {
 	enum ws_assert_kind kind;
 	double gap_ms, spread, cv, min_rate, p99_ns;
 	uint64_t max;
+	struct ws_scx_bound bounds[WS_SCX_BOUNDS];   /* scx-events-clean */
+	unsigned nbounds;
 };
 
 struct ws_opts {
@@ -183,6 +197,7 @@ struct ws_opts {
 	struct ws_assert asserts[32];
 	unsigned nasserts;
 	uint64_t seed;
+	uint64_t policy_delay_ns;        /* --policy-delay; 0 = workers set it */
 };
 
 void ws_group_parse(const char *arg, struct ws_group *g);         /* exit 2 */
@@ -211,6 +226,15 @@ void ws_exit_info_str(const struct ws_report *r, char *buf, size_t size);
 /* Apply affinity to @tid; NULL or a malloc'd error text. */
 char *ws_apply_affinity(pid_t tid, const struct tk_cpuset *set);
 char *ws_apply_policy(pid_t tid, const struct ws_policy *p);
+/* "normal", "fifo", "ext", ...; NULL for a number it does not know. */
+const char *ws_policy_name(int policy);
+/*
+ * The kernel's view of thread @tid of process @tgid: its policy
+ * (sched_getattr) and the ext.enabled line of /proc/TGID/task/TID/sched
+ * (1: on the sched_ext class, -1: no such line, a kernel without sched_ext).
+ * 0 or -errno (the thread is gone).
+ */
+int ws_read_sched(pid_t tgid, pid_t tid, int32_t *policy, int8_t *ext_enabled);
 int ws_online_cpus(struct tk_cpuset *set);
 /* mkdir -p under the cgroup2 mount: levels made (0: existed) or -errno. */
 int ws_cgroup_create(const char *path, char *abs, size_t size);
@@ -220,6 +244,53 @@ int ws_cgroup_attach(const char *abs, pid_t pid, bool thread);
 /* Remove @abs and then its parents, @levels directories in all. */
 void ws_cgroup_remove(const char *abs, int levels);
 
+/* --- sched_ext sysfs (scx.c) ---------------------------------------------- */
+/*
+ * What /sys/kernel/sched_ext says at one moment: state, switch_all,
+ * nr_rejected, enable_seq, and with a scheduler attached root/ops and
+ * root/events ("SCX_EV_NAME N" lines).  Contents are hostile: every file is
+ * read into a bounded buffer, names must be [A-Z0-9_], counts are bounded.
+ * The directory can be replaced by $TELKIT_SCX_SYSFS (a test double).
+ */
+#define WS_SCX_EVENTS    64       /* event counters read at most */
+#define WS_SCX_OPS       128      /* SCX_OPS_NAME_LEN */
+struct ws_scx_event {
+	char name[WS_SCX_NAME];
+	uint64_t val;
+};
+struct ws_scx_snap {
+	bool present;                 /* the sched_ext directory exists */
+	char state[32];               /* "" when unreadable */
+	int64_t switch_all, nr_rejected, enable_seq;   /* -1 when unreadable */
+	bool has_ops;                 /* root/ops read: a scheduler is attached */
+	char ops[WS_SCX_OPS];
+	int events_err;               /* 0, -ENOENT (absent), -EBADMSG, -E2BIG, ... */
+	unsigned nev;
+	struct ws_scx_event ev[WS_SCX_EVENTS];
+};
+struct ws_scx {
+	struct ws_scx_snap t0, t1;    /* before the workers start, after they end */
+	bool changed;                 /* the scheduler at the end is not the one at the start */
+	bool deltas;                  /* d[] valid: same scheduler, events read twice */
+	uint64_t d[WS_SCX_EVENTS];    /* per t1.ev[] */
+};
+/* The sched_ext sysfs directory: $TELKIT_SCX_SYSFS or /sys/kernel/sched_ext. */
+const char *ws_scx_dir(void);
+/*
+ * Pure: parse @len bytes of root/events into @ev (at most @max).  Every line
+ * must be "NAME N" (NAME [A-Z0-9_], shorter than WS_SCX_NAME, no repeats).
+ * 0, -EBADMSG (malformed) or -E2BIG (more than @max).
+ */
+int ws_scx_parse_events(const char *buf, size_t len, struct ws_scx_event *ev, unsigned max,
+			unsigned *n);
+/* "fallback", "scx_ev_fallback" -> "SCX_EV_FALLBACK"; -EINVAL if not [A-Za-z0-9_]. */
+int ws_scx_canon(const char *in, char *out, size_t size);
+void ws_scx_snapshot(struct ws_scx_snap *s);
+/* Compare t0 and t1: changed, deltas (warns once when they cannot be given). */
+void ws_scx_finish(struct ws_scx *x);
+/* Exit 2 when an scx-events-clean name is not among the kernel's counters. */
+void ws_scx_validate(const struct ws_scx_snap *s, const struct ws_opts *o);
+
 /* --- engine (engine.c) ---------------------------------------------------- */
 struct ws_run {
 	struct ws_opts *o;
@@ -228,6 +299,7 @@ struct ws_run {
 	struct tk_cpuset *wset;          /* intended cpuset per worker */
 	bool *wset_valid;
 	unsigned nworkers;
+	struct ws_scx scx;
 };
 int ws_run(struct ws_opts *o, struct ws_run *run);  /* 0 or -errno */
 void ws_run_free(struct ws_run *run);
@@ -249,6 +321,11 @@ struct ws_sum {
 /* @group -1 = every worker.  0 or -ENOMEM. */
 int ws_summarize(const struct ws_run *run, int group, struct ws_sum *s);
 void ws_output(const struct ws_run *run);
-int ws_check(const struct ws_run *run);   /* failures count */
+/* Failures count; *@unrun: checks that could not run (no sched_ext, ...). */
+int ws_check(const struct ws_run *run, unsigned *unrun);
+/* The run summary's "scx" object (NULL: no sched_ext), scx-events-clean. */
+struct json_object;
+struct json_object *ws_scx_json(const struct ws_scx *x);
+unsigned ws_scx_check(const struct ws_scx *x, const struct ws_assert *a, unsigned *unrun);
 
 #endif

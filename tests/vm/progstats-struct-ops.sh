@@ -6,6 +6,10 @@
 #   OBJ    the object's struct_ops map (default simple_ops)
 #   NAMES  its programs' C names
 #   BUSY   one of them that runs all the time
+#   WALKS  the --walk values to hold against bpftool (default "iter syscall";
+#          the guest passes "auto syscall": progstats' iterator is built for
+#          the build host's kernel layout and, on another kernel, auto falls
+#          back to the system-call walk)
 # Needs progstats, bpftool and jq on PATH, root, and no other holder of BPF
 # run-time stats.  Checks: full names as bpftool gives them, counters equal to
 # bpftool's one sample apart in both walks, the object's group record named by
@@ -15,6 +19,7 @@ set -eu
 OBJ=${OBJ:-simple_ops}
 NAMES=${NAMES:-"simple_select_cpu simple_enqueue simple_dispatch simple_running simple_stopping simple_enable simple_init simple_exit"}
 BUSY=${BUSY:-simple_enqueue}
+WALKS=${WALKS:-"iter syscall"}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -25,13 +30,13 @@ N=$(printf '%s\n' $NAMES | wc -l)
 progstats -j -i 500ms -c 4 --group obj > "$T"/live.json
 # 2. no holder now: the counters stand still, progstats and bpftool one sample apart agree
 [ "$(cat /proc/sys/kernel/bpf_stats_enabled)" = 0 ] || fail "someone else holds run-time stats"
-for walk in iter syscall; do progstats --once -j --group obj --walk $walk > "$T"/once.$walk.json; done
+for walk in $WALKS; do progstats --once -j --group obj --walk $walk > "$T"/once.$walk.json; done
 bpftool prog show -j > "$T"/bt.json
 want=$(jq -r --argjson b "$BTF" '.[] | select(.btf_id == $b) |
 	"\(.id) \(.type) \(.name) \(.tag) \(.run_cnt // 0) \(.run_time_ns // 0) \(.recursion_misses // 0)"' "$T"/bt.json | sort -n)
 [ "$(echo "$want" | cut -d' ' -f3 | sort)" = "$(printf '%s\n' $NAMES | sort)" ] || fail "bpftool names: $want"
 echo "$want" | awk -v b="$BUSY" '$2 == "struct_ops" && $3 == b && $5 > 0' | grep -q . || fail "$BUSY did not run: $want"
-for walk in iter syscall; do
+for walk in $WALKS; do
 	got=$(jq -r --argjson b "$BTF" 'select(.type == "sample" and .obj_btf_id == $b) |
 		"\(.id) \(.prog_type) \(.name) \(.tag) \(.cnt) \(.nsecs) \(.misses)"' "$T"/once.$walk.json | sort -n)
 	[ "$got" = "$want" ] || fail "$walk walk: $got, bpftool: $want"

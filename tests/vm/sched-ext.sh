@@ -52,14 +52,40 @@ echo "state-before $(state)" >$d/state
 start_sched $d scx_simple
 wait_state enabled
 sysfs $d
+bpfwatch -j -i 200ms --obj scx_simple 'stats[0]:value:percpu-counter:local' \
+	'stats[1]:value:percpu-counter:global' >$d/bpfwatch.jsonl 2>$d/bpfwatch.err &
+bw_pid=$!
 progstats -j -i 300ms -c 14 >$d/progstats.jsonl 2>$d/progstats.err &
 ps_pid=$!
 sleep 2
 stamp t0 >$d/bpftool.stamps
 bpftool -j prog show >$d/bpftool.json
 stamp t1 >>$d/bpftool.stamps
+bpftool -j map show >$d/bpftool.maps.json
 wait $ps_pid
 echo $? >$d/progstats.rc
+progstats -j -i 300ms -c 4 --group obj >$d/group.jsonl 2>$d/group.err
+echo $? >$d/group.rc
+progstats -i 300ms -c 2 --group obj >$d/group.txt 2>&1
+progstats -o prom --once --group obj >$d/group.prom 2>&1
+# progstats' own struct_ops check (also run on the host against a TCP CC)
+WALKS="auto syscall" sh /data/progstats-struct-ops.sh >$d/struct-ops.out 2>&1
+echo $? >$d/struct-ops.rc
+kill -INT $bw_pid
+wait $bw_pid
+echo $? >$d/bpfwatch.rc
+
+# --- 3. worker-spawn --policy ext on scx_simple ------------------------------
+d=$OUT/ext
+mkdir -p $d
+cat /sys/kernel/sched_ext/root/events >$d/events.before
+stamp start >$d/stamps
+worker-spawn -j -w spin-wait -n 2 --policy ext -w pipe-io -n 2 --policy ext -d 3s \
+	--assert scx-events-clean >$d/ws.jsonl 2>$d/ws.err
+echo $? >$d/ws.rc
+stamp end >>$d/stamps
+cat /sys/kernel/sched_ext/root/events >$d/events.after
+sleep 1.5
 
 # --- 2. swap: bpfwatch on scx_central's .bss across simple -> central ------
 d=$OUT/swap
@@ -89,6 +115,47 @@ echo $? >$d/bpfwatch.rc
 kill -INT $sched_pid
 wait $sched_pid
 wait_state disabled
+
+# --- 4. scx_qmap: partial switch (-p) and a refused switch (-d PID) ---------
+d=$OUT/qmap
+mkdir -p $d
+start_sched $d scx_qmap -p
+wait_state enabled
+sysfs $d
+sleep 2
+stamp start >$d/stamps
+worker-spawn -j -w spin-wait -n 2 --policy ext -w spin-wait -n 1 -d 3s >$d/ws.jsonl 2>$d/ws.err
+echo $? >$d/ws.rc
+stamp end >>$d/stamps
+sleep 1.5
+stop_sched $d scx_qmap
+mkdir -p $d/deny
+# -d PID marks one existing process disallowed when scx_qmap attaches (7.2
+# refuses marking a task at fork), so the switch comes later: --policy-delay
+worker-spawn -v -j -w spin-wait -n 2 -d 9s --policy ext --policy-delay 6s \
+	>$d/deny/ws.jsonl 2>$d/deny/ws.err &
+ws_pid=$!
+i=0
+while ! grep -q 'running 2 workers' $d/deny/ws.err && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+victim=$(cat /proc/$ws_pid/task/$ws_pid/children | tr ' ' '\n' | grep . | head -1)
+start_sched $d/deny scx_qmap -p -d $victim
+wait_state enabled
+sysfs $d/deny
+echo "victim $victim" >>$d/deny/sysfs
+wait $ws_pid
+echo $? >$d/deny/ws.rc
+stop_sched $d/deny scx_qmap
+
+# --- 5. scx_flatcg: per-index stats against its printed deltas -------------
+d=$OUT/flatcg
+mkdir -p $d
+start_sched $d scx_flatcg -i 1
+wait_state enabled
+sysfs $d
+bpfwatch -j -i 200ms -d 7s --obj scx_flatcg 'stats[0]:value:percpu-counter:act' \
+	'stats[2]:value:percpu-counter:local' >$d/bpfwatch.jsonl 2>$d/bpfwatch.err
+echo $? >$d/bpfwatch.rc
+stop_sched $d scx_flatcg
 
 kill $load_pid
 echo done

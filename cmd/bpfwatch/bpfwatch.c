@@ -48,11 +48,12 @@ static const char doc[] =
 "percpu-counter; metric keys are <obj>_<LABEL>.\n"
 "\n"
 "EXAMPLES:\n"
-"  bpfwatch .bss:sys_stat.avg_lat:scalar:avg_lat -i 100ms -d 10s\n"
+"  bpfwatch --list .bss --obj scx_central\n"
+"  bpfwatch -i 100ms -d 10s --obj scx_central .bss:nr_total:counter:total\n"
 "  bpfwatch -j --summary cpu_ctx_stor:nr_switch:percpu-counter:switches\n"
-"  bpfwatch --list .bss --obj scx_lavd\n"
-"  bpfwatch -d 10s 'stats[1]:value:percpu-counter:global'\n"
-"  bpfwatch -d 5s --expect 'avg_lat<=2000' .bss:sys_stat.avg_lat:scalar:avg_lat";
+"  bpfwatch -d 10s --obj scx_simple 'stats[1]:value:percpu-counter:global'\n"
+"  bpfwatch -d 30s --obj scx_central --expect 'total_rate>=10' \\\n"
+"      .bss:nr_total:counter:total";
 
 static const struct argp_option opts[] = {
 	{ "obj", OPT_OBJ, "NAME", 0, "Only maps of libbpf object NAME", 0 },

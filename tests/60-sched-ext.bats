@@ -9,10 +9,11 @@ load test_helper
 
 setup_file() {
 	export VM_OUT=$BATS_FILE_TMPDIR/out
+	local st=0
 	"$TELKIT_ROOT/tests/vm/run" --out "$VM_OUT" \
 		--file "$TELKIT_ROOT/tests/vm/progstats-struct-ops.sh" "$TELKIT_ROOT/tests/vm/sched-ext.sh" \
-		>"$BATS_FILE_TMPDIR/stdout" 2>"$BATS_FILE_TMPDIR/stderr"
-	echo $? >"$BATS_FILE_TMPDIR/status"
+		>"$BATS_FILE_TMPDIR/stdout" 2>"$BATS_FILE_TMPDIR/stderr" || st=$?
+	echo "$st" >"$BATS_FILE_TMPDIR/status"
 }
 
 # Skip with the runner's reason when the guest cannot be had (exit 77);
@@ -261,6 +262,13 @@ bracket() { python3 "$TELKIT_ROOT/tests/vm/bracket.py" "$@"; }
 	assert_equal "$(kv qmap/deny root/ops)" qmap
 	victim=$(kv qmap/deny victim)
 	[ -n "$victim" ] || fail "no worker pid for scx_qmap -d"
+	# scx_qmap must have attached before the delayed switch (14 s after the
+	# start), or the kernel's load-time path reverts the policy instead
+	# (nr_rejected) and there is no refusal to see
+	t_ws=$(sed -n 's/ ws-start$//p' "$d/stamps") t_on=$(sed -n 's/ qmap-enabled$//p' "$d/stamps")
+	echo "scx_qmap enabled $(( (t_on - t_ws) / 1000000 )) ms after worker-spawn started" >&3
+	[ "$((t_on - t_ws))" -lt 13000000000 ] ||
+		fail "scx_qmap attached $(( (t_on - t_ws) / 1000000 )) ms after the start: too late for the 14 s switch"
 	assert_equal "$(cat "$d/ws.rc")" 0
 	r=$(jq -sc '[.[] | select(.type == "report")]' "$d/ws.jsonl")
 	jq -e --argjson v "$victim" 'length == 2 and
@@ -272,4 +280,18 @@ bracket() { python3 "$TELKIT_ROOT/tests/vm/bracket.py" "$@"; }
 	jq -se 'map(select(.type == "summary" and .scope == "run"))[0].scx |
 		.changed == true and .ops_end == "qmap"' "$d/ws.jsonl" >/dev/null ||
 		fail "$(jq -c 'select(.scope == "run") | .scx' "$d/ws.jsonl")"
+}
+
+@test "guest: worker-spawn --policy ext with no scheduler attached: SCHED_EXT on the fair class, and the report says so" {
+	guest_ran
+	f=$VM_OUT/noscx/ws.jsonl
+	assert_equal "$(kv noscx state)" disabled
+	assert_equal "$(cat "$VM_OUT/noscx/ws.rc")" 0
+	# the kernel took the policy (sched_ext is built in) but no task is on ext
+	jq -se '[.[] | select(.type == "report")] | length == 2 and all(.sched_policy == "ext" and
+		.sched_ext_enabled == false and .sched_policy_error == null and .work_units > 0)' "$f" \
+		>/dev/null || fail "$(jq -c 'select(.type == "report")' "$f")"
+	x=$(jq -c 'select(.type == "summary" and .scope == "run") | .scx' "$f")
+	jq -e '.state == "disabled" and .attached == false and (has("ops") | not) and
+		(has("events") | not)' <<<"$x" >/dev/null || fail "$x"
 }

@@ -45,6 +45,13 @@ load() {
 echo "kernel $(uname -r)"
 load
 
+# --- 0. no scheduler attached: SCHED_EXT tasks run on the fair class -------
+d=$OUT/noscx
+mkdir -p $d
+echo "state $(state)" >$d/sysfs
+worker-spawn -j -w spin-wait -n 2 --policy ext -d 1s >$d/ws.jsonl 2>$d/ws.err
+echo $? >$d/ws.rc
+
 # --- 1. scx_simple: attach, progstats against bpftool -------------------
 d=$OUT/simple
 mkdir -p $d
@@ -131,8 +138,11 @@ sleep 1.5
 stop_sched $d scx_qmap
 mkdir -p $d/deny
 # -d PID marks one existing process disallowed when scx_qmap attaches (7.2
-# refuses marking a task at fork), so the switch comes later: --policy-delay
-worker-spawn -v -j -w spin-wait -n 2 -d 9s --policy ext --policy-delay 6s \
+# refuses marking a task at fork), so the switch comes later: --policy-delay.
+# The delay leaves scx_qmap (verifier, under TCG) ample time to attach first;
+# the stamps let the host tell if it did not.
+stamp ws-start >$d/deny/stamps
+worker-spawn -v -j -w spin-wait -n 2 -d 17s --policy ext --policy-delay 14s \
 	>$d/deny/ws.jsonl 2>$d/deny/ws.err &
 ws_pid=$!
 i=0
@@ -140,6 +150,7 @@ while ! grep -q 'running 2 workers' $d/deny/ws.err && [ $i -lt 300 ]; do sleep 0
 victim=$(cat /proc/$ws_pid/task/$ws_pid/children | tr ' ' '\n' | grep . | head -1)
 start_sched $d/deny scx_qmap -p -d $victim
 wait_state enabled
+stamp qmap-enabled >>$d/deny/stamps
 sysfs $d/deny
 echo "victim $victim" >>$d/deny/sysfs
 wait $ws_pid

@@ -541,11 +541,20 @@ RAWS=("a 0 u64" "cnt 8 u32" "h 12 u16" "b 14 u8" "sb 15 s8" "neg 16 s64" "neg32 
 
 # --- lazy attach, rebind, ambiguity ------------------------------------------------
 
+# no_live_map NAME: no loaded map is called NAME (an earlier test's object is
+# freed after its loader exits, an RCU grace period or more later).
+no_live_map() {
+	! bpftool map show -j | jq -e --arg n "$1" 'any(.[]; .name == $n)' >/dev/null
+}
+
 @test "lazy attach: bpfwatch started first binds when the object loads" {
 	need_bpf
+	# an earlier test's object still being freed would be bound at once
+	wait_until 30 no_live_map "$BSS" || fail "an earlier $BSS is still loaded"
 	"$BW" -j --summary -i 100ms "$BSS:sys_stat.nr_sched:counter:n" >"$D/w.json" 2>"$D/w.err" &
 	WPIDS+=($!)
-	wait_until 20 grep -q '"event":"waiting"' "$D/w.json" || fail "no waiting event: $(cat "$D/w.err")"
+	wait_until 20 grep -q '"event":"waiting"' "$D/w.json" ||
+		fail "no waiting event: $(head -3 "$D/w.json") $(cat "$D/w.err")"
 	start_loader L
 	wait_until 20 eval '[ "$(grep -c "\"test_bpf_n\":" "$D/w.json")" -ge 3 ]' ||
 		fail "no values after the load: $(cat "$D/w.json" "$D/w.err")"

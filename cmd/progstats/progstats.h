@@ -9,7 +9,7 @@
  *   pids.c     which processes hold which program (iter/task_file BPF)
  *   objs.c     programs grouped by their libbpf object (--group obj)
  *   print.c    text table, --oneline, JSON records, Prometheus exposition
- *   progstats.c options, sampling loop, filters, sort, thresholds
+ *   main.c     options, sampling loop, filters, sort, thresholds
  */
 #ifndef PROGSTATS_H
 #define PROGSTATS_H

@@ -36,7 +36,4 @@ void tk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "<tool>: ..." on stderr when the verbosity (-v count) is >= @level. */
 void tk_info(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Number of tk_error() calls so far (lets a command pick its exit code). */
-unsigned tk_error_count(void);
-
 #endif

@@ -297,7 +297,8 @@ static void print_text_fields(FILE *f, struct json_object *obj, const char *pref
 	}
 }
 
-void tk_record_print_text(FILE *f, struct json_object *rec)
+/* Render @rec as the text one-liner into @f (no envelope, no flush). */
+static void print_text_record(FILE *f, struct json_object *rec)
 {
 	bool first = true;
 
@@ -374,7 +375,7 @@ int tk_emit(struct json_object *rec)
 		if (!tk_out.broken) {
 			fputs(json_object_get_string(json_object_object_get(rec, "type")), f);
 			fputc(' ', f);
-			tk_record_print_text(f, rec);
+			print_text_record(f, rec);
 			fputc('\n', f);
 		}
 		break;

@@ -78,9 +78,6 @@ int tk_emit(struct json_object *rec);
 /* Write @rec as one JSON line regardless of format (used for error records). */
 int tk_emit_json(struct json_object *rec);
 
-/* Render @rec as the text one-liner into @f (no envelope, no flush). */
-void tk_record_print_text(FILE *f, struct json_object *rec);
-
 /* Flush stdout; on EPIPE set tk_out.broken and request stop.  0 or -errno. */
 int tk_flush(void);
 

@@ -10,6 +10,10 @@
  * bind.c     lazy binding of targets to live maps, rebinding a replaced map
  * report.c   sample/summary/event/field records, text and JSON printers
  * main.c     options and the sampling loop
+ *
+ * Errors follow errors.h: callees return 0 or -errno (with a sentence in an
+ * @err buffer where the errno is not enough) and main.c prints.  Bad input
+ * found by the first bw_bind_all() exits 2 there (tk_usage_error).
  */
 #ifndef BPFWATCH_H
 #define BPFWATCH_H

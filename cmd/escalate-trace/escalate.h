@@ -7,6 +7,12 @@
  * esc_rl_allow() (ratelimit.c) -> esc_trace_run() (tracer.c, BPF) ->
  * esc_breakdown_build() (breakdown.c) -> esc_report_*() (report.c) and
  * esc_otlp_submit() (otlp.c).
+ *
+ * Errors follow errors.h: callees return 0 or -errno (with a sentence in an
+ * error field, such as the trace's error or the exporter's last_error, where
+ * the errno is not enough); main.c and the modes of run.h print and return
+ * the exit code.  Exception: esc_line_done() (account.h) prints a --strict
+ * failure itself and returns -EBADMSG.
  */
 #ifndef ESCALATE_H
 #define ESCALATE_H

@@ -7,6 +7,12 @@
  * the target region (host anonymous memory or CUDA-registered pinned memory)
  * that is registered with io_uring.  The CPU never copies payload bytes:
  * cpu_bounce_bytes exists only to prove that (no code path increments it).
+ *
+ * Errors follow errors.h: callees return 0 or -errno and main.c prints
+ * (engine_run() leaves its message in err_msg; check_run() and probe_run()
+ * are modes and return an exit code).  Exceptions, which print their own
+ * error: source_open(), passthru_open(), cuda_attach() (so target_init() for
+ * a cuda target) and verify_sources().
  */
 #ifndef NVME_GPU_INGEST_H
 #define NVME_GPU_INGEST_H

@@ -10,6 +10,8 @@
  *   objs.c     programs grouped by their libbpf object (--group obj)
  *   print.c    text table, --oneline, JSON records, Prometheus exposition
  *   main.c     options, sampling loop, filters, sort, thresholds
+ *
+ * Errors follow errors.h: callees return 0 or -errno and main.c prints.
  */
 #ifndef PROGSTATS_H
 #define PROGSTATS_H

@@ -6,14 +6,11 @@
 #include "escape.h"
 #include "output.h"
 
-static unsigned nerrors;
-
 static void verror(const char *fix, const char *fmt, va_list ap)
 {
 	char raw[1024], msg[4096], line[4400];
 	const char *tool = tk_out.tool ? tk_out.tool : "telkit";
 
-	nerrors++;
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	/* One line, always: control bytes from hostile input are escaped. */
 	tk_escape_visible(msg, sizeof(msg), raw);
@@ -85,7 +82,3 @@ void tk_info(int level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-unsigned tk_error_count(void)
-{
-	return nerrors;
-}

@@ -5,6 +5,19 @@
  * Every message is one line on stderr: "<tool>: <what went wrong>; fix: <hint>".
  * In JSON mode the same error is also written to stdout as an `error` record
  * ({"tool","type":"error","ts_ns","error","fix"}) so a pipeline consumer sees it.
+ *
+ * Who reports an error (one rule for every command):
+ *   - A callee returns 0 or -errno and does not print.  When the errno alone
+ *     does not say what failed, it leaves a one-line message for its caller
+ *     (an @err buffer, a struct's err_msg) and the caller prints that.
+ *   - main(), and the mode functions it hands the run to (they return an
+ *     exit code, not -errno), print each error once with tk_error() or
+ *     tk_die() and pick the exit code from enum tk_exit.
+ *   - Bad options and bad input exit at once with tk_usage_error(), where
+ *     they are found (the *_or_err parsers of parse.h do).
+ *   - Warnings (tk_warn) are printed where they arise: they change no result.
+ * A callee that prints its own error says so at its prototype ("-errno, the
+ * error printed"); each command's header lists those exceptions.
  */
 #ifndef TELKIT_ERRORS_H
 #define TELKIT_ERRORS_H
@@ -35,8 +48,5 @@ void tk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "<tool>: ..." on stderr when the verbosity (-v count) is >= @level. */
 void tk_info(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Number of tk_error() calls so far (lets a command pick its exit code). */
-unsigned tk_error_count(void);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "escape.h"
+#include "numfmt.h"
 #include "output.h"
 #include "prom.h"
 #include "stats.h"
@@ -109,70 +110,6 @@ static void put_new(struct json_object *rec, const char *key, struct json_object
 	json_object_object_add(rec, key, must(v));
 }
 
-/* Decimal digits of @v ending at @end; returns the first. */
-static char *dec(char *end, uint64_t v)
-{
-	do
-		*--end = (char)('0' + v % 10);
-	while (v /= 10);
-	return end;
-}
-
-/*
- * Serializers for the numbers tk_rec_* make, without printf for integers and
- * integral doubles (records are mostly those, and json-c's "%.17g" takes
- * printf's multi-precision path even for 0).  Other doubles are written in
- * their shortest exact form (tk_fmt_double), not json-c's 17 digits.
- */
-static int int_to_json(struct json_object *jso, struct printbuf *pb, int level, int flags)
-{
-	char buf[24], *end = buf + sizeof(buf), *p;
-	int64_t i = json_object_get_int64(jso);
-
-	(void)level, (void)flags;
-	if (i < 0) {
-		p = dec(end, -(uint64_t)i);
-		*--p = '-';
-	} else {
-		p = dec(end, json_object_get_uint64(jso));
-	}
-	return printbuf_memappend(pb, p, (int)(end - p));
-}
-
-int tk_fmt_double(char *buf, size_t size, double v)
-{
-	int n = 0;
-
-	for (int prec = 15; prec <= 17; prec++) {
-		n = snprintf(buf, size, "%.*g", prec, v);
-		if (n < 0 || (size_t)n >= size || strtod(buf, NULL) == v)
-			break;
-	}
-	return n;
-}
-
-static int dbl_to_json(struct json_object *jso, struct printbuf *pb, int level, int flags)
-{
-	char buf[40], *end = buf + 24, *p;
-	double v = json_object_get_double(jso);
-	int n;
-
-	(void)level, (void)flags;
-	if (v >= 0 && v < 1e15 && v == (double)(uint64_t)v && !signbit(v)) {
-		p = dec(end, (uint64_t)v);
-		memcpy(end, ".0", 2);
-		return printbuf_memappend(pb, p, (int)(end + 2 - p));
-	}
-	if (!isfinite(v))       /* only reachable through json-c's own setters */
-		return json_object_double_to_json_string(jso, pb, level, flags);
-	n = tk_fmt_double(buf, sizeof(buf) - 2, v);
-	if (!strpbrk(buf, ".e")) {   /* -2 -> -2.0: still a double when read back */
-		memcpy(buf + n, ".0", 2);
-		n += 2;
-	}
-	return printbuf_memappend(pb, buf, n);
-}
-
 static struct json_object *fast(struct json_object *v, json_object_to_json_string_fn *fn)
 {
 	json_object_set_serializer(must(v), fn, NULL, NULL);
@@ -199,7 +136,7 @@ void tk_rec_u64(struct json_object *rec, const char *key, uint64_t val)
 	struct json_object *v = slot(rec, key, json_type_int);
 
 	if (!v || !json_object_set_uint64(v, val))
-		put_new(rec, key, fast(json_object_new_uint64(val), int_to_json));
+		put_new(rec, key, fast(json_object_new_uint64(val), tk_json_int_serializer));
 }
 
 void tk_rec_i64(struct json_object *rec, const char *key, int64_t val)
@@ -207,12 +144,12 @@ void tk_rec_i64(struct json_object *rec, const char *key, int64_t val)
 	struct json_object *v = slot(rec, key, json_type_int);
 
 	if (!v || !json_object_set_int64(v, val))
-		put_new(rec, key, fast(json_object_new_int64(val), int_to_json));
+		put_new(rec, key, fast(json_object_new_int64(val), tk_json_int_serializer));
 }
 
 struct json_object *tk_json_dbl(double val)
 {
-	return fast(json_object_new_double(tk_finite_or_zero(val)), dbl_to_json);
+	return fast(json_object_new_double(tk_finite_or_zero(val)), tk_json_dbl_serializer);
 }
 
 void tk_rec_dbl(struct json_object *rec, const char *key, double val)
@@ -360,7 +297,8 @@ static void print_text_fields(FILE *f, struct json_object *obj, const char *pref
 	}
 }
 
-void tk_record_print_text(FILE *f, struct json_object *rec)
+/* Render @rec as the text one-liner into @f (no envelope, no flush). */
+static void print_text_record(FILE *f, struct json_object *rec)
 {
 	bool first = true;
 
@@ -437,7 +375,7 @@ int tk_emit(struct json_object *rec)
 		if (!tk_out.broken) {
 			fputs(json_object_get_string(json_object_object_get(rec, "type")), f);
 			fputc(' ', f);
-			tk_record_print_text(f, rec);
+			print_text_record(f, rec);
 			fputc('\n', f);
 		}
 		break;

@@ -59,7 +59,7 @@ void tk_record_restamp(struct json_object *rec);
  * keep references to them.  Strings are sanitised to valid UTF-8.
  */
 struct json_object *tk_json_str(const char *s);
-/* A double written as tk_rec_dbl() writes it (non-finite -> 0, tk_fmt_double). */
+/* A double written as tk_rec_dbl() writes it (non-finite -> 0, tk_fmt_double, numfmt.h). */
 struct json_object *tk_json_dbl(double val);
 void tk_rec_str(struct json_object *rec, const char *key, const char *val);
 void tk_rec_u64(struct json_object *rec, const char *key, uint64_t val);
@@ -67,13 +67,6 @@ void tk_rec_i64(struct json_object *rec, const char *key, int64_t val);
 /* Non-finite doubles are written as 0 (never NaN/Inf in output). */
 void tk_rec_dbl(struct json_object *rec, const char *key, double val);
 void tk_rec_bool(struct json_object *rec, const char *key, bool val);
-
-/*
- * Write finite @v into @buf as the shortest "%.15g".."%.17g" that strtod()
- * reads back as exactly @v: 61890.158, not 61890.158000000003.  Returns the
- * length, as snprintf() does.  JSON records and Prometheus values use it.
- */
-int tk_fmt_double(char *buf, size_t size, double v);
 
 /*
  * Write @rec in the run's format and release it.  Returns 0, or -EPIPE when
@@ -84,9 +77,6 @@ int tk_emit(struct json_object *rec);
 
 /* Write @rec as one JSON line regardless of format (used for error records). */
 int tk_emit_json(struct json_object *rec);
-
-/* Render @rec as the text one-liner into @f (no envelope, no flush). */
-void tk_record_print_text(FILE *f, struct json_object *rec);
 
 /* Flush stdout; on EPIPE set tk_out.broken and request stop.  0 or -errno. */
 int tk_flush(void);

@@ -412,12 +412,3 @@ uint64_t tk_size_or_err(const char *s, const char *opt)
 		    "use bytes or a unit, e.g. 4096, 4k, 1MiB, 1.5G, 10MB");
 	return v;
 }
-
-void tk_cpulist_or_err(const char *s, struct tk_cpuset *set, const char *opt)
-{
-	int err = tk_parse_cpulist(s, set);
-
-	if (err)
-		bad(opt, s, err, "not a CPU list",
-		    "use CPU numbers and ranges below 1024, e.g. 0-3,6 or 0-7:2");
-}

@@ -67,6 +67,5 @@ int64_t tk_i64_or_err(const char *s, int64_t min, int64_t max, const char *opt);
 double tk_double_or_err(const char *s, double min, double max, const char *opt);
 uint64_t tk_duration_or_err(const char *s, int allow_zero, const char *opt);
 uint64_t tk_size_or_err(const char *s, const char *opt);
-void tk_cpulist_or_err(const char *s, struct tk_cpuset *set, const char *opt);
 
 #endif

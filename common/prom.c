@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "escape.h"
-#include "output.h"
+#include "numfmt.h"
 #include "prom.h"
 #include "stats.h"
 

@@ -66,11 +66,6 @@ double tk_percentile_sorted(const double *sorted, size_t n, double p)
 	return n ? sorted[nearest_rank(n, p)] : 0.0;
 }
 
-uint64_t tk_percentile_sorted_u64(const uint64_t *sorted, size_t n, double p)
-{
-	return n ? sorted[nearest_rank(n, p)] : 0;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -78,21 +73,9 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 void tk_sort_double(double *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
-}
-
-void tk_sort_u64(uint64_t *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
 }
 
 int tk_summarize(const double *v, size_t n, struct tk_summary *s)

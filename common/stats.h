@@ -49,9 +49,7 @@ double tk_stddev_pop(const double *v, size_t n);
 double tk_cv_pct(const double *v, size_t n);
 /* Nearest-rank percentile of an ascending-sorted array; 0 when n == 0. */
 double tk_percentile_sorted(const double *sorted, size_t n, double p);
-uint64_t tk_percentile_sorted_u64(const uint64_t *sorted, size_t n, double p);
 void tk_sort_double(double *v, size_t n);
-void tk_sort_u64(uint64_t *v, size_t n);
 
 /*
  * Algorithm-R reservoir sampling of u64 values: keeps a uniform sample of at

@@ -60,11 +60,6 @@ int tk_table_cell(struct tk_table *t, size_t col, const char *fmt, ...)
 	return *slot ? 0 : -ENOMEM;
 }
 
-size_t tk_table_rows(const struct tk_table *t)
-{
-	return t->nrows;
-}
-
 /* Display width: count UTF-8 lead bytes, not continuation bytes. */
 static size_t width(const char *s)
 {

@@ -30,7 +30,6 @@ int tk_table_row(struct tk_table *t);
 /* Set column @col of the last row. 0, -EINVAL (no row / bad col) or -ENOMEM. */
 int tk_table_cell(struct tk_table *t, size_t col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-size_t tk_table_rows(const struct tk_table *t);
 /* Print header and rows to @f; @header false omits the header line. */
 void tk_table_print(const struct tk_table *t, FILE *f, bool header);
 void tk_table_free(struct tk_table *t);

@@ -514,7 +514,7 @@ RAWS=("a 0 u64" "cnt 8 u32" "h 12 u16" "b 14 u8" "sb 15 s8" "neg 16 s64" "neg32 
 	assert_success
 	assert_json_lines "$output"
 	n=$(bpftool map show id "$L_arr" -j | jq .max_entries)
-	jq -e --argjson n "$n" '.field == "value" and .keys == "0..\($n - 1)" and .max_entries == $n and
+	jq -e --argjson n "$n" '.type == "field" and .field == "value" and .keys == "0..\($n - 1)" and .max_entries == $n and
 		.btf == true and .ctype == "u64"' <<<"$output"
 	run --separate-stderr "$BW" -j --list tw_stats
 	assert_success
@@ -655,6 +655,7 @@ no_live_map() {
 	assert_success
 	assert_json_lines "$output"
 	[ "$(jq -s 'map(.field) | join(",")' <<<"$output")" = '"nr_switch,util,slack"' ]
+	jq -se 'all(.type == "field")' <<<"$output"
 	run --separate-stderr "$BW" --list no_such_map_x
 	assert_equal "$status" 1
 }

@@ -7,8 +7,13 @@
  * maps.c     map/prog id cache, the object of a map, matching by name suffix
  * mapread.c  one element (key) of a map: checks, mmap or lookup, reads
  * agg.c      per-tick values and run-level aggregation into metric keys
+ * bind.c     lazy binding of targets to live maps, rebinding a replaced map
  * report.c   sample/summary/event/field records, text and JSON printers
- * bpfwatch.c options and the sampling loop
+ * main.c     options and the sampling loop
+ *
+ * Errors follow errors.h: callees return 0 or -errno (with a sentence in an
+ * @err buffer where the errno is not enough) and main.c prints.  Bad input
+ * found by the first bw_bind_all() exits 2 there (tk_usage_error).
  */
 #ifndef BPFWATCH_H
 #define BPFWATCH_H
@@ -138,8 +143,6 @@ typedef void (*bw_leaf_cb)(const char *path, const struct bw_loc *loc, void *ctx
  * a root that is not a struct, union or DATASEC is named "value".
  */
 int bw_layout_walk(const struct btf *btf, uint32_t type_id, bw_leaf_cb cb, void *ctx);
-
-#endif
 
 /* --- maps.c and mapread.c: id caches, matching, opening a key, reads ---- */
 
@@ -313,3 +316,5 @@ void bw_event(const struct bw_target *t, const char *what, uint32_t old_id, cons
 int bw_list(const struct bw_map *m);
 /* "mmap" or "lookup". */
 const char *bw_mode_name(const struct bw_map *m);
+
+#endif

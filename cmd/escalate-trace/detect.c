@@ -157,7 +157,8 @@ static double pop_sd(const double *v, size_t n, double mean)
 	return tk_finite_or_zero(sqrt(tk_ratio(ss, (double)n)));
 }
 
-enum esc_reason esc_classify(const struct esc_thresholds *t, const struct esc_verdict *v)
+/* The rule on plain numbers: which thresholds @v crosses. */
+static enum esc_reason classify(const struct esc_thresholds *t, const struct esc_verdict *v)
 {
 	bool cv = v->cv_valid && v->cv > t->cv;
 	bool eff = v->eff_valid && v->efficiency < t->efficiency;
@@ -219,6 +220,6 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 		v->gpu_pct = s->gpu_pct;
 		v->gpu_valid = true;
 	}
-	v->reason = esc_classify(t, v);
+	v->reason = classify(t, v);
 	return 0;
 }

@@ -7,6 +7,12 @@
  * esc_rl_allow() (ratelimit.c) -> esc_trace_run() (tracer.c, BPF) ->
  * esc_breakdown_build() (breakdown.c) -> esc_report_*() (report.c) and
  * esc_otlp_submit() (otlp.c).
+ *
+ * Errors follow errors.h: callees return 0 or -errno (with a sentence in an
+ * error field, such as the trace's error or the exporter's last_error, where
+ * the errno is not enough); main.c and the modes of run.h print and return
+ * the exit code.  Exception: esc_line_done() (account.h) prints a --strict
+ * failure itself and returns -EBADMSG.
  */
 #ifndef ESCALATE_H
 #define ESCALATE_H
@@ -121,8 +127,6 @@ size_t esc_bricks_count(const struct esc_bricks *b);
  */
 int esc_detect(struct esc_bricks *b, const struct esc_sample *s,
 	       struct esc_verdict *v);
-/* The rule on plain numbers (exposed for the window-free --exec path too). */
-enum esc_reason esc_classify(const struct esc_thresholds *t, const struct esc_verdict *v);
 
 /* ---- rate limiter (ratelimit.c) ---------------------------------------- */
 struct esc_ratelimit {
@@ -234,8 +238,6 @@ struct esc_otlp_stats {
 int esc_otlp_start(struct esc_otlp **op, const struct esc_otlp_opts *o);
 /* Never blocks: a full queue drops the request (counted). */
 void esc_otlp_submit(struct esc_otlp *o, const struct esc_event *e);
-/* Build the ExportTraceServiceRequest body (malloc'd string). */
-char *esc_otlp_body(const struct esc_event *e);
 /* Drain (up to flush_ns), stop the thread, fill @st. */
 void esc_otlp_stop(struct esc_otlp *o, struct esc_otlp_stats *st);
 

@@ -89,20 +89,24 @@ static int emit_run(const char *cmd, uint64_t run, double wall_us, int status,
 	return tk_emit(rec);
 }
 
-static int traced_run(struct esc_run *r, const struct esc_verdict *v, enum esc_reason why)
+/*
+ * Run the command again under the tracer for @v's escalation.  A failed
+ * fork is reported and the runs go on; a lost stdout stops them through
+ * tk_stop_requested().
+ */
+static void traced_run(struct esc_run *r, const struct esc_verdict *v)
 {
-	int gate_w = -1, err;
+	int gate_w = -1;
 	pid_t pid = spawn(r->env->exec_cmd, true, &gate_w);
 
 	if (pid < 0) {
 		tk_error(NULL, "--exec: fork: %s", strerror(-pid));
-		return TK_EXIT_RUNTIME;
+		return;
 	}
-	err = esc_escalate(r, r->env->exec_cmd, v, why, pid, ESC_ANY_PROCESS, gate_w);
+	esc_escalate(r, r->env->exec_cmd, v, v->reason, pid, ESC_ANY_PROCESS, gate_w);
 	/* rate-limited or untraced: the gate is still shut; closing it frees the child */
 	close(gate_w);
 	reap(pid);
-	return err == -EPIPE ? 0 : 0;
 }
 
 int esc_exec_main(struct esc_run *r)
@@ -144,7 +148,7 @@ int esc_exec_main(struct esc_run *r)
 		if (emit_run(cmd, run, s.value_us, status, &v))
 			break;
 		if (v.reason != ESC_NONE)
-			traced_run(r, &v, v.reason);
+			traced_run(r, &v);
 	}
 	return 0;
 }

@@ -282,8 +282,10 @@ int main(int argc, char **argv)
 		rc = esc_manual_main(&r);
 	else if (env.exec_cmd)
 		rc = esc_exec_main(&r);
+	else if (env.threads >= 2)
+		rc = esc_stream_threaded(&r);
 	else
-		rc = esc_stream_main(&r);
+		rc = esc_stream_serial(&r);
 
 	if (r.otlp) {
 		esc_otlp_stop(r.otlp, &os);

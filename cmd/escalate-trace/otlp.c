@@ -136,7 +136,8 @@ static struct json_object *span_events(const struct esc_event *e, uint64_t ts)
 	return a;
 }
 
-char *esc_otlp_body(const struct esc_event *e)
+/* Build the ExportTraceServiceRequest body (malloc'd string). */
+static char *otlp_body(const struct esc_event *e)
 {
 	struct json_object *req = json_object_new_object(), *rs = json_object_new_object();
 	struct json_object *res = json_object_new_object(), *ss = json_object_new_object();
@@ -347,7 +348,7 @@ fail:
 
 void esc_otlp_submit(struct esc_otlp *o, const struct esc_event *e)
 {
-	char *body = esc_otlp_body(e);
+	char *body = otlp_body(e);
 
 	pthread_mutex_lock(&o->mu);
 	if (!body || o->len >= o->o.queue) {

@@ -27,11 +27,13 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "account.h"
 #include "buf.h"
 #include "clock.h"
 #include "errors.h"
+#include "linereader.h"
 #include "output.h"
-#include "stream.h"
+#include "run.h"
 
 #define Q_SLOTS 64            /* batches in flight */
 #define BATCH_LINES 512

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * run.h — the run-wide context shared by main.c (options), stream.c (stdin
- * mode), exec.c (--exec and --manual) and escalate.c (one escalation).
+ * run.h — the run-wide context shared by main.c (options), stream.c and
+ * pipeline.c (stdin mode), account.c (one stdin line), exec.c (--exec and
+ * --manual) and escalate.c (one escalation).
  */
 #ifndef ESCALATE_RUN_H
 #define ESCALATE_RUN_H
@@ -60,7 +61,16 @@ struct esc_run {
 int esc_escalate(struct esc_run *r, const char *brick, const struct esc_verdict *v,
 		 enum esc_reason reason, pid_t pid, uint64_t born_by_boot_ns, int ready_fd);
 
-int esc_stream_main(struct esc_run *r);  /* exit code */
+/*
+ * The modes main.c picks from; each returns the exit code.
+ *   esc_stream_serial    stdin, --threads 1 (stream.c): read, parse and
+ *                        account each line in turn
+ *   esc_stream_threaded  stdin, --threads N >= 2 parser threads (pipeline.c)
+ *   esc_exec_main        --exec (exec.c)
+ *   esc_manual_main      --manual (exec.c)
+ */
+int esc_stream_serial(struct esc_run *r);
+int esc_stream_threaded(struct esc_run *r);
 int esc_exec_main(struct esc_run *r);
 int esc_manual_main(struct esc_run *r);
 /* Final `summary` record. */

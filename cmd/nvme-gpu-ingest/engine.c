@@ -246,7 +246,6 @@ int engine_run(struct engine *e)
 	unsigned *pq, npq = 0, copying = 0;
 	uint64_t next_sample, next_progress, samples = 0, last_bytes = 0, last_t;
 	bool more = true, progress = isatty(STDERR_FILENO) && !tk_out.quiet;
-	int err = 0;
 
 	pq = calloc(e->tgt.nslots, sizeof(*pq));
 	e->slots = calloc(e->tgt.nslots, sizeof(*e->slots));
@@ -349,5 +348,5 @@ int engine_run(struct engine *e)
 		while (poll_copies(e, true))
 			;
 	free(pq);
-	return err ? err : e->first_err;
+	return e->first_err;
 }

@@ -7,6 +7,12 @@
  * the target region (host anonymous memory or CUDA-registered pinned memory)
  * that is registered with io_uring.  The CPU never copies payload bytes:
  * cpu_bounce_bytes exists only to prove that (no code path increments it).
+ *
+ * Errors follow errors.h: callees return 0 or -errno and main.c prints
+ * (engine_run() leaves its message in err_msg; check_run() and probe_run()
+ * are modes and return an exit code).  Exceptions, which print their own
+ * error: source_open(), passthru_open(), cuda_attach() (so target_init() for
+ * a cuda target) and verify_sources().
  */
 #ifndef NVME_GPU_INGEST_H
 #define NVME_GPU_INGEST_H
@@ -47,7 +53,7 @@ struct opts {
 extern struct opts opts;
 void opts_parse(int argc, char **argv);
 
-/* One input (source.c / passthru.c). */
+/* One input: opened by source.c (files, block devices) or nvme_dev.c (passthrough). */
 struct source {
 	const char *name;       /* as given */
 	char dev[64];           /* generic char device used for passthrough */
@@ -64,6 +70,11 @@ struct source {
 	uint32_t crc_landed, crc_source;
 	bool verified;          /* crc_* are valid */
 };
+/*
+ * Open @s->name for @o->path (passthrough: passthru_open()) and fill its
+ * size and alignment; the range is left to source_range(), once the chunk
+ * size is final.  0, or -errno with the error printed.
+ */
 int source_open(struct source *s, const struct opts *o);
 /* Set start/end/nchunks from --offset/--length, clipped to s->size. */
 void source_range(struct source *s, const struct opts *o);
@@ -92,8 +103,6 @@ struct tel_violation {
 int tel_validate(const struct telemetry *t, enum ingest_path p,
 		 struct tel_violation *v, int max);
 
-/* --check: validate the counters of the last summary in @path ("-" = stdin). */
-int tel_check_file(const char *path);
 
 /* Target memory: one region cut into slots (target.c, cuda.c). */
 #define HUGE_ALIGN (2UL << 20)
@@ -178,7 +187,6 @@ void registered_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned i);
 void passthru_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned i);
 /* Completion result -> bytes (>= 0) or -errno; passthru sets e->err_msg. */
 int64_t passthru_result(struct engine *e, unsigned i, const struct io_uring_cqe *cqe);
-int passthru_open(struct source *s, const struct opts *o);
 
 /* Pure NVMe identify-namespace decoding (nvme_id.c); fuzzed. */
 struct nvme_geom {
@@ -194,6 +202,12 @@ int nvme_id_ns_decode(const uint8_t *buf, size_t len, struct nvme_geom *g);
 int nvme_ns_query(int fd, uint32_t *nsid, struct nvme_geom *g, int *status);
 /* "/dev/nvme0n1" or "nvme0n1" -> "/dev/ng0n1"; /dev/ngXnY unchanged. */
 int nvme_generic_name(const char *in, char *out, size_t len);
+/*
+ * Open the NVMe generic char device behind @s->name for passthrough
+ * (nvme_dev.c), as source_open() does for files.  0, or -errno with the
+ * error printed.
+ */
+int passthru_open(struct source *s, const struct opts *o);
 
 /* Verify (verify.c): checksum landed chunks and re-read the source. */
 void verify_chunk(struct engine *e, unsigned i);
@@ -208,5 +222,11 @@ void report_verify(const struct source *s);
 void report_violations(const struct tel_violation *v, int n);
 
 int probe_run(void);
+/*
+ * --check (check.c): validate the counters of the last summary in @path
+ * ("-" = stdin).  Exit code: 0 when every rule holds, 3 with the failed rules
+ * printed; an unreadable file or one without a summary exits 2.
+ */
+int check_run(const char *path);
 
 #endif

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	if (opts.probe)
 		return probe_run();
 	if (opts.check)
-		return tel_check_file(opts.check);
+		return check_run(opts.check);
 	if (tk_reservoir_init(&e.lat, 0, 0))
 		tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
 	err = open_sources(&e);

@@ -121,6 +121,5 @@ int passthru_open(struct source *s, const struct opts *o)
 		return -EINVAL;
 	}
 	s->max_xfer = max_transfer(s);
-	source_range(s, o);
 	return 0;
 }

@@ -99,12 +99,10 @@ void report_summary(const struct engine *e)
 	tk_rec_dbl(r, "lat_p50_us", lat.p50 / 1e3);
 	tk_rec_dbl(r, "lat_p99_us", lat.p99 / 1e3);
 	tk_rec_dbl(r, "lat_max_us", lat.max / 1e3);
-	for (unsigned k = 0; k < e->nsrc && e->nsrc == 1; k++) {
-		if (!e->src[k].verified)
-			continue;
-		snprintf(flags, sizeof(flags), "%08x", e->src[k].crc_landed);
+	if (e->nsrc == 1 && e->src[0].verified) {
+		snprintf(flags, sizeof(flags), "%08x", e->src[0].crc_landed);
 		tk_rec_str(r, "crc32", flags);
-		tk_rec_bool(r, "verified", e->src[k].crc_landed == e->src[k].crc_source);
+		tk_rec_bool(r, "verified", e->src[0].crc_landed == e->src[0].crc_source);
 	}
 	tk_emit(r);
 }

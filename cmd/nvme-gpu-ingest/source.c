@@ -85,7 +85,6 @@ int source_open(struct source *s, const struct opts *o)
 			 "'%s' needs %u-byte aligned O_DIRECT offsets", s->name, s->align);
 		return -EINVAL;
 	}
-	source_range(s, o);
 	return 0;
 }
 

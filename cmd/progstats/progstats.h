@@ -9,7 +9,9 @@
  *   pids.c     which processes hold which program (iter/task_file BPF)
  *   objs.c     programs grouped by their libbpf object (--group obj)
  *   print.c    text table, --oneline, JSON records, Prometheus exposition
- *   progstats.c options, sampling loop, filters, sort, thresholds
+ *   main.c     options, sampling loop, filters, sort, thresholds
+ *
+ * Errors follow errors.h: callees return 0 or -errno and main.c prints.
  */
 #ifndef PROGSTATS_H
 #define PROGSTATS_H

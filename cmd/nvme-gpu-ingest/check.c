@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * check.c — the --check FILE mode: read the last summary record of a saved
+ * -j run, and check its counters against the seed's rules (telemetry.c).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "errors.h"
+#include "output.h"
+
+#include "ingest.h"
+
+static const struct {
+	const char *key;
+	size_t off;
+} counter_keys[] = {
+#define K(f) { #f, offsetof(struct telemetry, f) }
+	K(submitted_bytes), K(completed_bytes), K(submitted_reads), K(completed_reads),
+	K(registered_mapped_read_submissions), K(gpudirect_nvme_submissions),
+	K(cpu_bounce_bytes), K(failed_completions),
+#undef K
+};
+
+/* Counters and path of one summary record; -EINVAL names what is missing. */
+static int tel_from_json(struct json_object *o, struct telemetry *t,
+			 enum ingest_path *p, const char **missing)
+{
+	struct json_object *v;
+
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < sizeof(counter_keys) / sizeof(counter_keys[0]); i++) {
+		if (!json_object_object_get_ex(o, counter_keys[i].key, &v) ||
+		    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
+			*missing = counter_keys[i].key;
+			return -EINVAL;
+		}
+		*(uint64_t *)((char *)t + counter_keys[i].off) = json_object_get_uint64(v);
+	}
+	*p = PATH_REGISTERED;
+	if (json_object_object_get_ex(o, "path", &v) && json_object_is_type(v, json_type_string) &&
+	    !strcmp(json_object_get_string(v), "passthrough"))
+		*p = PATH_PASSTHROUGH;
+	return 0;
+}
+
+int check_run(const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	struct json_object *last = NULL;
+	struct tel_violation v[8];
+	struct telemetry t;
+	enum ingest_path p;
+	const char *missing = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	int n;
+
+	if (!f)
+		tk_usage_error("give a readable file of JSON lines (nvme-gpu-ingest -j output)",
+			       "--check '%s': %s", path, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		struct json_object *o = json_tokener_parse(line), *ty;
+
+		if (o && json_object_object_get_ex(o, "type", &ty) &&
+		    !strcmp(json_object_get_string(ty), "summary")) {
+			json_object_put(last);
+			last = o;
+		} else {
+			json_object_put(o);
+		}
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	if (!last)
+		tk_usage_error("give the -j output of a run", "--check '%s': no summary record found", path);
+	if (tel_from_json(last, &t, &p, &missing)) {
+		json_object_put(last);
+		tk_usage_error("give the -j output of a run", "--check '%s': summary lacks counter %s",
+			       path, missing);
+	}
+	json_object_put(last);
+	n = tel_validate(&t, p, v, 8);
+	if (!n) {
+		struct json_object *r = tk_record_new("event");
+
+		tk_rec_str(r, "event", "validate");
+		tk_rec_str(r, "path", path_name(p));
+		tk_rec_bool(r, "pass", true);
+		tk_emit(r);
+		return TK_EXIT_OK;
+	}
+	report_violations(v, n < 8 ? n : 8);
+	return TK_EXIT_CHECK;
+}

@@ -28,7 +28,7 @@ static void signal_stop(struct ws_engine *e)
 		if (!p->spawned)
 			continue;
 		if (p->ctx.g->type == WS_EXEC && p->pid > 0)
-			p->ss_ok = p->ss_ok && ws_read_schedstat_pid(p->pid, p->ss1);
+			p->sched_ok = p->sched_ok && ws_schedstat_read(p->pid, &p->sched1);
 		if (e->o->thread_mode) {
 			pid_t tid = atomic_load(&p->tid);
 
@@ -168,10 +168,10 @@ static void reap_proc(struct ws_proc *p, struct ws_report *r, bool have_report,
 	r->cpu_time_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * TK_NSEC_PER_SEC +
 			 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * TK_NSEC_PER_USEC;
 	r->off_cpu_ns = tk_sat_sub_u64(r->wall_time_ns, r->cpu_time_ns);
-	if (p->ss_ok) {
-		r->sched_cpu_ns = tk_sat_sub_u64(p->ss1[0], p->ss0[0]);
-		r->run_delay_ns = tk_sat_sub_u64(p->ss1[1], p->ss0[1]);
-		r->run_count = tk_sat_sub_u64(p->ss1[2], p->ss0[2]);
+	if (p->sched_ok) {
+		r->sched_cpu_ns = tk_sat_sub_u64(p->sched1.cpu_ns, p->sched0.cpu_ns);
+		r->run_delay_ns = tk_sat_sub_u64(p->sched1.run_delay_ns, p->sched0.run_delay_ns);
+		r->run_count = tk_sat_sub_u64(p->sched1.run_count, p->sched0.run_count);
 	}
 	/* stopped by our SIGUSR1 or exited 0: it ran to its natural end */
 	r->completed = (kind == WS_EXIT_EXITED && code == 0) ||

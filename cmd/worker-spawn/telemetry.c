@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * telemetry.c — per-worker measurements: checkpoints (migrations, gaps),
- * reservoirs, schedstat/vmstat deltas, numa_maps, phase slices.
+ * reservoirs, schedstat/vmstat deltas, numa_maps, phase slices; and the
+ * schedstat reader the parent also uses for exec workers.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker.h"
+#include "telemetry.h"
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -20,15 +21,21 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* /proc/thread-self/schedstat: cpu_time run_delay pcount. */
-static bool read_schedstat(uint64_t v[3])
+bool ws_schedstat_read(pid_t pid, struct ws_schedstat *s)
 {
-	FILE *f = fopen("/proc/thread-self/schedstat", "re");
+	char path[64];
+	FILE *f;
 	bool ok;
 
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/thread-self/schedstat");
+	f = fopen(path, "re");
 	if (!f)
 		return false;
-	ok = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64, &v[0], &v[1], &v[2]) == 3;
+	ok = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64, &s->cpu_ns, &s->run_delay_ns,
+		    &s->run_count) == 3;
 	fclose(f);
 	return ok;
 }
@@ -155,7 +162,7 @@ void ws_timer(struct ws_ctx *c, uint64_t ns)
 static void snapshot(struct ws_ctx *c, struct ws_phase_slice *s)
 {
 	struct ws_tel *t = &c->tel;
-	uint64_t ss[3] = { 0 };
+	struct ws_schedstat ss;
 
 	memset(s, 0, sizeof(*s));
 	s->wall_ns = ws_now() - t->t0;
@@ -169,9 +176,9 @@ static void snapshot(struct ws_ctx *c, struct ws_phase_slice *s)
 	s->iter_sum_ns = t->iter.sum;
 	s->timer_total = t->timer.total;
 	s->timer_sum_ns = t->timer.sum;
-	if (t->ss_ok && read_schedstat(ss)) {
-		s->run_delay_ns = tk_sat_sub_u64(ss[1], t->ss0[1]);
-		s->run_count = tk_sat_sub_u64(ss[2], t->ss0[2]);
+	if (t->sched_ok && ws_schedstat_read(0, &ss)) {
+		s->run_delay_ns = tk_sat_sub_u64(ss.run_delay_ns, t->sched0.run_delay_ns);
+		s->run_count = tk_sat_sub_u64(ss.run_count, t->sched0.run_count);
 	}
 }
 
@@ -232,7 +239,7 @@ int ws_tel_begin(struct ws_ctx *c)
 		err = err ? err : tk_reservoir_init(&t->timer, WS_MAX_SAMPLES, c->rng | 5);
 	if (err)
 		return err;
-	t->ss_ok = read_schedstat(t->ss0);
+	t->sched_ok = ws_schedstat_read(0, &t->sched0);
 	t->vm0 = read_vmstat_migrated();
 	t->last_cpu = -1;
 	t->epoch = c->sh ? atomic_load(&c->sh->epoch) : 0;
@@ -260,7 +267,8 @@ void ws_tel_end(struct ws_ctx *c)
 {
 	struct ws_tel *t = &c->tel;
 	struct ws_report *r = &c->rep;
-	uint64_t now = ws_now(), ss[3];
+	uint64_t now = ws_now();
+	struct ws_schedstat ss;
 	unsigned n = 0;
 
 	r->wall_time_ns = now - t->t0;
@@ -269,10 +277,10 @@ void ws_tel_end(struct ws_ctx *c)
 	note_cpu(c, now);
 	if (r->slices)
 		push_slice(c, t->epoch, true);
-	if (t->ss_ok && read_schedstat(ss)) {
-		r->sched_cpu_ns = tk_sat_sub_u64(ss[0], t->ss0[0]);
-		r->run_delay_ns = tk_sat_sub_u64(ss[1], t->ss0[1]);
-		r->run_count = tk_sat_sub_u64(ss[2], t->ss0[2]);
+	if (t->sched_ok && ws_schedstat_read(0, &ss)) {
+		r->sched_cpu_ns = tk_sat_sub_u64(ss.cpu_ns, t->sched0.cpu_ns);
+		r->run_delay_ns = tk_sat_sub_u64(ss.run_delay_ns, t->sched0.run_delay_ns);
+		r->run_count = tk_sat_sub_u64(ss.run_count, t->sched0.run_count);
 	}
 	r->vmstat_migrated = tk_sat_sub_u64(read_vmstat_migrated(), t->vm0);
 	read_numa(r);

@@ -6,8 +6,9 @@
  * (or a thread) that places itself (affinity, policy, nice), waits on the
  * start pipe, runs its work type while the telemetry layer (telemetry.c)
  * samples it, and on SIGUSR1 writes a struct ws_report (report.c encoding) to
- * its report pipe.  The parent (engine.c) collects, reaps and synthesises
- * sentinel reports for workers that sent none.
+ * its report pipe.  The parent (run.c) spawns and drives the workers, then
+ * collects, reaps and synthesises sentinel reports for workers that sent
+ * none (collect.c).
  */
 #ifndef WS_H
 #define WS_H
@@ -291,7 +292,7 @@ void ws_scx_finish(struct ws_scx *x);
 /* Exit 2 when an scx-events-clean name is not among the kernel's counters. */
 void ws_scx_validate(const struct ws_scx_snap *s, const struct ws_opts *o);
 
-/* --- engine (engine.c) ---------------------------------------------------- */
+/* --- the run (run.c, collect.c) ------------------------------------------- */
 struct ws_run {
 	struct ws_opts *o;
 	struct ws_report *reports;       /* one per worker, in spawn order */

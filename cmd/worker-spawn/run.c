@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * engine.c — spawn, place and start the workers, drive the run (duration,
+ * run.c — one run: spawn, place and start the workers, drive them (duration,
  * phase epochs, progress line), then hand over to collect.c.
  *
  * Two-phase start: every worker places itself (affinity, policy, nice),
@@ -44,21 +44,6 @@ static void install_worker_signals(bool fork_mode)
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 	}
-}
-
-bool ws_read_schedstat_pid(pid_t pid, uint64_t v[3])
-{
-	char path[64];
-	FILE *f;
-	bool ok;
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	ok = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64, &v[0], &v[1], &v[2]) == 3;
-	fclose(f);
-	return ok;
 }
 
 static void close_fd(int *fd)
@@ -332,7 +317,7 @@ static void release(struct ws_engine *e)
 
 		p->t_start = tk_now_mono_ns();
 		if (p->ctx.g->type == WS_EXEC && p->pid > 0)
-			p->ss_ok = ws_read_schedstat_pid(p->pid, p->ss0);
+			p->sched_ok = ws_schedstat_read(p->pid, &p->sched0);
 		if (write(e->start_wr, "s", 1) != 1)
 			break;
 	}

@@ -15,10 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "engine.h"
 
 #define COLLECT_NS (5 * TK_NSEC_PER_SEC)
+#define READ_ROOM  65536          /* free bytes every read() gets */
+#define REPORT_MAX (64u << 20)    /* a bigger report is undecodable */
 
 static void signal_stop(struct ws_engine *e)
 {
@@ -56,16 +59,10 @@ static void read_some(struct ws_proc *p)
 	for (;;) {
 		ssize_t r;
 
-		if (p->cap - p->len < 65536) {
-			size_t cap = p->cap ? p->cap * 2 : 131072;
-			uint8_t *nb = cap <= (64u << 20) ? realloc(p->buf, cap) : NULL;
-
-			if (!nb) {
-				p->done = true;   /* oversized or no memory: undecodable */
-				return;
-			}
-			p->buf = nb;
-			p->cap = cap;
+		if (p->len + READ_ROOM > REPORT_MAX ||
+		    tk_grow((void **)&p->buf, &p->cap, p->len + READ_ROOM, 2 * READ_ROOM)) {
+			p->done = true;   /* oversized or no memory: undecodable */
+			return;
 		}
 		r = read(p->report_rd, p->buf + p->len, p->cap - p->len);
 		if (r > 0) {

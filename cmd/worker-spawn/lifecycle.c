@@ -110,8 +110,7 @@ int ws_worker_main(struct ws_ctx *c, int start_fd, int ready_fd, int report_fd,
 	if (ti->fini)
 		ti->fini(c);
 	if (err && err != -EINTR && err != -EPIPE) {
-		fprintf(stderr, "worker-spawn: worker %d (%s): %s\n", c->rep.tid,
-			ti->name, strerror(-err));
+		tk_warn("worker %d (%s): %s", c->rep.tid, ti->name, strerror(-err));
 		c->rep.completed = false;
 	}
 	err = send_report(c, report_fd);

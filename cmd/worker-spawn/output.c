@@ -248,11 +248,9 @@ static void table_plain(const struct ws_run *run)
 		const struct ws_report *r = &run->reports[i];
 
 		if (r->affinity_error)
-			fprintf(stderr, "worker-spawn: worker %d: affinity_error: %s\n", r->tid,
-				r->affinity_error);
+			tk_warn("worker %d: affinity_error: %s", r->tid, r->affinity_error);
 		if (r->sched_policy_error)
-			fprintf(stderr, "worker-spawn: worker %d: sched_policy_error: %s\n", r->tid,
-				r->sched_policy_error);
+			tk_warn("worker %d: sched_policy_error: %s", r->tid, r->sched_policy_error);
 	}
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "ws.h"
 
 struct wbuf {
@@ -24,20 +25,9 @@ static void w_bytes(struct wbuf *w, const void *src, size_t n)
 {
 	if (w->err)
 		return;
-	if (w->len + n > w->cap) {
-		size_t cap = w->cap ? w->cap : 4096;
-		uint8_t *np;
-
-		while (cap < w->len + n)
-			cap *= 2;
-		np = realloc(w->p, cap);
-		if (!np) {
-			w->err = -ENOMEM;
-			return;
-		}
-		w->p = np;
-		w->cap = cap;
-	}
+	w->err = tk_grow((void **)&w->p, &w->cap, w->len + n, 4096);
+	if (w->err)
+		return;
 	memcpy(w->p + w->len, src, n);
 	w->len += n;
 }

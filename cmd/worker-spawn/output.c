@@ -73,12 +73,10 @@ static struct json_object *slices_json(const struct ws_report *r)
 		const struct ws_phase_slice *s = &r->slices[i];
 		struct json_object *o = json_object_new_object();
 
-#define F(f) json_object_object_add(o, #f, json_object_new_uint64(s->f))
-		F(phase); F(start_ns); F(wall_ns); F(cpu_ns); F(off_cpu_ns); F(work_units);
-		F(iterations); F(migration_count); F(wake_total); F(wake_sum_ns); F(wake_max_ns);
-		F(iter_total); F(iter_sum_ns); F(iter_max_ns); F(timer_total); F(timer_sum_ns);
-		F(timer_max_ns); F(run_delay_ns); F(run_count);
-#undef F
+		json_object_object_add(o, "phase", json_object_new_uint64(s->phase));
+#define J_FIELD(name, how) json_object_object_add(o, #name, json_object_new_uint64(s->name));
+		WS_SLICE_FIELDS(J_FIELD)
+#undef J_FIELD
 		json_object_array_add(a, o);
 	}
 	return a;

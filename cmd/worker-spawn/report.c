@@ -75,17 +75,10 @@ static void w_samples(struct wbuf *w, const struct ws_samples *s)
 
 static void w_slice(struct wbuf *w, const struct ws_phase_slice *s)
 {
-	const uint64_t f[] = {
-		s->start_ns, s->wall_ns, s->cpu_ns, s->off_cpu_ns, s->work_units,
-		s->iterations, s->migration_count, s->wake_total, s->wake_sum_ns,
-		s->wake_max_ns, s->iter_total, s->iter_sum_ns, s->iter_max_ns,
-		s->timer_total, s->timer_sum_ns, s->timer_max_ns, s->run_delay_ns,
-		s->run_count,
-	};
-
 	w_u32(w, s->phase);
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		w_u64(w, f[i]);
+#define W_FIELD(name, how) w_u64(w, s->name);
+	WS_SLICE_FIELDS(W_FIELD)
+#undef W_FIELD
 }
 
 int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len)
@@ -273,17 +266,10 @@ static void r_samples(struct rbuf *r, struct ws_samples *s)
 
 static void r_slice(struct rbuf *r, struct ws_phase_slice *s)
 {
-	uint64_t *f[] = {
-		&s->start_ns, &s->wall_ns, &s->cpu_ns, &s->off_cpu_ns, &s->work_units,
-		&s->iterations, &s->migration_count, &s->wake_total, &s->wake_sum_ns,
-		&s->wake_max_ns, &s->iter_total, &s->iter_sum_ns, &s->iter_max_ns,
-		&s->timer_total, &s->timer_sum_ns, &s->timer_max_ns, &s->run_delay_ns,
-		&s->run_count,
-	};
-
 	s->phase = r_u32(r);
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		*f[i] = r_u64(r);
+#define R_FIELD(name, how) s->name = r_u64(r);
+	WS_SLICE_FIELDS(R_FIELD)
+#undef R_FIELD
 }
 
 int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
@@ -349,7 +335,7 @@ int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
 	x.group_idx = r_u32(&r);
 	x.affinity_error = r_str(&r);
 	x.sched_policy_error = r_str(&r);
-	x.nslices = r_count(&r, WS_MAX_SLICES, 4 + 18 * 8);
+	x.nslices = r_count(&r, WS_MAX_SLICES, 4 + WS_SLICE_U64S * 8);
 	x.slices = r_alloc(&r, x.nslices, sizeof(*x.slices));
 	for (uint32_t i = 0; i < x.nslices && !r.err; i++)
 		r_slice(&r, &x.slices[i]);

@@ -5,6 +5,7 @@
  * worker (tid, group) and the figure; ws_check() returns how many failed.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +13,14 @@
 #include "errors.h"
 #include "ws.h"
 
-static bool in(const struct ws_run *run, unsigned i, int group)
+/* Is worker @i in @group (-1: every group)? */
+static bool in_scope(const struct ws_run *run, unsigned i, int group)
 {
 	return group < 0 || run->reports[i].group_idx == (unsigned)group;
 }
 
 /* Pool one reservoir kind over the selected workers and summarise it. */
-static int pool(const struct ws_run *run, int group, size_t off, struct tk_summary *s,
+static int pool_samples(const struct ws_run *run, int group, size_t off, struct tk_summary *s,
 		uint64_t *total)
 {
 	size_t n = 0, k = 0;
@@ -27,7 +29,7 @@ static int pool(const struct ws_run *run, int group, size_t off, struct tk_summa
 
 	*total = 0;
 	for (unsigned i = 0; i < run->nworkers; i++)
-		if (in(run, i, group)) {
+		if (in_scope(run, i, group)) {
 			const struct ws_samples *sm = (const void *)((const char *)&run->reports[i] + off);
 
 			n += sm->n;
@@ -40,7 +42,7 @@ static int pool(const struct ws_run *run, int group, size_t off, struct tk_summa
 	if (!v)
 		return -ENOMEM;
 	for (unsigned i = 0; i < run->nworkers; i++)
-		if (in(run, i, group)) {
+		if (in_scope(run, i, group)) {
 			const struct ws_samples *sm = (const void *)((const char *)&run->reports[i] + off);
 
 			if (sm->n)
@@ -63,7 +65,7 @@ int ws_summarize(const struct ws_run *run, int group, struct ws_sum *s)
 	for (unsigned i = 0; i < run->nworkers; i++) {
 		const struct ws_report *r = &run->reports[i];
 
-		if (!in(run, i, group))
+		if (!in_scope(run, i, group))
 			continue;
 		s->workers++;
 		s->completed += r->completed;
@@ -106,9 +108,12 @@ int ws_summarize(const struct ws_run *run, int group, struct ws_sum *s)
 	s->iterations_per_worker = tk_ratio(s->iterations, s->workers);
 	s->iterations_per_cpu_sec = tk_ratio(s->iterations, sched_cpu / 1e9);
 	s->cross_node = tk_ratio(vm_max, numa);
-	if ((err = pool(run, group, offsetof(struct ws_report, wake), &s->wake, &s->wake_total)) ||
-	    (err = pool(run, group, offsetof(struct ws_report, timer), &s->timer, &s->timer_total)) ||
-	    (err = pool(run, group, offsetof(struct ws_report, iter), &s->iter, &s->iter_total)))
+	if ((err = pool_samples(run, group, offsetof(struct ws_report, wake), &s->wake,
+				&s->wake_total)) ||
+	    (err = pool_samples(run, group, offsetof(struct ws_report, timer), &s->timer,
+				&s->timer_total)) ||
+	    (err = pool_samples(run, group, offsetof(struct ws_report, iter), &s->iter,
+				&s->iter_total)))
 		return err;
 	s->wake_tail_ratio = tk_ratio(s->wake.p99, s->wake.p50);
 	return 0;
@@ -116,13 +121,25 @@ int ws_summarize(const struct ws_run *run, int group, struct ws_sum *s)
 
 /* --- checks ---------------------------------------------------------------- */
 
-static unsigned fails;
+/* One --assert check over one group: its name and how many failed so far. */
+struct verdict {
+	const char *check;
+	unsigned fails;
+};
 
-#define FAIL(r, fmt, ...) do { \
-	tk_error(NULL, "assert %s: worker %d (group %u): " fmt, name, (r)->tid, \
-		 (r)->group_idx, __VA_ARGS__); \
-	fails++; \
-} while (0)
+/* A failure of @who ("worker TID (group G)" or "group G"): one error line. */
+static void __attribute__((format(printf, 3, 4)))
+fail(struct verdict *v, const char *who, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	tk_error(NULL, "assert %s: %s: %s", v->check, who, what);
+	v->fails++;
+}
 
 static double p99_of(const struct ws_samples *s)
 {
@@ -138,11 +155,11 @@ static bool is_exec(const struct ws_run *run, unsigned i)
 	return run->wgroup[i] && run->wgroup[i]->type == WS_EXEC;
 }
 
-static void check_group(const struct ws_run *run, const struct ws_assert *a, unsigned g)
+/* Check @a over the workers of group @g: how many failed. */
+static unsigned check_group(const struct ws_run *run, const struct ws_assert *a, unsigned g)
 {
-	static const char *const names[] = { "not-starved", "throughput-parity", "wake", "timer",
-					     "isolation", "max-migrations", "scx-events-clean" };
-	const char *name = names[a->kind];
+	struct verdict v = { ws_assert_names[a->kind], 0 };
+	char who[64];
 	double rates[WS_MAX_WORKERS], minpct = 1e300, maxpct = -1;
 	const struct ws_report *rmin = NULL, *rmax = NULL;
 	unsigned nr = 0, nmeas = 0;
@@ -153,12 +170,13 @@ static void check_group(const struct ws_run *run, const struct ws_assert *a, uns
 
 		if (r->group_idx != g || is_exec(run, i))
 			continue;
+		snprintf(who, sizeof(who), "worker %d (group %u)", r->tid, r->group_idx);
 		switch (a->kind) {
 		case WS_A_NOT_STARVED:
 			if (r->work_units == 0)
-				FAIL(r, "starved: work_units=0%s", "");
+				fail(&v, who, "starved: work_units=0");
 			if (r->max_gap_ms > a->gap_ms)
-				FAIL(r, "stuck: max_gap_ms=%llu > %g (cpu %u at %llu ms)",
+				fail(&v, who, "stuck: max_gap_ms=%llu > %g (cpu %u at %llu ms)",
 				     (unsigned long long)r->max_gap_ms, a->gap_ms, r->max_gap_cpu,
 				     (unsigned long long)r->max_gap_at_ms);
 			if (r->wall_time_ns) {
@@ -175,55 +193,56 @@ static void check_group(const struct ws_run *run, const struct ws_assert *a, uns
 			if (cpu_s > 0) {
 				rates[nr++] = r->work_units / cpu_s;
 				if (r->work_units / cpu_s < a->min_rate)
-					FAIL(r, "work rate %.0f units/cpu-s < min_rate %g",
+					fail(&v, who, "work rate %.0f units/cpu-s < min_rate %g",
 					     r->work_units / cpu_s, a->min_rate);
 			}
 			break;
 		case WS_A_WAKE:
 			if (a->p99_ns >= 0 && r->wake.n && p99_of(&r->wake) > a->p99_ns)
-				FAIL(r, "wake p99=%.0f ns > %g", p99_of(&r->wake), a->p99_ns);
+				fail(&v, who, "wake p99=%.0f ns > %g", p99_of(&r->wake), a->p99_ns);
 			break;
 		case WS_A_TIMER:
 			if (a->p99_ns >= 0 && r->timer.n && p99_of(&r->timer) > a->p99_ns)
-				FAIL(r, "timer p99=%.0f ns > %g", p99_of(&r->timer), a->p99_ns);
+				fail(&v, who, "timer p99=%.0f ns > %g", p99_of(&r->timer), a->p99_ns);
 			break;
 		case WS_A_ISOLATION:
 			if (!run->wset_valid[i])
 				break;
 			for (uint32_t k = 0; k < r->ncpus; k++)
 				if (!tk_cpuset_isset(&run->wset[i], r->cpus_used[k])) {
-					FAIL(r, "ran on cpu %u outside its affinity", r->cpus_used[k]);
+					fail(&v, who, "ran on cpu %u outside its affinity", r->cpus_used[k]);
 					break;
 				}
 			break;
 		case WS_A_MAX_MIGR:
 			if (r->migration_count > a->max)
-				FAIL(r, "migration_count=%llu > %llu",
+				fail(&v, who, "migration_count=%llu > %llu",
 				     (unsigned long long)r->migration_count, (unsigned long long)a->max);
 			break;
 		case WS_A_SCX_EVENTS:   /* run-level: ws_scx_check() */
 			break;
 		}
 	}
+	snprintf(who, sizeof(who), "group %u", g);
 	if (a->kind == WS_A_NOT_STARVED && nmeas >= 2 && maxpct - minpct > a->spread)
-		tk_error(NULL, "assert %s: group %u: unfair: off-CPU spread %.1f%% > %g%% "
-			 "(worker %d %.1f%%, worker %d %.1f%%)", name, g, maxpct - minpct, a->spread,
-			 rmax->tid, maxpct, rmin->tid, minpct), fails++;
+		fail(&v, who, "unfair: off-CPU spread %.1f%% > %g%% (worker %d %.1f%%, worker %d "
+		     "%.1f%%)", maxpct - minpct, a->spread, rmax->tid, maxpct, rmin->tid, minpct);
 	if (a->kind == WS_A_PARITY && nr >= 2 && a->cv >= 0 && tk_cv_pct(rates, nr) > a->cv)
-		tk_error(NULL, "assert %s: group %u: work-rate CV %.1f%% > %g%% over %u workers",
-			 name, g, tk_cv_pct(rates, nr), a->cv, nr), fails++;
+		fail(&v, who, "work-rate CV %.1f%% > %g%% over %u workers", tk_cv_pct(rates, nr),
+		     a->cv, nr);
 	if (a->kind == WS_A_WAKE && a->cv >= 0) {
 		struct ws_sum s;
 
 		if (!ws_summarize(run, g, &s) && s.wake.n && s.wake.cv_pct > a->cv)
-			tk_error(NULL, "assert %s: group %u: pooled wake CV %.1f%% > %g%%", name, g,
-				 s.wake.cv_pct, a->cv), fails++;
+			fail(&v, who, "pooled wake CV %.1f%% > %g%%", s.wake.cv_pct, a->cv);
 	}
+	return v.fails;
 }
 
 int ws_check(const struct ws_run *run, unsigned *unrun)
 {
-	fails = 0;
+	unsigned fails = 0;
+
 	*unrun = 0;
 	for (unsigned k = 0; k < run->o->nasserts; k++) {
 		const struct ws_assert *a = &run->o->asserts[k];
@@ -233,7 +252,7 @@ int ws_check(const struct ws_run *run, unsigned *unrun)
 			continue;
 		}
 		for (unsigned g = 0; g < run->o->ngroups; g++)
-			check_group(run, a, g);
+			fails += check_group(run, a, g);
 	}
 	return fails;
 }

@@ -182,6 +182,16 @@ static void snapshot(struct ws_ctx *c, struct ws_phase_slice *s)
 	}
 }
 
+/* Closing a slice: each field by its WS_SLICE_FIELDS kind; opening one: maxima restart. */
+#define CLOSE_DELTA(name) s->name = tk_sat_sub_u64(s->name, t->cur.name);
+#define CLOSE_MAX(name)   s->name = t->cur.name;
+#define CLOSE_OWN(name)
+#define CLOSE_FIELD(name, how) CLOSE_##how(name)
+#define OPEN_DELTA(name)
+#define OPEN_MAX(name)    t->cur.name = 0;
+#define OPEN_OWN(name)
+#define OPEN_FIELD(name, how) OPEN_##how(name)
+
 /* Close the slice of the current phase (if the epoch ever moved) and open @epoch's. */
 static void push_slice(struct ws_ctx *c, uint32_t next_epoch, bool last)
 {
@@ -192,25 +202,16 @@ static void push_slice(struct ws_ctx *c, uint32_t next_epoch, bool last)
 	if (c->rep.nslices < WS_MAX_SLICES && c->rep.slices) {
 		s = &c->rep.slices[c->rep.nslices++];
 		*s = now;
+		WS_SLICE_FIELDS(CLOSE_FIELD)
 		s->phase = t->epoch;
 		s->start_ns = t->cur.start_ns;
-		s->wall_ns -= t->cur.wall_ns;
-		s->cpu_ns = tk_sat_sub_u64(s->cpu_ns, t->cur.cpu_ns);
 		s->off_cpu_ns = tk_sat_sub_u64(s->wall_ns, s->cpu_ns);
-#define D(f) s->f = tk_sat_sub_u64(s->f, t->cur.f)
-		D(work_units); D(iterations); D(migration_count);
-		D(wake_total); D(wake_sum_ns); D(iter_total); D(iter_sum_ns);
-		D(timer_total); D(timer_sum_ns); D(run_delay_ns); D(run_count);
-#undef D
-		s->wake_max_ns = t->cur.wake_max_ns;
-		s->iter_max_ns = t->cur.iter_max_ns;
-		s->timer_max_ns = t->cur.timer_max_ns;
 	}
 	if (last)
 		return;
 	t->cur = now;
 	t->cur.start_ns = now.wall_ns;
-	t->cur.wake_max_ns = t->cur.iter_max_ns = t->cur.timer_max_ns = 0;
+	WS_SLICE_FIELDS(OPEN_FIELD)
 	t->epoch = next_epoch;
 }
 

@@ -43,7 +43,7 @@ enum ws_type {
 	WS_SEQUENCE, WS_EXEC, WS_NTYPES
 };
 
-/* Reservoirs a type fills (seed: W, I, T). */
+/* Reservoirs a type fills: wake latencies, iteration costs, timer latencies. */
 enum { WS_FILL_WAKE = 1, WS_FILL_ITER = 2, WS_FILL_TIMER = 4 };
 
 enum ws_exit_kind {
@@ -110,16 +110,30 @@ struct ws_samples {
 	uint64_t total;          /* observations, including dropped ones */
 };
 
+/*
+ * The u64 fields of a phase slice, in struct, wire and JSON order: X(name,
+ * how), where how says what closing a slice does with the running totals
+ * (telemetry.c): DELTA (end minus start, saturating), MAX (the phase's own
+ * maximum) or OWN (set on its own: the start, the derived off-CPU time).
+ */
+#define WS_SLICE_FIELDS(X) \
+	X(start_ns, OWN) X(wall_ns, DELTA) X(cpu_ns, DELTA) X(off_cpu_ns, OWN) \
+	X(work_units, DELTA) X(iterations, DELTA) X(migration_count, DELTA) \
+	X(wake_total, DELTA) X(wake_sum_ns, DELTA) X(wake_max_ns, MAX) \
+	X(iter_total, DELTA) X(iter_sum_ns, DELTA) X(iter_max_ns, MAX) \
+	X(timer_total, DELTA) X(timer_sum_ns, DELTA) X(timer_max_ns, MAX) \
+	X(run_delay_ns, DELTA) X(run_count, DELTA)
+
 /* Per-phase subset of the telemetry (pushed when the phase epoch moves). */
 struct ws_phase_slice {
 	uint32_t phase;
-	uint64_t start_ns, wall_ns, cpu_ns, off_cpu_ns;
-	uint64_t work_units, iterations, migration_count;
-	uint64_t wake_total, wake_sum_ns, wake_max_ns;
-	uint64_t iter_total, iter_sum_ns, iter_max_ns;
-	uint64_t timer_total, timer_sum_ns, timer_max_ns;
-	uint64_t run_delay_ns, run_count;
+#define WS_SLICE_MEMBER(name, how) uint64_t name;
+	WS_SLICE_FIELDS(WS_SLICE_MEMBER)
+#undef WS_SLICE_MEMBER
 };
+#define WS_SLICE_ONE(name, how) + 1
+enum { WS_SLICE_U64S = 0 WS_SLICE_FIELDS(WS_SLICE_ONE) };   /* u64 fields per slice */
+#undef WS_SLICE_ONE
 
 struct ws_numa {
 	uint32_t node;
@@ -171,6 +185,9 @@ enum ws_assert_kind {
 	WS_A_NOT_STARVED, WS_A_PARITY, WS_A_WAKE, WS_A_TIMER, WS_A_ISOLATION,
 	WS_A_MAX_MIGR, WS_A_SCX_EVENTS,
 };
+#define WS_A_NKINDS (WS_A_SCX_EVENTS + 1)
+/* The --assert names by kind (spec.c); max-migrations is written "=N". */
+extern const char *const ws_assert_names[WS_A_NKINDS];
 #define WS_SCX_NAME      64       /* event name bytes, NUL included */
 #define WS_SCX_BOUNDS    16       /* NAME=MAX pairs per scx-events-clean */
 struct ws_scx_bound {

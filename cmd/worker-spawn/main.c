@@ -191,6 +191,8 @@ int main(int argc, char **argv)
 	}
 	tk_stop_install();
 	err = ws_run(&cfg, &run);
+	if (err)
+		tk_error(run.err_fix, "%s", run.err_msg);
 	if (run.nworkers)
 		ws_output(&run);
 	if (!err && !tk_out.broken)

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,7 +239,22 @@ static int setup(struct ws_engine *e)
 	return 0;
 }
 
-static int make_cgroups(struct ws_engine *e)
+/* Keep the run's first failure (-errno @err), its message and fix, for main. */
+static int __attribute__((format(printf, 4, 5)))
+fail(struct ws_run *run, int err, const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (run->err_msg[0])
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(run->err_msg, sizeof(run->err_msg), fmt, ap);
+	va_end(ap);
+	run->err_fix = fix;
+	return err;
+}
+
+static int make_cgroups(struct ws_engine *e, struct ws_run *run)
 {
 	for (unsigned g = 0; g < e->o->ngroups; g++) {
 		const struct ws_group *grp = &e->o->groups[g];
@@ -248,12 +264,11 @@ static int make_cgroups(struct ws_engine *e)
 			continue;
 		r = ws_cgroup_create(grp->cgroup, e->cg_abs[g], sizeof(e->cg_abs[g]));
 		if (r < 0) {
-			tk_error("give a path relative to (or under) the cgroup v2 mount; run as root",
-				 "--cgroup '%s': cannot create: %s", grp->cgroup,
-				 r == -ENODEV ? "no cgroup v2 hierarchy is mounted" :
-				 r == -EXDEV ? "not under the cgroup v2 mount" : strerror(-r));
 			e->cg_abs[g][0] = '\0';
-			return r;
+			return fail(run, r, "give a path relative to (or under) the cgroup v2 mount; "
+				    "run as root", "--cgroup '%s': cannot create: %s", grp->cgroup,
+				    r == -ENODEV ? "no cgroup v2 hierarchy is mounted" :
+				    r == -EXDEV ? "not under the cgroup v2 mount" : strerror(-r));
 		}
 		e->cg_made[g] = r;
 		if (e->o->thread_mode) {
@@ -290,7 +305,7 @@ static void wait_ready(struct ws_engine *e)
 	}
 }
 
-static int attach_cgroups(struct ws_engine *e)
+static int attach_cgroups(struct ws_engine *e, struct ws_run *run)
 {
 	for (unsigned i = 0; i < e->n; i++) {
 		struct ws_proc *p = &e->p[i];
@@ -301,11 +316,10 @@ static int attach_cgroups(struct ws_engine *e)
 		if (!p->ctx.g->cgroup_set || !*abs || !p->spawned || id <= 0)
 			continue;
 		err = ws_cgroup_attach(abs, id, e->o->thread_mode);
-		if (err) {
-			tk_error("use fork mode, or a cgroup whose controllers allow the move",
-				 "--cgroup: cannot move worker %d into %s: %s", id, abs, strerror(-err));
-			return err;
-		}
+		if (err)
+			return fail(run, err, "use fork mode, or a cgroup whose controllers allow the "
+				    "move", "--cgroup: cannot move worker %d into %s: %s", id, abs,
+				    strerror(-err));
 	}
 	return 0;
 }
@@ -463,15 +477,15 @@ int ws_run(struct ws_opts *o, struct ws_run *run)
 	install_worker_signals(false);
 	err = setup(&e);
 	if (err) {
-		tk_error(NULL, "cannot set up %u workers: %s", e.n, strerror(-err));
+		fail(run, err, NULL, "cannot set up %u workers: %s", e.n, strerror(-err));
 		goto cleanup;
 	}
-	err = make_cgroups(&e);
+	err = make_cgroups(&e, run);
 	for (unsigned i = 0; !err && i < e.n && !tk_stop_requested(); i++) {
 		err = spawn_one(&e, i);
 		if (err)
-			tk_error("lower -n or raise ulimit -u", "cannot start worker %u: %s", i,
-				 strerror(-err));
+			fail(run, err, "lower -n or raise ulimit -u", "cannot start worker %u: %s", i,
+			     strerror(-err));
 	}
 	if (!o->thread_mode) {   /* threads share these fds: they stay open */
 		close_fd(&e.ready_wr);
@@ -479,7 +493,7 @@ int ws_run(struct ws_opts *o, struct ws_run *run)
 	}
 	if (!err) {
 		wait_ready(&e);
-		err = attach_cgroups(&e);
+		err = attach_cgroups(&e, run);
 	}
 	if (!err && !tk_stop_requested()) {
 		release(&e);

@@ -9,6 +9,16 @@
  * its report pipe.  The parent (run.c) spawns and drives the workers, then
  * collects, reaps and synthesises sentinel reports for workers that sent
  * none (collect.c).
+ *
+ * Who reports errors: a callee returns 0 or -errno and hands its message
+ * (and fix) up; main prints it once with tk_error() and picks the exit code.
+ * ws_run() keeps its first failure in run->err_msg and run->err_fix.  Not
+ * errors of the run, so printed where they arise: usage errors (the spec.c
+ * parsers and ws_scx_validate() exit 2 through tk_usage_error() before any
+ * worker starts), warnings (tk_warn(): -q silences them) and failed checks
+ * (ws_check(), ws_scx_check(): one line each, the count returned).  A
+ * worker's own failures are data: its report carries them (affinity_error,
+ * sched_policy_error, exit_info) and the printers show them.
  */
 #ifndef WS_H
 #define WS_H
@@ -318,8 +328,14 @@ struct ws_run {
 	bool *wset_valid;
 	unsigned nworkers;
 	struct ws_scx scx;
+	char err_msg[1024];              /* the first failure, for main to print */
+	const char *err_fix;             /* its fix, or NULL */
 };
-int ws_run(struct ws_opts *o, struct ws_run *run);  /* 0 or -errno */
+/*
+ * Spawn, drive and collect one run.  0 or -errno, with err_msg/err_fix set;
+ * the reports are there either way (nworkers of them) for the printers.
+ */
+int ws_run(struct ws_opts *o, struct ws_run *run);
 void ws_run_free(struct ws_run *run);
 
 /* --- output and checks (output.c, summary.c) ----------------------------- */

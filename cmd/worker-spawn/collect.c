@@ -46,12 +46,9 @@ static void signal_stop(struct ws_engine *e)
 /* A frame is complete once its header's body length has arrived. */
 static bool frame_complete(const struct ws_proc *p)
 {
-	uint32_t body;
+	size_t frame = ws_report_frame_len(p->buf, p->len);
 
-	if (p->len < 12)
-		return false;
-	body = p->buf[8] | p->buf[9] << 8 | p->buf[10] << 16 | (uint32_t)p->buf[11] << 24;
-	return p->len >= 12 + (size_t)body;
+	return frame && p->len >= frame;
 }
 
 static void read_some(struct ws_proc *p)
@@ -200,14 +197,11 @@ void ws_collect(struct ws_engine *e, struct ws_run *run)
 
 	signal_stop(e);
 	gather(e, deadline);
-	run->nworkers = e->n;
-	run->reports = calloc(e->n + 1, sizeof(*run->reports));
-	run->wgroup = calloc(e->n + 1, sizeof(*run->wgroup));
-	run->wset = calloc(e->n + 1, sizeof(*run->wset));
-	run->wset_valid = calloc(e->n + 1, sizeof(*run->wset_valid));
+	run->results = calloc(e->n + 1, sizeof(*run->results));
+	run->nworkers = run->results ? e->n : 0;
 	for (unsigned i = 0; i < e->n; i++) {
 		struct ws_proc *p = &e->p[i];
-		struct ws_report tmp, *r = run->reports ? &run->reports[i] : &tmp;
+		struct ws_report tmp, *r = run->results ? &run->results[i].rep : &tmp;
 		bool ok = p->len && ws_report_decode(p->buf, p->len, r) == 0;
 
 		if (ok && r->group_idx != p->ctx.g->idx)   /* not ours: distrust it */
@@ -234,10 +228,8 @@ void ws_collect(struct ws_engine *e, struct ws_run *run)
 			ws_report_free(r);
 			continue;
 		}
-		run->wgroup[i] = p->ctx.g;
-		run->wset[i] = p->set;
-		run->wset_valid[i] = p->set_valid;
+		run->results[i].group = p->ctx.g;
+		run->results[i].set = p->set;
+		run->results[i].set_valid = p->set_valid;
 	}
-	if (!run->reports || !run->wgroup || !run->wset || !run->wset_valid)
-		run->nworkers = 0;
 }

@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 	struct argp argp = { opts, parse_arg, NULL, doc, kids, NULL, NULL };
 	struct ws_run run;
 	unsigned unrun = 0;
-	int err, fails = 0;
+	int err, reduce_err, fails = 0;
 
 	kids[0].argp = tk_cli_argp(TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE);
 	tk_cli_parse("worker-spawn", &argp, argc, argv, NULL);
@@ -193,8 +193,13 @@ int main(int argc, char **argv)
 	err = ws_run(&cfg, &run);
 	if (err)
 		tk_error(run.err_fix, "%s", run.err_msg);
-	if (run.nworkers)
+	reduce_err = ws_reduce(&run);
+	if (reduce_err) {
+		tk_error(NULL, "cannot summarise the reports: %s", strerror(-reduce_err));
+		err = err ? err : reduce_err;
+	} else if (run.nworkers) {
 		ws_output(&run);
+	}
 	if (!err && !tk_out.broken)
 		fails = ws_check(&run, &unrun);
 	ws_run_free(&run);

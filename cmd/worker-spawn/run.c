@@ -515,11 +515,9 @@ cleanup:
 
 void ws_run_free(struct ws_run *run)
 {
-	for (unsigned i = 0; run->reports && i < run->nworkers; i++)
-		ws_report_free(&run->reports[i]);
-	free(run->reports);
-	free(run->wgroup);
-	free(run->wset);
-	free(run->wset_valid);
+	for (unsigned i = 0; run->results && i < run->nworkers; i++)
+		ws_report_free(&run->results[i].rep);
+	free(run->results);
+	free(run->sums);
 	memset(run, 0, sizeof(*run));
 }

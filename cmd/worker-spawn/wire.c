@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * report.c — the worker report wire format (version 1).
+ * wire.c — the worker report wire format (version 1): the encoder the
+ * worker sends with, the pure decoder and frame length the parent reads with.
  *
  * Little-endian, positional, every field always present:
  *   u32 magic "WSR1", u16 version, u16 reserved, u32 body length, body.
@@ -347,6 +348,16 @@ int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
 	}
 	*out = x;
 	return 0;
+}
+
+size_t ws_report_frame_len(const uint8_t *buf, size_t len)
+{
+	uint32_t body;
+
+	if (len < 12)
+		return 0;
+	body = buf[8] | buf[9] << 8 | buf[10] << 16 | (uint32_t)buf[11] << 24;
+	return 12 + (size_t)body;
 }
 
 void ws_report_free(struct ws_report *r)

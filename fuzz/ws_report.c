@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Fuzz worker-spawn's report decoder (cmd/worker-spawn/report.c): the bytes
+ * Fuzz worker-spawn's report decoder (cmd/worker-spawn/wire.c): the bytes
  * a hostile or dying worker writes on its report pipe.  Invariants: no crash,
  * over-read or leak (ASan/LSan); a decoded report obeys the wire bounds
  * (ascending CPUs, counts within limits, totals >= kept samples, valid exit
  * kind) and re-encodes to exactly the input bytes (the format is canonical);
  * every truncation of an accepted report is refused.
  */
-// FUZZ_SOURCES: cmd/worker-spawn/report.c
+// FUZZ_SOURCES: cmd/worker-spawn/wire.c
 #include <errno.h>
 #include <stdint.h>
 

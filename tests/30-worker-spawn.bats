@@ -217,6 +217,24 @@ TYPES=(
 		<<<"$r" >/dev/null || fail "$r"
 }
 
+@test "worker-spawn: -q silences the placement warning; the table and the report keep the error" {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+	args=(-w yield-heavy --affinity 0 --policy deadline:1ms/10ms/10ms -d 300ms)
+	run --separate-stderr "$(bin worker-spawn)" "${args[@]}"
+	assert_success
+	grep -q '^worker-spawn: warning: worker [0-9]*: sched_policy_error: .*sched_setattr' \
+		<<<"$stderr" || fail "$stderr"
+	run --separate-stderr "$(bin worker-spawn)" "${args[@]}" -q
+	assert_success
+	[ -z "$stderr" ] || fail "-q, stderr: $stderr"
+	grep -q 'placement-error' <<<"$output" || fail "$output"
+	run --separate-stderr "$(bin worker-spawn)" "${args[@]}" -q -j
+	assert_success
+	[ -z "$stderr" ] || fail "-q -j, stderr: $stderr"
+	jq -e '.sched_policy_error | test("sched_setattr")' <<<"$(reports "$output")" >/dev/null ||
+		fail "$output"
+}
+
 @test "worker-spawn: cgroup exists with the workers inside during the run, gone after" {
 	require_root
 	cg="telkit-ws-bats-$$"

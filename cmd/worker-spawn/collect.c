@@ -15,10 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "engine.h"
 
 #define COLLECT_NS (5 * TK_NSEC_PER_SEC)
+#define READ_ROOM  65536          /* free bytes every read() gets */
+#define REPORT_MAX (64u << 20)    /* a bigger report is undecodable */
 
 static void signal_stop(struct ws_engine *e)
 {
@@ -28,7 +31,7 @@ static void signal_stop(struct ws_engine *e)
 		if (!p->spawned)
 			continue;
 		if (p->ctx.g->type == WS_EXEC && p->pid > 0)
-			p->ss_ok = p->ss_ok && ws_read_schedstat_pid(p->pid, p->ss1);
+			p->sched_ok = p->sched_ok && ws_schedstat_read(p->pid, &p->sched1);
 		if (e->o->thread_mode) {
 			pid_t tid = atomic_load(&p->tid);
 
@@ -43,12 +46,9 @@ static void signal_stop(struct ws_engine *e)
 /* A frame is complete once its header's body length has arrived. */
 static bool frame_complete(const struct ws_proc *p)
 {
-	uint32_t body;
+	size_t frame = ws_report_frame_len(p->buf, p->len);
 
-	if (p->len < 12)
-		return false;
-	body = p->buf[8] | p->buf[9] << 8 | p->buf[10] << 16 | (uint32_t)p->buf[11] << 24;
-	return p->len >= 12 + (size_t)body;
+	return frame && p->len >= frame;
 }
 
 static void read_some(struct ws_proc *p)
@@ -56,16 +56,10 @@ static void read_some(struct ws_proc *p)
 	for (;;) {
 		ssize_t r;
 
-		if (p->cap - p->len < 65536) {
-			size_t cap = p->cap ? p->cap * 2 : 131072;
-			uint8_t *nb = cap <= (64u << 20) ? realloc(p->buf, cap) : NULL;
-
-			if (!nb) {
-				p->done = true;   /* oversized or no memory: undecodable */
-				return;
-			}
-			p->buf = nb;
-			p->cap = cap;
+		if (p->len + READ_ROOM > REPORT_MAX ||
+		    tk_grow((void **)&p->buf, &p->cap, p->len + READ_ROOM, 2 * READ_ROOM)) {
+			p->done = true;   /* oversized or no memory: undecodable */
+			return;
 		}
 		r = read(p->report_rd, p->buf + p->len, p->cap - p->len);
 		if (r > 0) {
@@ -168,10 +162,10 @@ static void reap_proc(struct ws_proc *p, struct ws_report *r, bool have_report,
 	r->cpu_time_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * TK_NSEC_PER_SEC +
 			 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * TK_NSEC_PER_USEC;
 	r->off_cpu_ns = tk_sat_sub_u64(r->wall_time_ns, r->cpu_time_ns);
-	if (p->ss_ok) {
-		r->sched_cpu_ns = tk_sat_sub_u64(p->ss1[0], p->ss0[0]);
-		r->run_delay_ns = tk_sat_sub_u64(p->ss1[1], p->ss0[1]);
-		r->run_count = tk_sat_sub_u64(p->ss1[2], p->ss0[2]);
+	if (p->sched_ok) {
+		r->sched_cpu_ns = tk_sat_sub_u64(p->sched1.cpu_ns, p->sched0.cpu_ns);
+		r->run_delay_ns = tk_sat_sub_u64(p->sched1.run_delay_ns, p->sched0.run_delay_ns);
+		r->run_count = tk_sat_sub_u64(p->sched1.run_count, p->sched0.run_count);
 	}
 	/* stopped by our SIGUSR1 or exited 0: it ran to its natural end */
 	r->completed = (kind == WS_EXIT_EXITED && code == 0) ||
@@ -203,14 +197,11 @@ void ws_collect(struct ws_engine *e, struct ws_run *run)
 
 	signal_stop(e);
 	gather(e, deadline);
-	run->nworkers = e->n;
-	run->reports = calloc(e->n + 1, sizeof(*run->reports));
-	run->wgroup = calloc(e->n + 1, sizeof(*run->wgroup));
-	run->wset = calloc(e->n + 1, sizeof(*run->wset));
-	run->wset_valid = calloc(e->n + 1, sizeof(*run->wset_valid));
+	run->results = calloc(e->n + 1, sizeof(*run->results));
+	run->nworkers = run->results ? e->n : 0;
 	for (unsigned i = 0; i < e->n; i++) {
 		struct ws_proc *p = &e->p[i];
-		struct ws_report tmp, *r = run->reports ? &run->reports[i] : &tmp;
+		struct ws_report tmp, *r = run->results ? &run->results[i].rep : &tmp;
 		bool ok = p->len && ws_report_decode(p->buf, p->len, r) == 0;
 
 		if (ok && r->group_idx != p->ctx.g->idx)   /* not ours: distrust it */
@@ -237,10 +228,8 @@ void ws_collect(struct ws_engine *e, struct ws_run *run)
 			ws_report_free(r);
 			continue;
 		}
-		run->wgroup[i] = p->ctx.g;
-		run->wset[i] = p->set;
-		run->wset_valid[i] = p->set_valid;
+		run->results[i].group = p->ctx.g;
+		run->results[i].set = p->set;
+		run->results[i].set_valid = p->set_valid;
 	}
-	if (!run->reports || !run->wgroup || !run->wset || !run->wset_valid)
-		run->nworkers = 0;
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* engine.h — parent-side bookkeeping shared by engine.c and collect.c. */
+/* engine.h — parent-side bookkeeping shared by run.c and collect.c. */
 #ifndef WS_ENGINE_H
 #define WS_ENGINE_H
 
 #include <pthread.h>
 
-#include "worker.h"
+#include "telemetry.h"
 
 struct ws_proc {
 	pid_t pid;                 /* fork: the worker's pid (= its pgid) */
@@ -19,8 +19,9 @@ struct ws_proc {
 	struct ws_ctx ctx;
 	struct tk_cpuset set;
 	bool set_valid;
-	uint64_t t_start, ss0[3], ss1[3];  /* exec workers: parent-side figures */
-	bool ss_ok;
+	uint64_t t_start;          /* exec workers: parent-side figures */
+	struct ws_schedstat sched0, sched1;
+	bool sched_ok;
 	char *pol_err;             /* --policy-delay: the parent's sched_setattr failure */
 	int32_t eff_policy;        /* read back before the stop; -1 = not read */
 	int8_t ext_enabled;
@@ -42,6 +43,5 @@ struct ws_engine {
 
 /* Stop every worker, collect reports under one 5 s deadline, reap. */
 void ws_collect(struct ws_engine *e, struct ws_run *run);
-bool ws_read_schedstat_pid(pid_t pid, uint64_t v[3]);
 
 #endif

@@ -60,11 +60,12 @@ static const struct argp_option opts[] = {
 	{ 0 },
 };
 
-static struct ws_opts o;
+static struct ws_opts cfg;   /* the run configuration the options build */
 
-static struct ws_group *cur(void)
+/* The group the placement options apply to: the last -w, or the defaults before any. */
+static struct ws_group *current_group(void)
 {
-	return o.ngroups ? &o.groups[o.ngroups - 1] : &o.defaults;
+	return cfg.ngroups ? &cfg.groups[cfg.ngroups - 1] : &cfg.defaults;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -73,61 +74,61 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'w':
-		if (o.ngroups >= WS_MAX_GROUPS)
+		if (cfg.ngroups >= WS_MAX_GROUPS)
 			tk_usage_error("use at most 64 groups", "-w '%s': too many groups", arg);
-		g = &o.groups[o.ngroups];
-		*g = o.defaults;
+		g = &cfg.groups[cfg.ngroups];
+		*g = cfg.defaults;
 		g->n = 0;
 		ws_group_parse(arg, g);
-		o.ngroups++;
+		cfg.ngroups++;
 		break;
 	case 'n':
-		cur()->n = tk_u64_or_err(arg, 1, WS_MAX_WORKERS, "-n");
+		current_group()->n = tk_u64_or_err(arg, 1, WS_MAX_WORKERS, "-n");
 		break;
 	case OPT_MODE:
 		if (strcmp(arg, "fork") && strcmp(arg, "thread"))
 			tk_usage_error("use fork or thread", "--mode '%s': unknown mode", arg);
-		o.thread_mode = !strcmp(arg, "thread");
+		cfg.thread_mode = !strcmp(arg, "thread");
 		break;
 	case OPT_AFFINITY:
-		ws_affinity_parse(arg, &cur()->aff);
-		cur()->aff_set = true;
+		ws_affinity_parse(arg, &current_group()->aff);
+		current_group()->aff_set = true;
 		break;
 	case OPT_POLICY:
-		ws_policy_parse(arg, &cur()->pol);
+		ws_policy_parse(arg, &current_group()->pol);
 		break;
 	case OPT_POLICY_DELAY:
-		o.policy_delay_ns = tk_duration_or_err(arg, 0, "--policy-delay");
-		if (!o.policy_delay_ns)
+		cfg.policy_delay_ns = tk_duration_or_err(arg, 0, "--policy-delay");
+		if (!cfg.policy_delay_ns)
 			tk_usage_error("give a delay above 0", "--policy-delay '%s': zero delay", arg);
 		break;
 	case OPT_NICE:
-		cur()->nice = tk_i64_or_err(arg, -20, 19, "--nice");
-		cur()->nice_set = true;
+		current_group()->nice = tk_i64_or_err(arg, -20, 19, "--nice");
+		current_group()->nice_set = true;
 		break;
 	case OPT_CGROUP:
-		if (!*arg || strlen(arg) >= sizeof(cur()->cgroup) || strstr(arg, ".."))
+		if (!*arg || strlen(arg) >= sizeof(current_group()->cgroup) || strstr(arg, ".."))
 			tk_usage_error("give a path under /sys/fs/cgroup without '..'",
 				       "--cgroup '%s': bad path", arg);
-		snprintf(cur()->cgroup, sizeof(cur()->cgroup), "%s", arg);
-		cur()->cgroup_set = true;
+		snprintf(current_group()->cgroup, sizeof(current_group()->cgroup), "%s", arg);
+		current_group()->cgroup_set = true;
 		break;
 	case OPT_PHASES:
-		ws_phases_parse(arg, &o);
+		ws_phases_parse(arg, &cfg);
 		break;
 	case OPT_SAMPLES:
-		o.samples = true;
+		cfg.samples = true;
 		break;
 	case OPT_ASSERT:
-		if (o.nasserts >= sizeof(o.asserts) / sizeof(o.asserts[0]))
+		if (cfg.nasserts >= sizeof(cfg.asserts) / sizeof(cfg.asserts[0]))
 			tk_usage_error("use fewer --assert", "--assert '%s': too many checks", arg);
-		ws_assert_parse(arg, &o.asserts[o.nasserts++]);
+		ws_assert_parse(arg, &cfg.asserts[cfg.nasserts++]);
 		break;
 	case OPT_NO_TEL:
-		o.no_telemetry = true;
+		cfg.no_telemetry = true;
 		break;
 	case OPT_SEED:
-		o.seed = tk_u64_or_err(arg, 0, UINT64_MAX, "--seed");
+		cfg.seed = tk_u64_or_err(arg, 0, UINT64_MAX, "--seed");
 		break;
 	case ARGP_KEY_ARG:
 		tk_usage_error("work types go after -w", "unexpected argument '%s'", arg);
@@ -141,21 +142,21 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 /* --policy-delay needs a --policy to delay and a run that outlasts it. */
 static void check_policy_delay(void)
 {
-	uint64_t total = o.duration_ns;
+	uint64_t total = cfg.duration_ns;
 	bool any = false;
 
-	if (!o.policy_delay_ns)
+	if (!cfg.policy_delay_ns)
 		return;
-	if (o.nphases)
-		for (unsigned i = total = 0; i < o.nphases; i++)
-			total += o.phases[i];
-	for (unsigned i = 0; i < o.ngroups; i++)
-		any |= o.groups[i].pol.set;
+	if (cfg.nphases)
+		for (unsigned i = total = 0; i < cfg.nphases; i++)
+			total += cfg.phases[i];
+	for (unsigned i = 0; i < cfg.ngroups; i++)
+		any |= cfg.groups[i].pol.set;
 	if (!any)
 		tk_usage_error("give --policy too", "--policy-delay: no group has a --policy");
-	if (o.policy_delay_ns >= total)
+	if (cfg.policy_delay_ns >= total)
 		tk_usage_error("make the run longer than the delay", "--policy-delay: %.3f s is not "
-			       "shorter than the run (%.3f s)", o.policy_delay_ns / 1e9, total / 1e9);
+			       "shorter than the run (%.3f s)", cfg.policy_delay_ns / 1e9, total / 1e9);
 }
 
 int main(int argc, char **argv)
@@ -167,31 +168,38 @@ int main(int argc, char **argv)
 	struct argp argp = { opts, parse_arg, NULL, doc, kids, NULL, NULL };
 	struct ws_run run;
 	unsigned unrun = 0;
-	int err, fails = 0;
+	int err, reduce_err, fails = 0;
 
 	kids[0].argp = tk_cli_argp(TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE);
 	tk_cli_parse("worker-spawn", &argp, argc, argv, NULL);
-	if (!o.ngroups) {
-		struct ws_group *g = &o.groups[o.ngroups++];
-		unsigned n = o.defaults.n;
+	if (!cfg.ngroups) {
+		struct ws_group *g = &cfg.groups[cfg.ngroups++];
+		unsigned n = cfg.defaults.n;
 
-		*g = o.defaults;
+		*g = cfg.defaults;
 		ws_group_parse("spin-wait", g);
 		g->n = n;
 	}
-	if (o.nphases && tk_cli.duration_set)
+	if (cfg.nphases && tk_cli.duration_set)
 		tk_usage_error("give either -d or --phases", "-d and --phases both set the run length");
-	o.duration_ns = tk_cli.duration_set ? tk_cli.duration_ns : 5 * TK_NSEC_PER_SEC;
-	ws_groups_finish(&o);
+	cfg.duration_ns = tk_cli.duration_set ? tk_cli.duration_ns : 5 * TK_NSEC_PER_SEC;
+	ws_groups_finish(&cfg);
 	check_policy_delay();
-	for (unsigned i = 0; i < o.ngroups; i++) {
-		o.groups[i].no_telemetry = o.no_telemetry;
-		o.groups[i].pol_deferred = o.policy_delay_ns > 0;
+	for (unsigned i = 0; i < cfg.ngroups; i++) {
+		cfg.groups[i].no_telemetry = cfg.no_telemetry;
+		cfg.groups[i].pol_deferred = cfg.policy_delay_ns > 0;
 	}
 	tk_stop_install();
-	err = ws_run(&o, &run);
-	if (run.nworkers)
+	err = ws_run(&cfg, &run);
+	if (err)
+		tk_error(run.err_fix, "%s", run.err_msg);
+	reduce_err = ws_reduce(&run);
+	if (reduce_err) {
+		tk_error(NULL, "cannot summarise the reports: %s", strerror(-reduce_err));
+		err = err ? err : reduce_err;
+	} else if (run.nworkers) {
 		ws_output(&run);
+	}
 	if (!err && !tk_out.broken)
 		fails = ws_check(&run, &unrun);
 	ws_run_free(&run);

@@ -13,9 +13,9 @@
 #include "table.h"
 #include "ws.h"
 
-static const char *type_name(const struct ws_run *run, unsigned i)
+static const char *type_name(const struct ws_result *res)
 {
-	return run->wgroup[i] ? ws_types[run->wgroup[i]->type].name : "?";
+	return res->group ? ws_types[res->group->type].name : "?";
 }
 
 static struct json_object *u64_array(const uint64_t *v, uint32_t n)
@@ -34,22 +34,19 @@ static void add_opt_str(struct json_object *rec, const char *key, const char *s)
 
 /* <prefix>_sample_total plus p50/p99/p999/max (and the vector with --samples). */
 static void add_samples(struct json_object *rec, const char *vec, const char *prefix,
-			const struct ws_samples *s, bool samples)
+			const struct ws_samples *s, const struct tk_summary *sum, bool samples)
 {
-	struct tk_summary sum;
 	char key[64];
 
 	snprintf(key, sizeof(key), "%s_sample_total", prefix);
 	tk_rec_u64(rec, key, s->total);
 	if (samples)
 		json_object_object_add(rec, vec, u64_array(s->v, s->n));
-	if (tk_summarize_u64(s->v, s->n, &sum))
-		memset(&sum, 0, sizeof(sum));
 #define P(name, val) snprintf(key, sizeof(key), "%s_" name, prefix), tk_rec_dbl(rec, key, val)
-	P("p50_ns", sum.p50);
-	P("p99_ns", sum.p99);
-	P("p999_ns", sum.p999);
-	P("max_ns", sum.max);
+	P("p50_ns", sum->p50);
+	P("p99_ns", sum->p99);
+	P("p999_ns", sum->p999);
+	P("max_ns", sum->max);
 #undef P
 }
 
@@ -73,26 +70,24 @@ static struct json_object *slices_json(const struct ws_report *r)
 		const struct ws_phase_slice *s = &r->slices[i];
 		struct json_object *o = json_object_new_object();
 
-#define F(f) json_object_object_add(o, #f, json_object_new_uint64(s->f))
-		F(phase); F(start_ns); F(wall_ns); F(cpu_ns); F(off_cpu_ns); F(work_units);
-		F(iterations); F(migration_count); F(wake_total); F(wake_sum_ns); F(wake_max_ns);
-		F(iter_total); F(iter_sum_ns); F(iter_max_ns); F(timer_total); F(timer_sum_ns);
-		F(timer_max_ns); F(run_delay_ns); F(run_count);
-#undef F
+		json_object_object_add(o, "phase", json_object_new_uint64(s->phase));
+#define J_FIELD(name, how) json_object_object_add(o, #name, json_object_new_uint64(s->name));
+		WS_SLICE_FIELDS(J_FIELD)
+#undef J_FIELD
 		json_object_array_add(a, o);
 	}
 	return a;
 }
 
-static void report_json(const struct ws_run *run, unsigned i)
+static void report_json(const struct ws_run *run, const struct ws_result *res)
 {
-	const struct ws_report *r = &run->reports[i];
+	const struct ws_report *r = &res->rep;
 	struct json_object *rec = tk_record_new("report"), *cpus, *numa;
 	bool samples = run->o->samples;
 	char info[64];
 
 	tk_rec_u64(rec, "group_idx", r->group_idx);
-	tk_rec_str(rec, "work_type", type_name(run, i));
+	tk_rec_str(rec, "work_type", type_name(res));
 	tk_rec_i64(rec, "tid", r->tid);
 	tk_rec_u64(rec, "work_units", r->work_units);
 	tk_rec_u64(rec, "iterations", r->iterations);
@@ -120,9 +115,11 @@ static void report_json(const struct ws_run *run, unsigned i)
 	tk_rec_u64(rec, "max_gap_ms", r->max_gap_ms);
 	tk_rec_u64(rec, "max_gap_cpu", r->max_gap_cpu);
 	tk_rec_u64(rec, "max_gap_at_ms", r->max_gap_at_ms);
-	add_samples(rec, "wake_latencies_ns", "wake", &r->wake, samples);
-	add_samples(rec, "iteration_costs_ns", "iteration_cost", &r->iter, samples);
-	add_samples(rec, "timer_latencies_ns", "timer", &r->timer, samples);
+	add_samples(rec, "wake_latencies_ns", "wake", &r->wake, &res->res[WS_RES_WAKE], samples);
+	add_samples(rec, "iteration_costs_ns", "iteration_cost", &r->iter, &res->res[WS_RES_ITER],
+		    samples);
+	add_samples(rec, "timer_latencies_ns", "timer", &r->timer, &res->res[WS_RES_TIMER],
+		    samples);
 	tk_rec_u64(rec, "schedstat_run_delay_ns", r->run_delay_ns);
 	tk_rec_u64(rec, "schedstat_run_count", r->run_count);
 	tk_rec_u64(rec, "schedstat_cpu_time_ns", r->sched_cpu_ns);
@@ -148,6 +145,8 @@ static void report_json(const struct ws_run *run, unsigned i)
 
 static struct json_object *summary_rec(const struct ws_run *run, int g, const struct ws_sum *s)
 {
+	const struct tk_summary *wake = &s->res[WS_RES_WAKE], *timer = &s->res[WS_RES_TIMER];
+	const struct tk_summary *iter = &s->res[WS_RES_ITER];
 	struct json_object *rec = tk_record_new("summary"), *scx;
 
 	tk_rec_str(rec, "scope", g < 0 ? "run" : "group");
@@ -168,21 +167,21 @@ static struct json_object *summary_rec(const struct ws_run *run, int g, const st
 	tk_rec_u64(rec, "worst_gap_ms", s->worst_gap_ms);
 	tk_rec_u64(rec, "worst_gap_cpu", s->worst_gap_cpu);
 	tk_rec_i64(rec, "worst_gap_tid", s->worst_gap_tid);
-	tk_rec_u64(rec, "wake_samples", s->wake_total);
-	tk_rec_dbl(rec, "wake_p50_ns", s->wake.p50);
-	tk_rec_dbl(rec, "wake_p99_ns", s->wake.p99);
-	tk_rec_dbl(rec, "wake_p999_ns", s->wake.p999);
-	tk_rec_dbl(rec, "wake_max_ns", s->wake.max);
-	tk_rec_dbl(rec, "wake_cv_pct", s->wake.cv_pct);
+	tk_rec_u64(rec, "wake_samples", s->res_total[WS_RES_WAKE]);
+	tk_rec_dbl(rec, "wake_p50_ns", wake->p50);
+	tk_rec_dbl(rec, "wake_p99_ns", wake->p99);
+	tk_rec_dbl(rec, "wake_p999_ns", wake->p999);
+	tk_rec_dbl(rec, "wake_max_ns", wake->max);
+	tk_rec_dbl(rec, "wake_cv_pct", wake->cv_pct);
 	tk_rec_dbl(rec, "wake_tail_ratio", s->wake_tail_ratio);
-	tk_rec_u64(rec, "timer_samples", s->timer_total);
-	tk_rec_dbl(rec, "timer_p50_ns", s->timer.p50);
-	tk_rec_dbl(rec, "timer_p99_ns", s->timer.p99);
-	tk_rec_dbl(rec, "timer_p999_ns", s->timer.p999);
-	tk_rec_dbl(rec, "timer_max_ns", s->timer.max);
-	tk_rec_u64(rec, "iteration_cost_samples", s->iter_total);
-	tk_rec_dbl(rec, "iteration_cost_p50_ns", s->iter.p50);
-	tk_rec_dbl(rec, "iteration_cost_p99_ns", s->iter.p99);
+	tk_rec_u64(rec, "timer_samples", s->res_total[WS_RES_TIMER]);
+	tk_rec_dbl(rec, "timer_p50_ns", timer->p50);
+	tk_rec_dbl(rec, "timer_p99_ns", timer->p99);
+	tk_rec_dbl(rec, "timer_p999_ns", timer->p999);
+	tk_rec_dbl(rec, "timer_max_ns", timer->max);
+	tk_rec_u64(rec, "iteration_cost_samples", s->res_total[WS_RES_ITER]);
+	tk_rec_dbl(rec, "iteration_cost_p50_ns", iter->p50);
+	tk_rec_dbl(rec, "iteration_cost_p99_ns", iter->p99);
 	tk_rec_dbl(rec, "run_delay_mean_ns", s->run_delay_mean_ns);
 	tk_rec_u64(rec, "run_delay_worst_ns", s->run_delay_worst_ns);
 	tk_rec_dbl(rec, "migration_ratio", s->migration_ratio);
@@ -209,35 +208,31 @@ static void table_plain(const struct ws_run *run)
 	if (!t)
 		return;
 	for (unsigned i = 0; i < run->nworkers; i++) {
-		const struct ws_report *r = &run->reports[i];
+		const struct ws_result *res = &run->results[i];
+		const struct ws_report *r = &res->rep;
 		struct tk_cpuset set;
-		struct tk_summary w, tm;
 		char cpus[64], st[64];
 
 		memset(&set, 0, sizeof(set));
 		for (uint32_t k = 0; k < r->ncpus; k++)
 			tk_cpuset_set(&set, r->cpus_used[k]);
 		tk_cpuset_format(&set, cpus, sizeof(cpus));
-		if (tk_summarize_u64(r->wake.v, r->wake.n, &w))
-			memset(&w, 0, sizeof(w));
-		if (tk_summarize_u64(r->timer.v, r->timer.n, &tm))
-			memset(&tm, 0, sizeof(tm));
 		ws_exit_info_str(r, st, sizeof(st));
 		if (!*st)
 			snprintf(st, sizeof(st), "%s", r->completed ? "ok" : "incomplete");
 		tk_table_row(t);
 		tk_table_cell(t, 0, "%u", r->group_idx);
-		tk_table_cell(t, 1, "%s", type_name(run, i));
+		tk_table_cell(t, 1, "%s", type_name(res));
 		tk_table_cell(t, 2, "%d", r->tid);
 		tk_table_cell(t, 3, "%llu", (unsigned long long)r->work_units);
 		tk_table_cell(t, 4, "%llu", (unsigned long long)r->iterations);
 		tk_table_cell(t, 5, "%.1f", r->cpu_time_ns / 1e6);
-		tk_table_cell(t, 6, "%.1f", r->wall_time_ns ? 100.0 * r->off_cpu_ns / r->wall_time_ns : 0);
+		tk_table_cell(t, 6, "%.1f", res->offcpu_pct);
 		tk_table_cell(t, 7, "%llu", (unsigned long long)r->migration_count);
 		tk_table_cell(t, 8, "%s", *cpus ? cpus : "-");
 		tk_table_cell(t, 9, "%llu", (unsigned long long)r->max_gap_ms);
-		tk_table_cell(t, 10, r->wake.n ? "%.1f" : "-", w.p99 / 1e3);
-		tk_table_cell(t, 11, r->timer.n ? "%.1f" : "-", tm.p99 / 1e3);
+		tk_table_cell(t, 10, r->wake.n ? "%.1f" : "-", res->res[WS_RES_WAKE].p99 / 1e3);
+		tk_table_cell(t, 11, r->timer.n ? "%.1f" : "-", res->res[WS_RES_TIMER].p99 / 1e3);
 		tk_table_cell(t, 12, "%.2f", r->run_delay_ns / 1e6);
 		tk_table_cell(t, 13, "%s%s%s", st, r->affinity_error || r->sched_policy_error ?
 			      " placement-error" : "", "");
@@ -245,14 +240,12 @@ static void table_plain(const struct ws_run *run)
 	tk_table_print(t, tk_out.out ? tk_out.out : stdout, true);
 	tk_table_free(t);
 	for (unsigned i = 0; i < run->nworkers; i++) {
-		const struct ws_report *r = &run->reports[i];
+		const struct ws_report *r = &run->results[i].rep;
 
 		if (r->affinity_error)
-			fprintf(stderr, "worker-spawn: worker %d: affinity_error: %s\n", r->tid,
-				r->affinity_error);
+			tk_warn("worker %d: affinity_error: %s", r->tid, r->affinity_error);
 		if (r->sched_policy_error)
-			fprintf(stderr, "worker-spawn: worker %d: sched_policy_error: %s\n", r->tid,
-				r->sched_policy_error);
+			tk_warn("worker %d: sched_policy_error: %s", r->tid, r->sched_policy_error);
 	}
 }
 
@@ -270,7 +263,7 @@ static bool wants_scx(const struct ws_opts *o)
 
 void ws_output(const struct ws_run *run)
 {
-	struct ws_sum s;
+	unsigned ngroups = run->o->ngroups;
 
 	if (tk_out.fmt == TK_FMT_TEXT && !run->scx.t0.present && !run->scx.t1.present)
 		tk_info(wants_scx(run->o) ? 0 : 1, "no sched_ext on this kernel (%s absent): the "
@@ -279,10 +272,9 @@ void ws_output(const struct ws_run *run)
 		table_plain(run);
 	else
 		for (unsigned i = 0; i < run->nworkers && !tk_out.broken; i++)
-			report_json(run, i);
-	for (unsigned g = 0; g < run->o->ngroups && !tk_out.broken; g++)
-		if (!ws_summarize(run, g, &s))
-			tk_emit(summary_rec(run, g, &s));
-	if (!tk_out.broken && !ws_summarize(run, -1, &s))
-		tk_emit(summary_rec(run, -1, &s));
+			report_json(run, &run->results[i]);
+	for (unsigned g = 0; g < ngroups && !tk_out.broken; g++)
+		tk_emit(summary_rec(run, g, &run->sums[g]));
+	if (!tk_out.broken)
+		tk_emit(summary_rec(run, -1, &run->sums[ngroups]));
 }

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "ws.h"
 
 #define CGROUP2_MAGIC 0x63677270
@@ -299,8 +300,7 @@ void ws_cgroup_remove(const char *abs, int levels)
 		int err = cgroup_rmdir(dir);
 
 		if (err) {
-			fprintf(stderr, "worker-spawn: warning: could not remove cgroup %s: %s\n",
-				dir, strerror(-err));
+			tk_warn("could not remove cgroup %s: %s", dir, strerror(-err));
 			return;
 		}
 		slash = strrchr(dir, '/');

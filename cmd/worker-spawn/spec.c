@@ -273,6 +273,24 @@ static void scx_bounds_parse(const char *arg, const char *list, struct ws_assert
 	}
 }
 
+const char *const ws_assert_names[WS_A_NKINDS] = {
+	[WS_A_NOT_STARVED] = "not-starved", [WS_A_PARITY] = "throughput-parity",
+	[WS_A_WAKE] = "wake", [WS_A_TIMER] = "timer", [WS_A_ISOLATION] = "isolation",
+	[WS_A_MAX_MIGR] = "max-migrations", [WS_A_SCX_EVENTS] = "scx-events-clean",
+};
+
+/* The check the @nl bytes at @arg name; WS_A_NKINDS when none does. */
+static int assert_kind(const char *arg, size_t nl)
+{
+	int k;
+
+	for (k = 0; k < WS_A_NKINDS; k++)
+		if (k != WS_A_MAX_MIGR && strlen(ws_assert_names[k]) == nl &&
+		    !strncmp(arg, ws_assert_names[k], nl))
+			break;
+	return k;
+}
+
 void ws_assert_parse(const char *arg, struct ws_assert *a)
 {
 	const char *fix = "use not-starved[:gap_ms=,spread=], throughput-parity[:cv=,min_rate=], "
@@ -282,6 +300,7 @@ void ws_assert_parse(const char *arg, struct ws_assert *a)
 	char buf[256];
 	struct tk_kv kv[8];
 	size_t nkv = 0, nl = colon ? (size_t)(colon - arg) : strlen(arg);
+	int kind;
 
 	memset(a, 0, sizeof(*a));
 	a->gap_ms = 2000;
@@ -293,22 +312,16 @@ void ws_assert_parse(const char *arg, struct ws_assert *a)
 		a->max = tk_u64_or_err(arg + 15, 0, UINT64_MAX, "--assert max-migrations");
 		return;
 	}
-#define IS(s) (nl == strlen(s) && !strncmp(arg, s, nl))
-	if (IS("not-starved"))
-		a->kind = WS_A_NOT_STARVED;
-	else if (IS("throughput-parity"))
-		a->kind = WS_A_PARITY, a->cv = 25;
-	else if (IS("wake"))
-		a->kind = WS_A_WAKE, a->p99_ns = 10e6;
-	else if (IS("timer"))
-		a->kind = WS_A_TIMER, a->p99_ns = 1e6;
-	else if (IS("isolation"))
-		a->kind = WS_A_ISOLATION;
-	else if (IS("scx-events-clean"))
-		a->kind = WS_A_SCX_EVENTS;
-	else
+	kind = assert_kind(arg, nl);
+	if (kind == WS_A_NKINDS)
 		tk_usage_error(fix, "--assert '%s': unknown check", arg);
-#undef IS
+	a->kind = kind;
+	if (a->kind == WS_A_PARITY)
+		a->cv = 25;
+	else if (a->kind == WS_A_WAKE)
+		a->p99_ns = 10e6;
+	else if (a->kind == WS_A_TIMER)
+		a->p99_ns = 1e6;
 	if (a->kind == WS_A_SCX_EVENTS) {
 		scx_bounds_parse(arg, colon ? colon + 1 : NULL, a);
 		return;

@@ -1,25 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * summary.c — per-group and whole-run reductions (ktstr cgroup_stats) and
- * the --assert checks.  Each failed check is one error line naming the
- * worker (tid, group) and the figure; ws_check() returns how many failed.
+ * summary.c — the reduce step: each result's reservoir summaries and
+ * off-CPU %, then the per-group and whole-run reductions (ktstr
+ * cgroup_stats), computed once before anything is printed or checked.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
 #include "ws.h"
 
-static bool in(const struct ws_run *run, unsigned i, int group)
+/* Is worker @i in @group (-1: every group)? */
+static bool in_scope(const struct ws_run *run, unsigned i, int group)
 {
-	return group < 0 || run->reports[i].group_idx == (unsigned)group;
+	return group < 0 || run->results[i].rep.group_idx == (unsigned)group;
 }
 
-/* Pool one reservoir kind over the selected workers and summarise it. */
-static int pool(const struct ws_run *run, int group, size_t off, struct tk_summary *s,
-		uint64_t *total)
+/* Pool reservoir @res over the selected workers and summarise it. */
+static int pool_samples(const struct ws_run *run, int group, enum ws_res res,
+			struct tk_summary *s, uint64_t *total)
 {
 	size_t n = 0, k = 0;
 	uint64_t *v;
@@ -27,8 +26,8 @@ static int pool(const struct ws_run *run, int group, size_t off, struct tk_summa
 
 	*total = 0;
 	for (unsigned i = 0; i < run->nworkers; i++)
-		if (in(run, i, group)) {
-			const struct ws_samples *sm = (const void *)((const char *)&run->reports[i] + off);
+		if (in_scope(run, i, group)) {
+			const struct ws_samples *sm = ws_samples_of(&run->results[i].rep, res);
 
 			n += sm->n;
 			*total = tk_sat_add_u64(*total, sm->total);
@@ -40,8 +39,8 @@ static int pool(const struct ws_run *run, int group, size_t off, struct tk_summa
 	if (!v)
 		return -ENOMEM;
 	for (unsigned i = 0; i < run->nworkers; i++)
-		if (in(run, i, group)) {
-			const struct ws_samples *sm = (const void *)((const char *)&run->reports[i] + off);
+		if (in_scope(run, i, group)) {
+			const struct ws_samples *sm = ws_samples_of(&run->results[i].rep, res);
 
 			if (sm->n)
 				memcpy(v + k, sm->v, sm->n * sizeof(*v));
@@ -52,7 +51,7 @@ static int pool(const struct ws_run *run, int group, size_t off, struct tk_summa
 	return err;
 }
 
-int ws_summarize(const struct ws_run *run, int group, struct ws_sum *s)
+static int summarize(const struct ws_run *run, int group, struct ws_sum *s)
 {
 	uint64_t sched_cpu = 0, numa = 0, vm_max = 0, rd_sum = 0;
 	unsigned measured = 0;
@@ -61,9 +60,10 @@ int ws_summarize(const struct ws_run *run, int group, struct ws_sum *s)
 	memset(s, 0, sizeof(*s));
 	s->offcpu_min = 100;
 	for (unsigned i = 0; i < run->nworkers; i++) {
-		const struct ws_report *r = &run->reports[i];
+		const struct ws_result *res = &run->results[i];
+		const struct ws_report *r = &res->rep;
 
-		if (!in(run, i, group))
+		if (!in_scope(run, i, group))
 			continue;
 		s->workers++;
 		s->completed += r->completed;
@@ -84,8 +84,8 @@ int ws_summarize(const struct ws_run *run, int group, struct ws_sum *s)
 			s->worst_gap_cpu = r->max_gap_cpu;
 			s->worst_gap_tid = r->tid;
 		}
-		if (r->wall_time_ns) {
-			double pct = 100.0 * r->off_cpu_ns / r->wall_time_ns;
+		if (res->offcpu_measured) {
+			double pct = res->offcpu_pct;
 
 			measured++;
 			s->offcpu_avg += pct;
@@ -106,134 +106,40 @@ int ws_summarize(const struct ws_run *run, int group, struct ws_sum *s)
 	s->iterations_per_worker = tk_ratio(s->iterations, s->workers);
 	s->iterations_per_cpu_sec = tk_ratio(s->iterations, sched_cpu / 1e9);
 	s->cross_node = tk_ratio(vm_max, numa);
-	if ((err = pool(run, group, offsetof(struct ws_report, wake), &s->wake, &s->wake_total)) ||
-	    (err = pool(run, group, offsetof(struct ws_report, timer), &s->timer, &s->timer_total)) ||
-	    (err = pool(run, group, offsetof(struct ws_report, iter), &s->iter, &s->iter_total)))
-		return err;
-	s->wake_tail_ratio = tk_ratio(s->wake.p99, s->wake.p50);
+	for (int k = 0; k < WS_NRES; k++)
+		if ((err = pool_samples(run, group, k, &s->res[k], &s->res_total[k])))
+			return err;
+	s->wake_tail_ratio = tk_ratio(s->res[WS_RES_WAKE].p99, s->res[WS_RES_WAKE].p50);
 	return 0;
 }
 
-/* --- checks ---------------------------------------------------------------- */
-
-static unsigned fails;
-
-#define FAIL(r, fmt, ...) do { \
-	tk_error(NULL, "assert %s: worker %d (group %u): " fmt, name, (r)->tid, \
-		 (r)->group_idx, __VA_ARGS__); \
-	fails++; \
-} while (0)
-
-static double p99_of(const struct ws_samples *s)
+/* One result's own figures: its reservoirs summarised, its off-CPU %. */
+static int reduce_result(struct ws_result *res)
 {
-	struct tk_summary sum;
+	const struct ws_report *r = &res->rep;
+	int err = 0;
 
-	if (!s->n || tk_summarize_u64(s->v, s->n, &sum))
-		return 0;
-	return sum.p99;
+	for (int k = 0; k < WS_NRES && !err; k++) {
+		const struct ws_samples *sm = ws_samples_of(r, k);
+
+		err = tk_summarize_u64(sm->v, sm->n, &res->res[k]);
+	}
+	res->offcpu_measured = r->wall_time_ns != 0;
+	res->offcpu_pct = res->offcpu_measured ? 100.0 * r->off_cpu_ns / r->wall_time_ns : 0;
+	return err;
 }
 
-static bool is_exec(const struct ws_run *run, unsigned i)
+int ws_reduce(struct ws_run *run)
 {
-	return run->wgroup[i] && run->wgroup[i]->type == WS_EXEC;
-}
+	unsigned ngroups = run->o->ngroups;
+	int err = 0;
 
-static void check_group(const struct ws_run *run, const struct ws_assert *a, unsigned g)
-{
-	static const char *const names[] = { "not-starved", "throughput-parity", "wake", "timer",
-					     "isolation", "max-migrations", "scx-events-clean" };
-	const char *name = names[a->kind];
-	double rates[WS_MAX_WORKERS], minpct = 1e300, maxpct = -1;
-	const struct ws_report *rmin = NULL, *rmax = NULL;
-	unsigned nr = 0, nmeas = 0;
-
-	for (unsigned i = 0; i < run->nworkers; i++) {
-		const struct ws_report *r = &run->reports[i];
-		double cpu_s = r->cpu_time_ns / 1e9;
-
-		if (r->group_idx != g || is_exec(run, i))
-			continue;
-		switch (a->kind) {
-		case WS_A_NOT_STARVED:
-			if (r->work_units == 0)
-				FAIL(r, "starved: work_units=0%s", "");
-			if (r->max_gap_ms > a->gap_ms)
-				FAIL(r, "stuck: max_gap_ms=%llu > %g (cpu %u at %llu ms)",
-				     (unsigned long long)r->max_gap_ms, a->gap_ms, r->max_gap_cpu,
-				     (unsigned long long)r->max_gap_at_ms);
-			if (r->wall_time_ns) {
-				double pct = 100.0 * r->off_cpu_ns / r->wall_time_ns;
-
-				nmeas++;
-				if (pct < minpct)
-					minpct = pct, rmin = r;
-				if (pct > maxpct)
-					maxpct = pct, rmax = r;
-			}
-			break;
-		case WS_A_PARITY:
-			if (cpu_s > 0) {
-				rates[nr++] = r->work_units / cpu_s;
-				if (r->work_units / cpu_s < a->min_rate)
-					FAIL(r, "work rate %.0f units/cpu-s < min_rate %g",
-					     r->work_units / cpu_s, a->min_rate);
-			}
-			break;
-		case WS_A_WAKE:
-			if (a->p99_ns >= 0 && r->wake.n && p99_of(&r->wake) > a->p99_ns)
-				FAIL(r, "wake p99=%.0f ns > %g", p99_of(&r->wake), a->p99_ns);
-			break;
-		case WS_A_TIMER:
-			if (a->p99_ns >= 0 && r->timer.n && p99_of(&r->timer) > a->p99_ns)
-				FAIL(r, "timer p99=%.0f ns > %g", p99_of(&r->timer), a->p99_ns);
-			break;
-		case WS_A_ISOLATION:
-			if (!run->wset_valid[i])
-				break;
-			for (uint32_t k = 0; k < r->ncpus; k++)
-				if (!tk_cpuset_isset(&run->wset[i], r->cpus_used[k])) {
-					FAIL(r, "ran on cpu %u outside its affinity", r->cpus_used[k]);
-					break;
-				}
-			break;
-		case WS_A_MAX_MIGR:
-			if (r->migration_count > a->max)
-				FAIL(r, "migration_count=%llu > %llu",
-				     (unsigned long long)r->migration_count, (unsigned long long)a->max);
-			break;
-		case WS_A_SCX_EVENTS:   /* run-level: ws_scx_check() */
-			break;
-		}
-	}
-	if (a->kind == WS_A_NOT_STARVED && nmeas >= 2 && maxpct - minpct > a->spread)
-		tk_error(NULL, "assert %s: group %u: unfair: off-CPU spread %.1f%% > %g%% "
-			 "(worker %d %.1f%%, worker %d %.1f%%)", name, g, maxpct - minpct, a->spread,
-			 rmax->tid, maxpct, rmin->tid, minpct), fails++;
-	if (a->kind == WS_A_PARITY && nr >= 2 && a->cv >= 0 && tk_cv_pct(rates, nr) > a->cv)
-		tk_error(NULL, "assert %s: group %u: work-rate CV %.1f%% > %g%% over %u workers",
-			 name, g, tk_cv_pct(rates, nr), a->cv, nr), fails++;
-	if (a->kind == WS_A_WAKE && a->cv >= 0) {
-		struct ws_sum s;
-
-		if (!ws_summarize(run, g, &s) && s.wake.n && s.wake.cv_pct > a->cv)
-			tk_error(NULL, "assert %s: group %u: pooled wake CV %.1f%% > %g%%", name, g,
-				 s.wake.cv_pct, a->cv), fails++;
-	}
-}
-
-int ws_check(const struct ws_run *run, unsigned *unrun)
-{
-	fails = 0;
-	*unrun = 0;
-	for (unsigned k = 0; k < run->o->nasserts; k++) {
-		const struct ws_assert *a = &run->o->asserts[k];
-
-		if (a->kind == WS_A_SCX_EVENTS) {   /* one per run, not per group */
-			fails += ws_scx_check(&run->scx, a, unrun);
-			continue;
-		}
-		for (unsigned g = 0; g < run->o->ngroups; g++)
-			check_group(run, a, g);
-	}
-	return fails;
+	run->sums = calloc(ngroups + 1, sizeof(*run->sums));
+	if (!run->sums)
+		return -ENOMEM;
+	for (unsigned i = 0; i < run->nworkers && !err; i++)
+		err = reduce_result(&run->results[i]);
+	for (unsigned g = 0; g <= ngroups && !err; g++)
+		err = summarize(run, g < ngroups ? (int)g : -1, &run->sums[g]);
+	return err;
 }

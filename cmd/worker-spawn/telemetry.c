@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * telemetry.c — per-worker measurements: checkpoints (migrations, gaps),
- * reservoirs, schedstat/vmstat deltas, numa_maps, phase slices.
+ * reservoirs, schedstat/vmstat deltas, numa_maps, phase slices; and the
+ * schedstat reader the parent also uses for exec workers.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker.h"
+#include "telemetry.h"
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -20,15 +21,21 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* /proc/thread-self/schedstat: cpu_time run_delay pcount. */
-static bool read_schedstat(uint64_t v[3])
+bool ws_schedstat_read(pid_t pid, struct ws_schedstat *s)
 {
-	FILE *f = fopen("/proc/thread-self/schedstat", "re");
+	char path[64];
+	FILE *f;
 	bool ok;
 
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/thread-self/schedstat");
+	f = fopen(path, "re");
 	if (!f)
 		return false;
-	ok = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64, &v[0], &v[1], &v[2]) == 3;
+	ok = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64, &s->cpu_ns, &s->run_delay_ns,
+		    &s->run_count) == 3;
 	fclose(f);
 	return ok;
 }
@@ -155,7 +162,7 @@ void ws_timer(struct ws_ctx *c, uint64_t ns)
 static void snapshot(struct ws_ctx *c, struct ws_phase_slice *s)
 {
 	struct ws_tel *t = &c->tel;
-	uint64_t ss[3] = { 0 };
+	struct ws_schedstat ss;
 
 	memset(s, 0, sizeof(*s));
 	s->wall_ns = ws_now() - t->t0;
@@ -169,11 +176,21 @@ static void snapshot(struct ws_ctx *c, struct ws_phase_slice *s)
 	s->iter_sum_ns = t->iter.sum;
 	s->timer_total = t->timer.total;
 	s->timer_sum_ns = t->timer.sum;
-	if (t->ss_ok && read_schedstat(ss)) {
-		s->run_delay_ns = tk_sat_sub_u64(ss[1], t->ss0[1]);
-		s->run_count = tk_sat_sub_u64(ss[2], t->ss0[2]);
+	if (t->sched_ok && ws_schedstat_read(0, &ss)) {
+		s->run_delay_ns = tk_sat_sub_u64(ss.run_delay_ns, t->sched0.run_delay_ns);
+		s->run_count = tk_sat_sub_u64(ss.run_count, t->sched0.run_count);
 	}
 }
+
+/* Closing a slice: each field by its WS_SLICE_FIELDS kind; opening one: maxima restart. */
+#define CLOSE_DELTA(name) s->name = tk_sat_sub_u64(s->name, t->cur.name);
+#define CLOSE_MAX(name)   s->name = t->cur.name;
+#define CLOSE_OWN(name)
+#define CLOSE_FIELD(name, how) CLOSE_##how(name)
+#define OPEN_DELTA(name)
+#define OPEN_MAX(name)    t->cur.name = 0;
+#define OPEN_OWN(name)
+#define OPEN_FIELD(name, how) OPEN_##how(name)
 
 /* Close the slice of the current phase (if the epoch ever moved) and open @epoch's. */
 static void push_slice(struct ws_ctx *c, uint32_t next_epoch, bool last)
@@ -185,25 +202,16 @@ static void push_slice(struct ws_ctx *c, uint32_t next_epoch, bool last)
 	if (c->rep.nslices < WS_MAX_SLICES && c->rep.slices) {
 		s = &c->rep.slices[c->rep.nslices++];
 		*s = now;
+		WS_SLICE_FIELDS(CLOSE_FIELD)
 		s->phase = t->epoch;
 		s->start_ns = t->cur.start_ns;
-		s->wall_ns -= t->cur.wall_ns;
-		s->cpu_ns = tk_sat_sub_u64(s->cpu_ns, t->cur.cpu_ns);
 		s->off_cpu_ns = tk_sat_sub_u64(s->wall_ns, s->cpu_ns);
-#define D(f) s->f = tk_sat_sub_u64(s->f, t->cur.f)
-		D(work_units); D(iterations); D(migration_count);
-		D(wake_total); D(wake_sum_ns); D(iter_total); D(iter_sum_ns);
-		D(timer_total); D(timer_sum_ns); D(run_delay_ns); D(run_count);
-#undef D
-		s->wake_max_ns = t->cur.wake_max_ns;
-		s->iter_max_ns = t->cur.iter_max_ns;
-		s->timer_max_ns = t->cur.timer_max_ns;
 	}
 	if (last)
 		return;
 	t->cur = now;
 	t->cur.start_ns = now.wall_ns;
-	t->cur.wake_max_ns = t->cur.iter_max_ns = t->cur.timer_max_ns = 0;
+	WS_SLICE_FIELDS(OPEN_FIELD)
 	t->epoch = next_epoch;
 }
 
@@ -232,7 +240,7 @@ int ws_tel_begin(struct ws_ctx *c)
 		err = err ? err : tk_reservoir_init(&t->timer, WS_MAX_SAMPLES, c->rng | 5);
 	if (err)
 		return err;
-	t->ss_ok = read_schedstat(t->ss0);
+	t->sched_ok = ws_schedstat_read(0, &t->sched0);
 	t->vm0 = read_vmstat_migrated();
 	t->last_cpu = -1;
 	t->epoch = c->sh ? atomic_load(&c->sh->epoch) : 0;
@@ -260,7 +268,8 @@ void ws_tel_end(struct ws_ctx *c)
 {
 	struct ws_tel *t = &c->tel;
 	struct ws_report *r = &c->rep;
-	uint64_t now = ws_now(), ss[3];
+	uint64_t now = ws_now();
+	struct ws_schedstat ss;
 	unsigned n = 0;
 
 	r->wall_time_ns = now - t->t0;
@@ -269,10 +278,10 @@ void ws_tel_end(struct ws_ctx *c)
 	note_cpu(c, now);
 	if (r->slices)
 		push_slice(c, t->epoch, true);
-	if (t->ss_ok && read_schedstat(ss)) {
-		r->sched_cpu_ns = tk_sat_sub_u64(ss[0], t->ss0[0]);
-		r->run_delay_ns = tk_sat_sub_u64(ss[1], t->ss0[1]);
-		r->run_count = tk_sat_sub_u64(ss[2], t->ss0[2]);
+	if (t->sched_ok && ws_schedstat_read(0, &ss)) {
+		r->sched_cpu_ns = tk_sat_sub_u64(ss.cpu_ns, t->sched0.cpu_ns);
+		r->run_delay_ns = tk_sat_sub_u64(ss.run_delay_ns, t->sched0.run_delay_ns);
+		r->run_count = tk_sat_sub_u64(ss.run_count, t->sched0.run_count);
 	}
 	r->vmstat_migrated = tk_sat_sub_u64(read_vmstat_migrated(), t->vm0);
 	read_numa(r);

@@ -5,9 +5,10 @@
 
 #include "worker.h"
 
-#define W WS_FILL_WAKE
-#define I WS_FILL_ITER
-#define T WS_FILL_TIMER
+/* The reservoirs each type fills (WS_FILL_*), short for the table. */
+#define WAKE  WS_FILL_WAKE
+#define ITER  WS_FILL_ITER
+#define TIMER WS_FILL_TIMER
 
 const struct ws_type_info ws_types[WS_NTYPES] = {
 	[WS_SPIN_WAIT] = { "spin-wait", 0, ws_spin_wait, NULL, NULL, "",
@@ -15,52 +16,56 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 	[WS_YIELD_HEAVY] = { "yield-heavy", 0, ws_yield_heavy, NULL, NULL, "",
 		"sched_yield loop" },
 	[WS_MIXED] = { "mixed", 0, ws_mixed, NULL, NULL, "", "spin cycle then sched_yield" },
-	[WS_BURSTY] = { "bursty", W, ws_bursty, NULL, NULL, "burst,sleep",
+	[WS_BURSTY] = { "bursty", WAKE, ws_bursty, NULL, NULL, "burst,sleep",
 		"spin burst ms, then sleep ms" },
-	[WS_PIPE_IO] = { "pipe-io", W, ws_pipe_io, NULL, NULL, "burst",
+	[WS_PIPE_IO] = { "pipe-io", WAKE, ws_pipe_io, NULL, NULL, "burst",
 		"pair: burst spins, then 8-byte pipe exchange" },
-	[WS_FUTEX_PING_PONG] = { "futex-ping-pong", W, ws_futex_ping_pong, NULL, NULL, "burst",
+	[WS_FUTEX_PING_PONG] = { "futex-ping-pong", WAKE, ws_futex_ping_pong, NULL, NULL, "burst",
 		"pair: futex wait/wake turn passing" },
-	[WS_FUTEX_FAN_OUT] = { "futex-fan-out", W, ws_futex_fan_out, NULL, NULL, "fanout,burst",
+	[WS_FUTEX_FAN_OUT] = { "futex-fan-out", WAKE, ws_futex_fan_out, NULL, NULL, "fanout,burst",
 		"messenger wakes fanout receivers (FUTEX_WAKE all), waits for acks" },
-	[WS_FAN_OUT_COMPUTE] = { "fan-out-compute", W, ws_fan_out_compute, ws_matrix_prep,
+	[WS_FAN_OUT_COMPUTE] = { "fan-out-compute", WAKE, ws_fan_out_compute, ws_matrix_prep,
 		ws_buf_fini, "fanout,burst,size", "futex-fan-out plus a size^3 matrix product per wake" },
 	[WS_CACHE_PRESSURE] = { "cache-pressure", 0, ws_cache_pressure, ws_cache_prep,
 		ws_buf_fini, "size,stride", "strided read-modify-write over an L1-sized buffer" },
-	[WS_CACHE_YIELD] = { "cache-yield", W, ws_cache_yield, ws_cache_prep, ws_buf_fini,
+	[WS_CACHE_YIELD] = { "cache-yield", WAKE, ws_cache_yield, ws_cache_prep, ws_buf_fini,
 		"size,stride", "cache-pressure pass then sched_yield" },
-	[WS_CACHE_PIPE] = { "cache-pipe", W, ws_cache_pipe, ws_cache_prep, ws_buf_fini,
+	[WS_CACHE_PIPE] = { "cache-pipe", WAKE, ws_cache_pipe, ws_cache_prep, ws_buf_fini,
 		"size,stride", "pair: cache pass then pipe exchange" },
-	[WS_IO_SYNC_WRITE] = { "io-sync-write", W, ws_io_sync_write, ws_io_prep, ws_io_fini,
+	[WS_IO_SYNC_WRITE] = { "io-sync-write", WAKE, ws_io_sync_write, ws_io_prep, ws_io_fini,
 		"blocks,size,file", "blocks x 4 KiB striped pwrite, then fdatasync" },
-	[WS_IO_RAND_READ] = { "io-rand-read", W, ws_io_rand_read, ws_io_direct_prep, ws_io_fini,
+	[WS_IO_RAND_READ] = { "io-rand-read", WAKE, ws_io_rand_read, ws_io_direct_prep, ws_io_fini,
 		"size,file", "random aligned 4 KiB O_DIRECT pread" },
-	[WS_IO_CONVOY] = { "io-convoy", W, ws_io_convoy, ws_io_prep, ws_io_fini, "size,file",
+	[WS_IO_CONVOY] = { "io-convoy", WAKE, ws_io_convoy, ws_io_prep, ws_io_fini, "size,file",
 		"sequential pwrite + random pread, fdatasync every 16" },
-	[WS_NICE_SWEEP] = { "nice-sweep", W, ws_nice_sweep, NULL, NULL, "spin",
+	[WS_NICE_SWEEP] = { "nice-sweep", WAKE, ws_nice_sweep, NULL, NULL, "spin",
 		"spin, setpriority -20..19, yield" },
-	[WS_AFFINITY_CHURN] = { "affinity-churn", W, ws_affinity_churn, NULL, NULL, "spin",
+	[WS_AFFINITY_CHURN] = { "affinity-churn", WAKE, ws_affinity_churn, NULL, NULL, "spin",
 		"spin, sched_setaffinity to a random CPU, yield" },
-	[WS_POLICY_CHURN] = { "policy-churn", W, ws_policy_churn, NULL, NULL, "spin,rt",
+	[WS_POLICY_CHURN] = { "policy-churn", WAKE, ws_policy_churn, NULL, NULL, "spin,rt",
 		"spin, OTHER->BATCH->IDLE(->FIFO->RR), yield" },
-	[WS_MUTEX_CONTENTION] = { "mutex-contention", W, ws_mutex_contention, NULL, NULL,
+	[WS_MUTEX_CONTENTION] = { "mutex-contention", WAKE, ws_mutex_contention, NULL, NULL,
 		"contenders,burst,spin", "futex mutex: hold burst spins, then spin outside" },
-	[WS_FORK_EXIT] = { "fork-exit", W, ws_fork_exit, NULL, NULL, "",
+	[WS_FORK_EXIT] = { "fork-exit", WAKE, ws_fork_exit, NULL, NULL, "",
 		"fork, child _exit, waitpid (fork mode only)" },
-	[WS_ALU_HOT] = { "alu-hot", I, ws_alu_hot, NULL, NULL, "width,spin",
+	[WS_ALU_HOT] = { "alu-hot", ITER, ws_alu_hot, NULL, NULL, "width,spin",
 		"4 independent multiply chains per iteration" },
-	[WS_SMT_SIBLING_SPIN] = { "smt-sibling-spin", I, ws_smt_sibling_spin, ws_smt_prep, NULL,
+	[WS_SMT_SIBLING_SPIN] = { "smt-sibling-spin", ITER, ws_smt_sibling_spin, ws_smt_prep, NULL,
 		"", "pair pinned to SMT siblings, PAUSE spin" },
-	[WS_IPC_VARIANCE] = { "ipc-variance", I, ws_ipc_variance, ws_cache_prep, ws_buf_fini,
+	[WS_IPC_VARIANCE] = { "ipc-variance", ITER, ws_ipc_variance, ws_cache_prep, ws_buf_fini,
 		"hot,cold,period,size", "alternate ALU and random cache-line phases" },
-	[WS_TIMER_LATENCY] = { "timer-latency", T, ws_timer_latency, NULL, NULL, "interval_us",
+	[WS_TIMER_LATENCY] = { "timer-latency", TIMER, ws_timer_latency, NULL, NULL, "interval_us",
 		"clock_nanosleep TIMER_ABSTIME every interval_us" },
-	[WS_IDLE_CHURN] = { "idle-churn", W, ws_idle_churn, NULL, NULL, "burst,sleep",
+	[WS_IDLE_CHURN] = { "idle-churn", WAKE, ws_idle_churn, NULL, NULL, "burst,sleep",
 		"spin burst us, nanosleep sleep us" },
-	[WS_SEQUENCE] = { "sequence", W, ws_sequence, ws_sequence_prep, ws_io_fini,
+	[WS_SEQUENCE] = { "sequence", WAKE, ws_sequence, ws_sequence_prep, ws_io_fini,
 		"spin,sleep,yield,io,alu-hot,file", "loop of spin/sleep/yield/io/alu-hot steps" },
 	[WS_EXEC] = { "exec", 0, NULL, NULL, NULL, "", "run CMD with /bin/sh -c as the worker" },
 };
+
+#undef WAKE
+#undef ITER
+#undef TIMER
 
 int ws_type_lookup(const char *name, enum ws_type *t)
 {

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* util.c — stop-aware blocking primitives and the compute kernels. */
+/* util.c — stop-aware blocking primitives, the timed yield and the compute kernels. */
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "worker.h"
+#include "telemetry.h"
 
 static inline void cpu_relax(void)
 {
@@ -135,4 +136,12 @@ uint64_t ws_alu(uint64_t n)
 		__asm__ __volatile__("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d));
 	}
 	return a ^ b ^ c ^ d;
+}
+
+void ws_yield_sampled(struct ws_ctx *c)
+{
+	uint64_t t = ws_now();
+
+	sched_yield();
+	ws_wake(c, ws_now() - t);
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker.h"
+#include "telemetry.h"
 
 #define SPIN_CYCLE 1024
 

@@ -6,17 +6,68 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "worker.h"
+#include "telemetry.h"
 
 #define BS 4096
 
+/* Open an unlinked temp file of @size bytes (filled) in g->p_file's dir. */
+static int tmpfile_filled(struct ws_ctx *c, uint64_t size, bool direct)
+{
+	const char *dir = c->g->p_file[0] ? c->g->p_file : getenv("TMPDIR");
+	char path[512];
+	uint8_t *blk;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/worker-spawn.XXXXXX", dir && *dir ? dir : "/var/tmp");
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (posix_memalign((void **)&blk, 4096, 65536)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	memset(blk, 0xa5, 65536);
+	for (uint64_t off = 0; off < size; off += 65536) {
+		size_t n = size - off < 65536 ? size - off : 65536;
+
+		if (pwrite(fd, blk, n, off) != (ssize_t)n) {
+			int e = errno ? -errno : -EIO;
+
+			free(blk);
+			close(fd);
+			return e;
+		}
+	}
+	free(blk);
+	fsync(fd);
+	if (direct) {
+		char proc[64];
+		int dfd;
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		dfd = open(proc, O_RDWR | O_DIRECT | O_CLOEXEC);
+		if (dfd < 0) {
+			int e = -errno;
+
+			close(fd);
+			return e;
+		}
+		close(fd);
+		fd = dfd;
+	}
+	c->iofd = fd;
+	return 0;
+}
+
 static int io_prep(struct ws_ctx *c, bool direct)
 {
-	int err = ws_tmpfile(c, c->g->p_size, direct);
+	int err = tmpfile_filled(c, c->g->p_size, direct);
 
 	if (err)
 		return err;

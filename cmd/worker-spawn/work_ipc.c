@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker.h"
+#include "telemetry.h"
 
 static void burst(struct ws_ctx *c, bool cache)
 {

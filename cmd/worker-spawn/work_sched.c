@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "worker.h"
+#include "telemetry.h"
 
 int ws_nice_sweep(struct ws_ctx *c)
 {

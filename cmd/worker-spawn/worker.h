@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * worker.h — what a running worker sees: its context, the stop flag, the
- * telemetry hooks its work loop calls, and blocking helpers that re-check
- * the stop flag at least every 100 ms.
+ * worker.h — what a running worker sees: its context, the stop flag, and
+ * blocking helpers that re-check the stop flag at least every 100 ms.  The
+ * telemetry hooks its work loop calls (ws_tick, ws_wake, ...) are in
+ * telemetry.h, which sits on this header.
  *
- * Work loops call ws_tick(c, n) after n work units (a checkpoint runs every
- * 1024 units: migration and gap tracking), ws_iter(c) once per outer-loop
- * iteration, and ws_wake()/ws_iter_cost()/ws_timer() to add samples.
+ * Files: lifecycle.c (place, ready, start, run, report), telemetry.c,
+ * util.c (blocking helpers, compute kernels), work_*.c (the work loops),
+ * types.c (the work type table).
  */
 #ifndef WS_WORKER_H
 #define WS_WORKER_H
@@ -35,13 +36,20 @@ struct ws_shared {
 	struct ws_unit units[];
 };
 
+/* One read of /proc/.../schedstat. */
+struct ws_schedstat {
+	uint64_t cpu_ns, run_delay_ns, run_count;
+};
+
+/* The telemetry state of one worker (telemetry.c owns it). */
 struct ws_tel {
 	uint64_t t0, cpu0, last_cp, next_cp;
 	int last_cpu;
 	struct tk_cpuset used;
 	struct ws_migration *migr;
-	uint64_t ss0[3], vm0;
-	bool ss_ok;
+	struct ws_schedstat sched0;      /* at ws_tel_begin() */
+	uint64_t vm0;
+	bool sched_ok;
 	struct tk_reservoir wake, iter, timer;
 	uint32_t epoch;
 	struct ws_phase_slice cur;       /* running totals at the phase start */
@@ -72,30 +80,6 @@ static inline uint64_t ws_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-void ws_checkpoint(struct ws_ctx *c);
-void ws_phase_roll(struct ws_ctx *c, uint32_t epoch);
-
-static inline void ws_tick(struct ws_ctx *c, uint64_t n)
-{
-	c->rep.work_units += n;
-	if (c->rep.work_units >= c->tel.next_cp)
-		ws_checkpoint(c);
-	if (c->sh) {
-		uint32_t e = atomic_load_explicit(&c->sh->epoch, memory_order_relaxed);
-
-		if (e != c->tel.epoch)
-			ws_phase_roll(c, e);
-	}
-}
-static inline void ws_iter(struct ws_ctx *c) { c->rep.iterations++; }
-void ws_wake(struct ws_ctx *c, uint64_t ns);
-void ws_iter_cost(struct ws_ctx *c, uint64_t ns);
-void ws_timer(struct ws_ctx *c, uint64_t ns);
-
-int ws_tel_begin(struct ws_ctx *c);
-void ws_tel_end(struct ws_ctx *c);
-void ws_tel_free(struct ws_ctx *c);
-
 /* The worker body: place, wait for start, run, report.  Returns exit code. */
 int ws_worker_main(struct ws_ctx *c, int start_fd, int ready_fd, int report_fd,
 		   const struct tk_cpuset *set);
@@ -120,8 +104,6 @@ uint64_t ws_alu(uint64_t n);
 
 /* Timed sched_yield(): the call's duration is a wake sample. */
 void ws_yield_sampled(struct ws_ctx *c);
-/* Open an unlinked temp file of @size bytes (filled) in g->p_file's dir. */
-int ws_tmpfile(struct ws_ctx *c, uint64_t size, bool direct);
 
 /* Work loops (work_*.c) and their prep/fini hooks (see types.c). */
 int ws_spin_wait(struct ws_ctx *c);

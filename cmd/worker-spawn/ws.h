@@ -5,9 +5,22 @@
  * A run is a list of groups (-w TYPE -n N).  Each worker is a forked process
  * (or a thread) that places itself (affinity, policy, nice), waits on the
  * start pipe, runs its work type while the telemetry layer (telemetry.c)
- * samples it, and on SIGUSR1 writes a struct ws_report (report.c encoding) to
- * its report pipe.  The parent (engine.c) collects, reaps and synthesises
- * sentinel reports for workers that sent none.
+ * samples it, and on SIGUSR1 writes a struct ws_report (wire.c encoding) to
+ * its report pipe.  The parent (run.c) spawns and drives the workers, then
+ * collects, reaps and synthesises sentinel reports for workers that sent
+ * none (collect.c).  main then reduces the results once (summary.c) and
+ * hands the run, read-only from there, to the printers (output.c) and the
+ * --assert checks (check.c).
+ *
+ * Who reports errors: a callee returns 0 or -errno and hands its message
+ * (and fix) up; main prints it once with tk_error() and picks the exit code.
+ * ws_run() keeps its first failure in run->err_msg and run->err_fix.  Not
+ * errors of the run, so printed where they arise: usage errors (the spec.c
+ * parsers and ws_scx_validate() exit 2 through tk_usage_error() before any
+ * worker starts), warnings (tk_warn(): -q silences them) and failed checks
+ * (ws_check(), ws_scx_check(): one line each, the count returned).  A
+ * worker's own failures are data: its report carries them (affinity_error,
+ * sched_policy_error, exit_info) and the printers show them.
  */
 #ifndef WS_H
 #define WS_H
@@ -42,7 +55,7 @@ enum ws_type {
 	WS_SEQUENCE, WS_EXEC, WS_NTYPES
 };
 
-/* Reservoirs a type fills (seed: W, I, T). */
+/* Reservoirs a type fills: wake latencies, iteration costs, timer latencies. */
 enum { WS_FILL_WAKE = 1, WS_FILL_ITER = 2, WS_FILL_TIMER = 4 };
 
 enum ws_exit_kind {
@@ -109,16 +122,30 @@ struct ws_samples {
 	uint64_t total;          /* observations, including dropped ones */
 };
 
+/*
+ * The u64 fields of a phase slice, in struct, wire and JSON order: X(name,
+ * how), where how says what closing a slice does with the running totals
+ * (telemetry.c): DELTA (end minus start, saturating), MAX (the phase's own
+ * maximum) or OWN (set on its own: the start, the derived off-CPU time).
+ */
+#define WS_SLICE_FIELDS(X) \
+	X(start_ns, OWN) X(wall_ns, DELTA) X(cpu_ns, DELTA) X(off_cpu_ns, OWN) \
+	X(work_units, DELTA) X(iterations, DELTA) X(migration_count, DELTA) \
+	X(wake_total, DELTA) X(wake_sum_ns, DELTA) X(wake_max_ns, MAX) \
+	X(iter_total, DELTA) X(iter_sum_ns, DELTA) X(iter_max_ns, MAX) \
+	X(timer_total, DELTA) X(timer_sum_ns, DELTA) X(timer_max_ns, MAX) \
+	X(run_delay_ns, DELTA) X(run_count, DELTA)
+
 /* Per-phase subset of the telemetry (pushed when the phase epoch moves). */
 struct ws_phase_slice {
 	uint32_t phase;
-	uint64_t start_ns, wall_ns, cpu_ns, off_cpu_ns;
-	uint64_t work_units, iterations, migration_count;
-	uint64_t wake_total, wake_sum_ns, wake_max_ns;
-	uint64_t iter_total, iter_sum_ns, iter_max_ns;
-	uint64_t timer_total, timer_sum_ns, timer_max_ns;
-	uint64_t run_delay_ns, run_count;
+#define WS_SLICE_MEMBER(name, how) uint64_t name;
+	WS_SLICE_FIELDS(WS_SLICE_MEMBER)
+#undef WS_SLICE_MEMBER
 };
+#define WS_SLICE_ONE(name, how) + 1
+enum { WS_SLICE_U64S = 0 WS_SLICE_FIELDS(WS_SLICE_ONE) };   /* u64 fields per slice */
+#undef WS_SLICE_ONE
 
 struct ws_numa {
 	uint32_t node;
@@ -170,6 +197,9 @@ enum ws_assert_kind {
 	WS_A_NOT_STARVED, WS_A_PARITY, WS_A_WAKE, WS_A_TIMER, WS_A_ISOLATION,
 	WS_A_MAX_MIGR, WS_A_SCX_EVENTS,
 };
+#define WS_A_NKINDS (WS_A_SCX_EVENTS + 1)
+/* The --assert names by kind (spec.c); max-migrations is written "=N". */
+extern const char *const ws_assert_names[WS_A_NKINDS];
 #define WS_SCX_NAME      64       /* event name bytes, NUL included */
 #define WS_SCX_BOUNDS    16       /* NAME=MAX pairs per scx-events-clean */
 struct ws_scx_bound {
@@ -207,7 +237,7 @@ void ws_assert_parse(const char *arg, struct ws_assert *a);      /* exit 2 */
 void ws_phases_parse(const char *arg, struct ws_opts *o);        /* exit 2 */
 void ws_groups_finish(struct ws_opts *o);                        /* exit 2 */
 
-/* --- reports (report.c) --------------------------------------------------- */
+/* --- the report wire format (wire.c) ------------------------------------- */
 #define WS_REPORT_MAGIC   0x31525357u  /* "WSR1" little-endian */
 #define WS_REPORT_VERSION 1
 /* Encode into a malloc'd buffer; 0 or -ENOMEM. */
@@ -219,6 +249,8 @@ int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len);
  */
 int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *r);
 void ws_report_free(struct ws_report *r);
+/* The whole frame's length once its header has arrived (@len >= 12), else 0. */
+size_t ws_report_frame_len(const uint8_t *buf, size_t len);
 /* "exited:7", "signaled:9", "timed_out", "wait_failed:10" or "" */
 void ws_exit_info_str(const struct ws_report *r, char *buf, size_t size);
 
@@ -291,35 +323,66 @@ void ws_scx_finish(struct ws_scx *x);
 /* Exit 2 when an scx-events-clean name is not among the kernel's counters. */
 void ws_scx_validate(const struct ws_scx_snap *s, const struct ws_opts *o);
 
-/* --- engine (engine.c) ---------------------------------------------------- */
-struct ws_run {
-	struct ws_opts *o;
-	struct ws_report *reports;       /* one per worker, in spawn order */
-	const struct ws_group **wgroup;  /* group of each report */
-	struct tk_cpuset *wset;          /* intended cpuset per worker */
-	bool *wset_valid;
-	unsigned nworkers;
-	struct ws_scx scx;
-};
-int ws_run(struct ws_opts *o, struct ws_run *run);  /* 0 or -errno */
-void ws_run_free(struct ws_run *run);
+/* --- the run (run.c, collect.c) ------------------------------------------- */
+/* The reservoirs of a report, for code that walks all three. */
+enum ws_res { WS_RES_WAKE, WS_RES_ITER, WS_RES_TIMER, WS_NRES };
+static inline const struct ws_samples *ws_samples_of(const struct ws_report *r, enum ws_res k)
+{
+	return k == WS_RES_WAKE ? &r->wake : k == WS_RES_ITER ? &r->iter : &r->timer;
+}
 
-/* --- output and checks (output.c, summary.c) ----------------------------- */
-/* Per-group (or whole-run) reduction of the reports (ktstr cgroup_stats). */
+/*
+ * One worker: its report and what the parent knows of it (collect.c), then
+ * the figures derived from it once (ws_reduce).
+ */
+struct ws_result {
+	struct ws_report rep;
+	const struct ws_group *group;
+	struct tk_cpuset set;            /* the cpuset it was given (isolation) */
+	bool set_valid;
+	/* ws_reduce() */
+	struct tk_summary res[WS_NRES];  /* each reservoir (zeros when empty) */
+	bool offcpu_measured;            /* it has a wall time */
+	double offcpu_pct;               /* off-CPU % of its wall time */
+};
+
+/* Per-group (or whole-run) reduction of the results (ktstr cgroup_stats). */
 struct ws_sum {
 	unsigned workers, completed, sentinels;
 	uint64_t work_units, iterations, migrations;
 	double offcpu_avg, offcpu_min, offcpu_max, offcpu_spread;   /* % */
 	uint64_t worst_gap_ms; uint32_t worst_gap_cpu; int32_t worst_gap_tid;
-	struct tk_summary wake, timer, iter;
-	uint64_t wake_total, timer_total, iter_total;
+	struct tk_summary res[WS_NRES];  /* the group's samples pooled */
+	uint64_t res_total[WS_NRES];     /* observations, including dropped ones */
 	double wake_tail_ratio;
 	double run_delay_mean_ns; uint64_t run_delay_worst_ns;
 	double migration_ratio, iterations_per_worker, iterations_per_cpu_sec;
 	double cross_node;
 };
-/* @group -1 = every worker.  0 or -ENOMEM. */
-int ws_summarize(const struct ws_run *run, int group, struct ws_sum *s);
+
+struct ws_run {
+	struct ws_opts *o;
+	struct ws_result *results;       /* one per worker, in spawn order */
+	unsigned nworkers;
+	struct ws_sum *sums;             /* ws_reduce(): per group, then the run */
+	struct ws_scx scx;
+	char err_msg[1024];              /* the first failure, for main to print */
+	const char *err_fix;             /* its fix, or NULL */
+};
+/*
+ * Spawn, drive and collect one run.  0 or -errno, with err_msg/err_fix set;
+ * the results are there either way (nworkers of them) for the printers.
+ */
+int ws_run(struct ws_opts *o, struct ws_run *run);
+void ws_run_free(struct ws_run *run);
+
+/* --- reduce, print, check (summary.c, output.c, check.c) ------------------ */
+/*
+ * Derive every figure the printers and checks read, once: each result's
+ * reservoir summaries and off-CPU %, and run->sums[0..ngroups] (the last is
+ * the whole run).  0 or -ENOMEM.  After it, nothing writes the run.
+ */
+int ws_reduce(struct ws_run *run);
 void ws_output(const struct ws_run *run);
 /* Failures count; *@unrun: checks that could not run (no sched_ext, ...). */
 int ws_check(const struct ws_run *run, unsigned *unrun);

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * worker.c — the worker side of the protocol: place itself, signal ready,
+ * lifecycle.c — the worker side of the protocol: place itself, signal ready,
  * wait for the start pipe (30 s, then exit 1), run the work loop until
  * SIGUSR1, send the encoded report down the report pipe.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +13,7 @@
 #include <unistd.h>
 
 #include "errors.h"
-#include "worker.h"
+#include "telemetry.h"
 
 __thread volatile sig_atomic_t ws_stop_flag;
 
@@ -112,69 +110,11 @@ int ws_worker_main(struct ws_ctx *c, int start_fd, int ready_fd, int report_fd,
 	if (ti->fini)
 		ti->fini(c);
 	if (err && err != -EINTR && err != -EPIPE) {
-		fprintf(stderr, "worker-spawn: worker %d (%s): %s\n", c->rep.tid,
-			ti->name, strerror(-err));
+		tk_warn("worker %d (%s): %s", c->rep.tid, ti->name, strerror(-err));
 		c->rep.completed = false;
 	}
 	err = send_report(c, report_fd);
 	ws_tel_free(c);
 	ws_report_free(&c->rep);
 	return err ? 1 : 0;
-}
-
-void ws_yield_sampled(struct ws_ctx *c)
-{
-	uint64_t t = ws_now();
-
-	sched_yield();
-	ws_wake(c, ws_now() - t);
-}
-
-int ws_tmpfile(struct ws_ctx *c, uint64_t size, bool direct)
-{
-	const char *dir = c->g->p_file[0] ? c->g->p_file : getenv("TMPDIR");
-	char path[512];
-	uint8_t *blk;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/worker-spawn.XXXXXX", dir && *dir ? dir : "/var/tmp");
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	if (posix_memalign((void **)&blk, 4096, 65536)) {
-		close(fd);
-		return -ENOMEM;
-	}
-	memset(blk, 0xa5, 65536);
-	for (uint64_t off = 0; off < size; off += 65536) {
-		size_t n = size - off < 65536 ? size - off : 65536;
-
-		if (pwrite(fd, blk, n, off) != (ssize_t)n) {
-			int e = errno ? -errno : -EIO;
-
-			free(blk);
-			close(fd);
-			return e;
-		}
-	}
-	free(blk);
-	fsync(fd);
-	if (direct) {
-		char proc[64];
-		int dfd;
-
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		dfd = open(proc, O_RDWR | O_DIRECT | O_CLOEXEC);
-		if (dfd < 0) {
-			int e = -errno;
-
-			close(fd);
-			return e;
-		}
-		close(fd);
-		fd = dfd;
-	}
-	c->iofd = fd;
-	return 0;
 }

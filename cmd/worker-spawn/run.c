@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * engine.c — spawn, place and start the workers, drive the run (duration,
+ * run.c — one run: spawn, place and start the workers, drive them (duration,
  * phase epochs, progress line), then hand over to collect.c.
  *
  * Two-phase start: every worker places itself (affinity, policy, nice),
@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,21 +45,6 @@ static void install_worker_signals(bool fork_mode)
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 	}
-}
-
-bool ws_read_schedstat_pid(pid_t pid, uint64_t v[3])
-{
-	char path[64];
-	FILE *f;
-	bool ok;
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	ok = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64, &v[0], &v[1], &v[2]) == 3;
-	fclose(f);
-	return ok;
 }
 
 static void close_fd(int *fd)
@@ -253,7 +239,22 @@ static int setup(struct ws_engine *e)
 	return 0;
 }
 
-static int make_cgroups(struct ws_engine *e)
+/* Keep the run's first failure (-errno @err), its message and fix, for main. */
+static int __attribute__((format(printf, 4, 5)))
+fail(struct ws_run *run, int err, const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (run->err_msg[0])
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(run->err_msg, sizeof(run->err_msg), fmt, ap);
+	va_end(ap);
+	run->err_fix = fix;
+	return err;
+}
+
+static int make_cgroups(struct ws_engine *e, struct ws_run *run)
 {
 	for (unsigned g = 0; g < e->o->ngroups; g++) {
 		const struct ws_group *grp = &e->o->groups[g];
@@ -263,12 +264,11 @@ static int make_cgroups(struct ws_engine *e)
 			continue;
 		r = ws_cgroup_create(grp->cgroup, e->cg_abs[g], sizeof(e->cg_abs[g]));
 		if (r < 0) {
-			tk_error("give a path relative to (or under) the cgroup v2 mount; run as root",
-				 "--cgroup '%s': cannot create: %s", grp->cgroup,
-				 r == -ENODEV ? "no cgroup v2 hierarchy is mounted" :
-				 r == -EXDEV ? "not under the cgroup v2 mount" : strerror(-r));
 			e->cg_abs[g][0] = '\0';
-			return r;
+			return fail(run, r, "give a path relative to (or under) the cgroup v2 mount; "
+				    "run as root", "--cgroup '%s': cannot create: %s", grp->cgroup,
+				    r == -ENODEV ? "no cgroup v2 hierarchy is mounted" :
+				    r == -EXDEV ? "not under the cgroup v2 mount" : strerror(-r));
 		}
 		e->cg_made[g] = r;
 		if (e->o->thread_mode) {
@@ -305,7 +305,7 @@ static void wait_ready(struct ws_engine *e)
 	}
 }
 
-static int attach_cgroups(struct ws_engine *e)
+static int attach_cgroups(struct ws_engine *e, struct ws_run *run)
 {
 	for (unsigned i = 0; i < e->n; i++) {
 		struct ws_proc *p = &e->p[i];
@@ -316,11 +316,10 @@ static int attach_cgroups(struct ws_engine *e)
 		if (!p->ctx.g->cgroup_set || !*abs || !p->spawned || id <= 0)
 			continue;
 		err = ws_cgroup_attach(abs, id, e->o->thread_mode);
-		if (err) {
-			tk_error("use fork mode, or a cgroup whose controllers allow the move",
-				 "--cgroup: cannot move worker %d into %s: %s", id, abs, strerror(-err));
-			return err;
-		}
+		if (err)
+			return fail(run, err, "use fork mode, or a cgroup whose controllers allow the "
+				    "move", "--cgroup: cannot move worker %d into %s: %s", id, abs,
+				    strerror(-err));
 	}
 	return 0;
 }
@@ -332,7 +331,7 @@ static void release(struct ws_engine *e)
 
 		p->t_start = tk_now_mono_ns();
 		if (p->ctx.g->type == WS_EXEC && p->pid > 0)
-			p->ss_ok = ws_read_schedstat_pid(p->pid, p->ss0);
+			p->sched_ok = ws_schedstat_read(p->pid, &p->sched0);
 		if (write(e->start_wr, "s", 1) != 1)
 			break;
 	}
@@ -478,15 +477,15 @@ int ws_run(struct ws_opts *o, struct ws_run *run)
 	install_worker_signals(false);
 	err = setup(&e);
 	if (err) {
-		tk_error(NULL, "cannot set up %u workers: %s", e.n, strerror(-err));
+		fail(run, err, NULL, "cannot set up %u workers: %s", e.n, strerror(-err));
 		goto cleanup;
 	}
-	err = make_cgroups(&e);
+	err = make_cgroups(&e, run);
 	for (unsigned i = 0; !err && i < e.n && !tk_stop_requested(); i++) {
 		err = spawn_one(&e, i);
 		if (err)
-			tk_error("lower -n or raise ulimit -u", "cannot start worker %u: %s", i,
-				 strerror(-err));
+			fail(run, err, "lower -n or raise ulimit -u", "cannot start worker %u: %s", i,
+			     strerror(-err));
 	}
 	if (!o->thread_mode) {   /* threads share these fds: they stay open */
 		close_fd(&e.ready_wr);
@@ -494,7 +493,7 @@ int ws_run(struct ws_opts *o, struct ws_run *run)
 	}
 	if (!err) {
 		wait_ready(&e);
-		err = attach_cgroups(&e);
+		err = attach_cgroups(&e, run);
 	}
 	if (!err && !tk_stop_requested()) {
 		release(&e);
@@ -516,11 +515,9 @@ cleanup:
 
 void ws_run_free(struct ws_run *run)
 {
-	for (unsigned i = 0; run->reports && i < run->nworkers; i++)
-		ws_report_free(&run->reports[i]);
-	free(run->reports);
-	free(run->wgroup);
-	free(run->wset);
-	free(run->wset_valid);
+	for (unsigned i = 0; run->results && i < run->nworkers; i++)
+		ws_report_free(&run->results[i].rep);
+	free(run->results);
+	free(run->sums);
 	memset(run, 0, sizeof(*run));
 }

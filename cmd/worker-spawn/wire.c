@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * report.c — the worker report wire format (version 1).
+ * wire.c — the worker report wire format (version 1): the encoder the
+ * worker sends with, the pure decoder and frame length the parent reads with.
  *
  * Little-endian, positional, every field always present:
  *   u32 magic "WSR1", u16 version, u16 reserved, u32 body length, body.
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "ws.h"
 
 struct wbuf {
@@ -24,20 +26,9 @@ static void w_bytes(struct wbuf *w, const void *src, size_t n)
 {
 	if (w->err)
 		return;
-	if (w->len + n > w->cap) {
-		size_t cap = w->cap ? w->cap : 4096;
-		uint8_t *np;
-
-		while (cap < w->len + n)
-			cap *= 2;
-		np = realloc(w->p, cap);
-		if (!np) {
-			w->err = -ENOMEM;
-			return;
-		}
-		w->p = np;
-		w->cap = cap;
-	}
+	w->err = tk_grow((void **)&w->p, &w->cap, w->len + n, 4096);
+	if (w->err)
+		return;
 	memcpy(w->p + w->len, src, n);
 	w->len += n;
 }
@@ -85,17 +76,10 @@ static void w_samples(struct wbuf *w, const struct ws_samples *s)
 
 static void w_slice(struct wbuf *w, const struct ws_phase_slice *s)
 {
-	const uint64_t f[] = {
-		s->start_ns, s->wall_ns, s->cpu_ns, s->off_cpu_ns, s->work_units,
-		s->iterations, s->migration_count, s->wake_total, s->wake_sum_ns,
-		s->wake_max_ns, s->iter_total, s->iter_sum_ns, s->iter_max_ns,
-		s->timer_total, s->timer_sum_ns, s->timer_max_ns, s->run_delay_ns,
-		s->run_count,
-	};
-
 	w_u32(w, s->phase);
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		w_u64(w, f[i]);
+#define W_FIELD(name, how) w_u64(w, s->name);
+	WS_SLICE_FIELDS(W_FIELD)
+#undef W_FIELD
 }
 
 int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len)
@@ -283,17 +267,10 @@ static void r_samples(struct rbuf *r, struct ws_samples *s)
 
 static void r_slice(struct rbuf *r, struct ws_phase_slice *s)
 {
-	uint64_t *f[] = {
-		&s->start_ns, &s->wall_ns, &s->cpu_ns, &s->off_cpu_ns, &s->work_units,
-		&s->iterations, &s->migration_count, &s->wake_total, &s->wake_sum_ns,
-		&s->wake_max_ns, &s->iter_total, &s->iter_sum_ns, &s->iter_max_ns,
-		&s->timer_total, &s->timer_sum_ns, &s->timer_max_ns, &s->run_delay_ns,
-		&s->run_count,
-	};
-
 	s->phase = r_u32(r);
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		*f[i] = r_u64(r);
+#define R_FIELD(name, how) s->name = r_u64(r);
+	WS_SLICE_FIELDS(R_FIELD)
+#undef R_FIELD
 }
 
 int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
@@ -359,7 +336,7 @@ int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
 	x.group_idx = r_u32(&r);
 	x.affinity_error = r_str(&r);
 	x.sched_policy_error = r_str(&r);
-	x.nslices = r_count(&r, WS_MAX_SLICES, 4 + 18 * 8);
+	x.nslices = r_count(&r, WS_MAX_SLICES, 4 + WS_SLICE_U64S * 8);
 	x.slices = r_alloc(&r, x.nslices, sizeof(*x.slices));
 	for (uint32_t i = 0; i < x.nslices && !r.err; i++)
 		r_slice(&r, &x.slices[i]);
@@ -371,6 +348,16 @@ int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
 	}
 	*out = x;
 	return 0;
+}
+
+size_t ws_report_frame_len(const uint8_t *buf, size_t len)
+{
+	uint32_t body;
+
+	if (len < 12)
+		return 0;
+	body = buf[8] | buf[9] << 8 | buf[10] << 16 | (uint32_t)buf[11] << 24;
+	return 12 + (size_t)body;
 }
 
 void ws_report_free(struct ws_report *r)

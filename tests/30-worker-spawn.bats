@@ -18,6 +18,10 @@ reports() { jq -c 'select(.type == "report")' <<<"$1"; }
 # start_ws ARGS...: worker-spawn -v ARGS in the background ($ws; stdout in
 # $BATS_TEST_TMPDIR/out), back once its workers are placed and released.
 start_ws() {
+	# emptied here, not by the child's redirection: a previous run's
+	# "running" line must not be found before the child truncates it
+	: >"$BATS_TEST_TMPDIR/out"
+	: >"$BATS_TEST_TMPDIR/err"
 	"$WSBIN" -v "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	ws=$!
 	wait_until 30 grep -q 'running [0-9]* worker' "$BATS_TEST_TMPDIR/err" ||
@@ -385,12 +389,17 @@ TYPES=(
 # "fake" attached; EVENTS is the root/events text.
 scx_fake() {
 	mkdir -p "$1/root"
-	echo enabled >"$1/state"
-	echo 0 >"$1/switch_all"
-	echo "$3" >"$1/nr_rejected"
-	echo "$2" >"$1/enable_seq"
-	echo fake >"$1/root/ops"
-	printf '%b' "$4" >"$1/root/events"
+	put "$1/state" 'enabled\n'
+	put "$1/switch_all" '0\n'
+	put "$1/nr_rejected" "$3\n"
+	put "$1/enable_seq" "$2\n"
+	put "$1/root/ops" 'fake\n'
+	put "$1/root/events" "$4"
+}
+# put FILE TEXT: replace FILE whole (printf %b of TEXT) by a rename, as sysfs
+# gives a reader the whole value: worker-spawn never reads a half-written file
+put() {
+	printf '%b' "$2" >"$1.tmp" && mv "$1.tmp" "$1"
 }
 
 @test "worker-spawn: --policy ext without sched_ext: the kernel's refusal in sched_policy_error, worker runs on" {
@@ -477,9 +486,8 @@ except OSError as e: print(os.strerror(e.errno))')
 	S=$BATS_TEST_TMPDIR/scx
 	scx_fake "$S" 4 2 'SCX_EV_SELECT_CPU_FALLBACK 100\nSCX_EV_DISPATCH_KEEP_LAST 7\nSCX_EV_BYPASS_DURATION 0\n'
 	TELKIT_SCX_SYSFS=$S start_ws -w spin-wait -d 2s -j
-	printf 'SCX_EV_SELECT_CPU_FALLBACK 130\nSCX_EV_DISPATCH_KEEP_LAST 7\nSCX_EV_BYPASS_DURATION 5000\n' \
-		>"$S/root/events"
-	echo 5 >"$S/nr_rejected"
+	put "$S/root/events" 'SCX_EV_SELECT_CPU_FALLBACK 130\nSCX_EV_DISPATCH_KEEP_LAST 7\nSCX_EV_BYPASS_DURATION 5000\n'
+	put "$S/nr_rejected" '5\n'
 	wait "$ws"
 	x=$(jq -c 'select(.type == "summary" and .scope == "run") | .scx' "$BATS_TEST_TMPDIR/out")
 	jq -e '.state == "enabled" and .ops == "fake" and .enable_seq == 4 and .switch_all == 0 and
@@ -491,8 +499,7 @@ except OSError as e: print(os.strerror(e.errno))')
 		"$BATS_TEST_TMPDIR/out" >/dev/null
 	# text: the same figures on the run summary line
 	TELKIT_SCX_SYSFS=$S start_ws -w spin-wait -d 1s
-	echo 'SCX_EV_SELECT_CPU_FALLBACK 131' >"$S/root/events"
-	printf 'SCX_EV_DISPATCH_KEEP_LAST 9\nSCX_EV_BYPASS_DURATION 5000\n' >>"$S/root/events"
+	put "$S/root/events" 'SCX_EV_SELECT_CPU_FALLBACK 131\nSCX_EV_DISPATCH_KEEP_LAST 9\nSCX_EV_BYPASS_DURATION 5000\n'
 	wait "$ws"
 	line=$(grep '^summary scope=run' "$BATS_TEST_TMPDIR/out")
 	for kv in scx.state=enabled scx.ops=fake scx.attached=true scx.nr_rejected_delta=0 \
@@ -523,8 +530,8 @@ except OSError as e: print(os.strerror(e.errno))')
 	scx_fake "$S" 4 0 'SCX_EV_SELECT_CPU_FALLBACK 100\n'
 	TELKIT_SCX_SYSFS=$S start_ws -w spin-wait -d 2s -j --assert scx-events-clean
 	# same name, counters restarted: only enable_seq tells the swap
-	echo 5 >"$S/enable_seq"
-	echo 'SCX_EV_SELECT_CPU_FALLBACK 150' >"$S/root/events"
+	put "$S/enable_seq" '5\n'
+	put "$S/root/events" 'SCX_EV_SELECT_CPU_FALLBACK 150\n'
 	wait "$ws" && rc=0 || rc=$?
 	assert_equal "$rc" 1
 	x=$(jq -c 'select(.scope == "run") | .scx' "$BATS_TEST_TMPDIR/out")
@@ -538,7 +545,7 @@ except OSError as e: print(os.strerror(e.errno))')
 	# the scheduler gone at the end
 	scx_fake "$S" 6 0 'SCX_EV_SELECT_CPU_FALLBACK 1\n'
 	TELKIT_SCX_SYSFS=$S start_ws -w spin-wait -d 1s -j
-	rm -r "$S/root"; echo disabled >"$S/state"
+	rm -r "$S/root"; put "$S/state" 'disabled\n'
 	wait "$ws"
 	jq -e 'select(.scope == "run") | .scx | .changed and .state_end == "disabled" and
 		(has("ops_end") | not) and (has("events") | not)' "$BATS_TEST_TMPDIR/out" >/dev/null ||
@@ -547,7 +554,7 @@ except OSError as e: print(os.strerror(e.errno))')
 
 @test "worker-spawn: --assert scx-events-clean: growth past a bound fails (exit 3), names in any case" {
 	S=$BATS_TEST_TMPDIR/scx
-	ev() { printf 'SCX_EV_SELECT_CPU_FALLBACK %s\nSCX_EV_DISPATCH_KEEP_LAST %s\n' "$1" "$2" >"$S/root/events"; }
+	ev() { put "$S/root/events" "SCX_EV_SELECT_CPU_FALLBACK $1\nSCX_EV_DISPATCH_KEEP_LAST $2\n"; }
 	scx_fake "$S" 1 0 ''
 	ev 10 20
 	# default: every counter bound 0

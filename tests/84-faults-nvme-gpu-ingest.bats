@@ -164,9 +164,14 @@ for off in range(0, 6 << 20, 1 << 20): os.pread(fd, 65536, off)' "$f"
 	run --separate-stderr "$T" -j --nowait --verify --validate "$f"
 	assert_success
 	s=$(summary <(echo "$output"))
-	# each chunk's first read returns its cached 64KiB; the remainder is a new read
-	[ "$(jq .short_reads <<<"$s")" -ge 6 ] || fail "expected >= 6 short reads: $s"
-	[ "$(jq .submitted_reads <<<"$s")" -ge 12 ] || fail "remainders not resubmitted: $s"
+	# the first chunk's first read returns its cached 64KiB (nothing else of
+	# it is cached: the test read with POSIX_FADV_RANDOM), and every short
+	# read's remainder is a new read.  Later chunks may be short or whole:
+	# the tool's own fd does readahead, which may have cached a chunk before
+	# it is read (a CI run under load saw 5 short reads of 6).
+	sr=$(jq .short_reads <<<"$s")
+	[ "$sr" -ge 1 ] || fail "expected a short read: $s"
+	[ "$(jq .submitted_reads <<<"$s")" -ge $((6 + sr)) ] || fail "remainders not resubmitted: $s"
 	assert_equal "$(jq .completed_bytes <<<"$s")" $size
 	assert_equal "$(jq .submitted_bytes <<<"$s")" $size
 	assert_equal "$(jq .completed_reads <<<"$s")" "$(jq .submitted_reads <<<"$s")"

@@ -41,10 +41,9 @@ static int tel_from_json(struct json_object *o, struct telemetry *t,
 		}
 		*(uint64_t *)((char *)t + counter_keys[i].off) = json_object_get_uint64(v);
 	}
-	*p = PATH_REGISTERED;
-	if (json_object_object_get_ex(o, "path", &v) && json_object_is_type(v, json_type_string) &&
-	    !strcmp(json_object_get_string(v), "passthrough"))
-		*p = PATH_PASSTHROUGH;
+	if (!json_object_object_get_ex(o, "path", &v) || !json_object_is_type(v, json_type_string) ||
+	    path_by_name(json_object_get_string(v), p))
+		*p = PATH_REGISTERED;
 	return 0;
 }
 

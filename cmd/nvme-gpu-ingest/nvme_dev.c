@@ -68,7 +68,7 @@ int nvme_ns_query(int fd, uint32_t *nsid, struct nvme_geom *g, int *status)
 	return nvme_id_ns_decode((const uint8_t *)&ns, sizeof(ns), g);
 }
 
-int passthru_open(struct source *s, const struct opts *o)
+int passthru_open(struct source *s, const struct opts *o, uint64_t chunk)
 {
 	struct nvme_geom g;
 	struct stat st;
@@ -115,7 +115,7 @@ int passthru_open(struct source *s, const struct opts *o)
 			 (unsigned long long)o->offset, s->dev, s->align);
 		return -EINVAL;
 	}
-	if (o->chunk % s->align) {
+	if (chunk % s->align) {
 		tk_error("give a --chunk that is a multiple of the LBA size", "--chunk is not a multiple of %s's %u-byte LBA",
 			 s->dev, s->align);
 		return -EINVAL;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* options.c — argp table and option checks of nvme-gpu-ingest. */
 #include <argp.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,18 +50,14 @@ static const struct argp_option options[] = {
 	{ 0 },
 };
 
-struct opts opts = { .qd = 16, .chunk = 1 << 20, .loops = 1 };
+static struct opts opts = { .qd = 16, .chunk = 1 << 20, .loops = 1 };
 static bool slots_set;
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case OPT_PATH:
-		if (!strcmp(arg, "registered"))
-			opts.path = PATH_REGISTERED;
-		else if (!strcmp(arg, "passthrough"))
-			opts.path = PATH_PASSTHROUGH;
-		else
+		if (path_by_name(arg, &opts.path))
 			tk_usage_error("use registered or passthrough", "--path '%s': unknown path", arg);
 		break;
 	case OPT_TARGET:
@@ -156,7 +153,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-void opts_parse(int argc, char **argv)
+const struct opts *opts_parse(int argc, char **argv)
 {
 	struct argp_child children[] = {
 		{ tk_cli_argp(TK_OPT_ALL), 0, "Output:", 0 },
@@ -168,11 +165,27 @@ void opts_parse(int argc, char **argv)
 
 	tk_cli_parse(TOOL, &argp, argc, argv, NULL);
 	opts.samples = tk_cli.fmt != TK_FMT_TEXT || tk_cli.interval_set;
+	return &opts;
 }
+
+static const char *const path_names[] = {
+	[PATH_REGISTERED] = "registered",
+	[PATH_PASSTHROUGH] = "passthrough",
+};
 
 const char *path_name(enum ingest_path p)
 {
-	return p == PATH_PASSTHROUGH ? "passthrough" : "registered";
+	return path_names[p];
+}
+
+int path_by_name(const char *name, enum ingest_path *p)
+{
+	for (size_t i = 0; i < sizeof(path_names) / sizeof(path_names[0]); i++)
+		if (!strcmp(name, path_names[i])) {
+			*p = i;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 const char *target_name(enum ingest_target t)

@@ -19,10 +19,8 @@ static const struct {
 	const char *key;
 	size_t off;
 } counter_keys[] = {
-#define K(f) { #f, offsetof(struct telemetry, f) }
-	K(submitted_bytes), K(completed_bytes), K(submitted_reads), K(completed_reads),
-	K(registered_mapped_read_submissions), K(gpudirect_nvme_submissions),
-	K(cpu_bounce_bytes), K(failed_completions),
+#define K(f) { #f, offsetof(struct telemetry, f) },
+	TEL_SEED_COUNTERS(K)
 #undef K
 };
 

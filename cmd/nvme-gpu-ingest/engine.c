@@ -46,7 +46,7 @@ struct loop {
 
 static bool cursor_next(struct engine *e, struct cursor *c, struct slot *s)
 {
-	while (c->loop < e->opt->loops) {
+	while (c->loop < e->args->loops) {
 		struct source *src = &e->src[c->src];
 
 		if (c->chunk < src->nchunks) {
@@ -140,7 +140,7 @@ static void chunk_landed(struct engine *e, unsigned i)
 	struct slot *s = &e->slots[i];
 	int err;
 
-	if (e->opt->verify && s->first_pass)
+	if (e->args->verify && s->first_pass)
 		verify_chunk(e, i);
 	s->state = SLOT_FREE;
 	if (e->tgt.kind != TARGET_CUDA_DEVICE)
@@ -259,7 +259,7 @@ static void fill_queue(struct engine *e, struct loop *lp)
 	}
 	if (e->first_err)
 		lp->more = false;
-	while (lp->more && e->inflight + lp->npq < e->opt->qd && (fi = find_free(e)) >= 0) {
+	while (lp->more && e->inflight + lp->npq < e->args->qd && (fi = find_free(e)) >= 0) {
 		struct slot *s = &e->slots[fi];
 
 		if (!cursor_next(e, &lp->cur, s)) {
@@ -325,7 +325,7 @@ static void tick(struct engine *e, struct loop *lp)
 {
 	uint64_t now = tk_now_mono_ns();
 
-	if (e->opt->samples && now >= lp->next_sample) {
+	if (e->args->samples && now >= lp->next_sample) {
 		uint64_t b = e->tel.completed_bytes;
 
 		if (report_sample(e, now - lp->last_t, b - lp->last_bytes) < 0)

@@ -39,8 +39,8 @@ const char *path_name(enum ingest_path p);
 int path_by_name(const char *name, enum ingest_path *p);
 const char *target_name(enum ingest_target t);
 
-/* Command-line options (options.c); never written once parsed. */
-struct opts {
+/* The parsed command line (options.c); never written once parsed. */
+struct ingest_args {
 	enum ingest_path path;
 	enum ingest_target target;
 	bool direct, sqpoll, verify, validate, probe;
@@ -58,7 +58,7 @@ struct opts {
 	int nsrcs;
 };
 /* Parse the command line (a usage error exits 2); the result is read-only. */
-const struct opts *opts_parse(int argc, char **argv);
+const struct ingest_args *args_parse(int argc, char **argv);
 
 /* One input: opened by its path's opener (source.c for files and block devices, nvme_dev.c for passthrough). */
 struct source {
@@ -84,19 +84,28 @@ struct source {
  * source_range(), once the chunk size is final.  0, or -errno with the
  * error printed.
  */
-int source_open(struct source *s, const struct opts *o, uint64_t chunk);
+int source_open(struct source *s, const struct ingest_args *args, uint64_t chunk);
 /* Set start/end/nchunks from --offset/--length and @chunk, clipped to s->size. */
-void source_range(struct source *s, const struct opts *o, uint64_t chunk);
+void source_range(struct source *s, const struct ingest_args *args, uint64_t chunk);
 void source_close(struct source *s);
 
-/* The eight counters of the seed, plus what the summary derives from them. */
+/*
+ * The eight counters of the seed, in its order: the one list of their names,
+ * X(field) each.  It makes the fields of struct telemetry, the counter keys
+ * of sample and summary records (report.c) and the keys --check reads back
+ * (check.c); man/nvme-gpu-ingest.8 documents them under OUTPUT.
+ */
+#define TEL_SEED_COUNTERS(X)                                                   \
+	X(submitted_bytes) X(completed_bytes)                                  \
+	X(submitted_reads) X(completed_reads)                                  \
+	X(registered_mapped_read_submissions) X(gpudirect_nvme_submissions)   \
+	X(cpu_bounce_bytes) X(failed_completions)
+
+/* The seed's counters, plus what the engine counts beyond them. */
 struct telemetry {
-	uint64_t submitted_bytes, completed_bytes;
-	uint64_t submitted_reads, completed_reads;
-	uint64_t registered_mapped_read_submissions;
-	uint64_t gpudirect_nvme_submissions;
-	uint64_t cpu_bounce_bytes;
-	uint64_t failed_completions;
+#define TEL_FIELD(f) uint64_t f;
+	TEL_SEED_COUNTERS(TEL_FIELD)
+#undef TEL_FIELD
 	/* not part of the seed */
 	uint64_t eagain_retries, short_reads, h2d_bytes;
 };
@@ -187,7 +196,7 @@ struct ingest_path_ops {
 	bool uring_cmd;         /* IORING_OP_URING_CMD: IORING_URING_CMD_FIXED tried first */
 	/* Open @s->name and fill its size and alignment (checked against @chunk);
 	 * 0, or -errno with the error printed. */
-	int (*open)(struct source *s, const struct opts *o, uint64_t chunk);
+	int (*open)(struct source *s, const struct ingest_args *args, uint64_t chunk);
 	/* Fill @sqe for slot @i (e->slots[i].io_off/io_len set). */
 	void (*prep)(struct engine *e, struct io_uring_sqe *sqe, unsigned i);
 	/* Completion -> bytes (>= 0) or -errno; may leave the message in e->err_msg. */
@@ -197,7 +206,7 @@ extern const struct ingest_path_ops registered_ops, passthru_ops;
 
 /* The engine (engine.c): the slots ring, driven through the path's ops. */
 struct engine {
-	const struct opts *opt; /* parsed options, read-only */
+	const struct ingest_args *args; /* parsed command line, read-only */
 	const struct ingest_path_ops *ops;
 	uint64_t chunk;         /* effective bytes per read: --chunk, lowered to the controller's cap */
 	struct ring r;
@@ -216,7 +225,7 @@ struct engine {
 	bool stopped;           /* stop requested before the end */
 };
 /*
- * Read every source range e->opt->loops times through e->ops into the
+ * Read every source range e->args->loops times through e->ops into the
  * target's slots (sources open, target mapped, ring set up and registered).
  * Returns 0, or the first -errno with its message in e->err_msg; in-flight
  * reads and copies are drained either way.
@@ -242,7 +251,7 @@ int nvme_generic_name(const char *in, char *out, size_t len);
  * device behind @s->name, as source_open() does for files.  0, or -errno
  * with the error printed.
  */
-int passthru_open(struct source *s, const struct opts *o, uint64_t chunk);
+int passthru_open(struct source *s, const struct ingest_args *args, uint64_t chunk);
 
 /* Verify (verify.c): checksum landed chunks and re-read the source. */
 void verify_chunk(struct engine *e, unsigned i);

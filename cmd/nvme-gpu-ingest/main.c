@@ -16,11 +16,11 @@
 
 static int setup_ring(struct engine *e)
 {
-	int err = ring_init(&e->r, e->opt->qd, e->ops->ring_flags, e->opt->sqpoll);
+	int err = ring_init(&e->r, e->args->qd, e->ops->ring_flags, e->args->sqpoll);
 
 	if (err) {
 		tk_error(err == -EPERM ? "run as root or allow io_uring (sysctl kernel.io_uring_disabled=0)" :
-			 e->opt->sqpoll ? "drop --sqpoll" : "use a kernel with io_uring (5.19+ for passthrough)",
+			 e->args->sqpoll ? "drop --sqpoll" : "use a kernel with io_uring (5.19+ for passthrough)",
 			 "io_uring setup failed: %s", strerror(-err));
 		return err;
 	}
@@ -39,21 +39,21 @@ static int setup_ring(struct engine *e)
  */
 static int open_sources(struct engine *e)
 {
-	const struct opts *o = e->opt;
+	const struct ingest_args *args = e->args;
 
-	e->chunk = o->chunk;
-	e->src = calloc(o->nsrcs, sizeof(*e->src));
+	e->chunk = args->chunk;
+	e->src = calloc(args->nsrcs, sizeof(*e->src));
 	if (!e->src)
 		return -ENOMEM;
-	for (int k = 0; k < o->nsrcs; k++)
+	for (int k = 0; k < args->nsrcs; k++)
 		e->src[k].fd = -1;
-	for (int k = 0; k < o->nsrcs; k++) {
+	for (int k = 0; k < args->nsrcs; k++) {
 		struct source *s = &e->src[k];
 		int err;
 
-		s->name = o->srcs[k];
+		s->name = args->srcs[k];
 		e->nsrc++;
-		err = e->ops->open(s, o, e->chunk);
+		err = e->ops->open(s, args, e->chunk);
 		if (err)
 			return err;
 		if (s->max_xfer && s->max_xfer < e->chunk) {
@@ -65,9 +65,9 @@ static int open_sources(struct engine *e)
 	for (unsigned k = 0; k < e->nsrc; k++) {
 		struct source *s = &e->src[k];
 
-		source_range(s, o, e->chunk);
-		e->total_bytes += (s->end - s->start) * o->loops;
-		if (o->verify && s->nchunks && !(s->crc = calloc(s->nchunks, sizeof(*s->crc))))
+		source_range(s, args, e->chunk);
+		e->total_bytes += (s->end - s->start) * args->loops;
+		if (args->verify && s->nchunks && !(s->crc = calloc(s->nchunks, sizeof(*s->crc))))
 			return -ENOMEM;
 	}
 	return 0;
@@ -75,29 +75,29 @@ static int open_sources(struct engine *e)
 
 int main(int argc, char **argv)
 {
-	const struct opts *o = opts_parse(argc, argv);
+	const struct ingest_args *args = args_parse(argc, argv);
 	struct engine e = {
-		.opt = o,
-		.ops = o->path == PATH_PASSTHROUGH ? &passthru_ops : &registered_ops,
+		.args = args,
+		.ops = args->path == PATH_PASSTHROUGH ? &passthru_ops : &registered_ops,
 	};
 	struct tel_violation v[8];
 	int err, rc = TK_EXIT_OK, mism = 0, nv = 0;
 
 	tk_stop_install();
-	if (o->probe)
+	if (args->probe)
 		return probe_run();
-	if (o->check)
-		return check_run(o->check);
+	if (args->check)
+		return check_run(args->check);
 	if (tk_reservoir_init(&e.lat, 0, 0))
 		tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
 	err = open_sources(&e);
 	if (err)
 		goto fail;
-	err = target_init(&e.tgt, o->target, o->slots, e.chunk, o->device);
+	err = target_init(&e.tgt, args->target, args->slots, e.chunk, args->device);
 	if (err) {
-		if (o->target == TARGET_HOST)
+		if (args->target == TARGET_HOST)
 			tk_error("lower --slots or --chunk", "cannot map %u x %llu bytes: %s",
-				 o->slots, (unsigned long long)e.chunk, strerror(-err));
+				 args->slots, (unsigned long long)e.chunk, strerror(-err));
 		goto fail;
 	}
 	err = setup_ring(&e);
@@ -111,17 +111,17 @@ int main(int argc, char **argv)
 			 "%s", e.err_msg[0] ? e.err_msg : strerror(-err));
 		rc = TK_EXIT_RUNTIME;
 	}
-	if (o->verify && !err && !e.stopped) {
+	if (args->verify && !err && !e.stopped) {
 		if (verify_sources(&e, &mism))
 			rc = TK_EXIT_RUNTIME;
 		for (unsigned k = 0; k < e.nsrc; k++)
 			if (e.src[k].verified)
 				report_verify(&e.src[k]);
-	} else if (o->verify && !tk_out.quiet) {
+	} else if (args->verify && !tk_out.quiet) {
 		tk_warn("--verify skipped: the run did not complete");
 	}
 	report_summary(&e);
-	if (o->validate) {
+	if (args->validate) {
 		nv = tel_validate(&e.tel, e.ops->path, v, 8);
 		report_violations(v, nv < 8 ? nv : 8);
 	}
@@ -138,6 +138,6 @@ out:
 	free(e.src);
 	free(e.slots);
 	tk_reservoir_free(&e.lat);
-	free(o->srcs);
+	free(args->srcs);
 	return rc;
 }

@@ -18,7 +18,7 @@ static void registered_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned
 
 	io_uring_prep_read_fixed(sqe, e->src[s->src].fd, buf, (unsigned)s->io_len,
 				 s->io_off, (int)i);
-	if (e->opt->nowait && !s->blocking)
+	if (e->args->nowait && !s->blocking)
 		sqe->rw_flags = RWF_NOWAIT;
 }
 

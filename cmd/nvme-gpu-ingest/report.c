@@ -34,14 +34,9 @@ void report_progress(const struct engine *e, bool final)
 
 static void add_counters(struct json_object *r, const struct telemetry *t, enum ingest_path p)
 {
-	tk_rec_u64(r, "submitted_bytes", t->submitted_bytes);
-	tk_rec_u64(r, "completed_bytes", t->completed_bytes);
-	tk_rec_u64(r, "submitted_reads", t->submitted_reads);
-	tk_rec_u64(r, "completed_reads", t->completed_reads);
-	tk_rec_u64(r, "registered_mapped_read_submissions", t->registered_mapped_read_submissions);
-	tk_rec_u64(r, "gpudirect_nvme_submissions", t->gpudirect_nvme_submissions);
-	tk_rec_u64(r, "cpu_bounce_bytes", t->cpu_bounce_bytes);
-	tk_rec_u64(r, "failed_completions", t->failed_completions);
+#define ADD_COUNTER(f) tk_rec_u64(r, #f, t->f);
+	TEL_SEED_COUNTERS(ADD_COUNTER)
+#undef ADD_COUNTER
 	tk_rec_u64(r, "inflight_reads", tel_inflight_reads(t));
 	tk_rec_u64(r, "path_submissions", tel_path_submissions(t, p));
 }
@@ -72,9 +67,9 @@ void report_summary(const struct engine *e)
 	if (e->nsrc == 1)
 		tk_rec_str(r, "source", e->src[0].name);
 	tk_rec_u64(r, "sources", e->nsrc);
-	tk_rec_bool(r, "direct", e->opt->direct || e->ops->direct);
-	tk_rec_bool(r, "nowait", e->opt->nowait);
-	tk_rec_u64(r, "qd", e->opt->qd);
+	tk_rec_bool(r, "direct", e->args->direct || e->ops->direct);
+	tk_rec_bool(r, "nowait", e->args->nowait);
+	tk_rec_u64(r, "qd", e->args->qd);
 	tk_rec_u64(r, "chunk", e->chunk);
 	tk_rec_u64(r, "slots", e->tgt.nslots);
 	tk_rec_str(r, "ring_flags", ring_flag_names(e->r.flags, flags, sizeof(flags)));

@@ -11,7 +11,6 @@
 #include "clock.h"
 #include "cli.h"
 #include "errors.h"
-#include "output.h"
 #include "ingest.h"
 
 static int setup_ring(struct engine *e)
@@ -117,7 +116,7 @@ int main(int argc, char **argv)
 		for (unsigned k = 0; k < e.nsrc; k++)
 			if (e.src[k].verified)
 				report_verify(&e.src[k]);
-	} else if (args->verify && !tk_out.quiet) {
+	} else if (args->verify) {
 		tk_warn("--verify skipped: the run did not complete");
 	}
 	report_summary(&e);

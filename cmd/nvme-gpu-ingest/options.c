@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "errors.h"
 #include "parse.h"
@@ -52,6 +53,7 @@ static const struct argp_option options[] = {
 
 static struct ingest_args args = { .qd = 16, .chunk = 1 << 20, .loops = 1 };
 static bool slots_set;
+static size_t srcs_cap;         /* bytes allocated for args.srcs */
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
@@ -119,8 +121,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		args.check = arg;
 		break;
 	case ARGP_KEY_ARG:
-		args.srcs = realloc(args.srcs, (args.nsrcs + 1) * sizeof(*args.srcs));
-		if (!args.srcs)
+		if (tk_grow((void **)&args.srcs, &srcs_cap, (args.nsrcs + 1) * sizeof(*args.srcs),
+			    8 * sizeof(*args.srcs)))
 			tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
 		args.srcs[args.nsrcs++] = arg;
 		break;

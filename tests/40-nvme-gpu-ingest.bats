@@ -177,6 +177,18 @@ except OSError as e: print(e)' "$D/s1")
 	assert_success
 }
 
+@test "the man page names every counter a sample record carries" {
+	head -c $((8 * 1048576)) /dev/urandom >"$D/data"
+	run --separate-stderr "$T" -j -i 1ms --chunk 4k --qd 1 --loop 8 "$D/data"
+	assert_success
+	keys=$(jq -r 'select(.type=="sample") | keys_unsorted[]' <<<"$output" | sort -u |
+		grep -vxE 'tool|type|ts_ns|path|target' || true)
+	[ -n "$keys" ] || fail "no sample record: $output"
+	for k in $keys; do
+		grep -qw -- "$k" "$TELKIT_ROOT/man/nvme-gpu-ingest.8" || fail "man/nvme-gpu-ingest.8 does not name $k"
+	done
+}
+
 @test "unreadable and missing paths: one clear line, exit 1" {
 	run --separate-stderr "$T" "$D/missing"
 	assert_equal "$status" 1

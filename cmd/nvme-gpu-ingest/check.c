@@ -19,10 +19,8 @@ static const struct {
 	const char *key;
 	size_t off;
 } counter_keys[] = {
-#define K(f) { #f, offsetof(struct telemetry, f) }
-	K(submitted_bytes), K(completed_bytes), K(submitted_reads), K(completed_reads),
-	K(registered_mapped_read_submissions), K(gpudirect_nvme_submissions),
-	K(cpu_bounce_bytes), K(failed_completions),
+#define K(f) { #f, offsetof(struct telemetry, f) },
+	TEL_SEED_COUNTERS(K)
 #undef K
 };
 
@@ -41,10 +39,9 @@ static int tel_from_json(struct json_object *o, struct telemetry *t,
 		}
 		*(uint64_t *)((char *)t + counter_keys[i].off) = json_object_get_uint64(v);
 	}
-	*p = PATH_REGISTERED;
-	if (json_object_object_get_ex(o, "path", &v) && json_object_is_type(v, json_type_string) &&
-	    !strcmp(json_object_get_string(v), "passthrough"))
-		*p = PATH_PASSTHROUGH;
+	if (!json_object_object_get_ex(o, "path", &v) || !json_object_is_type(v, json_type_string) ||
+	    path_by_name(json_object_get_string(v), p))
+		*p = PATH_REGISTERED;
 	return 0;
 }
 

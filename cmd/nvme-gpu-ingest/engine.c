@@ -10,6 +10,10 @@
  * anything else is a failed completion and stops new submissions; in-flight
  * reads are always drained before returning, also after SIGINT/SIGTERM.  Counters follow the seed: a read is counted when
  * io_uring accepts its SQE and once more when its terminal CQE arrives.
+ *
+ * Each turn of the loop fills the queue (fill_queue), reaps completions or
+ * waits for copies (reap), then emits samples and progress and enforces
+ * --duration (tick).  Path specifics go through e->ops.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -30,16 +34,26 @@ struct cursor {
 	uint64_t chunk, loop;
 };
 
+/* State of one engine_run, beside the engine's own. */
+struct loop {
+	struct cursor cur;
+	unsigned *pq, npq;      /* prepped slots whose SQEs io_uring has not accepted */
+	unsigned copying;       /* slots whose H2D copy runs (cuda-device) */
+	bool more;              /* chunks left to submit, no stop asked for */
+	bool progress;          /* progress line on the TTY */
+	uint64_t next_sample, next_progress, samples, last_bytes, last_t;
+};
+
 static bool cursor_next(struct engine *e, struct cursor *c, struct slot *s)
 {
-	while (c->loop < opts.loops) {
+	while (c->loop < e->args->loops) {
 		struct source *src = &e->src[c->src];
 
 		if (c->chunk < src->nchunks) {
 			s->src = c->src;
 			s->chunk = c->chunk++;
-			s->off = src->start + s->chunk * opts.chunk;
-			s->want = src->end - s->off < opts.chunk ? src->end - s->off : opts.chunk;
+			s->off = src->start + s->chunk * e->chunk;
+			s->want = src->end - s->off < e->chunk ? src->end - s->off : e->chunk;
 			s->done = 0;
 			s->first_pass = c->loop == 0;
 			s->blocking = false;
@@ -83,7 +97,7 @@ static void fail(struct engine *e, int err, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int queue_slot(struct engine *e, unsigned i, unsigned *pq, unsigned *npq)
+static int queue_slot(struct engine *e, struct loop *lp, unsigned i)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&e->r.ring);
 	struct slot *s = &e->slots[i];
@@ -91,23 +105,20 @@ static int queue_slot(struct engine *e, unsigned i, unsigned *pq, unsigned *npq)
 	if (!sqe)
 		return -EBUSY;
 	slot_io(e, s);
-	if (opts.path == PATH_PASSTHROUGH)
-		passthru_prep(e, sqe, i);
-	else
-		registered_prep(e, sqe, i);
+	e->ops->prep(e, sqe, i);
 	io_uring_sqe_set_data64(sqe, i);
 	s->state = SLOT_PREPPED;
-	pq[(*npq)++] = i;
+	lp->pq[lp->npq++] = i;
 	return 0;
 }
 
 /* io_uring accepted @n of the queued SQEs: count them (seed semantics). */
-static void account_submitted(struct engine *e, unsigned n, unsigned *pq, unsigned *npq)
+static void account_submitted(struct engine *e, struct loop *lp, unsigned n)
 {
 	uint64_t now = tk_now_mono_ns();
 
 	for (unsigned k = 0; k < n; k++) {
-		struct slot *s = &e->slots[pq[k]];
+		struct slot *s = &e->slots[lp->pq[k]];
 
 		s->state = SLOT_INFLIGHT;
 		s->t_submit = now;
@@ -115,15 +126,12 @@ static void account_submitted(struct engine *e, unsigned n, unsigned *pq, unsign
 		if (s->acct == ACCT_RETRY)
 			continue;
 		e->tel.submitted_reads++;
-		if (opts.path == PATH_PASSTHROUGH)
-			e->tel.gpudirect_nvme_submissions++;
-		else
-			e->tel.registered_mapped_read_submissions++;
+		(*tel_path_counter(&e->tel, e->ops->path))++;
 		if (s->acct == ACCT_NEW)
 			e->tel.submitted_bytes += s->want;
 	}
-	memmove(pq, pq + n, (*npq - n) * sizeof(*pq));
-	*npq -= n;
+	memmove(lp->pq, lp->pq + n, (lp->npq - n) * sizeof(*lp->pq));
+	lp->npq -= n;
 }
 
 /* A chunk fully landed: checksum it, hand it to the GPU copy engine. */
@@ -132,7 +140,7 @@ static void chunk_landed(struct engine *e, unsigned i)
 	struct slot *s = &e->slots[i];
 	int err;
 
-	if (opts.verify && s->first_pass)
+	if (e->args->verify && s->first_pass)
 		verify_chunk(e, i);
 	s->state = SLOT_FREE;
 	if (e->tgt.kind != TARGET_CUDA_DEVICE)
@@ -144,7 +152,7 @@ static void chunk_landed(struct engine *e, unsigned i)
 		s->state = SLOT_COPYING;
 }
 
-static void complete(struct engine *e, struct io_uring_cqe *cqe, unsigned *pq, unsigned *npq)
+static void complete(struct engine *e, struct loop *lp, struct io_uring_cqe *cqe)
 {
 	uint64_t i = io_uring_cqe_get_data64(cqe);
 	struct slot *s;
@@ -159,12 +167,12 @@ static void complete(struct engine *e, struct io_uring_cqe *cqe, unsigned *pq, u
 	}
 	s = &e->slots[i];
 	e->inflight--;
-	res = opts.path == PATH_PASSTHROUGH ? passthru_result(e, i, cqe) : cqe->res;
+	res = e->ops->result(e, i, cqe);
 	if (res == -EAGAIN && !e->first_err) {
 		e->tel.eagain_retries++;
 		s->acct = ACCT_RETRY;
 		s->blocking = true;
-		if (!queue_slot(e, i, pq, npq))
+		if (!queue_slot(e, lp, i))
 			return;
 	}
 	tk_reservoir_add(&e->lat, tk_now_mono_ns() - s->t_submit);
@@ -203,7 +211,7 @@ static void complete(struct engine *e, struct io_uring_cqe *cqe, unsigned *pq, u
 		return;
 	}
 	s->acct = ACCT_RESUB;
-	if (queue_slot(e, i, pq, npq))
+	if (queue_slot(e, lp, i))
 		s->state = SLOT_FREE;
 }
 
@@ -240,113 +248,138 @@ static int find_free(struct engine *e)
 	return -1;
 }
 
+/* Stop on a request or an error; else give free slots their next chunks.  Submit. */
+static void fill_queue(struct engine *e, struct loop *lp)
+{
+	int ret, fi;
+
+	if (tk_stop_requested() && lp->more) {
+		e->stopped = true;
+		lp->more = false;
+	}
+	if (e->first_err)
+		lp->more = false;
+	while (lp->more && e->inflight + lp->npq < e->args->qd && (fi = find_free(e)) >= 0) {
+		struct slot *s = &e->slots[fi];
+
+		if (!cursor_next(e, &lp->cur, s)) {
+			lp->more = false;
+			break;
+		}
+		s->acct = ACCT_NEW;
+		if (queue_slot(e, lp, fi))
+			break;
+	}
+	if (!lp->npq)
+		return;
+	ret = io_uring_submit(&e->r.ring);
+	if (ret > 0)
+		account_submitted(e, lp, ret);
+	else if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR) {
+		fail(e, ret, "io_uring_submit: %s", strerror(-ret));
+		lp->npq = 0;
+	}
+}
+
+/*
+ * Wait for completions until the next sample or progress line is due (or
+ * briefly, while copies run) and handle them; with nothing in flight, wait
+ * for a copy instead.  -1 when the ring failed and the loop must end.
+ */
+static int reap(struct engine *e, struct loop *lp)
+{
+	struct io_uring_cqe *cqe;
+	struct __kernel_timespec ts;
+	uint64_t now = tk_now_mono_ns(), wake, d;
+	int ret;
+
+	wake = lp->progress && lp->next_progress < lp->next_sample ? lp->next_progress : lp->next_sample;
+	if (e->tgt.kind == TARGET_CUDA_DEVICE && lp->copying && wake > now + 50000)
+		wake = now + 50000;
+	if (!e->inflight) {
+		if (lp->copying)
+			lp->copying = poll_copies(e, true);
+		return 0;
+	}
+	d = wake > now ? wake - now : 0;
+	ts.tv_sec = d / TK_NSEC_PER_SEC;
+	ts.tv_nsec = d % TK_NSEC_PER_SEC;
+	ret = io_uring_wait_cqes(&e->r.ring, &cqe, 1, &ts, NULL);
+	if (ret == 0) {
+		unsigned head, n = 0;
+
+		io_uring_for_each_cqe(&e->r.ring, head, cqe) {
+			complete(e, lp, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&e->r.ring, n);
+	} else if (ret != -ETIME && ret != -EINTR && ret != -EAGAIN) {
+		fail(e, ret, "io_uring_wait_cqes: %s", strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+/* Emit the sample and progress line when due; stop at --count or --duration. */
+static void tick(struct engine *e, struct loop *lp)
+{
+	uint64_t now = tk_now_mono_ns();
+
+	if (e->args->samples && now >= lp->next_sample) {
+		uint64_t b = e->tel.completed_bytes;
+
+		if (report_sample(e, now - lp->last_t, b - lp->last_bytes) < 0)
+			tk_stop_request();
+		lp->last_bytes = b;
+		lp->last_t = now;
+		lp->next_sample += tk_cli.interval_ns;
+		if (lp->next_sample <= now)
+			lp->next_sample = now + tk_cli.interval_ns;
+		if (tk_cli.count && ++lp->samples >= tk_cli.count)
+			tk_stop_request();
+	}
+	if (lp->progress && now >= lp->next_progress) {
+		report_progress(e, false);
+		lp->next_progress = now + PROGRESS_NS;
+	}
+	if (tk_cli.duration_ns && now - e->t_start >= tk_cli.duration_ns && lp->more) {
+		e->stopped = true;
+		lp->more = false;
+	}
+}
+
 int engine_run(struct engine *e)
 {
-	struct cursor cur = { 0 };
-	unsigned *pq, npq = 0, copying = 0;
-	uint64_t next_sample, next_progress, samples = 0, last_bytes = 0, last_t;
-	bool more = true, progress = isatty(STDERR_FILENO) && !tk_out.quiet;
+	struct loop lp = {
+		.more = true,
+		.progress = isatty(STDERR_FILENO) && !tk_out.quiet,
+	};
 
-	pq = calloc(e->tgt.nslots, sizeof(*pq));
+	lp.pq = calloc(e->tgt.nslots, sizeof(*lp.pq));
 	e->slots = calloc(e->tgt.nslots, sizeof(*e->slots));
-	if (!pq || !e->slots) {
-		free(pq);
+	if (!lp.pq || !e->slots) {
+		free(lp.pq);
 		return -ENOMEM;
 	}
-	e->t_start = last_t = tk_now_mono_ns();
-	next_sample = e->t_start + tk_cli.interval_ns;
-	next_progress = e->t_start + PROGRESS_NS;
+	e->t_start = lp.last_t = tk_now_mono_ns();
+	lp.next_sample = e->t_start + tk_cli.interval_ns;
+	lp.next_progress = e->t_start + PROGRESS_NS;
 	for (;;) {
-		struct io_uring_cqe *cqe;
-		struct __kernel_timespec ts;
-		uint64_t now, wake;
-		int ret, fi;
-
-		if (tk_stop_requested() && more) {
-			e->stopped = true;
-			more = false;
-		}
-		if (e->first_err)
-			more = false;
-		while (more && e->inflight + npq < opts.qd && (fi = find_free(e)) >= 0) {
-			struct slot *s = &e->slots[fi];
-
-			if (!cursor_next(e, &cur, s)) {
-				more = false;
-				break;
-			}
-			s->acct = ACCT_NEW;
-			if (queue_slot(e, fi, pq, &npq))
-				break;
-		}
-		if (npq) {
-			ret = io_uring_submit(&e->r.ring);
-			if (ret > 0)
-				account_submitted(e, ret, pq, &npq);
-			else if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR) {
-				fail(e, ret, "io_uring_submit: %s", strerror(-ret));
-				npq = 0;
-			}
-		}
+		fill_queue(e, &lp);
 		if (e->tgt.kind == TARGET_CUDA_DEVICE)
-			copying = poll_copies(e, more && !e->inflight && !npq && find_free(e) < 0);
-		if (!more && !e->inflight && !npq && !copying)
+			lp.copying = poll_copies(e, lp.more && !e->inflight && !lp.npq && find_free(e) < 0);
+		if (!lp.more && !e->inflight && !lp.npq && !lp.copying)
 			break;
-
-		now = tk_now_mono_ns();
-		wake = progress && next_progress < next_sample ? next_progress : next_sample;
-		if (e->tgt.kind == TARGET_CUDA_DEVICE && copying && wake > now + 50000)
-			wake = now + 50000;
-		if (e->inflight) {
-			uint64_t d = wake > now ? wake - now : 0;
-
-			ts.tv_sec = d / TK_NSEC_PER_SEC;
-			ts.tv_nsec = d % TK_NSEC_PER_SEC;
-			ret = io_uring_wait_cqes(&e->r.ring, &cqe, 1, &ts, NULL);
-			if (ret == 0) {
-				unsigned head, n = 0;
-
-				io_uring_for_each_cqe(&e->r.ring, head, cqe) {
-					complete(e, cqe, pq, &npq);
-					n++;
-				}
-				io_uring_cq_advance(&e->r.ring, n);
-			} else if (ret != -ETIME && ret != -EINTR && ret != -EAGAIN) {
-				fail(e, ret, "io_uring_wait_cqes: %s", strerror(-ret));
-				break;
-			}
-		} else if (copying) {
-			copying = poll_copies(e, true);
-		}
-		now = tk_now_mono_ns();
-		if (opts.samples && now >= next_sample) {
-			uint64_t b = e->tel.completed_bytes;
-
-			if (report_sample(e, now - last_t, b - last_bytes) < 0)
-				tk_stop_request();
-			last_bytes = b;
-			last_t = now;
-			next_sample += tk_cli.interval_ns;
-			if (next_sample <= now)
-				next_sample = now + tk_cli.interval_ns;
-			if (tk_cli.count && ++samples >= tk_cli.count)
-				tk_stop_request();
-		}
-		if (progress && now >= next_progress) {
-			report_progress(e, false);
-			next_progress = now + PROGRESS_NS;
-		}
-		if (tk_cli.duration_ns && now - e->t_start >= tk_cli.duration_ns && more) {
-			e->stopped = true;
-			more = false;
-		}
+		if (reap(e, &lp))
+			break;
+		tick(e, &lp);
 	}
 	e->t_end = tk_now_mono_ns();
-	if (progress)
+	if (lp.progress)
 		report_progress(e, true);
 	if (e->tgt.kind == TARGET_CUDA_DEVICE)
 		while (poll_copies(e, true))
 			;
-	free(pq);
+	free(lp.pq);
 	return e->first_err;
 }

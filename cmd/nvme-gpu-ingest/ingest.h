@@ -8,11 +8,16 @@
  * that is registered with io_uring.  The CPU never copies payload bytes:
  * cpu_bounce_bytes exists only to prove that (no code path increments it).
  *
+ * The read path is picked once, in main.c, as an ops table (struct
+ * ingest_path_ops, fio's ioengine_ops shape): registered.c or passthru.c.
+ * The parsed options are read-only; values the run derives from them (the
+ * effective chunk size, the source ranges) live in struct engine.
+ *
  * Errors follow errors.h: callees return 0 or -errno and main.c prints
  * (engine_run() leaves its message in err_msg; check_run() and probe_run()
  * are modes and return an exit code).  Exceptions, which print their own
- * error: source_open(), passthru_open(), cuda_attach() (so target_init() for
- * a cuda target) and verify_sources().
+ * error: the path openers (source_open(), passthru_open()), cuda_attach()
+ * (so target_init() for a cuda target) and verify_sources().
  */
 #ifndef NVME_GPU_INGEST_H
 #define NVME_GPU_INGEST_H
@@ -30,10 +35,12 @@ enum ingest_path { PATH_REGISTERED = 0, PATH_PASSTHROUGH };
 enum ingest_target { TARGET_HOST = 0, TARGET_CUDA_HOST, TARGET_CUDA_DEVICE };
 
 const char *path_name(enum ingest_path p);
+/* "registered" / "passthrough" -> *@p; -EINVAL for another name. */
+int path_by_name(const char *name, enum ingest_path *p);
 const char *target_name(enum ingest_target t);
 
-/* Command-line options (options.c). */
-struct opts {
+/* The parsed command line (options.c); never written once parsed. */
+struct ingest_args {
 	enum ingest_path path;
 	enum ingest_target target;
 	bool direct, sqpoll, verify, validate, probe;
@@ -50,10 +57,10 @@ struct opts {
 	char **srcs;
 	int nsrcs;
 };
-extern struct opts opts;
-void opts_parse(int argc, char **argv);
+/* Parse the command line (a usage error exits 2); the result is read-only. */
+const struct ingest_args *args_parse(int argc, char **argv);
 
-/* One input: opened by source.c (files, block devices) or nvme_dev.c (passthrough). */
+/* One input: opened by its path's opener (source.c for files and block devices, nvme_dev.c for passthrough). */
 struct source {
 	const char *name;       /* as given */
 	char dev[64];           /* generic char device used for passthrough */
@@ -71,27 +78,40 @@ struct source {
 	bool verified;          /* crc_* are valid */
 };
 /*
- * Open @s->name for @o->path (passthrough: passthru_open()) and fill its
- * size and alignment; the range is left to source_range(), once the chunk
- * size is final.  0, or -errno with the error printed.
+ * The registered path's opener: open @s->name (a regular file or a block
+ * device, O_DIRECT with --direct) and fill its size and alignment, checked
+ * against --offset and the effective @chunk; the range is left to
+ * source_range(), once the chunk size is final.  0, or -errno with the
+ * error printed.
  */
-int source_open(struct source *s, const struct opts *o);
-/* Set start/end/nchunks from --offset/--length, clipped to s->size. */
-void source_range(struct source *s, const struct opts *o);
+int source_open(struct source *s, const struct ingest_args *args, uint64_t chunk);
+/* Set start/end/nchunks from --offset/--length and @chunk, clipped to s->size. */
+void source_range(struct source *s, const struct ingest_args *args, uint64_t chunk);
 void source_close(struct source *s);
 
-/* The eight counters of the seed, plus what the summary derives from them. */
+/*
+ * The eight counters of the seed, in its order: the one list of their names,
+ * X(field) each.  It makes the fields of struct telemetry, the counter keys
+ * of sample and summary records (report.c) and the keys --check reads back
+ * (check.c); man/nvme-gpu-ingest.8 documents them under OUTPUT.
+ */
+#define TEL_SEED_COUNTERS(X)                                                   \
+	X(submitted_bytes) X(completed_bytes)                                  \
+	X(submitted_reads) X(completed_reads)                                  \
+	X(registered_mapped_read_submissions) X(gpudirect_nvme_submissions)   \
+	X(cpu_bounce_bytes) X(failed_completions)
+
+/* The seed's counters, plus what the engine counts beyond them. */
 struct telemetry {
-	uint64_t submitted_bytes, completed_bytes;
-	uint64_t submitted_reads, completed_reads;
-	uint64_t registered_mapped_read_submissions;
-	uint64_t gpudirect_nvme_submissions;
-	uint64_t cpu_bounce_bytes;
-	uint64_t failed_completions;
+#define TEL_FIELD(f) uint64_t f;
+	TEL_SEED_COUNTERS(TEL_FIELD)
+#undef TEL_FIELD
 	/* not part of the seed */
 	uint64_t eagain_retries, short_reads, h2d_bytes;
 };
 uint64_t tel_inflight_reads(const struct telemetry *t);
+/* The counter of submissions made on path @p (registered_mapped_read_ or gpudirect_nvme_). */
+uint64_t *tel_path_counter(struct telemetry *t, enum ingest_path p);
 uint64_t tel_path_submissions(const struct telemetry *t, enum ingest_path p);
 /* One validate_completed_zero_copy rule that failed. */
 struct tel_violation {
@@ -163,8 +183,32 @@ struct slot {
 	enum { ACCT_NEW, ACCT_RESUB, ACCT_RETRY } acct;
 };
 
-/* The engine (engine.c); one path-specific prep hook per SQE. */
+/*
+ * One read path (fio's struct ioengine_ops): registered_ops (registered.c)
+ * or passthru_ops (passthru.c), picked once by main.c from --path.  The
+ * engine, setup and report call through it and never test the path again.
+ */
+struct engine;
+struct ingest_path_ops {
+	enum ingest_path path;
+	unsigned ring_flags;    /* io_uring setup flags the path requires */
+	bool direct;            /* reads always bypass the page cache */
+	bool uring_cmd;         /* IORING_OP_URING_CMD: IORING_URING_CMD_FIXED tried first */
+	/* Open @s->name and fill its size and alignment (checked against @chunk);
+	 * 0, or -errno with the error printed. */
+	int (*open)(struct source *s, const struct ingest_args *args, uint64_t chunk);
+	/* Fill @sqe for slot @i (e->slots[i].io_off/io_len set). */
+	void (*prep)(struct engine *e, struct io_uring_sqe *sqe, unsigned i);
+	/* Completion -> bytes (>= 0) or -errno; may leave the message in e->err_msg. */
+	int64_t (*result)(struct engine *e, unsigned i, const struct io_uring_cqe *cqe);
+};
+extern const struct ingest_path_ops registered_ops, passthru_ops;
+
+/* The engine (engine.c): the slots ring, driven through the path's ops. */
 struct engine {
+	const struct ingest_args *args; /* parsed command line, read-only */
+	const struct ingest_path_ops *ops;
+	uint64_t chunk;         /* effective bytes per read: --chunk, lowered to the controller's cap */
 	struct ring r;
 	struct target tgt;
 	struct source *src;
@@ -173,20 +217,20 @@ struct engine {
 	unsigned inflight;
 	struct telemetry tel;
 	struct tk_reservoir lat;
-	bool cmd_fixed;         /* passthrough: IORING_URING_CMD_FIXED in use */
-	bool cmd_fixed_tried;
+	bool cmd_fixed;         /* uring_cmd path: IORING_URING_CMD_FIXED in use */
 	int first_err;          /* first -errno seen (0 = none) */
 	char err_msg[256];
 	uint64_t t_start, t_end;
 	uint64_t total_bytes;   /* bytes the whole run should land */
 	bool stopped;           /* stop requested before the end */
 };
+/*
+ * Read every source range e->args->loops times through e->ops into the
+ * target's slots (sources open, target mapped, ring set up and registered).
+ * Returns 0, or the first -errno with its message in e->err_msg; in-flight
+ * reads and copies are drained either way.
+ */
 int engine_run(struct engine *e);
-/* Fill @sqe for slot @i (registered.c / passthru.c). */
-void registered_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned i);
-void passthru_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned i);
-/* Completion result -> bytes (>= 0) or -errno; passthru sets e->err_msg. */
-int64_t passthru_result(struct engine *e, unsigned i, const struct io_uring_cqe *cqe);
 
 /* Pure NVMe identify-namespace decoding (nvme_id.c); fuzzed. */
 struct nvme_geom {
@@ -203,11 +247,11 @@ int nvme_ns_query(int fd, uint32_t *nsid, struct nvme_geom *g, int *status);
 /* "/dev/nvme0n1" or "nvme0n1" -> "/dev/ng0n1"; /dev/ngXnY unchanged. */
 int nvme_generic_name(const char *in, char *out, size_t len);
 /*
- * Open the NVMe generic char device behind @s->name for passthrough
- * (nvme_dev.c), as source_open() does for files.  0, or -errno with the
- * error printed.
+ * The passthrough path's opener (nvme_dev.c): open the NVMe generic char
+ * device behind @s->name, as source_open() does for files.  0, or -errno
+ * with the error printed.
  */
-int passthru_open(struct source *s, const struct opts *o);
+int passthru_open(struct source *s, const struct ingest_args *args, uint64_t chunk);
 
 /* Verify (verify.c): checksum landed chunks and re-read the source. */
 void verify_chunk(struct engine *e, unsigned i);

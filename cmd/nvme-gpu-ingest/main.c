@@ -11,17 +11,15 @@
 #include "clock.h"
 #include "cli.h"
 #include "errors.h"
-#include "output.h"
 #include "ingest.h"
 
 static int setup_ring(struct engine *e)
 {
-	unsigned required = opts.path == PATH_PASSTHROUGH ? IORING_SETUP_SQE128 | IORING_SETUP_CQE32 : 0;
-	int err = ring_init(&e->r, opts.qd, required, opts.sqpoll);
+	int err = ring_init(&e->r, e->args->qd, e->ops->ring_flags, e->args->sqpoll);
 
 	if (err) {
 		tk_error(err == -EPERM ? "run as root or allow io_uring (sysctl kernel.io_uring_disabled=0)" :
-			 opts.sqpoll ? "drop --sqpoll" : "use a kernel with io_uring (5.19+ for passthrough)",
+			 e->args->sqpoll ? "drop --sqpoll" : "use a kernel with io_uring (5.19+ for passthrough)",
 			 "io_uring setup failed: %s", strerror(-err));
 		return err;
 	}
@@ -33,34 +31,42 @@ static int setup_ring(struct engine *e)
 	return err;
 }
 
+/*
+ * Open every source through the path's opener, lowering the effective chunk
+ * (e->chunk) to what every controller moves in one command, then cut the
+ * ranges with the final chunk.  0, or -errno (an opener printed its error).
+ */
 static int open_sources(struct engine *e)
 {
-	e->src = calloc(opts.nsrcs, sizeof(*e->src));
+	const struct ingest_args *args = e->args;
+
+	e->chunk = args->chunk;
+	e->src = calloc(args->nsrcs, sizeof(*e->src));
 	if (!e->src)
 		return -ENOMEM;
-	for (int k = 0; k < opts.nsrcs; k++)
+	for (int k = 0; k < args->nsrcs; k++)
 		e->src[k].fd = -1;
-	for (int k = 0; k < opts.nsrcs; k++) {
+	for (int k = 0; k < args->nsrcs; k++) {
 		struct source *s = &e->src[k];
 		int err;
 
-		s->name = opts.srcs[k];
+		s->name = args->srcs[k];
 		e->nsrc++;
-		err = source_open(s, &opts);
+		err = e->ops->open(s, args, e->chunk);
 		if (err)
 			return err;
-		if (s->max_xfer && s->max_xfer < opts.chunk) {
+		if (s->max_xfer && s->max_xfer < e->chunk) {
 			tk_warn("'%s': the controller moves at most %u bytes per command; --chunk lowered from %llu",
-				s->name, s->max_xfer, (unsigned long long)opts.chunk);
-			opts.chunk = s->max_xfer;
+				s->name, s->max_xfer, (unsigned long long)e->chunk);
+			e->chunk = s->max_xfer;
 		}
 	}
 	for (unsigned k = 0; k < e->nsrc; k++) {
 		struct source *s = &e->src[k];
 
-		source_range(s, &opts);
-		e->total_bytes += (s->end - s->start) * opts.loops;
-		if (opts.verify && s->nchunks && !(s->crc = calloc(s->nchunks, sizeof(*s->crc))))
+		source_range(s, args, e->chunk);
+		e->total_bytes += (s->end - s->start) * args->loops;
+		if (args->verify && s->nchunks && !(s->crc = calloc(s->nchunks, sizeof(*s->crc))))
 			return -ENOMEM;
 	}
 	return 0;
@@ -68,32 +74,35 @@ static int open_sources(struct engine *e)
 
 int main(int argc, char **argv)
 {
-	struct engine e = { 0 };
+	const struct ingest_args *args = args_parse(argc, argv);
+	struct engine e = {
+		.args = args,
+		.ops = args->path == PATH_PASSTHROUGH ? &passthru_ops : &registered_ops,
+	};
 	struct tel_violation v[8];
 	int err, rc = TK_EXIT_OK, mism = 0, nv = 0;
 
-	opts_parse(argc, argv);
 	tk_stop_install();
-	if (opts.probe)
+	if (args->probe)
 		return probe_run();
-	if (opts.check)
-		return check_run(opts.check);
+	if (args->check)
+		return check_run(args->check);
 	if (tk_reservoir_init(&e.lat, 0, 0))
 		tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
 	err = open_sources(&e);
 	if (err)
 		goto fail;
-	err = target_init(&e.tgt, opts.target, opts.slots, opts.chunk, opts.device);
+	err = target_init(&e.tgt, args->target, args->slots, e.chunk, args->device);
 	if (err) {
-		if (opts.target == TARGET_HOST)
+		if (args->target == TARGET_HOST)
 			tk_error("lower --slots or --chunk", "cannot map %u x %llu bytes: %s",
-				 opts.slots, (unsigned long long)opts.chunk, strerror(-err));
+				 args->slots, (unsigned long long)e.chunk, strerror(-err));
 		goto fail;
 	}
 	err = setup_ring(&e);
 	if (err)
 		goto fail;
-	e.cmd_fixed = opts.path == PATH_PASSTHROUGH;
+	e.cmd_fixed = e.ops->uring_cmd;
 	err = engine_run(&e);
 	if (err) {
 		tk_error(err == -EIO ? "check dmesg and the device; the data cannot be read" :
@@ -101,18 +110,18 @@ int main(int argc, char **argv)
 			 "%s", e.err_msg[0] ? e.err_msg : strerror(-err));
 		rc = TK_EXIT_RUNTIME;
 	}
-	if (opts.verify && !err && !e.stopped) {
+	if (args->verify && !err && !e.stopped) {
 		if (verify_sources(&e, &mism))
 			rc = TK_EXIT_RUNTIME;
 		for (unsigned k = 0; k < e.nsrc; k++)
 			if (e.src[k].verified)
 				report_verify(&e.src[k]);
-	} else if (opts.verify && !tk_out.quiet) {
+	} else if (args->verify) {
 		tk_warn("--verify skipped: the run did not complete");
 	}
 	report_summary(&e);
-	if (opts.validate) {
-		nv = tel_validate(&e.tel, opts.path, v, 8);
+	if (args->validate) {
+		nv = tel_validate(&e.tel, e.ops->path, v, 8);
 		report_violations(v, nv < 8 ? nv : 8);
 	}
 	if (rc == TK_EXIT_OK && (mism || nv))
@@ -128,6 +137,6 @@ out:
 	free(e.src);
 	free(e.slots);
 	tk_reservoir_free(&e.lat);
-	free(opts.srcs);
+	free(args->srcs);
 	return rc;
 }

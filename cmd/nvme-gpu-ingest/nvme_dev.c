@@ -68,7 +68,7 @@ int nvme_ns_query(int fd, uint32_t *nsid, struct nvme_geom *g, int *status)
 	return nvme_id_ns_decode((const uint8_t *)&ns, sizeof(ns), g);
 }
 
-int passthru_open(struct source *s, const struct opts *o)
+int passthru_open(struct source *s, const struct ingest_args *args, uint64_t chunk)
 {
 	struct nvme_geom g;
 	struct stat st;
@@ -110,12 +110,12 @@ int passthru_open(struct source *s, const struct opts *o)
 	s->size = g.nsze << g.lba_shift;
 	s->align = g.lba_size;
 	s->lba_shift = g.lba_shift;
-	if (o->offset % s->align) {
+	if (args->offset % s->align) {
 		tk_error("align --offset to the LBA size", "--offset %llu is not a multiple of %s's %u-byte LBA",
-			 (unsigned long long)o->offset, s->dev, s->align);
+			 (unsigned long long)args->offset, s->dev, s->align);
 		return -EINVAL;
 	}
-	if (o->chunk % s->align) {
+	if (chunk % s->align) {
 		tk_error("give a --chunk that is a multiple of the LBA size", "--chunk is not a multiple of %s's %u-byte LBA",
 			 s->dev, s->align);
 		return -EINVAL;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* options.c — argp table and option checks of nvme-gpu-ingest. */
 #include <argp.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "errors.h"
 #include "parse.h"
@@ -49,106 +51,103 @@ static const struct argp_option options[] = {
 	{ 0 },
 };
 
-struct opts opts = { .qd = 16, .chunk = 1 << 20, .loops = 1 };
+static struct ingest_args args = { .qd = 16, .chunk = 1 << 20, .loops = 1 };
 static bool slots_set;
+static size_t srcs_cap;         /* bytes allocated for args.srcs */
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case OPT_PATH:
-		if (!strcmp(arg, "registered"))
-			opts.path = PATH_REGISTERED;
-		else if (!strcmp(arg, "passthrough"))
-			opts.path = PATH_PASSTHROUGH;
-		else
+		if (path_by_name(arg, &args.path))
 			tk_usage_error("use registered or passthrough", "--path '%s': unknown path", arg);
 		break;
 	case OPT_TARGET:
 		if (!strcmp(arg, "host"))
-			opts.target = TARGET_HOST;
+			args.target = TARGET_HOST;
 		else if (!strcmp(arg, "cuda-host"))
-			opts.target = TARGET_CUDA_HOST;
+			args.target = TARGET_CUDA_HOST;
 		else if (!strcmp(arg, "cuda-device"))
-			opts.target = TARGET_CUDA_DEVICE;
+			args.target = TARGET_CUDA_DEVICE;
 		else
 			tk_usage_error("use host, cuda-host or cuda-device", "--target '%s': unknown target", arg);
 		break;
 	case OPT_DIRECT:
-		opts.direct = true;
+		args.direct = true;
 		break;
 	case OPT_QD:
-		opts.qd = tk_u64_or_err(arg, 1, 4096, "--qd");
+		args.qd = tk_u64_or_err(arg, 1, 4096, "--qd");
 		break;
 	case OPT_CHUNK:
-		opts.chunk = tk_size_or_err(arg, "--chunk");
-		if (!opts.chunk || opts.chunk % 4096 || opts.chunk > (1ULL << 30))
+		args.chunk = tk_size_or_err(arg, "--chunk");
+		if (!args.chunk || args.chunk % 4096 || args.chunk > (1ULL << 30))
 			tk_usage_error("give a multiple of 4KiB up to 1GiB, e.g. 1MiB",
 				       "--chunk '%s': not a multiple of 4096 in [4KiB, 1GiB]", arg);
 		break;
 	case OPT_SLOTS:
-		opts.slots = tk_u64_or_err(arg, 1, 65536, "--slots");
+		args.slots = tk_u64_or_err(arg, 1, 65536, "--slots");
 		slots_set = true;
 		break;
 	case OPT_OFFSET:
-		opts.offset = tk_size_or_err(arg, "--offset");
+		args.offset = tk_size_or_err(arg, "--offset");
 		break;
 	case OPT_LENGTH:
-		opts.length = tk_size_or_err(arg, "--length");
-		if (!opts.length)
+		args.length = tk_size_or_err(arg, "--length");
+		if (!args.length)
 			tk_usage_error("give a size > 0 or leave --length out", "--length '%s': must be > 0", arg);
 		break;
 	case OPT_LOOP:
-		opts.loops = tk_u64_or_err(arg, 1, 1000000, "--loop");
+		args.loops = tk_u64_or_err(arg, 1, 1000000, "--loop");
 		break;
 	case OPT_NOWAIT:
-		opts.nowait = true;
+		args.nowait = true;
 		break;
 	case OPT_SQPOLL:
-		opts.sqpoll = true;
+		args.sqpoll = true;
 		break;
 	case OPT_DEVICE:
-		opts.device = tk_u64_or_err(arg, 0, 1024, "--device");
+		args.device = tk_u64_or_err(arg, 0, 1024, "--device");
 		break;
 	case OPT_VERIFY:
-		opts.verify = true;
+		args.verify = true;
 		break;
 	case OPT_VALIDATE:
-		opts.validate = true;
+		args.validate = true;
 		break;
 	case OPT_PROBE:
-		opts.probe = true;
+		args.probe = true;
 		break;
 	case OPT_CHECK:
-		opts.check = arg;
+		args.check = arg;
 		break;
 	case ARGP_KEY_ARG:
-		opts.srcs = realloc(opts.srcs, (opts.nsrcs + 1) * sizeof(*opts.srcs));
-		if (!opts.srcs)
+		if (tk_grow((void **)&args.srcs, &srcs_cap, (args.nsrcs + 1) * sizeof(*args.srcs),
+			    8 * sizeof(*args.srcs)))
 			tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
-		opts.srcs[opts.nsrcs++] = arg;
+		args.srcs[args.nsrcs++] = arg;
 		break;
 	case ARGP_KEY_END:
-		if (!opts.probe && !opts.check && !opts.nsrcs)
+		if (!args.probe && !args.check && !args.nsrcs)
 			tk_usage_error("name a FILE or DEVICE to read (or use --probe)",
 				       "no FILE|DEVICE given");
 		if (!slots_set)
-			opts.slots = opts.target == TARGET_CUDA_DEVICE ? 2 * opts.qd : opts.qd;
-		if (opts.slots < opts.qd)
+			args.slots = args.target == TARGET_CUDA_DEVICE ? 2 * args.qd : args.qd;
+		if (args.slots < args.qd)
 			tk_usage_error("give --slots >= --qd", "--slots %u is less than --qd %u",
-				       opts.slots, opts.qd);
-		if ((uint64_t)opts.slots * opts.chunk > (64ULL << 30))
+				       args.slots, args.qd);
+		if ((uint64_t)args.slots * args.chunk > (64ULL << 30))
 			tk_usage_error("lower --slots or --chunk", "--slots x --chunk exceeds 64GiB of registered memory");
-		if (opts.direct && opts.offset % 512)
+		if (args.direct && args.offset % 512)
 			tk_usage_error("give an --offset that is a multiple of the logical block size",
 				       "--offset %llu is not 512-byte aligned as --direct needs",
-				       (unsigned long long)opts.offset);
-		if (opts.path == PATH_PASSTHROUGH && opts.nowait)
+				       (unsigned long long)args.offset);
+		if (args.path == PATH_PASSTHROUGH && args.nowait)
 			tk_usage_error("drop --nowait or use --path registered",
 				       "--nowait applies to --path registered reads only");
-		if (opts.path == PATH_PASSTHROUGH && opts.offset % 512)
+		if (args.path == PATH_PASSTHROUGH && args.offset % 512)
 			tk_usage_error("give an --offset that is a multiple of the LBA size",
 				       "--offset %llu is not LBA aligned for --path passthrough",
-				       (unsigned long long)opts.offset);
+				       (unsigned long long)args.offset);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -156,7 +155,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-void opts_parse(int argc, char **argv)
+const struct ingest_args *args_parse(int argc, char **argv)
 {
 	struct argp_child children[] = {
 		{ tk_cli_argp(TK_OPT_ALL), 0, "Output:", 0 },
@@ -167,12 +166,28 @@ void opts_parse(int argc, char **argv)
 	};
 
 	tk_cli_parse(TOOL, &argp, argc, argv, NULL);
-	opts.samples = tk_cli.fmt != TK_FMT_TEXT || tk_cli.interval_set;
+	args.samples = tk_cli.fmt != TK_FMT_TEXT || tk_cli.interval_set;
+	return &args;
 }
+
+static const char *const path_names[] = {
+	[PATH_REGISTERED] = "registered",
+	[PATH_PASSTHROUGH] = "passthrough",
+};
 
 const char *path_name(enum ingest_path p)
 {
-	return p == PATH_PASSTHROUGH ? "passthrough" : "registered";
+	return path_names[p];
+}
+
+int path_by_name(const char *name, enum ingest_path *p)
+{
+	for (size_t i = 0; i < sizeof(path_names) / sizeof(path_names[0]); i++)
+		if (!strcmp(name, path_names[i])) {
+			*p = i;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 const char *target_name(enum ingest_target t)

@@ -6,7 +6,8 @@
  * ring with SQE128|CQE32, cmd_op = NVME_URING_CMD_IO, struct nvme_uring_cmd
  * inline in the SQE's 80-byte cmd area, addr/data_len = the slot, fixed
  * buffers via IORING_URING_CMD_FIXED + buf_index.  Success is res == 0; a
- * positive res is an NVMe status, a negative one an errno.
+ * positive res is an NVMe status, a negative one an errno.  Namespaces are
+ * opened by nvme_dev.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@ const char *nvme_status_to_string(int status, bool fabrics);
 
 _Static_assert(sizeof(struct nvme_uring_cmd) <= 80, "nvme_uring_cmd fits the SQE128 cmd area");
 
-void passthru_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned i)
+static void passthru_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned i)
 {
 	const struct slot *s = &e->slots[i];
 	const struct source *src = &e->src[s->src];
@@ -49,7 +50,7 @@ void passthru_prep(struct engine *e, struct io_uring_sqe *sqe, unsigned i)
 	cmd->cdw12 = nlb - 1;
 }
 
-int64_t passthru_result(struct engine *e, unsigned i, const struct io_uring_cqe *cqe)
+static int64_t passthru_result(struct engine *e, unsigned i, const struct io_uring_cqe *cqe)
 {
 	const struct slot *s = &e->slots[i];
 	const struct source *src = &e->src[s->src];
@@ -75,3 +76,13 @@ int64_t passthru_result(struct engine *e, unsigned i, const struct io_uring_cqe 
 			 cqe->res, nvme_status_to_string(cqe->res, false));
 	return cqe->res < 0 ? cqe->res : -EIO;
 }
+
+const struct ingest_path_ops passthru_ops = {
+	.path = PATH_PASSTHROUGH,
+	.ring_flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32,
+	.direct = true,
+	.uring_cmd = true,
+	.open = passthru_open,
+	.prep = passthru_prep,
+	.result = passthru_result,
+};

@@ -32,30 +32,25 @@ void report_progress(const struct engine *e, bool final)
 	fflush(stderr);
 }
 
-static void add_counters(struct json_object *r, const struct telemetry *t)
+static void add_counters(struct json_object *r, const struct telemetry *t, enum ingest_path p)
 {
-	tk_rec_u64(r, "submitted_bytes", t->submitted_bytes);
-	tk_rec_u64(r, "completed_bytes", t->completed_bytes);
-	tk_rec_u64(r, "submitted_reads", t->submitted_reads);
-	tk_rec_u64(r, "completed_reads", t->completed_reads);
-	tk_rec_u64(r, "registered_mapped_read_submissions", t->registered_mapped_read_submissions);
-	tk_rec_u64(r, "gpudirect_nvme_submissions", t->gpudirect_nvme_submissions);
-	tk_rec_u64(r, "cpu_bounce_bytes", t->cpu_bounce_bytes);
-	tk_rec_u64(r, "failed_completions", t->failed_completions);
+#define ADD_COUNTER(f) tk_rec_u64(r, #f, t->f);
+	TEL_SEED_COUNTERS(ADD_COUNTER)
+#undef ADD_COUNTER
 	tk_rec_u64(r, "inflight_reads", tel_inflight_reads(t));
-	tk_rec_u64(r, "path_submissions", tel_path_submissions(t, opts.path));
+	tk_rec_u64(r, "path_submissions", tel_path_submissions(t, p));
 }
 
 int report_sample(const struct engine *e, uint64_t period_ns, uint64_t bytes)
 {
 	struct json_object *r = tk_record_new("sample");
 
-	tk_rec_str(r, "path", path_name(opts.path));
+	tk_rec_str(r, "path", path_name(e->ops->path));
 	tk_rec_str(r, "target", target_name(e->tgt.kind));
 	tk_rec_u64(r, "interval_ns", period_ns);
 	tk_rec_u64(r, "bytes", bytes);
 	tk_rec_dbl(r, "mb_s", mb_s(bytes, period_ns));
-	add_counters(r, &e->tel);
+	add_counters(r, &e->tel, e->ops->path);
 	return tk_emit(r);
 }
 
@@ -67,20 +62,20 @@ void report_summary(const struct engine *e)
 	char flags[128];
 
 	tk_summarize_u64(e->lat.v, e->lat.len, &lat);
-	tk_rec_str(r, "path", path_name(opts.path));
+	tk_rec_str(r, "path", path_name(e->ops->path));
 	tk_rec_str(r, "target", target_name(e->tgt.kind));
 	if (e->nsrc == 1)
 		tk_rec_str(r, "source", e->src[0].name);
 	tk_rec_u64(r, "sources", e->nsrc);
-	tk_rec_bool(r, "direct", opts.direct || opts.path == PATH_PASSTHROUGH);
-	tk_rec_bool(r, "nowait", opts.nowait);
-	tk_rec_u64(r, "qd", opts.qd);
-	tk_rec_u64(r, "chunk", opts.chunk);
+	tk_rec_bool(r, "direct", e->args->direct || e->ops->direct);
+	tk_rec_bool(r, "nowait", e->args->nowait);
+	tk_rec_u64(r, "qd", e->args->qd);
+	tk_rec_u64(r, "chunk", e->chunk);
 	tk_rec_u64(r, "slots", e->tgt.nslots);
 	tk_rec_str(r, "ring_flags", ring_flag_names(e->r.flags, flags, sizeof(flags)));
 	if (e->r.dropped)
 		tk_rec_str(r, "ring_flags_dropped", ring_flag_names(e->r.dropped, flags, sizeof(flags)));
-	if (opts.path == PATH_PASSTHROUGH)
+	if (e->ops->uring_cmd)
 		tk_rec_bool(r, "uring_cmd_fixed", e->cmd_fixed);
 	if (e->tgt.dev_ptr)
 		tk_rec_str(r, "gpu_va", (snprintf(flags, sizeof(flags), "0x%" PRIx64, e->tgt.dev_ptr), flags));
@@ -92,7 +87,7 @@ void report_summary(const struct engine *e)
 			   tk_stop_signal() == 15 ? "SIGTERM" : "limit");
 	tk_rec_dbl(r, "elapsed_s", el / 1e9);
 	tk_rec_dbl(r, "mb_s", mb_s(e->tel.completed_bytes, el));
-	add_counters(r, &e->tel);
+	add_counters(r, &e->tel, e->ops->path);
 	tk_rec_u64(r, "eagain_retries", e->tel.eagain_retries);
 	tk_rec_u64(r, "short_reads", e->tel.short_reads);
 	tk_rec_u64(r, "h2d_bytes", e->tel.h2d_bytes);

@@ -30,23 +30,21 @@ static uint32_t dio_align(int fd, bool is_blk)
 }
 
 /* Range [start, end) from --offset/--length, clipped to the size. */
-void source_range(struct source *s, const struct opts *o)
+void source_range(struct source *s, const struct ingest_args *args, uint64_t chunk)
 {
-	s->start = o->offset < s->size ? o->offset : s->size;
+	s->start = args->offset < s->size ? args->offset : s->size;
 	s->end = s->size;
-	if (o->length && o->length < s->end - s->start)
-		s->end = s->start + o->length;
-	s->nchunks = (s->end - s->start + o->chunk - 1) / o->chunk;
+	if (args->length && args->length < s->end - s->start)
+		s->end = s->start + args->length;
+	s->nchunks = (s->end - s->start + chunk - 1) / chunk;
 }
 
-int source_open(struct source *s, const struct opts *o)
+int source_open(struct source *s, const struct ingest_args *args, uint64_t chunk)
 {
 	struct stat st;
 	int flags = O_RDONLY | O_CLOEXEC;
 
-	if (o->path == PATH_PASSTHROUGH)
-		return passthru_open(s, o);
-	if (o->direct)
+	if (args->direct)
 		flags |= O_DIRECT;
 	s->fd = open(s->name, flags);
 	if (s->fd < 0) {
@@ -79,8 +77,8 @@ int source_open(struct source *s, const struct opts *o)
 			 "'%s' is neither a regular file nor a block device", s->name);
 		return -EINVAL;
 	}
-	s->align = o->direct ? dio_align(s->fd, s->is_blk) : 1;
-	if (o->direct && (o->offset % s->align || o->chunk % s->align)) {
+	s->align = args->direct ? dio_align(s->fd, s->is_blk) : 1;
+	if (args->direct && (args->offset % s->align || chunk % s->align)) {
 		tk_error("align --offset and --chunk to the logical block size",
 			 "'%s' needs %u-byte aligned O_DIRECT offsets", s->name, s->align);
 		return -EINVAL;

@@ -15,10 +15,15 @@ uint64_t tel_inflight_reads(const struct telemetry *t)
 	return tk_sat_sub_u64(t->submitted_reads, done);
 }
 
+uint64_t *tel_path_counter(struct telemetry *t, enum ingest_path p)
+{
+	return p == PATH_PASSTHROUGH ? &t->gpudirect_nvme_submissions
+				     : &t->registered_mapped_read_submissions;
+}
+
 uint64_t tel_path_submissions(const struct telemetry *t, enum ingest_path p)
 {
-	return p == PATH_PASSTHROUGH ? t->gpudirect_nvme_submissions
-				     : t->registered_mapped_read_submissions;
+	return *tel_path_counter((struct telemetry *)t, p);
 }
 
 #define VIOLATION(name, fixtext, ...)                                          \

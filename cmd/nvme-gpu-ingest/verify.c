@@ -31,13 +31,13 @@ void verify_chunk(struct engine *e, unsigned i)
 	src->crc[s->chunk] = crc32(crc32(0, NULL, 0), buf, s->want);
 }
 
-static uint32_t landed_crc(const struct source *s)
+static uint32_t landed_crc(const struct source *s, uint64_t chunk)
 {
 	uLong crc = crc32(0, NULL, 0);
 
 	for (uint64_t k = 0; k < s->nchunks; k++) {
-		uint64_t off = s->start + k * opts.chunk;
-		uint64_t len = s->end - off < opts.chunk ? s->end - off : opts.chunk;
+		uint64_t off = s->start + k * chunk;
+		uint64_t len = s->end - off < chunk ? s->end - off : chunk;
 
 		crc = crc32_combine(crc, s->crc[k], (z_off_t)len);
 	}
@@ -118,7 +118,7 @@ int verify_sources(struct engine *e, int *mismatches)
 
 		if (!s->crc && s->nchunks)
 			continue;
-		s->crc_landed = s->nchunks ? landed_crc(s) : 0;
+		s->crc_landed = s->nchunks ? landed_crc(s, e->chunk) : 0;
 		err = reread_crc(s, &s->crc_source, &other);
 		if (err)
 			return err;

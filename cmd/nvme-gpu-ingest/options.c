@@ -158,16 +158,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 void opts_parse(int argc, char **argv)
 {
-	struct argp_child children[] = {
-		{ tk_cli_argp(TK_OPT_ALL), 0, "Output:", 0 },
-		{ 0 },
-	};
-	struct argp argp = {
-		options, parse_arg, "FILE|DEVICE...", doc, children, NULL, NULL,
+	static const struct tk_cli_cmd cli = {
+		TOOL, options, parse_arg, "FILE|DEVICE...", doc, TK_OPT_ALL, "Output:", 0,
 	};
 
-	tk_cli_parse(TOOL, &argp, argc, argv, NULL);
-	opts.samples = tk_cli.fmt != TK_FMT_TEXT || tk_cli.interval_set;
+	tk_cli_parse(&cli, argc, argv);
+	opts.samples = tk_out.fmt != TK_FMT_TEXT || tk_cli.interval_set;
 }
 
 const char *path_name(enum ingest_path p)

@@ -189,10 +189,10 @@ static void check_combos(void)
 	if (env.once && (env.thresholds & PS_TH_EPS))
 		tk_usage_error("drop --once to measure rates over an interval",
 			       "--min-events-per-sec needs an interval, not --once");
-	if (env.oneline && tk_cli.fmt != TK_FMT_TEXT)
+	if (env.oneline && tk_out.fmt != TK_FMT_TEXT)
 		tk_usage_error("drop -j/-o, or drop --oneline",
 			       "--oneline is a text form; it cannot be combined with -j or -o %s",
-			       tk_format_name(tk_cli.fmt));
+			       tk_format_name(tk_out.fmt));
 }
 
 static double sort_val(const struct ps_prog *p, int key)
@@ -440,9 +440,9 @@ static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pid
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { NULL, 0, NULL, 0 }, { NULL, 0, NULL, 0 } };
-	struct argp_child kids[2];
-	struct argp argp = { opts, parse_arg, NULL, doc, kids, NULL, NULL };
+	static const struct tk_cli_cmd cli = {
+		"progstats", opts, parse_arg, NULL, doc, TK_OPT_ALL, NULL, 0,
+	};
 	struct ps_snap snaps[2] = { { 0 }, { 0 } }, *cur = &snaps[0], *prev = &snaps[1], *t;
 	struct ps_stats stats = { .fd = -1 };
 	struct ps_pids pids = { 0 };
@@ -451,9 +451,7 @@ int main(int argc, char **argv)
 	struct tk_loop loop;
 	int err = 0;
 
-	memcpy(kids, children, sizeof(kids));
-	kids[0].argp = tk_cli_argp(TK_OPT_ALL);
-	tk_cli_parse("progstats", &argp, argc, argv, NULL);
+	tk_cli_parse(&cli, argc, argv);
 	check_combos();
 	tk_stop_install();
 	tk_libbpf_quiet(tk_out.verbose);

@@ -161,17 +161,15 @@ static void check_policy_delay(void)
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = {
-		{ NULL, 0, "Common options:", 10 }, { 0 },
+	static const struct tk_cli_cmd cli = {
+		"worker-spawn", opts, parse_arg, NULL, doc,
+		TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE, "Common options:", 10,
 	};
-	struct argp_child kids[2] = { children[0], children[1] };
-	struct argp argp = { opts, parse_arg, NULL, doc, kids, NULL, NULL };
 	struct ws_run run;
 	unsigned unrun = 0;
 	int err, reduce_err, fails = 0;
 
-	kids[0].argp = tk_cli_argp(TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE);
-	tk_cli_parse("worker-spawn", &argp, argc, argv, NULL);
+	tk_cli_parse(&cli, argc, argv);
 	if (!cfg.ngroups) {
 		struct ws_group *g = &cfg.groups[cfg.ngroups++];
 		unsigned n = cfg.defaults.n;

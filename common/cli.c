@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "cli.h"
 #include "errors.h"
 #include "parse.h"
@@ -22,7 +23,7 @@ static const unsigned opt_mask[] = {
 	TK_OPT_FORMAT, TK_OPT_FORMAT, TK_OPT_INTERVAL, TK_OPT_COUNT,
 	TK_OPT_DURATION, TK_OPT_VERBOSE, TK_OPT_VERBOSE,
 };
-#define NOPTS (sizeof(all_opts) / sizeof(all_opts[0]))
+#define NOPTS TK_ARRAY_SIZE(all_opts)
 
 static struct argp_option chosen[NOPTS + 1];
 
@@ -132,7 +133,7 @@ static const struct argp_option *find_short(const struct argp *a, int key)
 
 static bool builtin(const char *lname, size_t llen)
 {
-	for (size_t i = 0; i < sizeof(builtin_long) / sizeof(builtin_long[0]); i++)
+	for (size_t i = 0; i < TK_ARRAY_SIZE(builtin_long); i++)
 		if (!strncmp(builtin_long[i], lname, llen))
 			return true;
 	return false;

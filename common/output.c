@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "clock.h"
 #include "escape.h"
 #include "numfmt.h"
@@ -29,7 +30,7 @@ static const char *const fmt_names[] = { "text", "json", "prom" };
 
 int tk_format_parse(const char *s, enum tk_format *fmt)
 {
-	for (size_t i = 0; i < sizeof(fmt_names) / sizeof(fmt_names[0]); i++) {
+	for (size_t i = 0; i < TK_ARRAY_SIZE(fmt_names); i++) {
 		if (!strcmp(s, fmt_names[i])) {
 			*fmt = (enum tk_format)i;
 			return 0;

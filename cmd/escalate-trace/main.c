@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "bpfutil.h"
 #include "cli.h"
 #include "clock.h"
@@ -120,7 +121,7 @@ static void parse_unit(const char *arg)
 		{ "ns", 1e-3 }, { "us", 1 }, { "ms", 1e3 }, { "s", 1e6 },
 	};
 
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (size_t i = 0; i < TK_ARRAY_SIZE(units); i++) {
 		if (!strcmp(arg, units[i].n)) {
 			env.fields.value_scale = units[i].scale;
 			return;

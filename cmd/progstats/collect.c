@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 
 #include "bpfutil.h"
+#include "buf.h"
 #include "clock.h"
 #include "progstats.h"
 #include "stats.h"
@@ -168,15 +169,9 @@ static int add_prog(struct walk *w, struct seen *s)
 
 	if (!id_wanted(w->f, s->id) || (w->f->type >= 0 && s->type != (__u32)w->f->type))
 		return 0;
-	if (w->cur->n == w->cur->cap) {
-		size_t cap = w->cur->cap ? w->cur->cap * 2 : 256;
-		struct ps_prog *v = realloc(w->cur->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		w->cur->v = v;
-		w->cur->cap = cap;
-	}
+	if (tk_grow((void **)&w->cur->v, &w->cur->cap, (w->cur->n + 1) * sizeof(*w->cur->v),
+		    256 * sizeof(*w->cur->v)))
+		return -ENOMEM;
 	p = &w->cur->v[w->cur->n];
 	memset(p, 0, sizeof(*p));
 	p->ts_ns = w->ts_ns ? w->ts_ns : tk_now_mono_ns();

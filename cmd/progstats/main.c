@@ -12,6 +12,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
+#include "array.h"
 #include "bpfutil.h"
 #include "cli.h"
 #include "clock.h"
@@ -36,7 +37,7 @@ static const char *const sort_names[] = {
 	"cpu_pct", "id", "name", "prog_type", "cnt", "nsecs", "misses", "ns_per_call",
 	"period_ns_per_call", "events_per_sec", "miss_rate",
 };
-#define NSORT (sizeof(sort_names) / sizeof(sort_names[0]))
+#define NSORT TK_ARRAY_SIZE(sort_names)
 
 /* Threshold bits, also kept per program so each breach is named once. */
 enum { PS_TH_NS = 1, PS_TH_MISS = 2, PS_TH_EPS = 4 };

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "array.h"
 #include "bpfutil.h"
 #include "progstats.h"
 #include "stats.h"
@@ -103,7 +104,7 @@ static size_t data_prefix(const char *name)
 
 	if (!dot || dot == name)
 		return 0;
-	for (size_t i = 0; i < sizeof(data_sections) / sizeof(data_sections[0]); i++)
+	for (size_t i = 0; i < TK_ARRAY_SIZE(data_sections); i++)
 		if (!strcmp(dot + 1, data_sections[i]))
 			return (size_t)(dot - name);
 	return 0;

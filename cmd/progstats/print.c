@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "bpfutil.h"
 #include "clock.h"
 #include "escape.h"
@@ -386,7 +387,7 @@ static const struct prom_metric metrics[] = {
 	{ "telkit_bpf_prog_cpu_percent", "Run time over the last period, % of one CPU", "gauge", true, m_cpu,
 	  "Run time of the object's programs over the last period, % of one CPU, summed" },
 };
-#define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
+#define NMETRICS TK_ARRAY_SIZE(metrics)
 #define PROG_PFX "telkit_bpf_prog_"
 
 /* --group: the telkit_bpf_obj_* families and each program's share. */

@@ -46,7 +46,8 @@ struct ps_prog {
 
 struct ps_snap {
 	struct ps_prog *v;
-	size_t n, cap;
+	size_t n;
+	size_t cap;                      /* bytes at v (tk_grow) */
 };
 
 struct ps_filter {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "cli.h"
 #include "clock.h"
 #include "errors.h"
@@ -120,7 +121,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		cfg.samples = true;
 		break;
 	case OPT_ASSERT:
-		if (cfg.nasserts >= sizeof(cfg.asserts) / sizeof(cfg.asserts[0]))
+		if (cfg.nasserts >= TK_ARRAY_SIZE(cfg.asserts))
 			tk_usage_error("use fewer --assert", "--assert '%s': too many checks", arg);
 		ws_assert_parse(arg, &cfg.asserts[cfg.nasserts++]);
 		break;

@@ -25,7 +25,8 @@ static const unsigned opt_mask[] = {
 };
 #define NOPTS TK_ARRAY_SIZE(all_opts)
 
-static struct argp_option chosen[NOPTS + 1];
+/* The options of the mask common_child() was given, then argp's terminator. */
+static struct argp_option child_opts[NOPTS + 1];
 
 /* -j/-o, -q and -v as given: published to tk_out once argp is done. */
 static struct {
@@ -77,7 +78,7 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static struct argp common_argp = { chosen, parse_common, NULL, NULL, NULL, NULL, NULL };
+static struct argp common_argp = { child_opts, parse_common, NULL, NULL, NULL, NULL, NULL };
 
 /* The child parser for the options selected by @mask. */
 static const struct argp *common_child(unsigned mask)
@@ -86,13 +87,14 @@ static const struct argp *common_child(unsigned mask)
 
 	for (size_t i = 0; i < NOPTS; i++)
 		if (mask & opt_mask[i])
-			chosen[n++] = all_opts[i];
-	memset(&chosen[n], 0, sizeof(chosen[n]));
+			child_opts[n++] = all_opts[i];
+	memset(&child_opts[n], 0, sizeof(child_opts[n]));
 	return &common_argp;
 }
 
 /* --- one-line diagnosis before argp sees the command line ---------------- */
 
+/* Long options argp adds itself; "HANG" is its hidden --HANG[=SECS] debugging option. */
 static const char *const builtin_long[] = { "help", "usage", "version", "program-name", "HANG" };
 
 /* Exact match, else the unique option that @lname abbreviates (getopt rules). */

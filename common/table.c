@@ -42,7 +42,7 @@ int tk_table_row(struct tk_table *t)
 int tk_table_cell(struct tk_table *t, size_t col, const char *fmt, ...)
 {
 	char raw[CELL_MAX], esc[CELL_MAX * 4];
-	char **slot;
+	char **cell;
 	va_list ap;
 
 	if (!t->nrows || col >= t->ncols)
@@ -51,10 +51,10 @@ int tk_table_cell(struct tk_table *t, size_t col, const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	tk_escape_visible(esc, sizeof(esc), raw);
-	slot = &t->cells[(t->nrows - 1) * t->ncols + col];
-	free(*slot);
-	*slot = strdup(esc);
-	return *slot ? 0 : -ENOMEM;
+	cell = &t->cells[(t->nrows - 1) * t->ncols + col];
+	free(*cell);
+	*cell = strdup(esc);
+	return *cell ? 0 : -ENOMEM;
 }
 
 /* Display width: count UTF-8 lead bytes, not continuation bytes. */

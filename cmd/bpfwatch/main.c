@@ -32,7 +32,7 @@ static struct env {
 	uint64_t rescan_ns;
 } env = { .rescan_ns = TK_NSEC_PER_SEC };
 
-enum { OPT_OBJ = 1000, OPT_MAP_ID, OPT_SUMMARY, OPT_LIST, OPT_EXPECT, OPT_NO_MMAP, OPT_RESCAN,
+enum { OPT_OBJ = 0x100, OPT_MAP_ID, OPT_SUMMARY, OPT_LIST, OPT_EXPECT, OPT_NO_MMAP, OPT_RESCAN,
        OPT_SUMMARY_ONLY };
 
 const char *argp_program_version = TK_VERSION_STRING("bpfwatch");

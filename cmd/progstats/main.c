@@ -271,13 +271,13 @@ static bool check_thresholds(struct ps_prog *p)
 static struct ps_objs objs;
 
 /* Filter by holder pid, check thresholds, sort, group, cut, print. */
-static int report(struct ps_snap *cur, struct ps_view *w, const struct ps_pids *pids,
+static int report(struct ps_snap *cur, struct ps_view *view, const struct ps_pids *pids,
 		  bool *breached)
 {
 	int err;
 
-	w->n = 0;
-	w->total = cur->n;
+	view->n = 0;
+	view->total = cur->n;
 	for (size_t i = 0; i < cur->n; i++) {
 		struct ps_prog *p = &cur->v[i];
 
@@ -285,25 +285,25 @@ static int report(struct ps_snap *cur, struct ps_view *w, const struct ps_pids *
 			continue;
 		if (env.thresholds && check_thresholds(p))
 			*breached = true;
-		w->v[w->n++] = p;
+		view->v[view->n++] = p;
 	}
-	if (w->n > 1)   /* w->v is NULL when nothing is loaded */
-		qsort(w->v, w->n, sizeof(*w->v), cmp_prog);
-	if (env.group && (err = ps_objs_group(&objs, w, cmp_prog, env.top))) {
+	if (view->n > 1)   /* view->v is NULL when nothing is loaded */
+		qsort(view->v, view->n, sizeof(*view->v), cmp_prog);
+	if (env.group && (err = ps_objs_group(&objs, view, cmp_prog, env.top))) {
 		tk_error(NULL, "cannot group programs by object: %s", strerror(-err));
 		return err;
 	}
-	if (!env.group && env.top && w->n > env.top)
-		w->n = env.top;
+	if (!env.group && env.top && view->n > env.top)
+		view->n = env.top;
 	if (env.oneline)
-		return ps_print_oneline(w);
+		return ps_print_oneline(view);
 	switch (tk_out.fmt) {
 	case TK_FMT_JSON:
-		return ps_print_json(w);
+		return ps_print_json(view);
 	case TK_FMT_PROM:
-		return ps_print_prom(w);
+		return ps_print_prom(view);
 	default:
-		return ps_print_table(w);
+		return ps_print_table(view);
 	}
 }
 
@@ -324,17 +324,17 @@ static int emit_changes(const struct ps_snap *cur, const struct ps_snap *prev)
 	return err;
 }
 
-static int grow_view(struct ps_view *w, size_t n)
+static int grow_view(struct ps_view *view, size_t n)
 {
 	const struct ps_prog **v;
 
-	if (n <= w->cap)
+	if (n <= view->cap)
 		return 0;
-	v = realloc(w->v, n * sizeof(*v));
+	v = realloc(view->v, n * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	w->v = v;
-	w->cap = n;
+	view->v = v;
+	view->cap = n;
 	return 0;
 }
 
@@ -360,7 +360,7 @@ static int iter_open(void)
 }
 
 static int collect(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pids *pids,
-		   struct ps_view *w)
+		   struct ps_view *view)
 {
 	int err = ps_collect(cur, prev, &env.filter, &iter);
 
@@ -381,7 +381,7 @@ static int collect(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pi
 		tk_error(NULL, "cannot list program holders: %s", strerror(-err));
 		return err;
 	}
-	err = grow_view(w, cur->n);
+	err = grow_view(view, cur->n);
 	if (err)
 		tk_error(NULL, "out of memory");
 	return err;
@@ -407,7 +407,7 @@ static void pass_out_close(void)
  * sample instead of one per record.
  */
 static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pids *pids,
-		  struct ps_view *w, bool *breached)
+		  struct ps_view *view, bool *breached)
 {
 	uint64_t t0 = tk_now_mono_ns();
 	int err, ferr;
@@ -418,13 +418,13 @@ static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pid
 	}
 	rewind(pass_out.f);
 	tk_out.out = pass_out.f;
-	err = collect(cur, prev, pids, w);
+	err = collect(cur, prev, pids, view);
 	if (!err) {
 		ps_derive(cur, prev);
 		if (prev)
 			err = emit_changes(cur, prev);
 		if (!err)
-			err = report(cur, w, pids, breached);
+			err = report(cur, view, pids, breached);
 	}
 	tk_out.out = stdout;
 	if (fflush(pass_out.f) && !err) {
@@ -434,7 +434,7 @@ static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pid
 	if (pass_out.len && !tk_out.broken)
 		fwrite(pass_out.buf, 1, pass_out.len, stdout);
 	ferr = tk_flush();
-	tk_info(1, "sample %llu: %zu programs in %.1f us", (unsigned long long)w->seq,
+	tk_info(1, "sample %llu: %zu programs in %.1f us", (unsigned long long)view->seq,
 		cur->n, (double)(tk_now_mono_ns() - t0) / 1e3);
 	return err ? err : ferr;
 }
@@ -447,7 +447,7 @@ int main(int argc, char **argv)
 	struct ps_snap snaps[2] = { { 0 }, { 0 } }, *cur = &snaps[0], *prev = &snaps[1], *t;
 	struct ps_stats stats = { .fd = -1 };
 	struct ps_pids pids = { 0 };
-	struct ps_view w = { 0 };
+	struct ps_view view = { 0 };
 	bool breached = false;
 	struct tk_loop loop;
 	int err = 0;
@@ -477,25 +477,25 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	w.once = env.once;
-	w.pids = env.pids ? &pids : NULL;
-	w.stats = stats.fd >= 0 ? "held" : ps_stats_sysctl() == 1 ? "sysctl" : "not_enabled";
+	view.once = env.once;
+	view.pids = env.pids ? &pids : NULL;
+	view.stats = stats.fd >= 0 ? "held" : ps_stats_sysctl() == 1 ? "sysctl" : "not_enabled";
 	if (env.sort < 0)
 		env.sort = env.once ? S_NSECS : S_CPU;
 
 	if (env.once) {
-		err = sample(prev, NULL, &pids, &w, &breached);
+		err = sample(prev, NULL, &pids, &view, &breached);
 		goto cleanup;
 	}
-	err = collect(prev, NULL, &pids, &w);  /* the baseline */
+	err = collect(prev, NULL, &pids, &view);  /* the baseline */
 	if (err)
 		goto cleanup;
 	ps_derive(prev, NULL);
 	tk_loop_start(&loop, tk_cli.interval_ns, tk_cli.count, tk_cli.duration_ns);
 	while (tk_loop_next(&loop)) {
-		w.seq = loop.ticks;
-		w.period_ns = tk_loop_period_ns(&loop);
-		err = sample(cur, prev, &pids, &w, &breached);
+		view.seq = loop.ticks;
+		view.period_ns = tk_loop_period_ns(&loop);
+		err = sample(cur, prev, &pids, &view, &breached);
 		if (err)
 			break;
 		t = prev, prev = cur, cur = t;
@@ -507,7 +507,7 @@ cleanup:
 	ps_objs_free(&objs);
 	ps_snap_free(&snaps[0]);
 	ps_snap_free(&snaps[1]);
-	free(w.v);
+	free(view.v);
 	pass_out_close();
 	if (tk_out.broken)
 		return TK_EXIT_OK;  /* reader went away: stop quietly */

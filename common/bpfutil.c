@@ -32,70 +32,77 @@ void tk_libbpf_quiet(int verbose)
 	libbpf_set_print(print_fn);
 }
 
-/* GET_NEXT_ID -> GET_FD_BY_ID -> OBJ_GET_INFO_BY_FD -> cb -> close, skipping ENOENT. */
-static int walk(int (*next_id)(__u32, __u32 *), int (*fd_by_id)(__u32),
-		void *info, __u32 info_size, int (*cb)(int, void *, void *), void *ctx)
+/* GET_NEXT_ID -> cb until the ids run out (ENOENT) or cb returns non-zero. */
+static int id_walk(int (*next_id)(__u32, __u32 *), tk_id_cb cb, void *ctx)
 {
 	__u32 id = 0;
 
 	for (;;) {
-		__u32 len = info_size;
-		int fd, err;
+		int err;
 
 		if (next_id(id, &id))
 			return errno == ENOENT ? 0 : -errno;
-		fd = fd_by_id(id);
-		if (fd < 0) {
-			if (errno == ENOENT)
-				continue;  /* vanished between the two calls */
-			return -errno;
-		}
-		memset(info, 0, info_size);
-		if (bpf_obj_get_info_by_fd(fd, info, &len)) {
-			err = -errno;
-			close(fd);
-			if (err == -ENOENT)
-				continue;
-			return err;
-		}
-		err = cb(fd, info, ctx);
-		close(fd);
+		err = cb(id, ctx);
 		if (err)
 			return err;
 	}
 }
 
-struct prog_walk { tk_prog_cb cb; void *ctx; };
-struct map_walk { tk_map_cb cb; void *ctx; };
-
-static int prog_step(int fd, void *info, void *ctx)
+int tk_prog_id_foreach(tk_id_cb cb, void *ctx)
 {
-	struct prog_walk *w = ctx;
-
-	return w->cb(fd, info, w->ctx);
+	return id_walk(bpf_prog_get_next_id, cb, ctx);
 }
 
-static int map_step(int fd, void *info, void *ctx)
+int tk_map_id_foreach(tk_id_cb cb, void *ctx)
 {
-	struct map_walk *w = ctx;
+	return id_walk(bpf_map_get_next_id, cb, ctx);
+}
 
-	return w->cb(fd, info, w->ctx);
+/* One walk with its info buffer: each id -> GET_FD_BY_ID -> OBJ_GET_INFO_BY_FD -> cb. */
+struct info_walk {
+	int (*fd_by_id)(__u32);
+	void *info;
+	__u32 info_size;
+	tk_prog_cb prog_cb;   /* one of the two */
+	tk_map_cb map_cb;
+	void *ctx;
+};
+
+/* An object that vanished between two steps (ENOENT) is skipped. */
+static int info_step(uint32_t id, void *ctx)
+{
+	struct info_walk *w = ctx;
+	__u32 len = w->info_size;
+	int fd, err;
+
+	fd = w->fd_by_id(id);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	memset(w->info, 0, w->info_size);
+	if (bpf_obj_get_info_by_fd(fd, w->info, &len)) {
+		err = -errno;
+		close(fd);
+		return err == -ENOENT ? 0 : err;
+	}
+	err = w->prog_cb ? w->prog_cb(fd, w->info, w->ctx) : w->map_cb(fd, w->info, w->ctx);
+	close(fd);
+	return err;
 }
 
 int tk_prog_foreach(tk_prog_cb cb, void *ctx)
 {
 	struct bpf_prog_info info;
-	struct prog_walk w = { cb, ctx };
+	struct info_walk w = { bpf_prog_get_fd_by_id, &info, sizeof(info), cb, NULL, ctx };
 
-	return walk(bpf_prog_get_next_id, bpf_prog_get_fd_by_id, &info, sizeof(info), prog_step, &w);
+	return id_walk(bpf_prog_get_next_id, info_step, &w);
 }
 
 int tk_map_foreach(tk_map_cb cb, void *ctx)
 {
 	struct bpf_map_info info;
-	struct map_walk w = { cb, ctx };
+	struct info_walk w = { bpf_map_get_fd_by_id, &info, sizeof(info), NULL, cb, ctx };
 
-	return walk(bpf_map_get_next_id, bpf_map_get_fd_by_id, &info, sizeof(info), map_step, &w);
+	return id_walk(bpf_map_get_next_id, info_step, &w);
 }
 
 const char *tk_prog_type_name(unsigned type, char *buf, size_t size)

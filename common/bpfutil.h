@@ -30,6 +30,15 @@ typedef int (*tk_map_cb)(int fd, const struct bpf_map_info *info, void *ctx);
 int tk_prog_foreach(tk_prog_cb cb, void *ctx);
 int tk_map_foreach(tk_map_cb cb, void *ctx);
 
+/*
+ * The same walks over ids alone (GET_NEXT_ID only: no fd is opened, no info
+ * fetched), for callers that keep what they learnt about an id between walks.
+ * Same return convention as above.
+ */
+typedef int (*tk_id_cb)(uint32_t id, void *ctx);
+int tk_prog_id_foreach(tk_id_cb cb, void *ctx);
+int tk_map_id_foreach(tk_id_cb cb, void *ctx);
+
 /* Program type name as bpftool prints it ("tracing", "kprobe"); "unknown:N" otherwise. */
 const char *tk_prog_type_name(unsigned type, char *buf, size_t size);
 /* Map type name ("array", "percpu_array"), same convention. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "cli.h"
 #include "errors.h"
 #include "parse.h"
@@ -22,21 +23,29 @@ static const unsigned opt_mask[] = {
 	TK_OPT_FORMAT, TK_OPT_FORMAT, TK_OPT_INTERVAL, TK_OPT_COUNT,
 	TK_OPT_DURATION, TK_OPT_VERBOSE, TK_OPT_VERBOSE,
 };
-#define NOPTS (sizeof(all_opts) / sizeof(all_opts[0]))
+#define NOPTS TK_ARRAY_SIZE(all_opts)
 
-static struct argp_option chosen[NOPTS + 1];
-static bool json_flag;
+/* The options of the mask common_child() was given, then argp's terminator. */
+static struct argp_option child_opts[NOPTS + 1];
+
+/* -j/-o, -q and -v as given: published to tk_out once argp is done. */
+static struct {
+	enum tk_format fmt;
+	bool fmt_set, json;
+	bool quiet;
+	int verbose;
+} given;
 
 static error_t parse_common(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case 'j':
-		json_flag = true;
+		given.json = true;
 		break;
 	case 'o':
-		if (tk_format_parse(arg, &tk_cli.fmt))
+		if (tk_format_parse(arg, &given.fmt))
 			tk_usage_error("use text, json or prom", "--output '%s': unknown format", arg);
-		tk_cli.fmt_set = true;
+		given.fmt_set = true;
 		break;
 	case 'i':
 		tk_cli.interval_ns = tk_duration_or_err(arg, 0, "--interval");
@@ -51,17 +60,17 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		tk_cli.duration_set = true;
 		break;
 	case 'q':
-		tk_cli.quiet = true;
+		given.quiet = true;
 		break;
 	case 'v':
-		tk_cli.verbose++;
+		given.verbose++;
 		break;
 	case ARGP_KEY_END:
-		if (json_flag && tk_cli.fmt_set && tk_cli.fmt != TK_FMT_JSON)
+		if (given.json && given.fmt_set && given.fmt != TK_FMT_JSON)
 			tk_usage_error("give either -j or -o FMT", "-j and -o %s contradict each other",
-				       tk_format_name(tk_cli.fmt));
-		if (json_flag)
-			tk_cli.fmt = TK_FMT_JSON;
+				       tk_format_name(given.fmt));
+		if (given.json)
+			given.fmt = TK_FMT_JSON;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -69,21 +78,23 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static struct argp common_argp = { chosen, parse_common, NULL, NULL, NULL, NULL, NULL };
+static struct argp common_argp = { child_opts, parse_common, NULL, NULL, NULL, NULL, NULL };
 
-const struct argp *tk_cli_argp(unsigned mask)
+/* The child parser for the options selected by @mask. */
+static const struct argp *common_child(unsigned mask)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < NOPTS; i++)
 		if (mask & opt_mask[i])
-			chosen[n++] = all_opts[i];
-	memset(&chosen[n], 0, sizeof(chosen[n]));
+			child_opts[n++] = all_opts[i];
+	memset(&child_opts[n], 0, sizeof(child_opts[n]));
 	return &common_argp;
 }
 
 /* --- one-line diagnosis before argp sees the command line ---------------- */
 
+/* Long options argp adds itself; "HANG" is its hidden --HANG[=SECS] debugging option. */
 static const char *const builtin_long[] = { "help", "usage", "version", "program-name", "HANG" };
 
 /* Exact match, else the unique option that @lname abbreviates (getopt rules). */
@@ -124,7 +135,7 @@ static const struct argp_option *find_short(const struct argp *a, int key)
 
 static bool builtin(const char *lname, size_t llen)
 {
-	for (size_t i = 0; i < sizeof(builtin_long) / sizeof(builtin_long[0]); i++)
+	for (size_t i = 0; i < TK_ARRAY_SIZE(builtin_long); i++)
 		if (!strncmp(builtin_long[i], lname, llen))
 			return true;
 	return false;
@@ -182,15 +193,22 @@ static void precheck(const struct argp *argp, int argc, char **argv)
 	}
 }
 
-void tk_cli_parse(const char *tool, const struct argp *argp, int argc,
-		  char **argv, void *input)
+void tk_cli_parse(const struct tk_cli_cmd *cmd, int argc, char **argv)
 {
-	tk_output_init(tool, TK_FMT_TEXT);
+	struct argp_child kids[2] = {
+		{ common_child(cmd->common), 0, cmd->common_header, cmd->common_group },
+		{ 0 },
+	};
+	struct argp argp = {
+		cmd->options, cmd->parser, cmd->args_doc, cmd->doc, kids, NULL, NULL,
+	};
+
+	tk_output_init(cmd->tool, TK_FMT_TEXT);
 	argp_err_exit_status = TK_EXIT_USAGE;
-	precheck(argp, argc, argv);
-	if (argp_parse(argp, argc, argv, 0, NULL, input))
-		tk_usage_error(NULL, "invalid command line; see '%s --help'", tool);
-	tk_output_init(tool, tk_cli.fmt);
-	tk_out.quiet = tk_cli.quiet;
-	tk_out.verbose = tk_cli.verbose;
+	precheck(&argp, argc, argv);
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		tk_usage_error(NULL, "invalid command line; see '%s --help'", cmd->tool);
+	tk_output_init(cmd->tool, given.fmt);
+	tk_out.quiet = given.quiet;
+	tk_out.verbose = given.verbose;
 }

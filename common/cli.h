@@ -2,8 +2,9 @@
 /*
  * cli.h — argp conventions shared by every command.
  *
- * A command declares its own argp and adds tk_cli_argp(mask) as a child; the
- * child handles the common options the mask selects:
+ * A command describes its own options in a struct tk_cli_cmd and hands it to
+ * tk_cli_parse(), which adds the common options the mask selects as an argp
+ * child of the command's parser:
  *   -j, --json              JSON lines (same as -o json)
  *   -o, --output FMT        text | json | prom
  *   -i, --interval DUR      sampling interval (250ms, 2s, 1.5)
@@ -14,7 +15,8 @@
  *   -V, --version           (argp's own, from argp_program_version)
  * Values are checked with the parse.h *_or_err helpers (exit 2 on error).
  * tk_cli_parse() wraps argp_parse(): unknown options also exit 2, and the
- * output module (output.h) is initialised from the result.
+ * output module (output.h) is initialised from the result.  tk_out is the
+ * one place the format, -q and -v are kept: read them there, not here.
  */
 #ifndef TELKIT_CLI_H
 #define TELKIT_CLI_H
@@ -34,23 +36,34 @@ enum {
 	TK_OPT_ALL      = 0x1f,
 };
 
+/* The timing options; -j/-o, -q and -v land in tk_out (output.h). */
 struct tk_cli {
-	enum tk_format fmt;
 	uint64_t interval_ns;   /* default set by the command before parsing */
 	uint64_t count;         /* 0 = unlimited */
 	uint64_t duration_ns;   /* 0 = unlimited */
-	bool interval_set, count_set, duration_set, fmt_set;
-	bool quiet;
-	int verbose;
+	bool interval_set, count_set, duration_set;
 };
 extern struct tk_cli tk_cli;
 
-/* The child parser for the options selected by @mask. */
-const struct argp *tk_cli_argp(unsigned mask);
+/* A command's own command line, as tk_cli_parse() takes it. */
+struct tk_cli_cmd {
+	const char *tool;                   /* command name: errors, records, --help */
+	const struct argp_option *options;  /* the command's own options */
+	argp_parser_t parser;               /* and their parser */
+	const char *args_doc;               /* argp's args_doc, or NULL */
+	const char *doc;                    /* argp's doc */
+	unsigned common;                    /* TK_OPT_* mask of common options taken */
+	const char *common_header;          /* --help heading over them, or NULL */
+	int common_group;                   /* their --help group (argp_child.group) */
+};
 
-/* argp_parse() + output init for @tool.  Exits 2 on any usage error. */
-void tk_cli_parse(const char *tool, const struct argp *argp, int argc,
-		  char **argv, void *input);
+/*
+ * Parse argv with @cmd's options plus the common child, then initialise the
+ * output module (tk_out: tool, format, quiet, verbose).  While argp runs,
+ * tk_out stays text, not quiet, not verbose: the command's parser and its
+ * usage errors see the defaults.  Exits 2 on any usage error.
+ */
+void tk_cli_parse(const struct tk_cli_cmd *cmd, int argc, char **argv);
 
 /* Version string "telkit X.Y.Z"; assign to argp_program_version. */
 #define TK_VERSION_STRING(tool) tool " (telkit) " TELKIT_VERSION

@@ -26,6 +26,11 @@ uint64_t tk_now_real_ns(void)
 	return now(CLOCK_REALTIME);
 }
 
+uint64_t tk_now_boot_ns(void)
+{
+	return now(CLOCK_BOOTTIME);
+}
+
 static void on_stop(int sig)
 {
 	stop_sig = sig;

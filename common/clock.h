@@ -21,6 +21,7 @@
 
 uint64_t tk_now_mono_ns(void);   /* CLOCK_MONOTONIC */
 uint64_t tk_now_real_ns(void);   /* CLOCK_REALTIME (record timestamps) */
+uint64_t tk_now_boot_ns(void);   /* CLOCK_BOOTTIME (process start times, proc.h) */
 
 /* Install SIGINT/SIGTERM handlers that set the stop flag; ignore SIGPIPE. */
 void tk_stop_install(void);

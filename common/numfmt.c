@@ -8,7 +8,7 @@
 #include "numfmt.h"
 
 /* Decimal digits of @v ending at @end; returns the first. */
-static char *dec(char *end, uint64_t v)
+static char *u64_digits(char *end, uint64_t v)
 {
 	do
 		*--end = (char)('0' + v % 10);
@@ -35,10 +35,10 @@ int tk_json_int_serializer(struct json_object *jso, struct printbuf *pb, int lev
 
 	(void)level, (void)flags;
 	if (i < 0) {
-		p = dec(end, -(uint64_t)i);
+		p = u64_digits(end, -(uint64_t)i);
 		*--p = '-';
 	} else {
-		p = dec(end, json_object_get_uint64(jso));
+		p = u64_digits(end, json_object_get_uint64(jso));
 	}
 	return printbuf_memappend(pb, p, (int)(end - p));
 }
@@ -51,7 +51,7 @@ int tk_json_dbl_serializer(struct json_object *jso, struct printbuf *pb, int lev
 
 	(void)level, (void)flags;
 	if (v >= 0 && v < 1e15 && v == (double)(uint64_t)v && !signbit(v)) {
-		p = dec(end, (uint64_t)v);
+		p = u64_digits(end, (uint64_t)v);
 		memcpy(end, ".0", 2);
 		return printbuf_memappend(pb, p, (int)(end + 2 - p));
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "clock.h"
 #include "escape.h"
 #include "numfmt.h"
@@ -29,7 +30,7 @@ static const char *const fmt_names[] = { "text", "json", "prom" };
 
 int tk_format_parse(const char *s, enum tk_format *fmt)
 {
-	for (size_t i = 0; i < sizeof(fmt_names) / sizeof(fmt_names[0]); i++) {
+	for (size_t i = 0; i < TK_ARRAY_SIZE(fmt_names); i++) {
 		if (!strcmp(s, fmt_names[i])) {
 			*fmt = (enum tk_format)i;
 			return 0;
@@ -43,7 +44,8 @@ const char *tk_format_name(enum tk_format fmt)
 	return (unsigned)fmt < 3 ? fmt_names[fmt] : "?";
 }
 
-static void *must(void *p)
+/* @p, or abort with one line when an allocation failed (output.h: never NULL). */
+static void *or_abort(void *p)
 {
 	if (!p) {
 		fputs("telkit: out of memory\n", stderr);
@@ -62,7 +64,7 @@ static const char *sanitised(const char *s, char *stack, size_t size, char **hea
 		return stack;
 	if (need >= TK_STR_MAX)
 		need = TK_STR_MAX - 1;
-	*heap = must(malloc(need + 1));
+	*heap = or_abort(malloc(need + 1));
 	tk_utf8_sanitize(*heap, need + 1, s);
 	return *heap;
 }
@@ -70,7 +72,8 @@ static const char *sanitised(const char *s, char *stack, size_t size, char **hea
 struct json_object *tk_json_str(const char *s)
 {
 	char stack[1024], *heap;
-	struct json_object *o = must(json_object_new_string(sanitised(s, stack, sizeof(stack), &heap)));
+	const char *clean = sanitised(s, stack, sizeof(stack), &heap);
+	struct json_object *o = or_abort(json_object_new_string(clean));
 
 	free(heap);
 	return o;
@@ -78,7 +81,7 @@ struct json_object *tk_json_str(const char *s)
 
 struct json_object *tk_record_new(const char *type)
 {
-	struct json_object *rec = must(json_object_new_object());
+	struct json_object *rec = or_abort(json_object_new_object());
 
 	tk_rec_str(rec, "tool", tk_out.tool ? tk_out.tool : "telkit");
 	tk_rec_str(rec, "type", type);
@@ -96,7 +99,8 @@ void tk_record_restamp(struct json_object *rec)
  * reused record then costs no allocation per field.  Values belong to their
  * record (output.h), so nobody else sees the change.
  */
-static struct json_object *slot(struct json_object *rec, const char *key, enum json_type t)
+static struct json_object *reusable_value(struct json_object *rec, const char *key,
+					  enum json_type t)
 {
 	struct json_object *v;
 
@@ -107,18 +111,20 @@ static struct json_object *slot(struct json_object *rec, const char *key, enum j
 
 static void put_new(struct json_object *rec, const char *key, struct json_object *v)
 {
-	json_object_object_add(rec, key, must(v));
+	json_object_object_add(rec, key, or_abort(v));
 }
 
-static struct json_object *fast(struct json_object *v, json_object_to_json_string_fn *fn)
+/* @v written by @fn, one of numfmt.h's serializers, instead of json-c's own. */
+static struct json_object *with_serializer(struct json_object *v,
+					   json_object_to_json_string_fn *fn)
 {
-	json_object_set_serializer(must(v), fn, NULL, NULL);
+	json_object_set_serializer(or_abort(v), fn, NULL, NULL);
 	return v;
 }
 
 void tk_rec_str(struct json_object *rec, const char *key, const char *val)
 {
-	struct json_object *v = slot(rec, key, json_type_string);
+	struct json_object *v = reusable_value(rec, key, json_type_string);
 	char stack[1024], *heap;
 
 	/* json-c 0.16 leaks a moved-out buffer when a string is set to "" */
@@ -133,28 +139,28 @@ void tk_rec_str(struct json_object *rec, const char *key, const char *val)
 
 void tk_rec_u64(struct json_object *rec, const char *key, uint64_t val)
 {
-	struct json_object *v = slot(rec, key, json_type_int);
+	struct json_object *v = reusable_value(rec, key, json_type_int);
 
 	if (!v || !json_object_set_uint64(v, val))
-		put_new(rec, key, fast(json_object_new_uint64(val), tk_json_int_serializer));
+		put_new(rec, key, with_serializer(json_object_new_uint64(val), tk_json_int_serializer));
 }
 
 void tk_rec_i64(struct json_object *rec, const char *key, int64_t val)
 {
-	struct json_object *v = slot(rec, key, json_type_int);
+	struct json_object *v = reusable_value(rec, key, json_type_int);
 
 	if (!v || !json_object_set_int64(v, val))
-		put_new(rec, key, fast(json_object_new_int64(val), tk_json_int_serializer));
+		put_new(rec, key, with_serializer(json_object_new_int64(val), tk_json_int_serializer));
 }
 
 struct json_object *tk_json_dbl(double val)
 {
-	return fast(json_object_new_double(tk_finite_or_zero(val)), tk_json_dbl_serializer);
+	return with_serializer(json_object_new_double(tk_finite_or_zero(val)), tk_json_dbl_serializer);
 }
 
 void tk_rec_dbl(struct json_object *rec, const char *key, double val)
 {
-	struct json_object *v = slot(rec, key, json_type_double);
+	struct json_object *v = reusable_value(rec, key, json_type_double);
 
 	val = tk_finite_or_zero(val);
 	if (!v || !json_object_set_double(v, val))
@@ -163,7 +169,7 @@ void tk_rec_dbl(struct json_object *rec, const char *key, double val)
 
 void tk_rec_bool(struct json_object *rec, const char *key, bool val)
 {
-	struct json_object *v = slot(rec, key, json_type_boolean);
+	struct json_object *v = reusable_value(rec, key, json_type_boolean);
 
 	if (!v || !json_object_set_boolean(v, val))
 		put_new(rec, key, json_object_new_boolean(val));
@@ -256,7 +262,7 @@ static void print_text_value(FILE *f, struct json_object *v)
 	}
 	need = tk_escape_text(stack, sizeof(stack), s);
 	if (need >= sizeof(stack)) {
-		buf = must(malloc(need + 1));
+		buf = or_abort(malloc(need + 1));
 		tk_escape_text(buf, need + 1, s);
 	}
 	fputs(buf, f);

@@ -342,8 +342,9 @@ int tk_parse_kvlist(const char *s, char *buf, size_t bufsize,
 
 /* --- option-handler forms --------------------------------------------- */
 
-static void __attribute__((noreturn)) bad(const char *opt, const char *s, int err,
-					  const char *what, const char *fix)
+/* "--opt 'value': what" (or "out of range") with @fix, exit 2. */
+static void __attribute__((noreturn)) usage_error_value(const char *opt, const char *s, int err,
+							const char *what, const char *fix)
 {
 	tk_usage_error(fix, "%s '%s': %s", opt, s ? s : "",
 		       err == -ERANGE ? "out of range" : what);
@@ -358,7 +359,7 @@ uint64_t tk_u64_or_err(const char *s, uint64_t min, uint64_t max, const char *op
 	if (err) {
 		snprintf(fix, sizeof(fix), "give a whole number from %llu to %llu",
 			 (unsigned long long)min, (unsigned long long)max);
-		bad(opt, s, err, "not a whole number", fix);
+		usage_error_value(opt, s, err, "not a whole number", fix);
 	}
 	return v;
 }
@@ -372,7 +373,7 @@ int64_t tk_i64_or_err(const char *s, int64_t min, int64_t max, const char *opt)
 	if (err) {
 		snprintf(fix, sizeof(fix), "give a whole number from %lld to %lld",
 			 (long long)min, (long long)max);
-		bad(opt, s, err, "not a whole number", fix);
+		usage_error_value(opt, s, err, "not a whole number", fix);
 	}
 	return v;
 }
@@ -385,7 +386,7 @@ double tk_double_or_err(const char *s, double min, double max, const char *opt)
 
 	if (err) {
 		snprintf(fix, sizeof(fix), "give a number from %g to %g", min, max);
-		bad(opt, s, err, "not a number", fix);
+		usage_error_value(opt, s, err, "not a number", fix);
 	}
 	return v;
 }
@@ -396,7 +397,7 @@ uint64_t tk_duration_or_err(const char *s, int allow_zero, const char *opt)
 	int err = tk_parse_duration(s, allow_zero, &v);
 
 	if (err)
-		bad(opt, s, err, "not a duration",
+		usage_error_value(opt, s, err, "not a duration",
 		    allow_zero ? "use e.g. 250ms, 2s, 1.5 (seconds), 100us, 1m"
 			       : "use a positive duration, e.g. 250ms, 2s, 1.5 (seconds), 100us, 1m");
 	return v;
@@ -408,7 +409,7 @@ uint64_t tk_size_or_err(const char *s, const char *opt)
 	int err = tk_parse_size(s, &v);
 
 	if (err)
-		bad(opt, s, err, "not a size",
+		usage_error_value(opt, s, err, "not a size",
 		    "use bytes or a unit, e.g. 4096, 4k, 1MiB, 1.5G, 10MB");
 	return v;
 }

@@ -3,20 +3,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "parse.h"
 #include "proc.h"
-
-uint64_t tk_now_boot_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * TK_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 int tk_proc_stat_starttime(const char *line, size_t len, uint64_t *ticks)
 {

@@ -13,8 +13,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-uint64_t tk_now_boot_ns(void);   /* CLOCK_BOOTTIME */
-
 /*
  * Pure: field 22 (starttime, clock ticks since boot) of a /proc/PID/stat
  * line of @len bytes.  The comm field may hold spaces and ')' (parsed from

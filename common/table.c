@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "escape.h"
 #include "table.h"
 
@@ -11,8 +12,9 @@
 
 struct tk_table {
 	const struct tk_table_col *cols;
-	size_t ncols, nrows, cap;
+	size_t ncols, nrows;
 	char **cells;  /* nrows * ncols, row-major; NULL = empty */
+	size_t cells_bytes;  /* allocated at cells (tk_grow) */
 };
 
 struct tk_table *tk_table_new(const struct tk_table_col *cols, size_t ncols)
@@ -28,15 +30,10 @@ struct tk_table *tk_table_new(const struct tk_table_col *cols, size_t ncols)
 
 int tk_table_row(struct tk_table *t)
 {
-	if (t->nrows == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		char **c = realloc(t->cells, cap * t->ncols * sizeof(*c));
+	size_t row = t->ncols * sizeof(*t->cells);
 
-		if (!c)
-			return -ENOMEM;
-		t->cells = c;
-		t->cap = cap;
-	}
+	if (tk_grow((void **)&t->cells, &t->cells_bytes, (t->nrows + 1) * row, 16 * row))
+		return -ENOMEM;
 	memset(t->cells + t->nrows * t->ncols, 0, t->ncols * sizeof(*t->cells));
 	t->nrows++;
 	return 0;
@@ -45,7 +42,7 @@ int tk_table_row(struct tk_table *t)
 int tk_table_cell(struct tk_table *t, size_t col, const char *fmt, ...)
 {
 	char raw[CELL_MAX], esc[CELL_MAX * 4];
-	char **slot;
+	char **cell;
 	va_list ap;
 
 	if (!t->nrows || col >= t->ncols)
@@ -54,10 +51,10 @@ int tk_table_cell(struct tk_table *t, size_t col, const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	tk_escape_visible(esc, sizeof(esc), raw);
-	slot = &t->cells[(t->nrows - 1) * t->ncols + col];
-	free(*slot);
-	*slot = strdup(esc);
-	return *slot ? 0 : -ENOMEM;
+	cell = &t->cells[(t->nrows - 1) * t->ncols + col];
+	free(*cell);
+	*cell = strdup(esc);
+	return *cell ? 0 : -ENOMEM;
 }
 
 /* Display width: count UTF-8 lead bytes, not continuation bytes. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "array.h"
 #include "escape.h"
 #include "fuzz.h"
 #include "output.h"
@@ -25,7 +26,7 @@ static void check_escaper(escaper fn, const char *s, int no_ctl)
 	if (no_ctl)
 		for (const char *p = buf; *p; p++)
 			FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (size_t i = 0; i < TK_ARRAY_SIZE(sizes); i++) {
 		char small[64];
 
 		FUZZ_CHECK(fn(small, sizes[i], s) == full);

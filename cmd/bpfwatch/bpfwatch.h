@@ -167,9 +167,9 @@ struct bw_progent {
 
 struct bw_reg {
 	struct bw_mapent *maps;
-	size_t nmaps, mcap;
+	size_t nmaps, maps_bytes;        /* maps_bytes: allocated at maps (tk_grow) */
 	struct bw_progent *progs;
-	size_t nprogs, pcap;
+	size_t nprogs, progs_bytes;      /* progs_bytes: allocated at progs (tk_grow) */
 };
 
 /* Walk map and prog ids; info is fetched only for ids not seen before. */

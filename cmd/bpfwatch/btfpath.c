@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 
+#include "array.h"
 #include "bpfwatch.h"
 
 /* Skip typedef/const/volatile/restrict/type_tag; returns the id reached. */
@@ -33,7 +34,7 @@ static void type_desc(const struct btf *btf, uint32_t id, char *buf, size_t size
 	unsigned k = t ? btf_kind(t) : 0;
 	const char *name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
 
-	snprintf(buf, size, "%s%s%s", k < sizeof(kinds) / sizeof(kinds[0]) ? kinds[k] : "type?",
+	snprintf(buf, size, "%s%s%s", k < TK_ARRAY_SIZE(kinds) ? kinds[k] : "type?",
 		 name && *name ? " " : "", name && *name ? name : "");
 }
 

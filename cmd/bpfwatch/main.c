@@ -32,7 +32,7 @@ static struct env {
 	uint64_t rescan_ns;
 } env = { .rescan_ns = TK_NSEC_PER_SEC };
 
-enum { OPT_OBJ = 1000, OPT_MAP_ID, OPT_SUMMARY, OPT_LIST, OPT_EXPECT, OPT_NO_MMAP, OPT_RESCAN,
+enum { OPT_OBJ = 0x100, OPT_MAP_ID, OPT_SUMMARY, OPT_LIST, OPT_EXPECT, OPT_NO_MMAP, OPT_RESCAN,
        OPT_SUMMARY_ONLY };
 
 const char *argp_program_version = TK_VERSION_STRING("bpfwatch");
@@ -239,17 +239,18 @@ static int check_expects(struct bw_run *run)
 
 int main(int argc, char **argv)
 {
-	struct argp_child kids[2] = { { tk_cli_argp(TK_OPT_ALL), 0, NULL, 0 }, { 0 } };
-	struct argp argp = { opts, parse_arg, "SPEC...", doc, kids, NULL, NULL };
+	static const struct tk_cli_cmd cli = {
+		"bpfwatch", opts, parse_arg, "SPEC...", doc, TK_OPT_ALL, NULL, 0,
+	};
 	struct bw_run run = { 0 };
 	struct tk_loop loop;
 	uint64_t last_scan;
 	int err, rc = TK_EXIT_OK;
 
 	tk_cli.interval_ns = TK_NSEC_PER_SEC;
-	tk_cli_parse("bpfwatch", &argp, argc, argv, NULL);
+	tk_cli_parse(&cli, argc, argv);
 	tk_stop_install();
-	tk_libbpf_quiet(tk_cli.verbose);
+	tk_libbpf_quiet(tk_out.verbose);
 	run.match.obj = env.obj;
 	run.match.map_id = env.map_id;
 	run.allow_mmap = !env.no_mmap;

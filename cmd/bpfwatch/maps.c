@@ -11,6 +11,7 @@
 
 #include "bpfutil.h"
 #include "bpfwatch.h"
+#include "buf.h"
 
 struct bw_mapent *bw_reg_find(struct bw_reg *r, uint32_t id)
 {
@@ -44,15 +45,9 @@ static int map_add(struct bw_reg *r, uint32_t id)
 	close(fd);
 	if (err || !info.id)
 		return err;
-	if (r->nmaps == r->mcap) {
-		size_t cap = r->mcap ? r->mcap * 2 : 64;
-		void *p = realloc(r->maps, cap * sizeof(*r->maps));
-
-		if (!p)
-			return -ENOMEM;
-		r->maps = p;
-		r->mcap = cap;
-	}
+	if (tk_grow((void **)&r->maps, &r->maps_bytes, (r->nmaps + 1) * sizeof(*r->maps),
+		    64 * sizeof(*r->maps)))
+		return -ENOMEM;
 	e = &r->maps[r->nmaps++];
 	memset(e, 0, sizeof(*e));
 	e->id = id;
@@ -99,16 +94,10 @@ static int prog_add(struct bw_reg *r, uint32_t id)
 		if (info.nr_map_ids < n)
 			n = info.nr_map_ids;
 	}
-	if (r->nprogs == r->pcap) {
-		size_t cap = r->pcap ? r->pcap * 2 : 64;
-		void *p = realloc(r->progs, cap * sizeof(*r->progs));
-
-		if (!p) {
-			err = -ENOMEM;
-			goto out;
-		}
-		r->progs = p;
-		r->pcap = cap;
+	if (tk_grow((void **)&r->progs, &r->progs_bytes, (r->nprogs + 1) * sizeof(*r->progs),
+		    64 * sizeof(*r->progs))) {
+		err = -ENOMEM;
+		goto out;
 	}
 	e = &r->progs[r->nprogs++];
 	e->id = id;
@@ -140,9 +129,32 @@ static void mark_siblings(struct bw_reg *r)
 	}
 }
 
+/* A map id of this scan: known ones are marked seen, new ones added. */
+static int map_seen(uint32_t id, void *ctx)
+{
+	struct bw_reg *r = ctx;
+	struct bw_mapent *e = bw_reg_find(r, id);
+
+	if (!e)
+		return map_add(r, id);
+	e->seen = true;
+	return 0;
+}
+
+/* The same for a program id. */
+static int prog_seen(uint32_t id, void *ctx)
+{
+	struct bw_reg *r = ctx;
+	struct bw_progent *p = prog_find(r, id);
+
+	if (!p)
+		return prog_add(r, id);
+	p->seen = true;
+	return 0;
+}
+
 int bw_scan(struct bw_reg *r)
 {
-	__u32 id = 0;
 	size_t k;
 	int err;
 
@@ -150,27 +162,8 @@ int bw_scan(struct bw_reg *r)
 		r->maps[i].seen = false;
 	for (size_t i = 0; i < r->nprogs; i++)
 		r->progs[i].seen = false;
-	while (!bpf_map_get_next_id(id, &id)) {
-		struct bw_mapent *e = bw_reg_find(r, id);
-
-		if (e)
-			e->seen = true;
-		else if ((err = map_add(r, id)))
-			return err;
-	}
-	if (errno != ENOENT)
-		return -errno;
-	id = 0;
-	while (!bpf_prog_get_next_id(id, &id)) {
-		struct bw_progent *p = prog_find(r, id);
-
-		if (p)
-			p->seen = true;
-		else if ((err = prog_add(r, id)))
-			return err;
-	}
-	if (errno != ENOENT)
-		return -errno;
+	if ((err = tk_map_id_foreach(map_seen, r)) || (err = tk_prog_id_foreach(prog_seen, r)))
+		return err;
 	for (size_t i = k = 0; i < r->nmaps; i++)
 		if (r->maps[i].seen)
 			r->maps[k++] = r->maps[i];

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "bpfutil.h"
 #include "cli.h"
 #include "clock.h"
@@ -120,7 +121,7 @@ static void parse_unit(const char *arg)
 		{ "ns", 1e-3 }, { "us", 1 }, { "ms", 1e3 }, { "s", 1e6 },
 	};
 
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (size_t i = 0; i < TK_ARRAY_SIZE(units); i++) {
 		if (!strcmp(arg, units[i].n)) {
 			env.fields.value_scale = units[i].scale;
 			return;
@@ -235,23 +236,21 @@ static void check_combinations(void)
 	if (env.exec_cmd && pid_arg)
 		tk_usage_error("drop --pid: --exec traces its own child",
 			       "--exec and --pid exclude each other");
-	if (tk_cli.fmt == TK_FMT_PROM)
+	if (tk_out.fmt == TK_FMT_PROM)
 		tk_usage_error("use -o text or -j", "--output prom: not supported by escalate-trace");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = {
-		{ NULL, 0, NULL, 4 }, { 0 },
+	static const struct tk_cli_cmd cli = {
+		"escalate-trace", opts, parse_arg, NULL, doc,
+		TK_OPT_FORMAT | TK_OPT_VERBOSE, NULL, 4,
 	};
-	struct argp_child kids[2] = { children[0], children[1] };
-	struct argp argp = { opts, parse_arg, NULL, doc, kids, NULL, NULL };
 	struct esc_run r = { .env = &env };
 	struct esc_otlp_stats os = { 0 }, *osp = NULL;
 	int rc = 0, err;
 
-	kids[0].argp = tk_cli_argp(TK_OPT_FORMAT | TK_OPT_VERBOSE);
-	tk_cli_parse("escalate-trace", &argp, argc, argv, NULL);
+	tk_cli_parse(&cli, argc, argv);
 	check_combinations();
 	tk_stop_install();
 	env.start_boot_ns = tk_now_boot_ns();

@@ -6,16 +6,17 @@
  * with its own json_tokener, turn a batch into esc_sample results; the main
  * thread takes batches strictly in sequence order and accounts each line
  * with esc_line_done() (detection, escalation, output), exactly as the
- * serial loop does.  Batches live in a ring of Q slots under one mutex:
+ * serial loop does.  Batches live in a ring of Q_BATCHES under one mutex:
  *
- *   slot state:  FREE -> FILLED (reader) -> PARSED (a parser) -> FREE (main)
+ *   batch state: FREE -> FILLED (reader) -> PARSED (a parser) -> FREE (main)
  *
- * The reader keeps reading while the main thread traces (up to Q batches of
- * BATCH_LINES lines are held); it hands over a part-filled batch whenever the
- * input is idle and fewer than Q/2 batches wait, so nothing waits for a batch
- * to fill, and a slow writer still gets at least Q/2 full batches of room.  Helper
- * threads block SIGINT/SIGTERM/SIGPIPE so signals reach the main thread; the
- * reader polls stdin and gives up when told to quit.
+ * The reader keeps reading while the main thread traces (up to Q_BATCHES
+ * batches of BATCH_LINES lines are held); it hands over a part-filled batch
+ * whenever the input is idle and fewer than Q_BATCHES/2 batches wait, so
+ * nothing waits for a batch to fill, and a slow writer still gets at least
+ * Q_BATCHES/2 full batches of room.  Helper threads block SIGINT/SIGTERM/
+ * SIGPIPE so signals reach the main thread; the reader polls stdin and gives
+ * up when told to quit.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -35,7 +36,7 @@
 #include "output.h"
 #include "run.h"
 
-#define Q_SLOTS 64            /* batches in flight */
+#define Q_BATCHES 64          /* batches in flight */
 #define BATCH_LINES 512
 #define BATCH_BYTES (128 * 1024)
 
@@ -46,10 +47,10 @@ struct bline {
 	enum esc_line_status ls;
 };
 
-enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_PARSED };
+enum batch_state { BATCH_FREE, BATCH_FILLED, BATCH_PARSED };
 
 struct batch {
-	enum slot_state state;
+	enum batch_state state;
 	char *buf;                   /* the lines' bytes, back to back */
 	size_t len, cap;
 	struct bline *ln;            /* BATCH_LINES */
@@ -62,7 +63,7 @@ struct pipe_ctx {
 	uint64_t max_line;
 	pthread_mutex_t mu;
 	pthread_cond_t filled, parsed, space;
-	struct batch slot[Q_SLOTS];
+	struct batch ring[Q_BATCHES];
 	uint64_t head;               /* next sequence number the reader fills */
 	uint64_t next_parse;         /* next sequence number a parser takes */
 	uint64_t tail;               /* next sequence number main consumes */
@@ -123,20 +124,20 @@ static void block_signals(void)
 /* Hand the reader's batch over (caller holds mu). */
 static void submit_locked(struct pipe_ctx *p)
 {
-	p->slot[p->head % Q_SLOTS].state = SLOT_FILLED;
+	p->ring[p->head % Q_BATCHES].state = BATCH_FILLED;
 	p->head++;
 	pthread_cond_signal(&p->filled);
 }
 
-/* The slot the reader fills next, once main has freed it; NULL on quit. */
-static struct batch *reader_slot(struct pipe_ctx *p)
+/* The batch the reader fills next, once main has freed it; NULL on quit. */
+static struct batch *reader_batch(struct pipe_ctx *p)
 {
 	struct batch *b;
 
 	pthread_mutex_lock(&p->mu);
-	while (!quit_set(p) && p->head - p->tail >= Q_SLOTS)
+	while (!quit_set(p) && p->head - p->tail >= Q_BATCHES)
 		pthread_cond_wait(&p->space, &p->mu);
-	b = quit_set(p) ? NULL : &p->slot[p->head % Q_SLOTS];
+	b = quit_set(p) ? NULL : &p->ring[p->head % Q_BATCHES];
 	pthread_mutex_unlock(&p->mu);
 	if (b) {
 		b->n = 0;
@@ -161,19 +162,19 @@ static void *reader_main(void *arg)
 		n = -ENOMEM;
 		goto done;
 	}
-	b = reader_slot(p);
+	b = reader_batch(p);
 	while (b) {
 		if (b->n && !esc_lr_buffered(&lr)) {
-			/* input idle: hand over what we have if a slot is free */
+			/* input idle: hand over what we have if a batch is free */
 			bool handed = false;
 
 			pthread_mutex_lock(&p->mu);
-			if (p->head - p->tail < Q_SLOTS / 2) {
+			if (p->head - p->tail < Q_BATCHES / 2) {
 				submit_locked(p);
 				handed = true;
 			}
 			pthread_mutex_unlock(&p->mu);
-			if (handed && !(b = reader_slot(p)))
+			if (handed && !(b = reader_batch(p)))
 				break;
 		}
 		n = esc_lr_next(&lr);
@@ -186,7 +187,7 @@ static void *reader_main(void *arg)
 			pthread_mutex_lock(&p->mu);
 			submit_locked(p);
 			pthread_mutex_unlock(&p->mu);
-			b = reader_slot(p);
+			b = reader_batch(p);
 		}
 	}
 	if (!b && !quit_set(p))
@@ -220,7 +221,7 @@ static void *parser_main(void *arg)
 			pthread_cond_wait(&p->filled, &p->mu);
 		if (quit_set(p) || p->next_parse == p->head)
 			break;
-		b = &p->slot[p->next_parse++ % Q_SLOTS];
+		b = &p->ring[p->next_parse++ % Q_BATCHES];
 		pthread_mutex_unlock(&p->mu);
 		for (size_t i = 0; i < b->n; i++) {
 			struct bline *l = &b->ln[i];
@@ -231,7 +232,7 @@ static void *parser_main(void *arg)
 				    : esc_extract(b->buf + l->off, l->len, p->fields, &b->s[i]);
 		}
 		pthread_mutex_lock(&p->mu);
-		b->state = SLOT_PARSED;
+		b->state = BATCH_PARSED;
 		pthread_cond_broadcast(&p->parsed);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -248,8 +249,8 @@ static struct batch *next_batch(struct pipe_ctx *p)
 	while (!tk_stop_requested()) {
 		struct timespec ts;
 
-		if (p->tail < p->head && p->slot[p->tail % Q_SLOTS].state == SLOT_PARSED) {
-			b = &p->slot[p->tail % Q_SLOTS];
+		if (p->tail < p->head && p->ring[p->tail % Q_BATCHES].state == BATCH_PARSED) {
+			b = &p->ring[p->tail % Q_BATCHES];
 			break;
 		}
 		if (p->eof && p->tail == p->head)
@@ -270,7 +271,7 @@ static struct batch *next_batch(struct pipe_ctx *p)
 static void release_batch(struct pipe_ctx *p, struct batch *b)
 {
 	pthread_mutex_lock(&p->mu);
-	b->state = SLOT_FREE;
+	b->state = BATCH_FREE;
 	p->tail++;
 	pthread_cond_signal(&p->space);
 	pthread_mutex_unlock(&p->mu);
@@ -351,8 +352,8 @@ cleanup:
 		pthread_join(reader, NULL);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(parsers[i], NULL);
-	for (unsigned i = 0; i < Q_SLOTS; i++)
-		batch_free(&p.slot[i]);
+	for (unsigned i = 0; i < Q_BATCHES; i++)
+		batch_free(&p.ring[i]);
 	free(parsers);
 	pthread_cond_destroy(&p.filled);
 	pthread_cond_destroy(&p.parsed);

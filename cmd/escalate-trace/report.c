@@ -10,6 +10,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "array.h"
 #include "clock.h"
 #include "escalate.h"
 #include "escape.h"
@@ -167,7 +168,7 @@ static void print_syscall_table(FILE *f, const struct esc_trace_result *tr, unsi
 		{ "SYSCALL", false, 24 }, { "COUNT", true, 0 }, { "ERRORS", true, 0 },
 		{ "TIME_US", true, 0 }, { "AVG_US", true, 0 },
 	};
-	struct tk_table *t = tk_table_new(cols, sizeof(cols) / sizeof(cols[0]));
+	struct tk_table *t = tk_table_new(cols, TK_ARRAY_SIZE(cols));
 	char buf[32];
 
 	if (!t)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "array.h"
 #include "escalate.h"
 
 #if defined(__x86_64__)
@@ -132,7 +133,7 @@ static const char *const names[] = {
 	[446] = "landlock_restrict_self", [447] = "memfd_secret", [448] = "process_mrelease",
 	[449] = "futex_waitv", [450] = "set_mempolicy_home_node", 
 };
-#define NNAMES (sizeof(names) / sizeof(names[0]))
+#define NNAMES TK_ARRAY_SIZE(names)
 #else
 static const char *const names[] = { NULL };
 #define NNAMES 0
@@ -169,7 +170,7 @@ static const struct {
 
 enum esc_cat esc_syscall_cat(const char *name)
 {
-	for (size_t i = 0; i < sizeof(cat_map) / sizeof(cat_map[0]); i++)
+	for (size_t i = 0; i < TK_ARRAY_SIZE(cat_map); i++)
 		if (!strcmp(cat_map[i].name, name))
 			return cat_map[i].cat;
 	return ESC_CAT_OTHER;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "array.h"
 #include "errors.h"
 #include "output.h"
 
@@ -31,7 +32,7 @@ static int tel_from_json(struct json_object *o, struct telemetry *t,
 	struct json_object *v;
 
 	memset(t, 0, sizeof(*t));
-	for (size_t i = 0; i < sizeof(counter_keys) / sizeof(counter_keys[0]); i++) {
+	for (size_t i = 0; i < TK_ARRAY_SIZE(counter_keys); i++) {
 		if (!json_object_object_get_ex(o, counter_keys[i].key, &v) ||
 		    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
 			*missing = counter_keys[i].key;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "buf.h"
 #include "cli.h"
 #include "errors.h"
@@ -157,16 +158,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 const struct ingest_args *args_parse(int argc, char **argv)
 {
-	struct argp_child children[] = {
-		{ tk_cli_argp(TK_OPT_ALL), 0, "Output:", 0 },
-		{ 0 },
-	};
-	struct argp argp = {
-		options, parse_arg, "FILE|DEVICE...", doc, children, NULL, NULL,
+	static const struct tk_cli_cmd cli = {
+		TOOL, options, parse_arg, "FILE|DEVICE...", doc, TK_OPT_ALL, "Output:", 0,
 	};
 
-	tk_cli_parse(TOOL, &argp, argc, argv, NULL);
-	args.samples = tk_cli.fmt != TK_FMT_TEXT || tk_cli.interval_set;
+	tk_cli_parse(&cli, argc, argv);
+	args.samples = tk_out.fmt != TK_FMT_TEXT || tk_cli.interval_set;
 	return &args;
 }
 
@@ -182,7 +179,7 @@ const char *path_name(enum ingest_path p)
 
 int path_by_name(const char *name, enum ingest_path *p)
 {
-	for (size_t i = 0; i < sizeof(path_names) / sizeof(path_names[0]); i++)
+	for (size_t i = 0; i < TK_ARRAY_SIZE(path_names); i++)
 		if (!strcmp(name, path_names[i])) {
 			*p = i;
 			return 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 
+#include "array.h"
 #include "output.h"
 #include "ingest.h"
 
@@ -54,10 +55,10 @@ static void probe_uring(void)
 		fact_bool("io_uring", "io_uring_get_probe", false, "io_uring unavailable or disabled");
 		return;
 	}
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+	for (size_t i = 0; i < TK_ARRAY_SIZE(ops); i++)
 		fact_bool("io_uring_op", ops[i].name, io_uring_opcode_supported(p, ops[i].op), NULL);
 	io_uring_free_probe(p);
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+	for (size_t i = 0; i < TK_ARRAY_SIZE(flags); i++) {
 		struct io_uring r;
 		int err = io_uring_queue_init(4, &r, flags[i].f);
 

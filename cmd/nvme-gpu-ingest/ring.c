@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "array.h"
 #include "ingest.h"
 
 #ifndef IORING_SETUP_COOP_TASKRUN
@@ -50,7 +51,7 @@ int ring_init(struct ring *r, unsigned entries, unsigned required, bool sqpoll)
 		p.cq_entries = entries * 2;
 		p.sq_thread_idle = 1000;
 		err = io_uring_queue_init_params(entries, &r->ring, &p);
-		if (err != -EINVAL || step >= sizeof(drop_order) / sizeof(drop_order[0]))
+		if (err != -EINVAL || step >= TK_ARRAY_SIZE(drop_order))
 			break;
 		r->dropped |= optional & drop_order[step];
 		optional &= ~drop_order[step++];
@@ -105,7 +106,7 @@ const char *ring_flag_names(unsigned flags, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = 0;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < TK_ARRAY_SIZE(names); i++) {
 		if (!(flags & names[i].f) || n >= len)
 			continue;
 		n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "", names[i].n);

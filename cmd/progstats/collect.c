@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 
 #include "bpfutil.h"
+#include "buf.h"
 #include "clock.h"
 #include "progstats.h"
 #include "stats.h"
@@ -97,7 +98,8 @@ void ps_snap_free(struct ps_snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
-struct walk {
+/* One ps_collect(): the snapshot it fills, the previous one, the filter. */
+struct collect_pass {
 	struct ps_snap *cur;
 	const struct ps_snap *prev;
 	const struct ps_filter *f;
@@ -105,7 +107,7 @@ struct walk {
 };
 
 /* What either walk knows of one program. */
-struct seen {
+struct prog_found {
 	__u32 id, type, btf_id, nr_func_info;
 	const char *kname;
 	const __u8 *tag;
@@ -124,7 +126,7 @@ static bool id_wanted(const struct ps_filter *f, __u32 id)
 	return false;
 }
 
-static bool name_truncated(const struct seen *s)
+static bool name_truncated(const struct prog_found *s)
 {
 	return strlen(s->kname) >= BPF_OBJ_NAME_LEN - 1 && s->btf_id && s->nr_func_info;
 }
@@ -133,7 +135,7 @@ static bool name_truncated(const struct seen *s)
  * The iterator walk holds no fd: open one for a full name or for counters
  * the iterator could not read.  1 = the program vanished (skip it).
  */
-static int open_fd(struct seen *s, struct bpf_prog_info *info)
+static int open_fd(struct prog_found *s, struct bpf_prog_info *info)
 {
 	__u32 len = sizeof(*info);
 
@@ -158,7 +160,7 @@ static int open_fd(struct seen *s, struct bpf_prog_info *info)
 	return 0;
 }
 
-static int add_prog(struct walk *w, struct seen *s)
+static int add_prog(struct collect_pass *pass, struct prog_found *s)
 {
 	bool own_fd = s->fd < 0;
 	struct bpf_prog_info info;
@@ -166,27 +168,21 @@ static int add_prog(struct walk *w, struct seen *s)
 	struct ps_prog *p;
 	int err = 0;
 
-	if (!id_wanted(w->f, s->id) || (w->f->type >= 0 && s->type != (__u32)w->f->type))
+	if (!id_wanted(pass->f, s->id) || (pass->f->type >= 0 && s->type != (__u32)pass->f->type))
 		return 0;
-	if (w->cur->n == w->cur->cap) {
-		size_t cap = w->cur->cap ? w->cur->cap * 2 : 256;
-		struct ps_prog *v = realloc(w->cur->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		w->cur->v = v;
-		w->cur->cap = cap;
-	}
-	p = &w->cur->v[w->cur->n];
+	if (tk_grow((void **)&pass->cur->v, &pass->cur->cap, (pass->cur->n + 1) * sizeof(*pass->cur->v),
+		    256 * sizeof(*pass->cur->v)))
+		return -ENOMEM;
+	p = &pass->cur->v[pass->cur->n];
 	memset(p, 0, sizeof(*p));
-	p->ts_ns = w->ts_ns ? w->ts_ns : tk_now_mono_ns();
+	p->ts_ns = pass->ts_ns ? pass->ts_ns : tk_now_mono_ns();
 	p->id = s->id;
 	p->type = s->type;
 	p->btf_id = s->btf_id;
 	snprintf(p->kname, sizeof(p->kname), "%s", s->kname);
 	tk_prog_tag_hex(s->tag, p->tag);
 	/* A truncated name costs a BTF load: do it once per program. */
-	old = ps_snap_find(w->prev, s->id);
+	old = ps_snap_find(pass->prev, s->id);
 	if (old && !strcmp(old->kname, p->kname) && !strcmp(old->tag, p->tag)) {
 		memcpy(p->name, old->name, sizeof(p->name));
 		p->flagged = old->flagged;
@@ -206,9 +202,9 @@ static int add_prog(struct walk *w, struct seen *s)
 	p->cnt = s->cnt;
 	p->nsecs = s->nsecs;
 	p->misses = s->misses;
-	if (w->f->name && !strcasestr(p->name, w->f->name))
+	if (pass->f->name && !strcasestr(p->name, pass->f->name))
 		goto out;
-	w->cur->n++;
+	pass->cur->n++;
 out:
 	if (own_fd && s->fd >= 0)
 		close(s->fd);
@@ -217,7 +213,7 @@ out:
 
 static int on_prog(int fd, const struct bpf_prog_info *info, void *ctx)
 {
-	struct seen s = {
+	struct prog_found s = {
 		.id = info->id, .type = info->type, .btf_id = info->btf_id,
 		.nr_func_info = info->nr_func_info, .kname = info->name, .tag = info->tag,
 		.cnt = info->run_cnt, .nsecs = info->run_time_ns,
@@ -230,29 +226,29 @@ static int on_prog(int fd, const struct bpf_prog_info *info, void *ctx)
 int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_filter *f,
 	       struct ps_iter *it)
 {
-	struct walk w = { cur, prev, f, 0 };
+	struct collect_pass pass = { cur, prev, f, 0 };
 	size_t n = 0;
 	int err;
 
 	cur->n = 0;
 	if (!it || it->link_fd < 0)
-		return tk_prog_foreach(on_prog, &w);
+		return tk_prog_foreach(on_prog, &pass);
 	err = ps_iter_read(it, &n);
-	w.ts_ns = tk_now_mono_ns();
+	pass.ts_ns = tk_now_mono_ns();
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct progstats_prog_rec *r = &it->v[i];
-		struct seen s;
+		struct prog_found s;
 
 		if (r->id == it->self_id)
 			continue;  /* our own iterator: not there in the other walk */
-		s = (struct seen){
+		s = (struct prog_found){
 			.id = r->id, .type = r->type, .btf_id = r->btf_id,
 			.nr_func_info = r->nr_func_info, .kname = r->name, .tag = r->tag,
 			.cnt = r->cnt, .nsecs = r->nsecs, .misses = r->misses, .fd = -1,
 			.stats_err = r->flags & PROGSTATS_REC_STATS_ERR,
 		};
 
-		err = add_prog(&w, &s);
+		err = add_prog(&pass, &s);
 	}
 	return err;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
+#include "array.h"
 #include "bpfutil.h"
 #include "cli.h"
 #include "clock.h"
@@ -36,7 +37,7 @@ static const char *const sort_names[] = {
 	"cpu_pct", "id", "name", "prog_type", "cnt", "nsecs", "misses", "ns_per_call",
 	"period_ns_per_call", "events_per_sec", "miss_rate",
 };
-#define NSORT (sizeof(sort_names) / sizeof(sort_names[0]))
+#define NSORT TK_ARRAY_SIZE(sort_names)
 
 /* Threshold bits, also kept per program so each breach is named once. */
 enum { PS_TH_NS = 1, PS_TH_MISS = 2, PS_TH_EPS = 4 };
@@ -189,10 +190,10 @@ static void check_combos(void)
 	if (env.once && (env.thresholds & PS_TH_EPS))
 		tk_usage_error("drop --once to measure rates over an interval",
 			       "--min-events-per-sec needs an interval, not --once");
-	if (env.oneline && tk_cli.fmt != TK_FMT_TEXT)
+	if (env.oneline && tk_out.fmt != TK_FMT_TEXT)
 		tk_usage_error("drop -j/-o, or drop --oneline",
 			       "--oneline is a text form; it cannot be combined with -j or -o %s",
-			       tk_format_name(tk_cli.fmt));
+			       tk_format_name(tk_out.fmt));
 }
 
 static double sort_val(const struct ps_prog *p, int key)
@@ -270,13 +271,13 @@ static bool check_thresholds(struct ps_prog *p)
 static struct ps_objs objs;
 
 /* Filter by holder pid, check thresholds, sort, group, cut, print. */
-static int report(struct ps_snap *cur, struct ps_view *w, const struct ps_pids *pids,
+static int report(struct ps_snap *cur, struct ps_view *view, const struct ps_pids *pids,
 		  bool *breached)
 {
 	int err;
 
-	w->n = 0;
-	w->total = cur->n;
+	view->n = 0;
+	view->total = cur->n;
 	for (size_t i = 0; i < cur->n; i++) {
 		struct ps_prog *p = &cur->v[i];
 
@@ -284,25 +285,25 @@ static int report(struct ps_snap *cur, struct ps_view *w, const struct ps_pids *
 			continue;
 		if (env.thresholds && check_thresholds(p))
 			*breached = true;
-		w->v[w->n++] = p;
+		view->v[view->n++] = p;
 	}
-	if (w->n > 1)   /* w->v is NULL when nothing is loaded */
-		qsort(w->v, w->n, sizeof(*w->v), cmp_prog);
-	if (env.group && (err = ps_objs_group(&objs, w, cmp_prog, env.top))) {
+	if (view->n > 1)   /* view->v is NULL when nothing is loaded */
+		qsort(view->v, view->n, sizeof(*view->v), cmp_prog);
+	if (env.group && (err = ps_objs_group(&objs, view, cmp_prog, env.top))) {
 		tk_error(NULL, "cannot group programs by object: %s", strerror(-err));
 		return err;
 	}
-	if (!env.group && env.top && w->n > env.top)
-		w->n = env.top;
+	if (!env.group && env.top && view->n > env.top)
+		view->n = env.top;
 	if (env.oneline)
-		return ps_print_oneline(w);
+		return ps_print_oneline(view);
 	switch (tk_out.fmt) {
 	case TK_FMT_JSON:
-		return ps_print_json(w);
+		return ps_print_json(view);
 	case TK_FMT_PROM:
-		return ps_print_prom(w);
+		return ps_print_prom(view);
 	default:
-		return ps_print_table(w);
+		return ps_print_table(view);
 	}
 }
 
@@ -323,17 +324,17 @@ static int emit_changes(const struct ps_snap *cur, const struct ps_snap *prev)
 	return err;
 }
 
-static int grow_view(struct ps_view *w, size_t n)
+static int grow_view(struct ps_view *view, size_t n)
 {
 	const struct ps_prog **v;
 
-	if (n <= w->cap)
+	if (n <= view->cap)
 		return 0;
-	v = realloc(w->v, n * sizeof(*v));
+	v = realloc(view->v, n * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	w->v = v;
-	w->cap = n;
+	view->v = v;
+	view->cap = n;
 	return 0;
 }
 
@@ -359,7 +360,7 @@ static int iter_open(void)
 }
 
 static int collect(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pids *pids,
-		   struct ps_view *w)
+		   struct ps_view *view)
 {
 	int err = ps_collect(cur, prev, &env.filter, &iter);
 
@@ -380,7 +381,7 @@ static int collect(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pi
 		tk_error(NULL, "cannot list program holders: %s", strerror(-err));
 		return err;
 	}
-	err = grow_view(w, cur->n);
+	err = grow_view(view, cur->n);
 	if (err)
 		tk_error(NULL, "out of memory");
 	return err;
@@ -406,7 +407,7 @@ static void pass_out_close(void)
  * sample instead of one per record.
  */
 static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pids *pids,
-		  struct ps_view *w, bool *breached)
+		  struct ps_view *view, bool *breached)
 {
 	uint64_t t0 = tk_now_mono_ns();
 	int err, ferr;
@@ -417,13 +418,13 @@ static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pid
 	}
 	rewind(pass_out.f);
 	tk_out.out = pass_out.f;
-	err = collect(cur, prev, pids, w);
+	err = collect(cur, prev, pids, view);
 	if (!err) {
 		ps_derive(cur, prev);
 		if (prev)
 			err = emit_changes(cur, prev);
 		if (!err)
-			err = report(cur, w, pids, breached);
+			err = report(cur, view, pids, breached);
 	}
 	tk_out.out = stdout;
 	if (fflush(pass_out.f) && !err) {
@@ -433,27 +434,25 @@ static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pid
 	if (pass_out.len && !tk_out.broken)
 		fwrite(pass_out.buf, 1, pass_out.len, stdout);
 	ferr = tk_flush();
-	tk_info(1, "sample %llu: %zu programs in %.1f us", (unsigned long long)w->seq,
+	tk_info(1, "sample %llu: %zu programs in %.1f us", (unsigned long long)view->seq,
 		cur->n, (double)(tk_now_mono_ns() - t0) / 1e3);
 	return err ? err : ferr;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { NULL, 0, NULL, 0 }, { NULL, 0, NULL, 0 } };
-	struct argp_child kids[2];
-	struct argp argp = { opts, parse_arg, NULL, doc, kids, NULL, NULL };
+	static const struct tk_cli_cmd cli = {
+		"progstats", opts, parse_arg, NULL, doc, TK_OPT_ALL, NULL, 0,
+	};
 	struct ps_snap snaps[2] = { { 0 }, { 0 } }, *cur = &snaps[0], *prev = &snaps[1], *t;
 	struct ps_stats stats = { .fd = -1 };
 	struct ps_pids pids = { 0 };
-	struct ps_view w = { 0 };
+	struct ps_view view = { 0 };
 	bool breached = false;
 	struct tk_loop loop;
 	int err = 0;
 
-	memcpy(kids, children, sizeof(kids));
-	kids[0].argp = tk_cli_argp(TK_OPT_ALL);
-	tk_cli_parse("progstats", &argp, argc, argv, NULL);
+	tk_cli_parse(&cli, argc, argv);
 	check_combos();
 	tk_stop_install();
 	tk_libbpf_quiet(tk_out.verbose);
@@ -478,25 +477,25 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	w.once = env.once;
-	w.pids = env.pids ? &pids : NULL;
-	w.stats = stats.fd >= 0 ? "held" : ps_stats_sysctl() == 1 ? "sysctl" : "not_enabled";
+	view.once = env.once;
+	view.pids = env.pids ? &pids : NULL;
+	view.stats = stats.fd >= 0 ? "held" : ps_stats_sysctl() == 1 ? "sysctl" : "not_enabled";
 	if (env.sort < 0)
 		env.sort = env.once ? S_NSECS : S_CPU;
 
 	if (env.once) {
-		err = sample(prev, NULL, &pids, &w, &breached);
+		err = sample(prev, NULL, &pids, &view, &breached);
 		goto cleanup;
 	}
-	err = collect(prev, NULL, &pids, &w);  /* the baseline */
+	err = collect(prev, NULL, &pids, &view);  /* the baseline */
 	if (err)
 		goto cleanup;
 	ps_derive(prev, NULL);
 	tk_loop_start(&loop, tk_cli.interval_ns, tk_cli.count, tk_cli.duration_ns);
 	while (tk_loop_next(&loop)) {
-		w.seq = loop.ticks;
-		w.period_ns = tk_loop_period_ns(&loop);
-		err = sample(cur, prev, &pids, &w, &breached);
+		view.seq = loop.ticks;
+		view.period_ns = tk_loop_period_ns(&loop);
+		err = sample(cur, prev, &pids, &view, &breached);
 		if (err)
 			break;
 		t = prev, prev = cur, cur = t;
@@ -508,7 +507,7 @@ cleanup:
 	ps_objs_free(&objs);
 	ps_snap_free(&snaps[0]);
 	ps_snap_free(&snaps[1]);
-	free(w.v);
+	free(view.v);
 	pass_out_close();
 	if (tk_out.broken)
 		return TK_EXIT_OK;  /* reader went away: stop quietly */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "array.h"
 #include "bpfutil.h"
 #include "progstats.h"
 #include "stats.h"
@@ -103,7 +104,7 @@ static size_t data_prefix(const char *name)
 
 	if (!dot || dot == name)
 		return 0;
-	for (size_t i = 0; i < sizeof(data_sections) / sizeof(data_sections[0]); i++)
+	for (size_t i = 0; i < TK_ARRAY_SIZE(data_sections); i++)
 		if (!strcmp(dot + 1, data_sections[i]))
 			return (size_t)(dot - name);
 	return 0;
@@ -214,25 +215,25 @@ static int cmp_obj(const void *a, const void *b, void *cmp)
 	return (*(cmp_fn *)cmp)(&x, &y);
 }
 
-int ps_objs_group(struct ps_objs *o, struct ps_view *w,
+int ps_objs_group(struct ps_objs *o, struct ps_view *view,
 		  int (*cmp)(const void *, const void *), uint64_t top)
 {
 	struct objkey *keys;
 	size_t k = 0;
 	int err;
 
-	if ((err = grow((void **)&o->tmp, &o->tmp_cap, w->n + 1, sizeof(*o->tmp))) ||
-	    (err = grow((void **)&o->v, &o->cap, w->n + 1, sizeof(*o->v))))
+	if ((err = grow((void **)&o->tmp, &o->tmp_cap, view->n + 1, sizeof(*o->tmp))) ||
+	    (err = grow((void **)&o->v, &o->cap, view->n + 1, sizeof(*o->v))))
 		return err;
-	keys = calloc(w->n + 1, sizeof(*keys));
+	keys = calloc(view->n + 1, sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
-	for (size_t i = 0; i < w->n; i++)
-		keys[i] = (struct objkey){ w->v[i]->btf_id, (__u32)i };
-	qsort(keys, w->n, sizeof(*keys), cmp_key);
+	for (size_t i = 0; i < view->n; i++)
+		keys[i] = (struct objkey){ view->v[i]->btf_id, (__u32)i };
+	qsort(keys, view->n, sizeof(*keys), cmp_key);
 	o->n = 0;
-	for (size_t i = 0; i < w->n; i++) {
-		const struct ps_prog *p = w->v[keys[i].pos];
+	for (size_t i = 0; i < view->n; i++) {
+		const struct ps_prog *p = view->v[keys[i].pos];
 		struct ps_obj *g = &o->v[o->n ? o->n - 1 : 0];
 
 		if (!o->n || g->btf_id != p->btf_id) {
@@ -262,13 +263,13 @@ int ps_objs_group(struct ps_objs *o, struct ps_view *w,
 	for (size_t i = 0; i < o->n; i++) {
 		struct ps_obj *g = &o->v[i];
 
-		memcpy(&w->v[k], &o->tmp[g->first], g->n * sizeof(*w->v));
+		memcpy(&view->v[k], &o->tmp[g->first], g->n * sizeof(*view->v));
 		g->first = k;
 		k += g->n;
 	}
-	w->n = k;
-	w->objs = o->v;
-	w->nobjs = o->n;
+	view->n = k;
+	view->objs = o->v;
+	view->nobjs = o->n;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "bpfutil.h"
 #include "clock.h"
 #include "escape.h"
@@ -34,13 +35,13 @@ static void fmt_pct(char *buf, size_t size, double v)
 }
 
 /* "comm(pid),comm(pid)" of the holders of @p, escaped by the table/records. */
-static void fmt_pids(const struct ps_view *w, const struct ps_prog *p, char *buf, size_t size)
+static void fmt_pids(const struct ps_view *view, const struct ps_prog *p, char *buf, size_t size)
 {
-	size_t first, n = ps_pids_of(w->pids, p->id, &first), off = 0;
+	size_t first, n = ps_pids_of(view->pids, p->id, &first), off = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && off < size; i++) {
-		const struct progstats_pid_entry *e = &w->pids->v[first + i];
+		const struct progstats_pid_entry *e = &view->pids->v[first + i];
 		int k = snprintf(buf + off, size - off, "%s%s(%u)", i ? "," : "", e->comm, e->pid);
 
 		if (k < 0)
@@ -79,7 +80,7 @@ struct row {
 	const struct ps_obj *of;     /* the program's object, with --group */
 };
 
-static int table_row(struct tk_table *t, const struct ps_view *w, const struct row *r)
+static int table_row(struct tk_table *t, const struct ps_view *view, const struct row *r)
 {
 	const struct ps_prog *p = r->p;
 	char tbuf[32], pct[32], pids[256];
@@ -97,7 +98,7 @@ static int table_row(struct tk_table *t, const struct ps_view *w, const struct r
 		tk_table_cell(t, 1, "%s", type_name(p, tbuf, sizeof(tbuf)));
 		tk_table_cell(t, 2, "%s%s", r->of ? "  " : "", p->name);
 	}
-	if (w->once) {
+	if (view->once) {
 		fmt_pct(pct, sizeof(pct), p->miss_rate * 100);
 		tk_table_cell(t, 3, "%llu", (unsigned long long)p->cnt);
 		tk_table_cell(t, 4, "%llu", (unsigned long long)p->nsecs);
@@ -112,39 +113,39 @@ static int table_row(struct tk_table *t, const struct ps_view *w, const struct r
 		tk_table_cell(t, 6, "%s", pct);
 		tk_table_cell(t, 7, "%llu", (unsigned long long)p->d_misses);
 	}
-	if (w->objs && r->of) {
-		fmt_pct(pct, sizeof(pct), ps_obj_share(p, &r->of->sum, !w->once));
+	if (view->objs && r->of) {
+		fmt_pct(pct, sizeof(pct), ps_obj_share(p, &r->of->sum, !view->once));
 		tk_table_cell(t, col, "%s", pct);
 	}
-	col += w->objs != NULL;
-	if (w->pids && !r->g) {
-		fmt_pids(w, p, pids, sizeof(pids));
+	col += view->objs != NULL;
+	if (view->pids && !r->g) {
+		fmt_pids(view, p, pids, sizeof(pids));
 		tk_table_cell(t, col, "%s", pids);
 	}
 	return 0;
 }
 
 /* The rows in print order: with --group each object, then its programs. */
-static int table_rows(struct tk_table *t, const struct ps_view *w)
+static int table_rows(struct tk_table *t, const struct ps_view *view)
 {
 	int err = 0;
 
-	if (!w->objs) {
-		for (size_t i = 0; i < w->n && !err; i++)
-			err = table_row(t, w, &(struct row){ w->v[i], NULL, NULL });
+	if (!view->objs) {
+		for (size_t i = 0; i < view->n && !err; i++)
+			err = table_row(t, view, &(struct row){ view->v[i], NULL, NULL });
 		return err;
 	}
-	for (size_t g = 0; g < w->nobjs && !err; g++) {
-		const struct ps_obj *o = &w->objs[g];
+	for (size_t g = 0; g < view->nobjs && !err; g++) {
+		const struct ps_obj *o = &view->objs[g];
 
-		err = table_row(t, w, &(struct row){ &o->sum, o, NULL });
+		err = table_row(t, view, &(struct row){ &o->sum, o, NULL });
 		for (size_t i = o->first; i < o->first + o->n && !err; i++)
-			err = table_row(t, w, &(struct row){ w->v[i], NULL, o });
+			err = table_row(t, view, &(struct row){ view->v[i], NULL, o });
 	}
 	return err;
 }
 
-int ps_print_table(const struct ps_view *w)
+int ps_print_table(const struct ps_view *view)
 {
 	struct tk_table_col cols[NCOLS + 2];
 	size_t ncols = NCOLS;
@@ -157,27 +158,27 @@ int ps_print_table(const struct ps_view *w)
 	 * Full names fit without the PIDS column; with it NAME gets 14, keeping
 	 * a row under 100 columns with 7-digit ids and 8-digit numbers.
 	 */
-	memcpy(cols, w->once ? cols_once : cols_period, NCOLS * sizeof(cols[0]));
-	cols[2].max_width = w->pids ? 14 : 32;
-	if (w->objs)
+	memcpy(cols, view->once ? cols_once : cols_period, NCOLS * sizeof(cols[0]));
+	cols[2].max_width = view->pids ? 14 : 32;
+	if (view->objs)
 		cols[ncols++] = col_share;
-	if (w->pids)
+	if (view->pids)
 		cols[ncols++] = col_pids;
 	t = tk_table_new(cols, ncols);
 	if (!t)
 		return -ENOMEM;
-	err = table_rows(t, w);
+	err = table_rows(t, view);
 	clock_str(now, sizeof(now));
-	if (w->objs)
-		snprintf(objs, sizeof(objs), " objects=%zu", w->nobjs);
-	if (w->once)
+	if (view->objs)
+		snprintf(objs, sizeof(objs), " objects=%zu", view->nobjs);
+	if (view->once)
 		fprintf(f, "progstats %s programs=%zu shown=%zu%s cumulative=yes stats=%s%s\n",
-			now, w->total, w->n, objs, w->stats, strcmp(w->stats, "not_enabled") ? "" :
+			now, view->total, view->n, objs, view->stats, strcmp(view->stats, "not_enabled") ? "" :
 			" note=\"counters move only while run-time stats are enabled\"");
 	else
 		fprintf(f, "%sprogstats %s sample=%llu programs=%zu shown=%zu%s period=%.3fs stats=%s\n",
-			w->seq > 1 ? "\n" : "", now, (unsigned long long)w->seq, w->total, w->n,
-			objs, (double)w->period_ns / 1e9, w->stats);
+			view->seq > 1 ? "\n" : "", now, (unsigned long long)view->seq, view->total, view->n,
+			objs, (double)view->period_ns / 1e9, view->stats);
 	tk_table_print(t, f, true);
 	tk_table_free(t);
 	return err ? err : tk_flush();
@@ -201,27 +202,27 @@ void ps_format_oneline(const struct ps_prog *p, char *buf, size_t size)
 		snprintf(buf + n, size - n, " miss_rate=%.6f", p->miss_rate);
 }
 
-int ps_print_oneline(const struct ps_view *w)
+int ps_print_oneline(const struct ps_view *view)
 {
 	char line[1024];
 
-	if (!w->objs) {
-		for (size_t i = 0; i < w->n; i++) {
-			ps_format_oneline(w->v[i], line, sizeof(line));
+	if (!view->objs) {
+		for (size_t i = 0; i < view->n; i++) {
+			ps_format_oneline(view->v[i], line, sizeof(line));
 			fprintf(tk_out.out, "%s\n", line);
 		}
 		return tk_flush();
 	}
 	/* "obj NAME: sums", then "  program: counters share_pct=S" */
-	for (size_t g = 0; g < w->nobjs; g++) {
-		const struct ps_obj *o = &w->objs[g];
+	for (size_t g = 0; g < view->nobjs; g++) {
+		const struct ps_obj *o = &view->objs[g];
 
 		ps_format_oneline(&o->sum, line, sizeof(line));
 		fprintf(tk_out.out, "obj %s\n", line);
 		for (size_t i = o->first; i < o->first + o->n; i++) {
-			ps_format_oneline(w->v[i], line, sizeof(line));
+			ps_format_oneline(view->v[i], line, sizeof(line));
 			fprintf(tk_out.out, "  %s share_pct=%.2f\n", line,
-				ps_obj_share(w->v[i], &o->sum, false));
+				ps_obj_share(view->v[i], &o->sum, false));
 		}
 	}
 	return tk_flush();
@@ -237,18 +238,18 @@ static void rec_prog_ids(struct json_object *rec, const struct ps_prog *p)
 	tk_rec_str(rec, "tag", p->tag);
 }
 
-static struct json_object *pids_array(const struct ps_view *w, const struct ps_prog *p)
+static struct json_object *pids_array(const struct ps_view *view, const struct ps_prog *p)
 {
 	struct json_object *a = json_object_new_array();
-	size_t first, n = ps_pids_of(w->pids, p->id, &first);
+	size_t first, n = ps_pids_of(view->pids, p->id, &first);
 
 	for (size_t i = 0; a && i < n; i++) {
 		struct json_object *o = json_object_new_object();
 
 		if (!o)
 			break;
-		json_object_object_add(o, "pid", json_object_new_int64(w->pids->v[first + i].pid));
-		json_object_object_add(o, "comm", tk_json_str(w->pids->v[first + i].comm));
+		json_object_object_add(o, "pid", json_object_new_int64(view->pids->v[first + i].pid));
+		json_object_object_add(o, "comm", tk_json_str(view->pids->v[first + i].comm));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -275,19 +276,19 @@ static void rec_period(struct json_object *rec, const struct ps_prog *p)
 }
 
 /* One sample record per program; with --group, @of adds the obj_* fields. */
-static int emit_sample(struct json_object *rec, const struct ps_view *w,
+static int emit_sample(struct json_object *rec, const struct ps_view *view,
 		       const struct ps_prog *p, const struct ps_obj *of)
 {
 	tk_record_restamp(rec);
-	tk_rec_u64(rec, "seq", w->seq);
+	tk_rec_u64(rec, "seq", view->seq);
 	rec_prog_ids(rec, p);
 	rec_counters(rec, p);
 	tk_rec_u64(rec, "period_ns", p->period_ns);
 	rec_period(rec, p);
-	tk_rec_bool(rec, "new", p->is_new && !w->once);
-	tk_rec_str(rec, "stats", w->stats);
-	if (w->pids)
-		json_object_object_add(rec, "pids", pids_array(w, p));
+	tk_rec_bool(rec, "new", p->is_new && !view->once);
+	tk_rec_str(rec, "stats", view->stats);
+	if (view->pids)
+		json_object_object_add(rec, "pids", pids_array(view, p));
 	if (of) {
 		tk_rec_str(rec, "obj", of->name);
 		tk_rec_u64(rec, "obj_btf_id", of->btf_id);
@@ -298,12 +299,12 @@ static int emit_sample(struct json_object *rec, const struct ps_view *w,
 }
 
 /* The "group" record of one object: its programs' counters summed. */
-static int emit_group(const struct ps_view *w, const struct ps_obj *o)
+static int emit_group(const struct ps_view *view, const struct ps_obj *o)
 {
 	struct json_object *rec = tk_record_new("group"), *ids = json_object_new_array();
 	char tbuf[32];
 
-	tk_rec_u64(rec, "seq", w->seq);
+	tk_rec_u64(rec, "seq", view->seq);
 	tk_rec_str(rec, "group", "obj");
 	tk_rec_str(rec, "obj", o->name);
 	tk_rec_u64(rec, "obj_btf_id", o->btf_id);
@@ -311,29 +312,29 @@ static int emit_group(const struct ps_view *w, const struct ps_obj *o)
 	tk_rec_str(rec, "prog_type", o->mixed ? "mixed" : type_name(&o->sum, tbuf, sizeof(tbuf)));
 	tk_rec_u64(rec, "progs", o->n);
 	for (size_t i = o->first; ids && i < o->first + o->n; i++)
-		json_object_array_add(ids, json_object_new_int64(w->v[i]->id));
+		json_object_array_add(ids, json_object_new_int64(view->v[i]->id));
 	json_object_object_add(rec, "ids", ids);
 	rec_counters(rec, &o->sum);
 	rec_period(rec, &o->sum);
-	tk_rec_str(rec, "stats", w->stats);
+	tk_rec_str(rec, "stats", view->stats);
 	return tk_emit(rec);
 }
 
-int ps_print_json(const struct ps_view *w)
+int ps_print_json(const struct ps_view *view)
 {
 	struct json_object *rec = tk_record_new("sample");
 	int err = 0;
 
 	/* one record refilled per program: no allocation per field */
-	if (!w->objs)
-		for (size_t i = 0; i < w->n && !err; i++)
-			err = emit_sample(rec, w, w->v[i], NULL);
-	for (size_t g = 0; g < w->nobjs && w->objs && !err; g++) {
-		const struct ps_obj *o = &w->objs[g];
+	if (!view->objs)
+		for (size_t i = 0; i < view->n && !err; i++)
+			err = emit_sample(rec, view, view->v[i], NULL);
+	for (size_t g = 0; g < view->nobjs && view->objs && !err; g++) {
+		const struct ps_obj *o = &view->objs[g];
 
-		err = emit_group(w, o);
+		err = emit_group(view, o);
 		for (size_t i = o->first; i < o->first + o->n && !err; i++)
-			err = emit_sample(rec, w, w->v[i], o);
+			err = emit_sample(rec, view, view->v[i], o);
 	}
 	json_object_put(rec);
 	return err;
@@ -386,20 +387,20 @@ static const struct prom_metric metrics[] = {
 	{ "telkit_bpf_prog_cpu_percent", "Run time over the last period, % of one CPU", "gauge", true, m_cpu,
 	  "Run time of the object's programs over the last period, % of one CPU, summed" },
 };
-#define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
+#define NMETRICS TK_ARRAY_SIZE(metrics)
 #define PROG_PFX "telkit_bpf_prog_"
 
 /* --group: the telkit_bpf_obj_* families and each program's share. */
-static void prom_objs(FILE *f, const struct ps_view *w)
+static void prom_objs(FILE *f, const struct ps_view *view)
 {
 	char name[64], btf[16], id[16], tbuf[32];
 
 	for (size_t m = 0; m < NMETRICS; m++) {
-		if (metrics[m].period && w->once)
+		if (metrics[m].period && view->once)
 			continue;
 		snprintf(name, sizeof(name), "telkit_bpf_obj_%s", metrics[m].name + strlen(PROG_PFX));
-		for (size_t g = 0; g < w->nobjs; g++) {
-			const struct ps_obj *o = &w->objs[g];
+		for (size_t g = 0; g < view->nobjs; g++) {
+			const struct ps_obj *o = &view->objs[g];
 			struct tk_kv kv[2] = { { "obj", o->name }, { "btf_id", btf } };
 
 			snprintf(btf, sizeof(btf), "%u", o->btf_id);
@@ -407,13 +408,13 @@ static void prom_objs(FILE *f, const struct ps_view *w)
 				      metrics[m].get(&o->sum));
 		}
 	}
-	for (int period = 0; period <= !w->once; period++)
-		for (size_t g = 0; g < w->nobjs; g++) {
-			const struct ps_obj *o = &w->objs[g];
+	for (int period = 0; period <= !view->once; period++)
+		for (size_t g = 0; g < view->nobjs; g++) {
+			const struct ps_obj *o = &view->objs[g];
 
 			snprintf(btf, sizeof(btf), "%u", o->btf_id);
 			for (size_t i = o->first; i < o->first + o->n; i++) {
-				const struct ps_prog *p = w->v[i];
+				const struct ps_prog *p = view->v[i];
 				struct tk_kv kv[5] = {
 					{ "id", id }, { "name", p->name },
 					{ "type", type_name(p, tbuf, sizeof(tbuf)) },
@@ -430,16 +431,16 @@ static void prom_objs(FILE *f, const struct ps_view *w)
 		}
 }
 
-int ps_print_prom(const struct ps_view *w)
+int ps_print_prom(const struct ps_view *view)
 {
 	FILE *f = tk_out.out;
 
 	tk_prom_reset();
 	for (size_t m = 0; m < NMETRICS; m++) {
-		if (metrics[m].period && w->once)
+		if (metrics[m].period && view->once)
 			continue;
-		for (size_t i = 0; i < w->n; i++) {
-			const struct ps_prog *p = w->v[i];
+		for (size_t i = 0; i < view->n; i++) {
+			const struct ps_prog *p = view->v[i];
 			char id[16], tbuf[32];
 			struct tk_kv kv[3] = {
 				{ "id", id }, { "name", p->name },
@@ -451,10 +452,10 @@ int ps_print_prom(const struct ps_view *w)
 				      kv, 3, metrics[m].get(p));
 		}
 	}
-	if (w->objs)
-		prom_objs(f, w);
+	if (view->objs)
+		prom_objs(f, view);
 	tk_prom_write(f, "telkit_bpf_prog_stats_enabled",
 		      "1 when run-time stats were on for the sample (held by progstats or the sysctl)",
-		      "gauge", NULL, 0, strcmp(w->stats, "not_enabled") ? 1 : 0);
+		      "gauge", NULL, 0, strcmp(view->stats, "not_enabled") ? 1 : 0);
 	return tk_flush();
 }

@@ -46,7 +46,8 @@ struct ps_prog {
 
 struct ps_snap {
 	struct ps_prog *v;
-	size_t n, cap;
+	size_t n;
+	size_t cap;                      /* bytes at v (tk_grow) */
 };
 
 struct ps_filter {
@@ -140,13 +141,13 @@ struct ps_objs {
 };
 struct ps_view;
 /*
- * Group the sorted view @w by object, keep the programs' order inside each
+ * Group the sorted view @view by object, keep the programs' order inside each
  * object, order the objects by @cmp (a qsort comparator of ps_prog pointers)
  * applied to their sums, keep the first @top objects (0: all), and point
- * w->objs at the result.  Names of objects not seen before cost one walk
+ * view->objs at the result.  Names of objects not seen before cost one walk
  * over the maps.
  */
-int ps_objs_group(struct ps_objs *o, struct ps_view *w,
+int ps_objs_group(struct ps_objs *o, struct ps_view *view,
 		  int (*cmp)(const void *, const void *), uint64_t top);
 void ps_objs_free(struct ps_objs *o);
 /* @p's share of @sum in percent: @period: of the period's run time. */
@@ -166,10 +167,10 @@ struct ps_view {
 	const struct ps_obj *objs;   /* --group obj: v in object order, else NULL */
 	size_t nobjs;
 };
-int ps_print_table(const struct ps_view *w);
-int ps_print_oneline(const struct ps_view *w);
-int ps_print_json(const struct ps_view *w);
-int ps_print_prom(const struct ps_view *w);
+int ps_print_table(const struct ps_view *view);
+int ps_print_oneline(const struct ps_view *view);
+int ps_print_json(const struct ps_view *view);
+int ps_print_prom(const struct ps_view *view);
 int ps_emit_event(const char *what, const struct ps_prog *p);
 /* Per-program one-liner in the seed's form, derived parts elided by guard. */
 void ps_format_oneline(const struct ps_prog *p, char *buf, size_t size);

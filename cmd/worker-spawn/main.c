@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "cli.h"
 #include "clock.h"
 #include "errors.h"
@@ -120,7 +121,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		cfg.samples = true;
 		break;
 	case OPT_ASSERT:
-		if (cfg.nasserts >= sizeof(cfg.asserts) / sizeof(cfg.asserts[0]))
+		if (cfg.nasserts >= TK_ARRAY_SIZE(cfg.asserts))
 			tk_usage_error("use fewer --assert", "--assert '%s': too many checks", arg);
 		ws_assert_parse(arg, &cfg.asserts[cfg.nasserts++]);
 		break;
@@ -161,17 +162,15 @@ static void check_policy_delay(void)
 
 int main(int argc, char **argv)
 {
-	static const struct argp_child children[] = {
-		{ NULL, 0, "Common options:", 10 }, { 0 },
+	static const struct tk_cli_cmd cli = {
+		"worker-spawn", opts, parse_arg, NULL, doc,
+		TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE, "Common options:", 10,
 	};
-	struct argp_child kids[2] = { children[0], children[1] };
-	struct argp argp = { opts, parse_arg, NULL, doc, kids, NULL, NULL };
 	struct ws_run run;
 	unsigned unrun = 0;
 	int err, reduce_err, fails = 0;
 
-	kids[0].argp = tk_cli_argp(TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE);
-	tk_cli_parse("worker-spawn", &argp, argc, argv, NULL);
+	tk_cli_parse(&cli, argc, argv);
 	if (!cfg.ngroups) {
 		struct ws_group *g = &cfg.groups[cfg.ngroups++];
 		unsigned n = cfg.defaults.n;

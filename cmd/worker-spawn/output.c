@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "errors.h"
 #include "output.h"
 #include "table.h"
@@ -203,7 +204,7 @@ static const struct tk_table_col cols[] = {
 
 static void table_plain(const struct ws_run *run)
 {
-	struct tk_table *t = tk_table_new(cols, sizeof(cols) / sizeof(cols[0]));
+	struct tk_table *t = tk_table_new(cols, TK_ARRAY_SIZE(cols));
 
 	if (!t)
 		return;

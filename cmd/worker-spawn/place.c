@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "errors.h"
 #include "ws.h"
 
@@ -109,7 +110,7 @@ const char *ws_policy_name(int policy)
 	static const char *const names[] = { "normal", "fifo", "rr", "batch", NULL, "idle",
 					     "deadline", "ext" };
 
-	return policy >= 0 && policy < (int)(sizeof(names) / sizeof(names[0])) ? names[policy]
+	return policy >= 0 && policy < (int)TK_ARRAY_SIZE(names) ? names[policy]
 									       : NULL;
 }
 

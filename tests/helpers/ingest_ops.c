@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
 
+#include "array.h"
 #include "test_nvme_gpu_ingest_ops.skel.h"
 
 static const char *op_name(int op)
@@ -24,7 +25,7 @@ static const char *op_name(int op)
 		[5] = "WRITE_FIXED", [22] = "READ", [23] = "WRITE", [46] = "URING_CMD",
 	};
 
-	if (op < (int)(sizeof(names) / sizeof(names[0])) && names[op])
+	if (op < (int)TK_ARRAY_SIZE(names) && names[op])
 		return names[op];
 	return NULL;
 }

@@ -67,6 +67,5 @@ void tk_cli_parse(const struct tk_cli_cmd *cmd, int argc, char **argv);
 
 /* Version string "telkit X.Y.Z"; assign to argp_program_version. */
 #define TK_VERSION_STRING(tool) tool " (telkit) " TELKIT_VERSION
-#define TK_BUG_ADDRESS "https://github.com/telkit/telkit/issues"
 
 #endif

@@ -36,7 +36,6 @@ enum { OPT_OBJ = 0x100, OPT_MAP_ID, OPT_SUMMARY, OPT_LIST, OPT_EXPECT, OPT_NO_MM
        OPT_SUMMARY_ONLY };
 
 const char *argp_program_version = TK_VERSION_STRING("bpfwatch");
-const char *argp_program_bug_address = TK_BUG_ADDRESS;
 static const char doc[] =
 "Sample named fields of live BPF maps and aggregate them into run metrics.\n"
 "\n"

@@ -36,7 +36,6 @@ static struct esc_env env = {
 };
 
 const char *argp_program_version = TK_VERSION_STRING("escalate-trace");
-const char *argp_program_bug_address = TK_BUG_ADDRESS;
 static const char doc[] =
 "Detect anomalies in telemetry JSON lines and trace the process behind them.\n"
 "\n"

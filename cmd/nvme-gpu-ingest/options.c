@@ -13,7 +13,6 @@
 #include "ingest.h"
 
 const char *argp_program_version = TK_VERSION_STRING(TOOL);
-const char *argp_program_bug_address = TK_BUG_ADDRESS;
 static const char doc[] =
 "Read files, block devices or NVMe namespaces with io_uring straight into\n"
 "registered (optionally CUDA-pinned, GPU-visible) memory and prove it:\n"

@@ -55,7 +55,6 @@ static struct env {
 } env = { .filter = { .type = -1 }, .sort = -1 };
 
 const char *argp_program_version = TK_VERSION_STRING("progstats");
-const char *argp_program_bug_address = TK_BUG_ADDRESS;
 static const char doc[] =
 "Per-BPF-program run-time statistics: counts, run time, recursion misses.\v"
 "Enables BPF run-time stats (BPF_ENABLE_STATS) only while it runs.\n\n"

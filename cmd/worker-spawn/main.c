@@ -15,7 +15,6 @@
 #include "ws.h"
 
 const char *argp_program_version = TK_VERSION_STRING("worker-spawn");
-const char *argp_program_bug_address = TK_BUG_ADDRESS;
 
 static const char doc[] =
 "Spawn groups of scheduler-stressing workers and report per-worker scheduling "

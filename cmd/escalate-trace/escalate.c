@@ -54,6 +54,9 @@ int esc_escalate(struct esc_run *r, const char *brick, const struct esc_verdict 
 	e.v = *v;
 	e.seq = r->c.escalations;
 	e.tr.pid = pid;
+	/* the OTLP resource: read before the trace, while the pid is surely its */
+	if (r->otlp && pid > 0 && born_by_boot_ns != ESC_ANY_PROCESS)
+		esc_proc_identity(pid, born_by_boot_ns, &e.proc);
 	if (pid <= 0) {
 		snprintf(e.tr.error, sizeof(e.tr.error), "no target process (give --pid)");
 	} else if (tracer_get(r, &t)) {
@@ -64,6 +67,11 @@ int esc_escalate(struct esc_run *r, const char *brick, const struct esc_verdict 
 		if (err)
 			tk_info(1, "trace of pid %d: %s", (int)pid, e.tr.error);
 	}
+	/* our own child: what it exec'd, read while we have not reaped it */
+	if (r->otlp && pid > 0 && born_by_boot_ns == ESC_ANY_PROCESS)
+		esc_proc_identity(pid, born_by_boot_ns, &e.proc);
+	if (e.tr.pid_reused)
+		e.proc.valid = false;
 	r->c.pid_reused += e.tr.pid_reused;
 	if (e.tr.traced)
 		r->c.traced++;
@@ -112,6 +120,9 @@ int esc_report_summary(const struct esc_run *r, const struct esc_otlp_stats *os)
 		tk_rec_u64(rec, "otlp_retried", os->retried);
 		tk_rec_u64(rec, "otlp_failed", os->failed);
 		tk_rec_u64(rec, "otlp_dropped", os->dropped);
+		tk_rec_u64(rec, "otlp_too_large", os->too_large);
+		tk_rec_u64(rec, "otlp_rejected_spans", os->rejected_spans);
+		tk_rec_u64(rec, "otlp_rejected_log_records", os->rejected_logs);
 	}
 	return tk_emit(rec);
 }

@@ -204,6 +204,22 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t born_by_boot_ns, uin
 		  bool follow, int ready_fd, struct esc_trace_result *r);
 void esc_trace_result_free(struct esc_trace_result *r);
 
+/* ---- the traced process's identity, for OTLP (procid.c) ----------------- */
+struct esc_proc_id {
+	bool valid;
+	pid_t pid;
+	uint64_t start_real_ns;   /* creation time: /proc/stat btime + starttime */
+	char exe_name[256];       /* basename of /proc/PID/exe, else its comm */
+	char exe_path[512];       /* "" when /proc/PID/exe cannot be read */
+	char args[4096];          /* /proc/PID/cmdline: NUL-terminated arguments, */
+	size_t args_len;          /* whole ones only (a longer tail is left out) */
+};
+/*
+ * Read @pid's identity from /proc.  -ESRCH when it is gone or started after
+ * @born_by_boot_ns (ESC_ANY_PROCESS: no check).  0 or -errno.
+ */
+int esc_proc_identity(pid_t pid, uint64_t born_by_boot_ns, struct esc_proc_id *id);
+
 /* ---- one escalation: everything reported about it (report.c) ------------ */
 struct esc_event {
 	char brick[ESC_NAME_MAX];
@@ -213,6 +229,7 @@ struct esc_event {
 	struct esc_trace_result tr;
 	struct esc_breakdown bd;
 	uint64_t seq;             /* escalation number in this run */
+	struct esc_proc_id proc;  /* the traced process (OTLP resource) */
 };
 void esc_event_finish(struct esc_event *e);  /* derive bd from tr */
 /* Emit the TraceResult record (json or text block).  0 or -EPIPE. */
@@ -224,18 +241,51 @@ int esc_report_rate_limited(const char *brick, enum esc_reason r,
 
 /* ---- OTLP/HTTP export (otlp.c) ------------------------------------------ */
 struct esc_otlp;
+/* Where the per-syscall table goes. */
+enum esc_otlp_syscalls {
+	ESC_OTLP_SC_LOGS = 0,     /* log records with event_name, tied to the span */
+	ESC_OTLP_SC_SPAN_EVENTS,  /* the old form: top 10 as span events */
+	ESC_OTLP_SC_NONE,
+};
+#define ESC_OTLP_HEADERS_MAX 32
+/*
+ * Options; what is left 0/NULL comes from the OTEL_EXPORTER_OTLP_* variables
+ * (otlp_config.c), then the defaults.
+ */
 struct esc_otlp_opts {
-	const char *url;
-	size_t queue;             /* bounded queue length */
+	const char *url;          /* --otlp: the traces URL, as is */
+	const char *logs_url;     /* --otlp-logs: the logs URL, as is */
+	const char *headers[ESC_OTLP_HEADERS_MAX];  /* --otlp-header KEY=VALUE */
+	unsigned nheaders;
+	int compression;          /* -1 unset, 0 none, 1 gzip */
+	enum esc_otlp_syscalls syscalls;
+	size_t queue;             /* bounded queue length (requests) */
 	unsigned retries;         /* per request, on 429/502/503/504/transport */
-	uint64_t timeout_ns;      /* per HTTP attempt */
+	uint64_t timeout_ns;      /* per HTTP attempt; 0 = env or 2s */
 	uint64_t flush_ns;        /* how long exit waits for the queue */
+	size_t max_body;          /* largest request body (uncompressed) */
 };
 struct esc_otlp_stats {
 	uint64_t queued, sent, retried, dropped, failed;
+	uint64_t too_large;       /* requests over max_body that cannot be split */
+	uint64_t partial;         /* responses with a partial_success */
+	uint64_t rejected_spans, rejected_logs;
 	char last_error[96];      /* why the last failed export failed, or "" */
+	char last_partial[96];    /* the last partial_success error_message */
 };
-int esc_otlp_start(struct esc_otlp **op, const struct esc_otlp_opts *o);
+/*
+ * True when OTLP export is asked for: --otlp, or the environment names an
+ * endpoint (OTEL_EXPORTER_OTLP_ENDPOINT or _TRACES_ENDPOINT).
+ */
+bool esc_otlp_wanted(const struct esc_otlp_opts *o);
+/* Pure: 0 when @kv is KEY=VALUE with a token key and no control bytes; -EINVAL. */
+int esc_otlp_header_check(const char *kv);
+/*
+ * Resolve the endpoints and start the sender.  0, or -errno with a sentence
+ * in @err and, for -EINVAL (options that cannot be honoured), a fix in *fix.
+ */
+int esc_otlp_start(struct esc_otlp **op, const struct esc_otlp_opts *o,
+		   char *err, size_t errsz, const char **fix);
 /* Never blocks: a full queue drops the request (counted). */
 void esc_otlp_submit(struct esc_otlp *o, const struct esc_event *e);
 /* Drain (up to flush_ns), stop the thread, fill @st. */

@@ -31,8 +31,8 @@ static struct esc_env env = {
 	.max_bricks = 4096,
 	.max_line = 16 << 20,
 	.runs = 10,
-	.otlp = { .queue = 64, .retries = 5, .timeout_ns = 2 * TK_NSEC_PER_SEC,
-		  .flush_ns = 5 * TK_NSEC_PER_SEC },
+	.otlp = { .queue = 64, .retries = 5, .flush_ns = 5 * TK_NSEC_PER_SEC,
+		  .compression = -1, .max_body = 4 << 20 },
 };
 
 const char *argp_program_version = TK_VERSION_STRING("escalate-trace");
@@ -57,6 +57,8 @@ enum {
 	OPT_MANUAL, OPT_STRICT, OPT_RATE, OPT_TRACE_FOR, OPT_TOP, OPT_TEE, OPT_OTLP,
 	OPT_OTLP_QUEUE, OPT_OTLP_RETRIES, OPT_OTLP_TIMEOUT, OPT_OTLP_FLUSH, OPT_EXEC,
 	OPT_RUNS, OPT_FAIL, OPT_FOLLOW, OPT_TYPE, OPT_MAX_BRICKS, OPT_MAX_LINE, OPT_THREADS,
+	OPT_OTLP_LOGS, OPT_OTLP_HEADER, OPT_OTLP_COMPRESSION, OPT_OTLP_SYSCALLS,
+	OPT_OTLP_MAX_BODY,
 };
 
 static const struct argp_option opts[] = {
@@ -93,6 +95,12 @@ static const struct argp_option opts[] = {
 	{ "otlp-retries", OPT_OTLP_RETRIES, "N", 0, "Retries per request (default 5)", 3 },
 	{ "otlp-timeout", OPT_OTLP_TIMEOUT, "DUR", 0, "Per HTTP attempt (default 2s)", 3 },
 	{ "otlp-flush", OPT_OTLP_FLUSH, "DUR", 0, "Wait at exit for the queue (default 5s)", 3 },
+	{ "otlp-logs", OPT_OTLP_LOGS, "URL", 0, "POST the syscall log records to URL", 3 },
+	{ "otlp-header", OPT_OTLP_HEADER, "KEY=VALUE", 0, "Add an HTTP header (repeatable)", 3 },
+	{ "otlp-compression", OPT_OTLP_COMPRESSION, "ALGO", 0, "gzip or none (default none)", 3 },
+	{ "otlp-syscalls", OPT_OTLP_SYSCALLS, "FORM", 0,
+	  "Syscall table as logs (default), span-events or none", 3 },
+	{ "otlp-max-body", OPT_OTLP_MAX_BODY, "SIZE", 0, "Largest request body (default 4MiB)", 3 },
 	{ "exec", OPT_EXEC, "CMD", 0, "Run CMD (sh -c); wall time per run is a sample", 3 },
 	{ "runs", OPT_RUNS, "N", 0, "Runs of --exec (default 10)", 3 },
 	{ NULL, 0, NULL, 0, "Common:", 4 },
@@ -208,6 +216,43 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			tk_usage_error("give at least 1ms", "--otlp-timeout '%s': too short", arg);
 		break;
 	case OPT_OTLP_FLUSH: env.otlp.flush_ns = tk_duration_or_err(arg, 1, "--otlp-flush"); break;
+	case OPT_OTLP_LOGS:
+		if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8))
+			tk_usage_error("give an http:// or https:// URL such as "
+				       "http://127.0.0.1:4318/v1/logs", "--otlp-logs '%s': not an HTTP URL",
+				       arg);
+		env.otlp.logs_url = arg;
+		break;
+	case OPT_OTLP_HEADER:
+		if (esc_otlp_header_check(arg))
+			tk_usage_error("give KEY=VALUE: an HTTP token as key (not Content-*), no "
+				       "control characters", "--otlp-header '%s': not a usable header",
+				       arg);
+		if (env.otlp.nheaders >= ESC_OTLP_HEADERS_MAX)
+			tk_usage_error("give at most 32", "--otlp-header: too many");
+		env.otlp.headers[env.otlp.nheaders++] = arg;
+		break;
+	case OPT_OTLP_COMPRESSION:
+		if (strcmp(arg, "gzip") && strcmp(arg, "none"))
+			tk_usage_error("use gzip or none", "--otlp-compression '%s': unknown", arg);
+		env.otlp.compression = !strcmp(arg, "gzip");
+		break;
+	case OPT_OTLP_SYSCALLS:
+		if (!strcmp(arg, "logs"))
+			env.otlp.syscalls = ESC_OTLP_SC_LOGS;
+		else if (!strcmp(arg, "span-events"))
+			env.otlp.syscalls = ESC_OTLP_SC_SPAN_EVENTS;
+		else if (!strcmp(arg, "none"))
+			env.otlp.syscalls = ESC_OTLP_SC_NONE;
+		else
+			tk_usage_error("use logs, span-events or none",
+				       "--otlp-syscalls '%s': unknown form", arg);
+		break;
+	case OPT_OTLP_MAX_BODY:
+		env.otlp.max_body = tk_size_or_err(arg, "--otlp-max-body");
+		if (env.otlp.max_body < 4096 || env.otlp.max_body > (64 << 20))
+			tk_usage_error("give 4KiB to 64MiB", "--otlp-max-body '%s': out of range", arg);
+		break;
 	case OPT_EXEC:
 		if (!*arg)
 			tk_usage_error("give a shell command", "--exec: empty command");
@@ -247,6 +292,8 @@ int main(int argc, char **argv)
 	};
 	struct esc_run r = { .env = &env };
 	struct esc_otlp_stats os = { 0 }, *osp = NULL;
+	const char *fix;
+	char msg[192];
 	int rc = 0, err;
 
 	tk_cli_parse(&cli, argc, argv);
@@ -267,10 +314,12 @@ int main(int argc, char **argv)
 	r.bricks = esc_bricks_new(&env.th, env.max_bricks);
 	if (!r.bricks)
 		tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
-	if (env.otlp.url) {
-		err = esc_otlp_start(&r.otlp, &env.otlp);
+	if (esc_otlp_wanted(&env.otlp)) {
+		err = esc_otlp_start(&r.otlp, &env.otlp, msg, sizeof(msg), &fix);
+		if (err == -EINVAL)
+			tk_usage_error(fix, "%s", msg);
 		if (err) {
-			tk_error(NULL, "--otlp: cannot start the exporter: %s", strerror(-err));
+			tk_error(NULL, "--otlp: cannot start the exporter: %s", msg);
 			rc = TK_EXIT_RUNTIME;
 			goto cleanup;
 		}
@@ -293,6 +342,15 @@ int main(int argc, char **argv)
 			tk_warn("--otlp: %llu export(s) failed, %llu dropped%s%s",
 				(unsigned long long)os.failed, (unsigned long long)os.dropped,
 				os.last_error[0] ? "; last error: " : "", os.last_error);
+		if (os.too_large)
+			tk_warn("--otlp: %llu request(s) over --otlp-max-body %zu bytes not sent",
+				(unsigned long long)os.too_large, env.otlp.max_body);
+		if (os.partial)
+			tk_warn("--otlp: the collector rejected %llu span(s) and %llu log record(s) "
+				"(partial success in %llu response(s))%s%s",
+				(unsigned long long)os.rejected_spans,
+				(unsigned long long)os.rejected_logs, (unsigned long long)os.partial,
+				os.last_partial[0] ? "; last message: " : "", os.last_partial);
 	}
 	if (!tk_out.broken && rc != TK_EXIT_USAGE)
 		esc_report_summary(&r, osp);

@@ -1,204 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * otlp.c — OTLP/JSON over HTTP (ExportTraceServiceRequest, one span per
- * escalation) with libcurl on a sender thread.  The input side only ever
- * appends to a bounded queue; a full queue drops the request (counted).
- * Retries 429/502/503/504 and transport errors, honouring Retry-After
- * (seconds), else exponential backoff from 100 ms.  Encoding follows the
- * OTLP JSON rules: hex ids, integer enums, 64-bit integers as strings.
+ * otlp.c — the OTLP exporter's queue and sender thread.  The input side
+ * encodes an escalation (otlp_encode.c) and only ever appends its request
+ * bodies to a bounded queue; a full queue drops a request (counted).  The
+ * sender POSTs each (otlp_http.c) to its signal's endpoint (otlp_config.c)
+ * and retries 429/502/503/504 and transport errors, after Retry-After when
+ * the collector sent one, else after an exponential backoff with jitter.  A
+ * partial_success is counted, never retried.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <curl/curl.h>
-#include <json-c/json.h>
 
 #include "clock.h"
 #include "errors.h"
-#include "escalate.h"
-#include "output.h"
+#include "otlp_int.h"
 
-#define OTLP_SPAN_KIND_INTERNAL 1
-#define OTLP_STATUS_OK 1
-#define OTLP_STATUS_ERROR 2
-#define OTLP_RETRY_AFTER_MAX_S 30
-#define OTLP_EVENTS_MAX 10
+struct otlp_item {
+	enum otlp_signal sig;
+	char *body;
+	size_t len;
+};
 
 struct esc_otlp {
 	struct esc_otlp_opts o;
+	struct otlp_conf conf;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	pthread_t thread;
-	char **q;
+	struct otlp_item *q;
 	size_t head, len;
 	bool stopping;
 	uint64_t deadline;        /* drain deadline once stopping */
 	struct esc_otlp_stats st;
-	CURL *curl;
-	struct curl_slist *hdr;
+	struct otlp_http *http;
 };
-
-static void hex(char *out, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
-static void random_id(uint8_t *b, size_t n)
-{
-	bool zero = true;
-
-	if (getrandom(b, n, 0) != (ssize_t)n) {
-		uint64_t x = tk_now_mono_ns() ^ ((uint64_t)getpid() << 32);
-
-		for (size_t i = 0; i < n; i++, x = x * 6364136223846793005ULL + 1)
-			b[i] = (uint8_t)(x >> 56);
-	}
-	for (size_t i = 0; i < n; i++)
-		zero = zero && !b[i];
-	if (zero)
-		b[n - 1] = 1;  /* an all-zero id is invalid */
-}
-
-static struct json_object *kv(const char *key, const char *vtype, struct json_object *val)
-{
-	struct json_object *o = json_object_new_object(), *v = json_object_new_object();
-
-	json_object_object_add(o, "key", tk_json_str(key));
-	json_object_object_add(v, vtype, val);
-	json_object_object_add(o, "value", v);
-	return o;
-}
-
-static struct json_object *kv_int(const char *key, uint64_t x)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%" PRIu64, x);
-	return kv(key, "intValue", json_object_new_string(buf));
-}
-
-static struct json_object *ns_str(uint64_t ns)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%" PRIu64, ns);
-	return json_object_new_string(buf);
-}
-
-/* The attribute object of report.c, typed: strings stay strings, u64 -> intValue. */
-static struct json_object *span_attrs(const struct esc_event *e)
-{
-	struct json_object *a = json_object_new_array(), *attrs = esc_otlp_attrs(e);
-
-	json_object_object_foreach(attrs, k, v) {
-		if (json_object_get_type(v) == json_type_string)
-			json_object_array_add(a, kv(k, "stringValue", json_object_get(v)));
-		else
-			json_object_array_add(a, kv_int(k, json_object_get_uint64(v)));
-	}
-	json_object_put(attrs);
-	json_object_array_add(a, kv_int("process.pid", (uint64_t)(e->tr.pid > 0 ? e->tr.pid : 0)));
-	json_object_array_add(a, kv("escalation.traced", "boolValue",
-				    json_object_new_boolean(e->tr.traced)));
-	json_object_array_add(a, kv("escalation.partial", "boolValue",
-				    json_object_new_boolean(e->tr.partial)));
-	json_object_array_add(a, kv("escalation.cv", "doubleValue",
-				    tk_json_dbl(e->v.cv)));
-	return a;
-}
-
-/* Top syscalls as span events named "syscall". */
-static struct json_object *span_events(const struct esc_event *e, uint64_t ts)
-{
-	struct json_object *a = json_object_new_array();
-	char buf[32];
-
-	for (size_t i = 0; i < e->tr.nsc && i < OTLP_EVENTS_MAX; i++) {
-		const struct esc_sc_stat *s = &e->tr.sc[i];
-		struct json_object *ev = json_object_new_object(), *at = json_object_new_array();
-
-		json_object_object_add(ev, "timeUnixNano", ns_str(ts));
-		json_object_object_add(ev, "name", json_object_new_string("syscall"));
-		json_object_array_add(at, kv("syscall.name", "stringValue",
-					     tk_json_str(esc_syscall_name(s->nr, buf, sizeof(buf)))));
-		json_object_array_add(at, kv_int("syscall.count", s->count));
-		json_object_array_add(at, kv_int("syscall.errors", s->errors));
-		json_object_array_add(at, kv_int("syscall.time_ns", s->time_ns));
-		json_object_object_add(ev, "attributes", at);
-		json_object_array_add(a, ev);
-	}
-	return a;
-}
-
-/* Build the ExportTraceServiceRequest body (malloc'd string). */
-static char *otlp_body(const struct esc_event *e)
-{
-	struct json_object *req = json_object_new_object(), *rs = json_object_new_object();
-	struct json_object *res = json_object_new_object(), *ss = json_object_new_object();
-	struct json_object *scope = json_object_new_object(), *span = json_object_new_object();
-	struct json_object *status = json_object_new_object(), *arr;
-	uint8_t ids[24];
-	char tid[33], sid[17], name[ESC_NAME_MAX + 16];
-	uint64_t start = e->tr.start_real_ns, end = e->tr.end_real_ns;
-	char *body;
-
-	if (!start)
-		start = end = tk_now_real_ns();
-	random_id(ids, 16);
-	random_id(ids + 16, 8);
-	hex(tid, ids, 16);
-	hex(sid, ids + 16, 8);
-
-	arr = json_object_new_array();
-	json_object_array_add(arr, kv("service.name", "stringValue", json_object_new_string("telkit")));
-	json_object_object_add(res, "attributes", arr);
-	json_object_object_add(rs, "resource", res);
-
-	json_object_object_add(scope, "name", json_object_new_string("telkit.escalate-trace"));
-	json_object_object_add(scope, "version", json_object_new_string(TELKIT_VERSION));
-	json_object_object_add(ss, "scope", scope);
-
-	snprintf(name, sizeof(name), "escalation: %s", e->brick);
-	json_object_object_add(span, "traceId", json_object_new_string(tid));
-	json_object_object_add(span, "spanId", json_object_new_string(sid));
-	json_object_object_add(span, "name", tk_json_str(name));
-	json_object_object_add(span, "kind", json_object_new_int(OTLP_SPAN_KIND_INTERNAL));
-	json_object_object_add(span, "startTimeUnixNano", ns_str(start));
-	json_object_object_add(span, "endTimeUnixNano", ns_str(end));
-	json_object_object_add(span, "attributes", span_attrs(e));
-	json_object_object_add(span, "events", span_events(e, end));
-	json_object_object_add(status, "code", json_object_new_int(e->tr.traced ?
-					OTLP_STATUS_OK : OTLP_STATUS_ERROR));
-	if (!e->tr.traced)
-		json_object_object_add(status, "message", tk_json_str(e->tr.error));
-	json_object_object_add(span, "status", status);
-
-	arr = json_object_new_array();
-	json_object_array_add(arr, span);
-	json_object_object_add(ss, "spans", arr);
-	arr = json_object_new_array();
-	json_object_array_add(arr, ss);
-	json_object_object_add(rs, "scopeSpans", arr);
-	arr = json_object_new_array();
-	json_object_array_add(arr, rs);
-	json_object_object_add(req, "resourceSpans", arr);
-
-	body = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
-						     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(req);
-	return body;
-}
-
-static size_t discard(char *p, size_t sz, size_t n, void *u)
-{
-	return sz * n;
-}
 
 /* Sleep up to @ns on the queue's condition; false when past the drain deadline. */
 static bool backoff_wait(struct esc_otlp *o, uint64_t ns)
@@ -227,49 +67,57 @@ static bool backoff_wait(struct esc_otlp *o, uint64_t ns)
 	return ok;
 }
 
-static uint64_t retry_after_ns(CURL *c, unsigned attempt)
+static bool retryable(long code)
 {
-	struct curl_header *h;
-	char *end;
-	unsigned long s;
-
-	if (curl_easy_header(c, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK) {
-		s = strtoul(h->value, &end, 10);
-		if (end != h->value && !*end)
-			return (s > OTLP_RETRY_AFTER_MAX_S ? OTLP_RETRY_AFTER_MAX_S : s) *
-				TK_NSEC_PER_SEC;
-	}
-	return (100 * TK_NSEC_PER_MSEC) << (attempt < 8 ? attempt : 8);
+	return code == 429 || code == 502 || code == 503 || code == 504;
 }
 
-static void send_one(struct esc_otlp *o, const char *body)
+static void record_partial(struct esc_otlp *o, enum otlp_signal sig, const struct otlp_result *r)
 {
-	for (unsigned attempt = 0;; attempt++) {
-		long code = 0;
-		CURLcode rc;
+	o->st.partial++;
+	if (sig == OTLP_TRACES)
+		o->st.rejected_spans += r->rejected;
+	else
+		o->st.rejected_logs += r->rejected;
+	if (r->message[0])
+		snprintf(o->st.last_partial, sizeof(o->st.last_partial), "%s", r->message);
+	tk_info(1, "otlp: partial success: %llu %s rejected%s%s", (unsigned long long)r->rejected,
+		sig == OTLP_TRACES ? "span(s)" : "log record(s)", r->message[0] ? ": " : "",
+		r->message);
+}
 
-		curl_easy_setopt(o->curl, CURLOPT_POSTFIELDS, body);
-		rc = curl_easy_perform(o->curl);
-		if (rc == CURLE_OK)
-			curl_easy_getinfo(o->curl, CURLINFO_RESPONSE_CODE, &code);
-		if (rc == CURLE_OK && code >= 200 && code < 300) {
+/* Only this thread writes st's counters and errors; read after the join. */
+static void send_one(struct esc_otlp *o, const struct otlp_item *it)
+{
+	const struct otlp_endpoint *ep = &o->conf.ep[it->sig];
+
+	for (unsigned attempt = 0;; attempt++) {
+		struct otlp_result r;
+		uint64_t wait;
+		int err = otlp_http_post(o->http, ep, it->sig, it->body, it->len, &r);
+
+		if (!err && !r.error[0] && r.code >= 200 && r.code < 300) {
 			__atomic_add_fetch(&o->st.sent, 1, __ATOMIC_RELAXED);
+			if (r.partial)
+				record_partial(o, it->sig, &r);
 			return;
 		}
-		if ((rc == CURLE_OK && code != 429 && code != 502 && code != 503 && code != 504) ||
-		    attempt >= o->o.retries ||
-		    !backoff_wait(o, rc == CURLE_OK ? retry_after_ns(o->curl, attempt) :
-				  (100 * TK_NSEC_PER_MSEC) << attempt)) {
-			/* only this thread writes it; read after the join */
-			if (rc == CURLE_OK)
-				snprintf(o->st.last_error, sizeof(o->st.last_error), "HTTP %ld", code);
+		wait = r.has_retry_after ? r.retry_after_ns : otlp_backoff_ns(attempt);
+		if (err || (!r.error[0] && !retryable(r.code)) || attempt >= o->o.retries ||
+		    !backoff_wait(o, wait)) {
+			if (err)
+				snprintf(o->st.last_error, sizeof(o->st.last_error), "%s", strerror(-err));
+			else if (r.error[0])
+				snprintf(o->st.last_error, sizeof(o->st.last_error), "%s", r.error);
 			else
-				snprintf(o->st.last_error, sizeof(o->st.last_error), "%s",
-					 curl_easy_strerror(rc));
+				snprintf(o->st.last_error, sizeof(o->st.last_error), "HTTP %ld", r.code);
 			tk_info(1, "otlp: giving up: %s", o->st.last_error);
 			__atomic_add_fetch(&o->st.failed, 1, __ATOMIC_RELAXED);
 			return;
 		}
+		tk_info(1, "otlp: %s, retry %u in %llu ms%s", r.error[0] ? r.error : "HTTP error",
+			attempt + 1, (unsigned long long)(wait / TK_NSEC_PER_MSEC),
+			r.has_retry_after ? " (Retry-After)" : "");
 		__atomic_add_fetch(&o->st.retried, 1, __ATOMIC_RELAXED);
 	}
 }
@@ -280,23 +128,23 @@ static void *sender(void *arg)
 
 	pthread_mutex_lock(&o->mu);
 	for (;;) {
-		char *body;
+		struct otlp_item it;
 
 		while (!o->len && !o->stopping)
 			pthread_cond_wait(&o->cv, &o->mu);
 		if (!o->len || (o->stopping && tk_now_mono_ns() > o->deadline))
 			break;
-		body = o->q[o->head];
+		it = o->q[o->head];
 		o->head = (o->head + 1) % o->o.queue;
 		o->len--;
 		pthread_mutex_unlock(&o->mu);
-		send_one(o, body);
-		free(body);
+		send_one(o, &it);
+		free(it.body);
 		pthread_mutex_lock(&o->mu);
 	}
 	/* past the deadline: what is left is dropped */
 	while (o->len) {
-		free(o->q[o->head]);
+		free(o->q[o->head].body);
 		o->head = (o->head + 1) % o->o.queue;
 		o->len--;
 		o->st.dropped++;
@@ -305,61 +153,75 @@ static void *sender(void *arg)
 	return NULL;
 }
 
-int esc_otlp_start(struct esc_otlp **op, const struct esc_otlp_opts *opts)
+int esc_otlp_start(struct esc_otlp **op, const struct esc_otlp_opts *opts,
+		   char *errmsg, size_t errsz, const char **fix)
 {
 	struct esc_otlp *o = calloc(1, sizeof(*o));
 	int err = -ENOMEM;
 
+	*fix = NULL;
+	snprintf(errmsg, errsz, "out of memory");
 	if (!o)
 		return -ENOMEM;
 	o->o = *opts;
 	o->q = calloc(opts->queue, sizeof(*o->q));
 	if (!o->q || curl_global_init(CURL_GLOBAL_DEFAULT))
 		goto fail;
-	o->curl = curl_easy_init();
-	o->hdr = curl_slist_append(NULL, "Content-Type: application/json");
-	if (!o->curl || !o->hdr)
-		goto fail;
-	curl_easy_setopt(o->curl, CURLOPT_URL, opts->url);
-	curl_easy_setopt(o->curl, CURLOPT_HTTPHEADER, o->hdr);
-	curl_easy_setopt(o->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(o->curl, CURLOPT_TIMEOUT_MS, (long)(opts->timeout_ns / TK_NSEC_PER_MSEC));
-	curl_easy_setopt(o->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(o->curl, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(o->curl, CURLOPT_USERAGENT, "telkit-escalate-trace/" TELKIT_VERSION);
+	err = otlp_config(opts, &o->conf, errmsg, errsz, fix);
+	if (err)
+		goto fail_curl;
+	err = otlp_http_new(&o->http);
+	if (err)
+		goto fail_conf;
+	for (int s = 0; s < OTLP_NSIG; s++)
+		if (o->conf.ep[s].url[0])
+			tk_info(1, "otlp: %s to %s%s, timeout %llu ms", s == OTLP_TRACES ?
+				"spans" : "log records", o->conf.ep[s].url,
+				o->conf.ep[s].gzip ? " (gzip)" : "",
+				(unsigned long long)(o->conf.ep[s].timeout_ns / TK_NSEC_PER_MSEC));
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_cond_init(&o->cv, NULL);
 	err = -pthread_create(&o->thread, NULL, sender, o);
-	if (err) {
-		pthread_mutex_destroy(&o->mu);
-		pthread_cond_destroy(&o->cv);
-		goto fail;
+	if (!err) {
+		*op = o;
+		return 0;
 	}
-	*op = o;
-	return 0;
+	snprintf(errmsg, errsz, "%s", strerror(-err));
+	pthread_mutex_destroy(&o->mu);
+	pthread_cond_destroy(&o->cv);
+	otlp_http_free(o->http);
+fail_conf:
+	otlp_config_free(&o->conf);
+fail_curl:
+	curl_global_cleanup();
 fail:
-	if (o->curl)
-		curl_easy_cleanup(o->curl);
-	curl_slist_free_all(o->hdr);
 	free(o->q);
 	free(o);
 	return err;
 }
 
-void esc_otlp_submit(struct esc_otlp *o, const struct esc_event *e)
+/* otlp_emit_fn: queue one body (the lock is held by esc_otlp_submit). */
+static int enqueue(void *ctx, enum otlp_signal sig, char *body, size_t len)
 {
-	char *body = otlp_body(e);
+	struct esc_otlp *o = ctx;
 
-	pthread_mutex_lock(&o->mu);
-	if (!body || o->len >= o->o.queue) {
+	if (o->len >= o->o.queue) {
 		o->st.dropped++;
 		free(body);
-	} else {
-		o->q[(o->head + o->len) % o->o.queue] = body;
-		o->len++;
-		o->st.queued++;
-		pthread_cond_broadcast(&o->cv);
+		return 0;
 	}
+	o->q[(o->head + o->len) % o->o.queue] = (struct otlp_item){ sig, body, len };
+	o->len++;
+	o->st.queued++;
+	return 0;
+}
+
+void esc_otlp_submit(struct esc_otlp *o, const struct esc_event *e)
+{
+	pthread_mutex_lock(&o->mu);
+	if (otlp_encode_event(e, &o->o, enqueue, o, &o->st.too_large))
+		o->st.dropped++;
+	pthread_cond_broadcast(&o->cv);
 	pthread_mutex_unlock(&o->mu);
 }
 
@@ -374,8 +236,8 @@ void esc_otlp_stop(struct esc_otlp *o, struct esc_otlp_stats *st)
 	pthread_mutex_unlock(&o->mu);
 	pthread_join(o->thread, NULL);
 	*st = o->st;
-	curl_easy_cleanup(o->curl);
-	curl_slist_free_all(o->hdr);
+	otlp_http_free(o->http);
+	otlp_config_free(&o->conf);
 	curl_global_cleanup();
 	pthread_mutex_destroy(&o->mu);
 	pthread_cond_destroy(&o->cv);

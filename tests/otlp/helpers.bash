@@ -12,8 +12,10 @@ samples() {
 escalations() { jq -c 'select(.type=="event" and .event=="escalation")' <<<"$output"; }
 nesc() { escalations | grep -c . || true; }
 
-# start_receiver [FAIL_FIRST [STATUS]]: run the receiver in the background
-# (pid added to BGPIDS), set URL; skips when npm/node modules are unavailable.
+# start_receiver [FAIL_FIRST [STATUS]] [--plan JSON] [--max-body N]
+# [--traces-path P] [--logs-path P]: run the receiver (tests/otlp/receiver.js)
+# in the background (pid added to BGPIDS); set RPORT, BASE (http://127.0.0.1:
+# RPORT) and URL (its /v1/traces); skips when npm/node modules are unavailable.
 start_receiver() {
 	local nm=$TELKIT_ROOT/build/otlp-node
 	run "$TELKIT_ROOT/tests/otlp/setup.sh" "$nm"
@@ -23,5 +25,14 @@ start_receiver() {
 	NODE_PATH=$nm/node_modules node "$TELKIT_ROOT/tests/otlp/receiver.js" \
 		"$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/otlp" "$@" & BGPIDS="$BGPIDS $!"
 	wait_until 30 test -s "$BATS_TEST_TMPDIR/port" || fail "OTLP receiver did not start"
-	URL=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")/v1/traces
+	RPORT=$(cat "$BATS_TEST_TMPDIR/port")
+	BASE=http://127.0.0.1:$RPORT
+	URL=$BASE/v1/traces
 }
+
+# What the receiver recorded ($BATS_TEST_TMPDIR/otlp): accepted requests of
+# signal $1 (traces|logs), one per line.
+received() { jq -c --arg s "$1" 'select(.error == null and .refused == null and ._meta.signal == $s)' \
+	"$BATS_TEST_TMPDIR/otlp"; }
+# Requests the receiver rejected (Collector rules), one per line.
+rejected() { jq -c 'select(.error != null)' "$BATS_TEST_TMPDIR/otlp"; }

@@ -84,3 +84,19 @@ check() {
 	RL_BAD=("" "-1/60s" "99999999999999999999999/60s" "abc" "10/" "10/-1s" "/60s")
 	check escalate-trace --rate-limit RL_BAD
 }
+
+@test "escalate-trace: OTLP options (issue 21 §4)" {
+	SIZE_BAD=("" "-1" "abc" "4095" "65M" "99999999999999999999999")
+	check escalate-trace --otlp-max-body SIZE_BAD
+	COMP_BAD=("" "zstd" "GZIP")
+	check escalate-trace --otlp-compression COMP_BAD
+	FORM_BAD=("" "events" "log")
+	check escalate-trace --otlp-syscalls FORM_BAD
+	URL_BAD=("" "ftp://x" "127.0.0.1:4318/v1/logs")
+	check escalate-trace --otlp-logs URL_BAD
+	HDR_BAD=("" "novalue" "=v" "bad key=v" "Content-Type=text/plain" $'x-k=a\r\nInjected: 1')
+	check escalate-trace --otlp-header HDR_BAD
+	# a traces URL without /v1/traces and no logs endpoint: where would the log records go?
+	run --separate-stderr "$(bin escalate-trace)" --otlp http://127.0.0.1:9/custom </dev/null
+	assert_usage_error "--otlp-logs"
+}

@@ -339,3 +339,24 @@ while True:
 	[[ "$stderr" == *"over --otlp-max-body 4096 bytes"* ]] || fail "$stderr"
 	[ ! -s "$BATS_TEST_TMPDIR/otlp" ]
 }
+
+@test "--exec: the resource is the traced child (sh -c CMD), read before it is reaped" {
+	require_bpf
+	start_receiver
+	t0=$(date -u +%s)
+	run --separate-stderr "$ET" -j --exec 'true' --runs 2 --budget-us 0.001 --otlp "$URL" \
+		--otlp-syscalls none --rate-limit 1/1h
+	assert_success
+	t1=$(date -u +%s)
+	no_rejects
+	no_spec_violations
+	ev=$(escalations | head -1)
+	[ "$(jq -r .traced <<<"$ev")" = true ]
+	res=$(received traces | head -1 | jq -c '.resourceSpans[0].resource')
+	[ "$(attr "$res" process.pid)" = "$(jq -r .pid <<<"$ev")" ]
+	[ "$(attr "$res" process.executable.name)" = sh ] || [ "$(attr "$res" process.executable.name)" = dash ] ||
+		fail "exe: $res"
+	# created during this run (ISO 8601, whole seconds compared)
+	c=$(date -u -d "$(attr "$res" process.creation.time)" +%s)
+	[ "$c" -ge $((t0 - 1)) ] && [ "$c" -le $((t1 + 1)) ] || fail "creation $c not in [$t0, $t1]"
+}

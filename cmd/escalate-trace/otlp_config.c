@@ -273,6 +273,7 @@ int otlp_config(const struct esc_otlp_opts *o, struct otlp_conf *c,
 				 "logs endpoint is named", o->url);
 			*fix = "give --otlp-logs URL (or OTEL_EXPORTER_OTLP_LOGS_ENDPOINT), "
 			       "or --otlp-syscalls span-events";
+			otlp_config_free(c);
 			return -EINVAL;
 		}
 		ep->gzip = compression(o, s);

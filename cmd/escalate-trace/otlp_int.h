@@ -39,7 +39,7 @@ struct otlp_conf {
  * Resolve each signal's endpoint: options first, then the signal's variable,
  * then the generic one (signal path appended), then the default.  -EINVAL
  * with a sentence in @err (and its fix in @fix) when the options cannot be
- * honoured; -ENOMEM.
+ * honoured; -ENOMEM.  Nothing is left allocated on an error.
  */
 int otlp_config(const struct esc_otlp_opts *o, struct otlp_conf *c,
 		char *err, size_t errsz, const char **fix);

@@ -193,6 +193,9 @@ static int headers(const struct esc_otlp_opts *o, enum otlp_signal s, struct otl
 
 	if (!err && ep->gzip)
 		err = add_header(&ep->headers, "Content-Encoding: gzip");
+	/* no "Expect: 100-continue" round trip before large bodies */
+	if (!err)
+		err = add_header(&ep->headers, "Expect:");
 	for (unsigned i = 0; !err && i < o->nheaders; i++)
 		err = header_line(o->headers[i], strlen(o->headers[i]), false, line, sizeof(line)) ?
 		      -EINVAL : add_header(&ep->headers, line);

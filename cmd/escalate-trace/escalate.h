@@ -11,8 +11,9 @@
  * Errors follow errors.h: callees return 0 or -errno (with a sentence in an
  * error field, such as the trace's error or the exporter's last_error, where
  * the errno is not enough); main.c and the modes of run.h print and return
- * the exit code.  Exception: esc_line_done() (account.h) prints a --strict
- * failure itself and returns -EBADMSG.
+ * the exit code.  Exceptions: esc_line_done() (account.h) prints a --strict
+ * failure itself and returns -EBADMSG; esc_otlp_start() warns about each
+ * OTEL_EXPORTER_OTLP_* value it ignores (otlp_config.c).
  */
 #ifndef ESCALATE_H
 #define ESCALATE_H

@@ -284,6 +284,42 @@ for i in range(3): libc.syscall(0x40000000 | 39)'
 	jq -e '.breakdown.read_us >= 0 and .dominant_syscall != "none"' <<<"$ev" >/dev/null
 }
 
+@test "int 0x80 from a 64-bit program is an i386 call; syscall(-1) is counted as invalid" {
+	cat >"$BATS_TEST_TMPDIR/i80.c" <<-'EOF'
+	#include <signal.h>
+	#include <stdio.h>
+	#include <unistd.h>
+	int main(void)
+	{
+		sigset_t s;
+		int sig;
+
+		sigemptyset(&s);
+		sigaddset(&s, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &s, NULL);
+		printf("ready\n");
+		fflush(stdout);
+		sigwait(&s, &sig);
+		for (int i = 0; i < 4; i++) {
+			long r;
+
+			__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+		}
+		syscall(-1L);
+		syscall(-1L);
+		return 0;
+	}
+	EOF
+	[ "$(uname -m)" = x86_64 ] || skip "int 0x80 is x86"
+	gcc -O2 "$BATS_TEST_TMPDIR/i80.c" -o "$BATS_TEST_TMPDIR/i80"
+	start_ready "$BATS_TEST_TMPDIR/i80"
+	attach_et
+	finish_et
+	# i386 20 is getpid (x86_64's 20 is writev)
+	[ "$(jq -r '.syscalls[] | select(.abi=="i386") | "\(.name) \(.nr) \(.count)"' <<<"$ev")" = "getpid 20 4" ]
+	[ "$(jq -r '.syscalls[] | select(.name=="invalid") | "\(.count) \(.errnos.ENOSYS)"' <<<"$ev")" = "2 2" ]
+}
+
 @test "text table: perf trace -s columns; errno table" {
 	start_ready "$TARGET" -w -p -r 100 -e 2
 	"$ET" -v --manual --pid "$TPID" --trace-for 60s >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" & EPID=$!

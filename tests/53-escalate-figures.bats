@@ -161,7 +161,7 @@ pf() { awk -v n="$2" -v c="$3" '$1==n {print $c; f=1} END {if (!f) print 0}' "$1
 	"$ET" -v --manual --pid "$TPID" --trace-for 60s --hist >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" & EPID=$!
 	wait_until 30 grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err"
 	kill -USR1 "$TPID"
-	wait "$EPID"
+	wait "$EPID" || fail "escalate-trace: exit $?: $(cat "$BATS_TEST_TMPDIR/err")"
 	grep -q '^  read latency (ns):$' "$BATS_TEST_TMPDIR/out"
 	grep -Eq '^    \[[0-9]+, [0-9]+\) +[0-9]+ \|#+ *\|$' "$BATS_TEST_TMPDIR/out"
 }
@@ -201,7 +201,7 @@ pf() { awk -v n="$2" -v c="$3" '$1==n {print $c; f=1} END {if (!f) print 0}' "$1
 	"$ET" -v --manual --pid "$TPID" --trace-for 60s -i 50ms >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" & EPID=$!
 	wait_until 30 grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err"
 	kill -USR1 "$TPID"
-	wait "$EPID"
+	wait "$EPID" || fail "escalate-trace: exit $?: $(cat "$BATS_TEST_TMPDIR/err")"
 	grep -Eq '^escalation #1 brick=.* interval 1 \(' "$BATS_TEST_TMPDIR/out"
 }
 
@@ -325,7 +325,7 @@ for i in range(3): libc.syscall(0x40000000 | 39)'
 	"$ET" -v --manual --pid "$TPID" --trace-for 60s >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" & EPID=$!
 	wait_until 30 grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err"
 	kill -USR1 "$TPID"
-	wait "$EPID"
+	wait "$EPID" || fail "escalate-trace: exit $?: $(cat "$BATS_TEST_TMPDIR/err")"
 	cat "$BATS_TEST_TMPDIR/out"
 	grep -Eq '^SYSCALL +COUNT +ERRORS +TIME_US +AVG_US +MIN_US +MAX_US +STDDEV%$' "$BATS_TEST_TMPDIR/out"
 	grep -Eq '^read +102 +2 ' "$BATS_TEST_TMPDIR/out"

@@ -84,3 +84,11 @@ check() {
 	RL_BAD=("" "-1/60s" "99999999999999999999999/60s" "abc" "10/" "10/-1s" "/60s")
 	check escalate-trace --rate-limit RL_BAD
 }
+
+@test "escalate-trace: -i shorter than 10ms" {
+	for v in 0 5ms 9999us; do
+		echo "# -i $v"
+		run --separate-stderr "$(bin escalate-trace)" --manual --pid 1 -i "$v"
+		assert_usage_error "--interval"
+	done
+}

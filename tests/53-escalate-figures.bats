@@ -235,6 +235,21 @@ for i in range(3): libc.syscall(0x40000000 | 39)'
 	  "$(grep -c ' getpid(' "$BATS_TEST_TMPDIR/strace") $(grep -c ' getpid(.*= -1 ' "$BATS_TEST_TMPDIR/strace")" ]
 }
 
+@test "stddev stays exact past 2^64 ns^2: two calls of 4.4 s and 0.5 s" {
+	# (4.4e9 ns)^2 > 2^64: the sum of squares needs its high word.  The
+	# population stddev of two values is half their difference.
+	start_ready py_ready 'import time
+time.sleep(4.4)
+time.sleep(0.5)'
+	TPID=$(pgrep -P "$TPID" python3 || echo "$TPID")
+	attach_et
+	finish_et
+	row=$(jq -c '.syscalls[] | select(.returned == 2 and .max_us > 4400000)' <<<"$ev")
+	[ -n "$row" ] || fail "no row with the two sleeps: $ev"
+	jq -e '.min_us >= 500000 and
+		((.stddev_us - (.max_us - .min_us) / 2) | fabs) < 0.01' <<<"$row" >/dev/null || fail "$row"
+}
+
 @test "32-bit compat: a static i386 program's calls are named from the i386 table, as strace does" {
 	require_cmd strace
 	cat >"$BATS_TEST_TMPDIR/c32.c" <<-'EOF'

@@ -35,6 +35,7 @@ start_ready() {
 
 # Attach escalate-trace (args "$@") to TPID; returns once it traces.
 attach_et() {
+	rm -f "$BATS_TEST_TMPDIR/err"   # an old "tracing pid" must not count
 	"$ET" -j -v --manual --pid "$TPID" --trace-for 60s --top 100 "$@" \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" & EPID=$!
 	wait_until 30 grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err" ||
@@ -158,6 +159,7 @@ pf() { awk -v n="$2" -v c="$3" '$1==n {print $c; f=1} END {if (!f) print 0}' "$1
 		.hist[-1].ge_ns <= $hi and $hi < .hist[-1].lt_ns)' <<<"$ev" >/dev/null
 	# text: a bar chart per syscall
 	start_ready "$TARGET" -w -p -r 50
+	rm -f "$BATS_TEST_TMPDIR/err"
 	"$ET" -v --manual --pid "$TPID" --trace-for 60s --hist >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" & EPID=$!
 	wait_until 30 grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err"
 	kill -USR1 "$TPID"
@@ -198,6 +200,7 @@ pf() { awk -v n="$2" -v c="$3" '$1==n {print $c; f=1} END {if (!f) print 0}' "$1
 	[ "$sum" -gt 0 ]
 	# text
 	start_ready "$TARGET" -w -p -r 10 -s 250
+	rm -f "$BATS_TEST_TMPDIR/err"
 	"$ET" -v --manual --pid "$TPID" --trace-for 60s -i 50ms >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" & EPID=$!
 	wait_until 30 grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err"
 	kill -USR1 "$TPID"
@@ -337,6 +340,7 @@ time.sleep(0.5)'
 
 @test "text table: perf trace -s columns; errno table" {
 	start_ready "$TARGET" -w -p -r 100 -e 2
+	rm -f "$BATS_TEST_TMPDIR/err"
 	"$ET" -v --manual --pid "$TPID" --trace-for 60s >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" & EPID=$!
 	wait_until 30 grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err"
 	kill -USR1 "$TPID"

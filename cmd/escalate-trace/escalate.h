@@ -4,9 +4,10 @@
  *
  * Data flow: a JSON line -> esc_extract() (input.c, pure) -> struct esc_sample
  * -> esc_detect() on the brick's sliding window (detect.c) -> a reason ->
- * esc_rl_allow() (ratelimit.c) -> esc_trace_run() (tracer.c, BPF) ->
- * esc_breakdown_build() (breakdown.c) -> esc_report_*() (report.c) and
- * esc_otlp_submit() (otlp.c).
+ * esc_rl_allow() (ratelimit.c) -> esc_trace_run() (tracer.c, BPF; its
+ * per-syscall maps drained by agg.c into tables, sctable.c) ->
+ * esc_breakdown_build() (breakdown.c) -> esc_report_*() (report.c; the
+ * per-syscall rows in figures.c) and esc_otlp_submit() (otlp.c).
  *
  * Errors follow errors.h: callees return 0 or -errno (with a sentence in an
  * error field, such as the trace's error or the exporter's last_error, where

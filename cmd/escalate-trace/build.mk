@@ -5,4 +5,6 @@ DEB_PKGS += libcurl4-openssl-dev
 LDLIBS_escalate-trace += -laudit
 DEB_PKGS += libaudit-dev
 # The compat-syscall test builds a static i386 program (tests/53-escalate-figures.bats).
+ifeq ($(ARCH),x86)
 DEB_PKGS += libc6-dev-i386 gcc-multilib
+endif

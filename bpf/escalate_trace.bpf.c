@@ -14,16 +14,10 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
-#define ESC_MAX_SYSCALLS 512
-#define ESC_MAX_THREADS 16384
-#define ESC_MAX_ERRNO 4095
-#define ESC_MAX_PROCS 4096
+#include "escalate_agg.h"
 
-struct esc_sc_val {
-	__u64 count;
-	__u64 errors;
-	__u64 time_ns;
-};
+#define ESC_MAX_THREADS 16384
+#define ESC_MAX_PROCS 4096
 
 /* Per task: the syscall in flight and the window this task was last seen in. */
 struct esc_start {
@@ -45,13 +39,6 @@ __u32 follow = 0;        /* also trace processes forked by traced ones */
 __u32 gen = 0;
 __u64 win_start_ns = 0;
 __u64 lost = 0;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ESC_MAX_SYSCALLS);
-	__type(key, __u32);
-	__type(value, struct esc_sc_val);
-} stats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -103,12 +90,11 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 key = (__u32)id;
 	struct task_struct *task;
 	struct esc_start *s;
-	struct esc_sc_val *v;
+	__u32 key;
 
-	if (!is_target(pid_tgid >> 32) || (__u64)id >= ESC_MAX_SYSCALLS)
+	if (!is_target(pid_tgid >> 32))
 		return 0;
 	task = bpf_get_current_task_btf();
 	s = bpf_task_storage_get(&start, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -120,9 +106,8 @@ int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 		s->seen_gen = gen;
 		note_thread((__u32)pid_tgid, task->start_time, 0);
 	}
-	v = bpf_map_lookup_elem(&stats, &key);
-	if (v)
-		__sync_fetch_and_add(&v->count, 1);
+	key = ((__u64)id < ESC_AGG_COMPAT ? (__u32)id : ESC_AGG_BADID) | esc_agg_abi(task);
+	esc_agg_enter(key, pid_tgid);
 	s->id = key;
 	s->gen = gen;
 	s->ts = bpf_ktime_get_ns();
@@ -132,24 +117,16 @@ int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct esc_start *s;
-	struct esc_sc_val *v;
-	__u32 key;
 
-	if (!is_target(bpf_get_current_pid_tgid() >> 32))
+	if (!is_target(pid_tgid >> 32))
 		return 0;
 	s = bpf_task_storage_get(&start, bpf_get_current_task_btf(), 0, 0);
 	if (!s || !s->ts)
 		return 0;
-	key = s->id;
-	if (s->gen == gen) {
-		v = bpf_map_lookup_elem(&stats, &key);
-		if (v) {
-			__sync_fetch_and_add(&v->time_ns, bpf_ktime_get_ns() - s->ts);
-			if (ret < 0 && ret >= -ESC_MAX_ERRNO)
-				__sync_fetch_and_add(&v->errors, 1);
-		}
-	}
+	if (s->gen == gen)
+		esc_agg_exit(s->id, pid_tgid, bpf_ktime_get_ns() - s->ts, ret);
 	s->ts = 0;
 	return 0;
 }

@@ -100,3 +100,11 @@ check() {
 	run --separate-stderr "$(bin escalate-trace)" --otlp http://127.0.0.1:9/custom </dev/null
 	assert_usage_error "--otlp-logs"
 }
+
+@test "escalate-trace: -i shorter than 10ms" {
+	for v in 0 5ms 9999us; do
+		echo "# -i $v"
+		run --separate-stderr "$(bin escalate-trace)" --manual --pid 1 -i "$v"
+		assert_usage_error "--interval"
+	done
+}

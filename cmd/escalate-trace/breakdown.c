@@ -6,7 +6,9 @@
  * grow with the number of syscalls.  compute_us and overhead_percent follow
  * the seed (total - sum, saturating; sum / total * 100, 0 when total is 0);
  * total_us is the traced thread-time (see tracer.c and the man page).
+ * Also a row's derived figures: mean, population stddev, min.
  */
+#include <math.h>
 #include <string.h>
 
 #include "escalate.h"
@@ -39,4 +41,26 @@ void esc_breakdown_build(const struct esc_sc_stat *st, size_t n, uint64_t total_
 	b->total_us = total_ns / 1000;
 	b->compute_us = tk_sat_sub_u64(b->total_us, b->syscall_us);
 	b->overhead_pct = tk_ratio((double)b->syscall_us * 100.0, (double)b->total_us);
+}
+
+double esc_sc_mean_ns(const struct esc_sc_stat *s)
+{
+	return tk_ratio((double)s->time_ns, (double)s->returned);
+}
+
+/* sqrt(E[x^2] - E[x]^2), in long double: sq_ns holds up to 128 bits. */
+double esc_sc_stddev_ns(const struct esc_sc_stat *s)
+{
+	long double n = (long double)s->returned, mean, var;
+
+	if (!s->returned)
+		return 0;
+	mean = (long double)s->time_ns / n;
+	var = (long double)s->sq_ns / n - mean * mean;
+	return var > 0 ? (double)sqrtl(var) : 0;
+}
+
+uint64_t esc_sc_min_ns(const struct esc_sc_stat *s)
+{
+	return s->min_ns == UINT64_MAX ? 0 : s->min_ns;
 }

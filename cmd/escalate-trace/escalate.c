@@ -35,10 +35,24 @@ static int tracer_get(struct esc_run *r, struct esc_tracer **t)
 	return 0;
 }
 
+struct interval_ctx {
+	const struct esc_event *e;
+	unsigned top;
+};
+
+/* -i: an interval record while the trace goes on. */
+static int on_interval(void *arg, const struct esc_trace_result *iv)
+{
+	const struct interval_ctx *c = arg;
+
+	return esc_report_interval(c->e, iv, c->top);
+}
+
 int esc_escalate(struct esc_run *r, const char *brick, const struct esc_verdict *v,
 		 enum esc_reason reason, pid_t pid, uint64_t born_by_boot_ns, int ready_fd)
 {
 	struct esc_event e;
+	struct interval_ctx ic = { &e, r->env->top };
 	struct esc_tracer *t;
 	uint64_t now = tk_now_mono_ns();
 	int err;
@@ -57,11 +71,14 @@ int esc_escalate(struct esc_run *r, const char *brick, const struct esc_verdict 
 	/* the OTLP resource: read before the trace, while the pid is surely its */
 	if (r->otlp && pid > 0 && born_by_boot_ns != ESC_ANY_PROCESS)
 		esc_proc_identity(pid, born_by_boot_ns, &e.proc);
+	e.figs = &r->env->figs;
 	if (pid <= 0) {
 		snprintf(e.tr.error, sizeof(e.tr.error), "no target process (give --pid)");
 	} else if (tracer_get(r, &t)) {
 		snprintf(e.tr.error, sizeof(e.tr.error), "%s", r->tracer_error);
 	} else {
+		esc_tracer_figures(t, &r->env->figs,
+				   r->env->figs.interval_ns ? on_interval : NULL, &ic);
 		err = esc_trace_run(t, pid, born_by_boot_ns, r->env->trace_ns, r->env->follow,
 				    ready_fd, &e.tr);
 		if (err)

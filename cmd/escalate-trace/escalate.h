@@ -4,9 +4,10 @@
  *
  * Data flow: a JSON line -> esc_extract() (input.c, pure) -> struct esc_sample
  * -> esc_detect() on the brick's sliding window (detect.c) -> a reason ->
- * esc_rl_allow() (ratelimit.c) -> esc_trace_run() (tracer.c, BPF) ->
- * esc_breakdown_build() (breakdown.c) -> esc_report_*() (report.c) and
- * esc_otlp_submit() (otlp.c).
+ * esc_rl_allow() (ratelimit.c) -> esc_trace_run() (tracer.c, BPF; its
+ * per-syscall maps drained by agg.c into tables, sctable.c) ->
+ * esc_breakdown_build() (breakdown.c) -> esc_report_*() (report.c; the
+ * per-syscall rows in figures.c) and esc_otlp_submit() (otlp.c).
  *
  * Errors follow errors.h: callees return 0 or -errno (with a sentence in an
  * error field, such as the trace's error or the exporter's last_error, where
@@ -144,17 +145,73 @@ bool esc_rl_allow(struct esc_ratelimit *rl, uint64_t now_ns);
 int esc_rl_parse(const char *s, uint64_t *max, uint64_t *interval_ns);
 
 /* ---- syscall names and breakdown (syscalls.c, breakdown.c) ------------- */
-#define ESC_NR_SYSCALLS 512
+#define ESC_NR_SYSCALLS 512        /* most rows --top lists */
+#define ESC_SC_COMPAT 0x80000000u  /* in a syscall number: the 32-bit compat ABI */
+#define ESC_SC_BADID 0x7fffffffu   /* ids outside [0, 2^31) */
+/* @nr's name (libaudit, the ABI given by ESC_SC_COMPAT), or "sys_N" in @buf. */
 const char *esc_syscall_name(unsigned nr, char *buf, size_t size);
+/* "x86_64", "i386", ...: the ABI of @nr (libaudit's machine name). */
+const char *esc_syscall_abi(unsigned nr);
+/* Largest syscall number libaudit knows for @nr's ABI (ids beyond get sys_N). */
+unsigned esc_syscall_max(bool compat);
 
 enum esc_cat { ESC_CAT_MMAP, ESC_CAT_FUTEX, ESC_CAT_IOCTL, ESC_CAT_READ,
 	       ESC_CAT_WRITE, ESC_CAT_OTHER, ESC_CAT_NR };
 const char *esc_cat_name(enum esc_cat c);
 enum esc_cat esc_syscall_cat(const char *name);
 
+#define ESC_HIST_BUCKETS 64        /* bucket i: [2^i, 2^(i+1)) ns; 0 holds 0 too */
+
+/* One syscall's figures (in one thread with --per-thread, else all threads). */
 struct esc_sc_stat {
+	unsigned nr;                  /* number | ESC_SC_COMPAT */
+	uint32_t tid;                 /* 0: all threads */
+	uint64_t count;               /* calls entered in the window */
+	uint64_t returned;            /* of which returned in it (timed) */
+	uint64_t errors, time_ns;
+	uint64_t min_ns, max_ns;      /* min_ns UINT64_MAX while nothing returned */
+	unsigned __int128 sq_ns;      /* sum of squared times, ns^2 */
+	uint64_t hist[ESC_HIST_BUCKETS];  /* with --hist */
+};
+
+/* Failures of one syscall with one errno. */
+struct esc_sc_errno {
 	unsigned nr;
-	uint64_t count, errors, time_ns;
+	uint32_t tid;
+	uint32_t err;
+	uint64_t count;
+};
+
+/* Rows keyed by (nr, tid) and errno rows keyed by (nr, tid, err). */
+struct esc_sc_table {
+	struct esc_sc_stat *rows;
+	size_t n, cap;
+	struct esc_sc_errno *errs;
+	size_t nerr, cap_err;
+};
+/* Append (unsorted); 0 or -ENOMEM. */
+int esc_sc_table_add(struct esc_sc_table *t, const struct esc_sc_stat *s);
+int esc_sc_table_add_errno(struct esc_sc_table *t, const struct esc_sc_errno *e);
+/* Append all of @src to @dst, then fold rows with equal keys.  0 or -ENOMEM. */
+int esc_sc_table_merge(struct esc_sc_table *dst, const struct esc_sc_table *src);
+/* Fold rows (and errno rows) with equal keys; with @all_threads, tid -> 0 first. */
+void esc_sc_table_fold(struct esc_sc_table *t, bool all_threads);
+/* Sort rows by tid, then time desc, count desc, nr. */
+void esc_sc_table_sort(struct esc_sc_table *t);
+void esc_sc_table_free(struct esc_sc_table *t);
+/* @t's rows folded over threads, sorted by time desc (malloc'd).  0 or -ENOMEM. */
+int esc_sc_table_totals(const struct esc_sc_table *t, struct esc_sc_stat **rows, size_t *n);
+
+/* Derived figures of a row (breakdown.c); 0 when nothing returned. */
+double esc_sc_mean_ns(const struct esc_sc_stat *s);
+double esc_sc_stddev_ns(const struct esc_sc_stat *s);   /* population */
+uint64_t esc_sc_min_ns(const struct esc_sc_stat *s);    /* 0 when none */
+
+/* What escalate-trace reports per syscall beyond the seed (--per-thread,
+ * --hist, -i). */
+struct esc_figs {
+	bool per_thread, hist;
+	uint64_t interval_ns;         /* 0: no interval records */
 };
 
 /* The seed's SyscallBreakdown, in µs, plus what we know about the window. */
@@ -178,19 +235,31 @@ struct esc_trace_result {
 	bool partial;             /* the target exited before the window ended */
 	bool pid_reused;          /* the pid now names a newer process: untraced */
 	uint64_t start_real_ns, end_real_ns;
+	uint64_t start_mono_ns;   /* the window's start, CLOCK_MONOTONIC */
 	uint64_t window_ns;       /* wall-clock length of the window */
 	uint64_t thread_ns;       /* sum over threads of their time in the window */
 	unsigned threads;         /* threads seen in the window */
 	unsigned processes;       /* the target + followed children */
 	uint64_t lost;            /* tid slots the BPF side could not track */
 	uint64_t missed;          /* sys_enter runs the kernel skipped (any process) */
-	struct esc_sc_stat *sc;   /* per-syscall, sorted by time desc */
+	uint64_t sc_lost;         /* syscall figures a full map refused */
+	struct esc_sc_stat *sc;   /* per-syscall (all threads), sorted by time desc */
 	size_t nsc;
+	struct esc_sc_table all;  /* rows per (syscall, tid); errno rows */
+	unsigned intervals;       /* interval records emitted (-i) */
 };
 struct esc_tracer;
 /* Open and load the BPF program (not attached).  0 or -errno. */
 int esc_tracer_open(struct esc_tracer **tp, int verbose);
 void esc_tracer_close(struct esc_tracer *t);
+/*
+ * Figures to collect from the next esc_trace_run() on.  With
+ * @f->interval_ns, @on_interval(@arg, @iv) is called with each interval's
+ * figures (a result whose sc/all hold that interval only) while tracing.
+ */
+typedef int (*esc_interval_fn)(void *arg, const struct esc_trace_result *iv);
+void esc_tracer_figures(struct esc_tracer *t, const struct esc_figs *f,
+			esc_interval_fn on_interval, void *arg);
 /* @born_by_boot_ns value: no identity check (e.g. our own child). */
 #define ESC_ANY_PROCESS UINT64_MAX
 /*
@@ -231,12 +300,16 @@ struct esc_event {
 	struct esc_breakdown bd;
 	uint64_t seq;             /* escalation number in this run */
 	struct esc_proc_id proc;  /* the traced process (OTLP resource) */
+	const struct esc_figs *figs;  /* NULL: the seed's figures only */
 };
 void esc_event_finish(struct esc_event *e);  /* derive bd from tr */
 /* Emit the TraceResult record (json or text block).  0 or -EPIPE. */
 int esc_report_event(const struct esc_event *e, unsigned top);
 /* The `otlp` attribute object of @e (new json-c object). */
 struct json_object *esc_otlp_attrs(const struct esc_event *e);
+/* An interval record of @e's trace in progress (-i).  0 or -EPIPE. */
+int esc_report_interval(const struct esc_event *e, const struct esc_trace_result *iv,
+			unsigned top);
 int esc_report_rate_limited(const char *brick, enum esc_reason r,
 			    const struct esc_ratelimit *rl, uint64_t now_ns);
 

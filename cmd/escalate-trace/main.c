@@ -59,6 +59,7 @@ enum {
 	OPT_RUNS, OPT_FAIL, OPT_FOLLOW, OPT_TYPE, OPT_MAX_BRICKS, OPT_MAX_LINE, OPT_THREADS,
 	OPT_OTLP_LOGS, OPT_OTLP_HEADER, OPT_OTLP_COMPRESSION, OPT_OTLP_SYSCALLS,
 	OPT_OTLP_MAX_BODY,
+	OPT_PER_THREAD, OPT_HIST,
 };
 
 static const struct argp_option opts[] = {
@@ -90,6 +91,8 @@ static const struct argp_option opts[] = {
 	{ "trace-for", OPT_TRACE_FOR, "DUR", 0, "Trace window (default 1s)", 3 },
 	{ "follow-children", OPT_FOLLOW, NULL, 0, "Also trace processes the target forks", 3 },
 	{ "top", OPT_TOP, "N", 0, "Syscalls listed per trace (default 10)", 3 },
+	{ "per-thread", OPT_PER_THREAD, NULL, 0, "Also list syscall figures per thread", 3 },
+	{ "hist", OPT_HIST, NULL, 0, "Log2 latency histogram per syscall", 3 },
 	{ "otlp", OPT_OTLP, "URL", 0, "POST each escalation as OTLP/JSON to URL", 3 },
 	{ "otlp-queue", OPT_OTLP_QUEUE, "N", 0, "OTLP queue length (default 64)", 3 },
 	{ "otlp-retries", OPT_OTLP_RETRIES, "N", 0, "Retries per request (default 5)", 3 },
@@ -189,6 +192,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_MANUAL: env.manual = true; break;
 	case OPT_FAIL: env.fail_on_escalation = true; break;
 	case OPT_FOLLOW: env.follow = true; break;
+	case OPT_PER_THREAD: env.figs.per_thread = true; break;
+	case OPT_HIST: env.figs.hist = true; break;
 	case OPT_RATE:
 		if (esc_rl_parse(arg, &env.rl_max, &env.rl_interval_ns))
 			tk_usage_error("use N/DURATION, e.g. 100/60s or 5/1m",
@@ -288,7 +293,7 @@ int main(int argc, char **argv)
 {
 	static const struct tk_cli_cmd cli = {
 		"escalate-trace", opts, parse_arg, NULL, doc,
-		TK_OPT_FORMAT | TK_OPT_VERBOSE, NULL, 4,
+		TK_OPT_FORMAT | TK_OPT_VERBOSE | TK_OPT_INTERVAL, NULL, 4,
 	};
 	struct esc_run r = { .env = &env };
 	struct esc_otlp_stats os = { 0 }, *osp = NULL;
@@ -298,6 +303,11 @@ int main(int argc, char **argv)
 
 	tk_cli_parse(&cli, argc, argv);
 	check_combinations();
+	if (tk_cli.interval_set) {
+		if (tk_cli.interval_ns < 10 * TK_NSEC_PER_MSEC)
+			tk_usage_error("give at least 10ms", "--interval: shorter than 10ms");
+		env.figs.interval_ns = tk_cli.interval_ns;
+	}
 	tk_stop_install();
 	env.start_boot_ns = tk_now_boot_ns();
 	if (env.exec_cmd) {

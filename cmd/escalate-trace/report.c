@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "escalate.h"
 #include "escape.h"
+#include "figures.h"
 #include "output.h"
 #include "stats.h"
 #include "table.h"
@@ -100,24 +101,6 @@ static struct json_object *breakdown_json(const struct esc_breakdown *b)
 	return o;
 }
 
-static struct json_object *syscalls_json(const struct esc_trace_result *tr, unsigned top)
-{
-	struct json_object *a = json_object_new_array();
-	char buf[32];
-
-	for (size_t i = 0; i < tr->nsc && i < top; i++) {
-		struct json_object *o = json_object_new_object();
-
-		tk_rec_str(o, "name", esc_syscall_name(tr->sc[i].nr, buf, sizeof(buf)));
-		tk_rec_u64(o, "nr", tr->sc[i].nr);
-		tk_rec_u64(o, "count", tr->sc[i].count);
-		tk_rec_u64(o, "errors", tr->sc[i].errors);
-		tk_rec_dbl(o, "time_us", (double)tr->sc[i].time_ns / 1000.0);
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
 static int report_event_json(const struct esc_event *e, unsigned top)
 {
 	struct json_object *rec = tk_record_new("event");
@@ -157,34 +140,19 @@ static int report_event_json(const struct esc_event *e, unsigned top)
 	tk_rec_str(rec, "dominant_syscall", e->bd.dominant);
 	tk_rec_str(rec, "top_syscall", tr->nsc ?
 		   esc_syscall_name(tr->sc[0].nr, buf, sizeof(buf)) : "none");
-	json_object_object_add(rec, "syscalls", syscalls_json(tr, top));
+	json_object_object_add(rec, "syscalls", esc_figs_json(tr->sc, tr->nsc, &tr->all,
+							      e->figs, top));
+	if (e->figs) {
+		tk_rec_u64(rec, "syscalls_lost", tr->sc_lost);
+		if (e->figs->per_thread)
+			json_object_object_add(rec, "thread_syscalls",
+					       esc_figs_json(tr->all.rows, tr->all.n, &tr->all,
+							     e->figs, top));
+		if (e->figs->interval_ns)
+			tk_rec_u64(rec, "intervals", tr->intervals);
+	}
 	json_object_object_add(rec, "otlp", esc_otlp_attrs(e));
 	return tk_emit(rec);
-}
-
-static void print_syscall_table(FILE *f, const struct esc_trace_result *tr, unsigned top)
-{
-	static const struct tk_table_col cols[] = {
-		{ "SYSCALL", false, 24 }, { "COUNT", true, 0 }, { "ERRORS", true, 0 },
-		{ "TIME_US", true, 0 }, { "AVG_US", true, 0 },
-	};
-	struct tk_table *t = tk_table_new(cols, TK_ARRAY_SIZE(cols));
-	char buf[32];
-
-	if (!t)
-		return;
-	for (size_t i = 0; i < tr->nsc && i < top; i++) {
-		const struct esc_sc_stat *s = &tr->sc[i];
-
-		tk_table_row(t);
-		tk_table_cell(t, 0, "%s", esc_syscall_name(s->nr, buf, sizeof(buf)));
-		tk_table_cell(t, 1, "%" PRIu64, s->count);
-		tk_table_cell(t, 2, "%" PRIu64, s->errors);
-		tk_table_cell(t, 3, "%.1f", (double)s->time_ns / 1000.0);
-		tk_table_cell(t, 4, "%.3f", tk_ratio((double)s->time_ns / 1000.0, (double)s->count));
-	}
-	tk_table_print(t, f, true);
-	tk_table_free(t);
 }
 
 static int report_event_plain(const struct esc_event *e, unsigned top)
@@ -214,7 +182,7 @@ static int report_event_plain(const struct esc_event *e, unsigned top)
 	for (int c = 0; c < ESC_CAT_NR; c++)
 		fprintf(f, " %s=%" PRIu64, bd_keys[c], b->cat_us[c]);
 	fputc('\n', f);
-	print_syscall_table(f, tr, top);
+	esc_figs_print(f, tr, e->figs, top);
 	return tk_flush();
 }
 
@@ -223,6 +191,42 @@ int esc_report_event(const struct esc_event *e, unsigned top)
 	if (tk_out.fmt == TK_FMT_JSON)
 		return report_event_json(e, top);
 	return report_event_plain(e, top);
+}
+
+static int report_interval_json(const struct esc_event *e, const struct esc_trace_result *iv,
+				unsigned top)
+{
+	struct json_object *rec = tk_record_new("event");
+
+	tk_rec_str(rec, "event", "interval");
+	tk_rec_u64(rec, "seq", e->seq);
+	tk_rec_str(rec, "brick_name", e->brick);
+	tk_rec_i64(rec, "pid", iv->pid);
+	tk_rec_u64(rec, "interval", iv->intervals);
+	tk_rec_u64(rec, "interval_start_ns", iv->start_real_ns);
+	tk_rec_u64(rec, "interval_us", iv->window_ns / 1000);
+	tk_rec_u64(rec, "syscalls_lost", iv->sc_lost);
+	json_object_object_add(rec, "syscalls", esc_figs_json(iv->sc, iv->nsc, &iv->all,
+							      e->figs, top));
+	if (e->figs && e->figs->per_thread)
+		json_object_object_add(rec, "thread_syscalls",
+				       esc_figs_json(iv->all.rows, iv->all.n, &iv->all, e->figs, top));
+	return tk_emit(rec);
+}
+
+int esc_report_interval(const struct esc_event *e, const struct esc_trace_result *iv,
+			unsigned top)
+{
+	FILE *f = tk_out.out ? tk_out.out : stdout;
+	char name[ESC_NAME_MAX * 4 + 8];
+
+	if (tk_out.fmt == TK_FMT_JSON)
+		return report_interval_json(e, iv, top);
+	tk_escape_text(name, sizeof(name), e->brick);
+	fprintf(f, "escalation #%" PRIu64 " brick=%s pid=%d interval %u (%.3fs)\n",
+		e->seq, name, (int)iv->pid, iv->intervals, (double)iv->window_ns / 1e9);
+	esc_figs_print(f, iv, e->figs, top);
+	return tk_flush();
 }
 
 int esc_report_rate_limited(const char *brick, enum esc_reason r,

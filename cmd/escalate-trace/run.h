@@ -31,6 +31,7 @@ struct esc_env {
 	uint64_t runs;
 	unsigned threads;          /* stdin parser threads; 1 = serial */
 	struct esc_otlp_opts otlp;
+	struct esc_figs figs;      /* --per-thread, --hist, -i */
 };
 
 /* Counters reported in the final summary record. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "agg.h"
 #include "bpfutil.h"
 #include "clock.h"
 #include "errors.h"
@@ -28,17 +29,16 @@
 #include "escalate_trace.skel.h"
 #include "proc.h"
 
-struct esc_sc_val {
-	uint64_t count, errors, time_ns;
-};
 struct esc_thread {
 	uint64_t first_ns, exit_ns;
 };
 
 struct esc_tracer {
 	struct escalate_trace_bpf *skel;
-	int ncpus;
-	struct esc_sc_val *percpu;   /* ncpus values, one lookup's buffer */
+	struct esc_agg_maps agg;
+	struct esc_figs figs;
+	esc_interval_fn on_interval;
+	void *on_interval_arg;
 };
 
 int esc_tracer_open(struct esc_tracer **tp, int verbose)
@@ -50,14 +50,9 @@ int esc_tracer_open(struct esc_tracer **tp, int verbose)
 		return -ENOMEM;
 	tk_libbpf_quiet(verbose);
 	tk_bump_memlock();
-	t->ncpus = libbpf_num_possible_cpus();
-	if (t->ncpus <= 0) {
-		err = t->ncpus ? t->ncpus : -EINVAL;
-		goto fail;
-	}
-	t->percpu = calloc((size_t)t->ncpus, sizeof(*t->percpu));
-	if (!t->percpu) {
-		err = -ENOMEM;
+	t->agg.ncpus = libbpf_num_possible_cpus();
+	if (t->agg.ncpus <= 0) {
+		err = t->agg.ncpus ? t->agg.ncpus : -EINVAL;
 		goto fail;
 	}
 	t->skel = escalate_trace_bpf__open_and_load();
@@ -65,6 +60,10 @@ int esc_tracer_open(struct esc_tracer **tp, int verbose)
 		err = -errno ? -errno : -EINVAL;
 		goto fail;
 	}
+	t->agg.arr = bpf_map__fd(t->skel->maps.agg);
+	t->agg.over = bpf_map__fd(t->skel->maps.agg_over);
+	t->agg.hists = bpf_map__fd(t->skel->maps.agg_hists);
+	t->agg.errs = bpf_map__fd(t->skel->maps.agg_errs);
 	*tp = t;
 	return 0;
 fail:
@@ -77,8 +76,15 @@ void esc_tracer_close(struct esc_tracer *t)
 	if (!t)
 		return;
 	escalate_trace_bpf__destroy(t->skel);
-	free(t->percpu);
 	free(t);
+}
+
+void esc_tracer_figures(struct esc_tracer *t, const struct esc_figs *f,
+			esc_interval_fn on_interval, void *arg)
+{
+	t->figs = *f;
+	t->on_interval = on_interval;
+	t->on_interval_arg = arg;
 }
 
 static void clear_hash(int fd)
@@ -94,12 +100,10 @@ static void clear_hash(int fd)
 
 static int reset_maps(struct esc_tracer *t)
 {
-	int fd = bpf_map__fd(t->skel->maps.stats);
+	int err = esc_agg_reset(&t->agg);
 
-	memset(t->percpu, 0, (size_t)t->ncpus * sizeof(*t->percpu));
-	for (uint32_t k = 0; k < ESC_NR_SYSCALLS; k++)
-		if (bpf_map_update_elem(fd, &k, t->percpu, BPF_ANY))
-			return -errno;
+	if (err)
+		return err;
 	clear_hash(bpf_map__fd(t->skel->maps.threads));
 	clear_hash(bpf_map__fd(t->skel->maps.tgids));
 	return 0;
@@ -129,39 +133,51 @@ static void seed_threads(struct esc_tracer *t, pid_t pid, uint64_t start_ns)
 	closedir(d);
 }
 
-static int cmp_sc(const void *a, const void *b)
-{
-	const struct esc_sc_stat *x = a, *y = b;
-
-	if (x->time_ns != y->time_ns)
-		return x->time_ns < y->time_ns ? 1 : -1;
-	if (x->count != y->count)
-		return x->count < y->count ? 1 : -1;
-	return x->nr < y->nr ? -1 : x->nr > y->nr;
-}
-
+/* Drain both slots into r->all; r->sc = its rows over all threads. */
 static int collect_stats(struct esc_tracer *t, struct esc_trace_result *r)
 {
-	int fd = bpf_map__fd(t->skel->maps.stats);
+	int err = esc_agg_drain(&t->agg, 0, &r->all);
 
-	r->sc = calloc(ESC_NR_SYSCALLS, sizeof(*r->sc));
-	if (!r->sc)
-		return -ENOMEM;
-	for (uint32_t k = 0; k < ESC_NR_SYSCALLS; k++) {
-		struct esc_sc_stat s = { .nr = k };
+	if (!err)
+		err = esc_agg_drain(&t->agg, 1, &r->all);
+	if (err)
+		return err;
+	esc_sc_table_fold(&r->all, !t->figs.per_thread);
+	esc_sc_table_sort(&r->all);
+	return esc_sc_table_totals(&r->all, &r->sc, &r->nsc);
+}
 
-		if (bpf_map_lookup_elem(fd, &k, t->percpu))
-			return -errno;
-		for (int c = 0; c < t->ncpus; c++) {
-			s.count += t->percpu[c].count;
-			s.errors += t->percpu[c].errors;
-			s.time_ns += t->percpu[c].time_ns;
-		}
-		if (s.count || s.time_ns)
-			r->sc[r->nsc++] = s;
+/*
+ * One interval (-i): switch the programs to the other slot, wait for those
+ * still in the old one, drain it, report it, keep it for the totals.
+ */
+static int interval_done(struct esc_tracer *t, struct esc_trace_result *r,
+			 uint64_t from, uint64_t to)
+{
+	struct escalate_trace_bpf__bss *bss = t->skel->bss;
+	struct esc_trace_result iv = { .pid = r->pid, .traced = true };
+	unsigned slot = bss->agg_slot & 1;
+	int err;
+
+	__atomic_store_n(&bss->agg_slot, slot ^ 1, __ATOMIC_SEQ_CST);
+	esc_agg_quiesce();
+	err = esc_agg_drain(&t->agg, slot, &iv.all);
+	if (!err) {
+		esc_sc_table_fold(&iv.all, !t->figs.per_thread);
+		esc_sc_table_sort(&iv.all);
+		err = esc_sc_table_totals(&iv.all, &iv.sc, &iv.nsc);
 	}
-	qsort(r->sc, r->nsc, sizeof(*r->sc), cmp_sc);
-	return 0;
+	if (!err) {
+		iv.start_real_ns = r->start_real_ns + (from - r->start_mono_ns);
+		iv.window_ns = to - from;
+		iv.end_real_ns = iv.start_real_ns + iv.window_ns;
+		iv.intervals = ++r->intervals;
+		iv.sc_lost = bss->agg_lost;
+		t->on_interval(t->on_interval_arg, &iv);
+		err = esc_sc_table_merge(&r->all, &iv.all);
+	}
+	esc_trace_result_free(&iv);
+	return err;
 }
 
 /* Sum thread lifetimes inside [start, end]; returns the last exit seen. */
@@ -210,17 +226,33 @@ static uint64_t enter_misses(struct esc_tracer *t)
 	return info.recursion_misses;
 }
 
-/* Wait until @deadline, the target's exit (true) or a stop request. */
-static bool wait_exit(int pidfd, uint64_t deadline)
+/*
+ * Wait until @deadline, the target's exit (true) or a stop request; with
+ * -i, report an interval each interval_ns on the way.
+ */
+static bool wait_exit(struct esc_tracer *t, struct esc_trace_result *r, int pidfd,
+		      uint64_t deadline)
 {
+	uint64_t step = t->on_interval ? t->figs.interval_ns : 0;
+	uint64_t from = r->start_mono_ns, next = step ? from + step : UINT64_MAX;
+
 	for (;;) {
-		uint64_t now = tk_now_mono_ns();
+		uint64_t now = tk_now_mono_ns(), until = next < deadline ? next : deadline;
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
 		int ms, n;
 
 		if (now >= deadline || tk_stop_requested())
 			return false;
-		ms = (int)((deadline - now + 999999) / 1000000);
+		if (now >= next) {
+			if (interval_done(t, r, from, now))
+				step = 0;
+			from = now;
+			next = step ? next + step : UINT64_MAX;
+			while (next <= now)
+				next += step;
+			continue;
+		}
+		ms = (int)((until - now + 999999) / 1000000);
 		n = poll(&p, 1, ms > 100 ? 100 : ms);
 		if (n > 0)
 			return true;
@@ -287,6 +319,11 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t born_by_boot_ns, uin
 	bss->win_start_ns = start;
 	bss->lost = 0;
 	bss->follow = follow;
+	bss->agg_slot = 0;
+	bss->agg_lost = 0;
+	bss->agg_per_thread = t->figs.per_thread;
+	bss->agg_hist = t->figs.hist;
+	r->start_mono_ns = start;
 	seed_threads(t, pid, start);
 	__atomic_store_n(&bss->target_tgid, (uint32_t)pid, __ATOMIC_SEQ_CST);
 	r->start_real_ns = tk_now_real_ns();
@@ -294,7 +331,7 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t born_by_boot_ns, uin
 		tk_info(1, "trace handshake: %s", strerror(errno));
 	tk_info(1, "tracing pid %d for %.3fs", (int)pid, (double)dur_ns / 1e9);
 
-	exited = wait_exit(pidfd, start + dur_ns);
+	exited = wait_exit(t, r, pidfd, start + dur_ns);
 	__atomic_store_n(&bss->target_tgid, 0, __ATOMIC_SEQ_CST);
 	end = tk_now_mono_ns();
 	escalate_trace_bpf__detach(t->skel);
@@ -312,6 +349,7 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t born_by_boot_ns, uin
 	r->window_ns = end - start;
 	r->end_real_ns = r->start_real_ns + r->window_ns;
 	r->lost = bss->lost;
+	r->sc_lost = bss->agg_lost;
 	r->missed = enter_misses(t) - misses;
 	r->processes = 1 + count_keys(bpf_map__fd(t->skel->maps.tgids));
 	err = collect_stats(t, r);
@@ -327,4 +365,5 @@ void esc_trace_result_free(struct esc_trace_result *r)
 	free(r->sc);
 	r->sc = NULL;
 	r->nsc = 0;
+	esc_sc_table_free(&r->all);
 }

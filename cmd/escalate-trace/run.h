@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "baseline.h"
 #include "escalate.h"
 
 struct esc_env {
@@ -31,6 +32,11 @@ struct esc_env {
 	uint64_t runs;
 	unsigned threads;          /* stdin parser threads; 1 = serial */
 	struct esc_otlp_opts otlp;
+	const char *baseline_path;       /* --baseline */
+	const char *save_baseline_path;  /* --save-baseline */
+	double noise_pct;                /* --noise */
+	double baseline_alpha;           /* --baseline-alpha */
+	bool fail_on_regression;
 };
 
 /* Counters reported in the final summary record. */
@@ -51,6 +57,8 @@ struct esc_run {
 	bool tracer_failed;        /* open failed once: do not retry every time */
 	char tracer_error[96];
 	struct esc_otlp *otlp;
+	struct esc_baseline *baseline;   /* --baseline, loaded */
+	uint64_t cmp[ESC_CMP_NR];        /* bricks per comparison verdict */
 };
 
 /*

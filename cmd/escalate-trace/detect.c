@@ -235,9 +235,10 @@ static void outlier_rule(const struct esc_thresholds *t, struct brick *k, double
 			 struct esc_verdict *v)
 {
 	bool evict = k->nval == t->window;
-
 	/* a MAD of few values varies too much: twice the floor of the others */
-	if (k->nval >= 2 * t->min_samples && k->nval >= 2)
+	size_t need = 2 * t->min_samples < t->window ? 2 * t->min_samples : t->window;
+
+	if (k->nval >= need && k->nval >= 2)
 		v->out_valid = !esc_modified_z(&k->sorted, x, &v->out_median, &v->out_mad,
 					       &v->out_z);
 	esc_sorted_push(&k->sorted, evict, evict ? k->val[k->ival] : 0, x);

@@ -122,6 +122,7 @@ static const struct argp_option opts[] = {
 };
 
 static const char *pid_arg;
+static bool min_samples_given;
 
 static void set_field(enum esc_field f, const char *arg, const char *opt)
 {
@@ -267,6 +268,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_RUNS: env.runs = tk_u64_or_err(arg, 1, 1000000, "--runs"); break;
 	case OPT_MIN_SAMPLES:
 		env.th.min_samples = tk_u64_or_err(arg, 1, 100000, "--min-samples");
+		min_samples_given = true;
 		break;
 	case OPT_FOR: env.th.hold = tk_u64_or_err(arg, 1, 1000000, "--for"); break;
 	case OPT_COOLDOWN: env.th.cooldown_ns = tk_duration_or_err(arg, 1, "--cooldown"); break;
@@ -303,14 +305,12 @@ static void check_combinations(void)
 	if (env.exec_cmd && pid_arg)
 		tk_usage_error("drop --pid: --exec traces its own child",
 			       "--exec and --pid exclude each other");
+	if (!min_samples_given && env.th.min_samples > env.th.window)
+		env.th.min_samples = env.th.window;
 	if (env.th.min_samples > env.th.window)
 		tk_usage_error("give --min-samples at most --window",
 			       "--min-samples %zu exceeds --window %zu", env.th.min_samples,
 			       env.th.window);
-	if ((env.th.detect & ESC_DETECT_OUTLIER) && 2 * env.th.min_samples > env.th.window)
-		tk_usage_error("give --window at least twice --min-samples",
-			       "--detect outlier needs 2 x --min-samples %zu values in --window %zu",
-			       env.th.min_samples, env.th.window);
 	if (env.fail_on_regression && !env.baseline_path)
 		tk_usage_error("give --baseline FILE", "--fail-on-regression needs --baseline");
 	if (env.manual && (env.baseline_path || env.save_baseline_path))

@@ -179,38 +179,53 @@ double esc_welch_half_ci(const struct esc_welch *w, double alpha)
 	return w->se * gsl_cdf_tdist_Qinv(alpha / 2, w->df);
 }
 
+/* Running CUSUM state over the window; the best split so far. */
+struct cusum {
+	double cs, q, best, cs_best, q_best;
+	size_t i, k_best, first, last;
+};
+
+static void cusum_run(struct cusum *u, const double *v, size_t n, double mean)
+{
+	for (size_t j = 0; j < n; j++, u->i++) {
+		double x = v[j] - mean;
+
+		if (u->i >= u->first && u->i <= u->last && fabs(u->cs) > u->best) {
+			u->best = fabs(u->cs);
+			u->k_best = u->i;
+			u->cs_best = u->cs;
+			u->q_best = u->q;
+		}
+		u->cs += x;
+		u->q += x * x;
+	}
+}
+
 int esc_change_point(const double *ring, size_t cap, size_t start, size_t n, double mean,
 		     size_t min_seg, struct esc_change *c)
 {
-	double cs = 0, q = 0, best = -1, cs_best = 0, q_best = 0;
-	size_t k_best = 0, last = n - min_seg, i, tried;
+	struct cusum u = { .best = -1 };
+	size_t head = cap - start < n ? cap - start : n, tried;
 	double m1, m2, s1, s2, sum2;
 	struct esc_welch w;
 
 	memset(c, 0, sizeof(*c));
 	if (min_seg < 2 || n < 2 * min_seg)
 		return -EDOM;
-	for (i = 0; i < n; i++) {
-		double x = ring[(start + i) % cap] - mean;
-
-		if (i >= min_seg && i <= last && fabs(cs) > best) {
-			best = fabs(cs);
-			k_best = i;
-			cs_best = cs;
-			q_best = q;
-		}
-		cs += x;
-		q += x * x;
-	}
-	tried = last - min_seg + 1;
-	c->split = c->n1 = k_best;
-	c->n2 = n - k_best;
-	c->at_edge = k_best == last;
-	m1 = cs_best / (double)c->n1;
-	sum2 = cs - cs_best;
+	u.first = min_seg;
+	u.last = n - min_seg;
+	/* the ring in time order: two contiguous runs, no modulo per value */
+	cusum_run(&u, ring + start, head, mean);
+	cusum_run(&u, ring, n - head, mean);
+	tried = u.last - u.first + 1;
+	c->split = c->n1 = u.k_best;
+	c->n2 = n - u.k_best;
+	c->at_edge = u.k_best == u.last;
+	m1 = u.cs_best / (double)c->n1;
+	sum2 = u.cs - u.cs_best;
 	m2 = sum2 / (double)c->n2;
-	s1 = sqrt(fmax(0, (q_best - cs_best * m1) / (double)(c->n1 - 1)));
-	s2 = sqrt(fmax(0, (q - q_best - sum2 * m2) / (double)(c->n2 - 1)));
+	s1 = sqrt(fmax(0, (u.q_best - u.cs_best * m1) / (double)(c->n1 - 1)));
+	s2 = sqrt(fmax(0, (u.q - u.q_best - sum2 * m2) / (double)(c->n2 - 1)));
 	c->mean1 = mean + m1;
 	c->mean2 = mean + m2;
 	/*

@@ -84,3 +84,23 @@ check() {
 	RL_BAD=("" "-1/60s" "99999999999999999999999/60s" "abc" "10/" "10/-1s" "/60s")
 	check escalate-trace --rate-limit RL_BAD
 }
+
+@test "escalate-trace: detection and baseline options (issue 21 §2)" {
+	for o in --min-samples --for; do
+		check escalate-trace "$o" NUM_BAD
+	done
+	for o in --outlier --change-alpha --baseline-alpha --noise; do
+		check escalate-trace "$o" FLT_BAD
+	done
+	check escalate-trace --cooldown DUR_BAD
+	ZERO=("0")
+	for o in --min-samples --for --change-alpha --baseline-alpha; do
+		check escalate-trace "$o" ZERO
+	done
+	PATH_BAD=("")
+	for o in --baseline --save-baseline; do
+		check escalate-trace "$o" PATH_BAD
+	done
+	DETECT_BAD=("" "bogus" "outlier,")
+	check escalate-trace --detect DETECT_BAD
+}

@@ -244,13 +244,19 @@ static void outlier_rule(const struct esc_thresholds *t, struct brick *k, double
 	esc_sorted_push(&k->sorted, evict, evict ? k->val[k->ival] : 0, x);
 }
 
-/* --detect change_point over the window, current sample included. */
+/*
+ * --detect change_point over the window, current sample included.  One
+ * O(window) pass, so it runs on every (min_seg / 2)-th sample of the brick:
+ * the split found is the same, a shift is reported a few samples later.
+ */
 static void change_rule(const struct esc_thresholds *t, struct brick *k, struct esc_verdict *v)
 {
 	size_t min_seg = t->min_samples > 2 ? t->min_samples : 2;
 	size_t start = k->nval == t->window ? k->ival : 0;
 	struct esc_change c;
 
+	if (k->n % (min_seg / 2))
+		return;
 	if (esc_change_point(k->val, t->window, start, k->nval, v->mean_us, min_seg, &c) ||
 	    c.at_edge)
 		return;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * baseline.h — baselines across runs (baseline.c): --save-baseline writes
+ * baseline.h — baselines across runs (baselinefile.c: the file;
+ * baseline.c: the comparison and the run's ends): --save-baseline writes
  * each brick's whole-run statistics (detect.c's esc_bricks_stats()) to a
  * JSON file; --baseline reads one (hostile input: bounded, validated) and
  * holds this run's bricks against it with Welch's test (robust.h) and a
@@ -27,7 +28,12 @@ struct esc_baseline;
  */
 int esc_baseline_load(const char *path, size_t max_bricks, struct esc_baseline **out,
 		      char *err, size_t errsz);
+/* The same on @len bytes of text (need not be NUL-terminated).  Pure. */
+int esc_baseline_parse(const char *text, size_t len, size_t max_bricks,
+		       struct esc_baseline **out, char *err, size_t errsz);
 void esc_baseline_free(struct esc_baseline *bl);
+/* Its bricks, sorted by name, names unique. */
+const struct esc_brick_stats *esc_baseline_bricks(const struct esc_baseline *bl, size_t *n);
 
 /* Write @n bricks to @path through a temporary file + rename.  0 or -errno. */
 int esc_baseline_save(const char *path, const struct esc_brick_stats *st, size_t n);

@@ -143,8 +143,12 @@ struct esc_bricks *esc_bricks_new(const struct esc_thresholds *t, size_t max_bri
 void esc_bricks_free(struct esc_bricks *b);
 size_t esc_bricks_count(const struct esc_bricks *b);
 /*
- * Add @s to its brick's window and run the detectors.  Returns 0,
- * -ENOSPC when a new brick would exceed the cap (sample dropped) or -ENOMEM.
+ * Add @s to its brick's window and run the detectors: the seed's rules
+ * (those on the window need t->min_samples values), then t->detect's; a
+ * firing reason escalates only after t->hold samples in a row and outside
+ * the brick's cooldown, else v->reason is ESC_NONE with v->pending or
+ * v->suppressed set.  Returns 0, -ENOSPC when a new brick would exceed the
+ * cap (sample dropped) or -ENOMEM.
  */
 int esc_detect(struct esc_bricks *b, const struct esc_sample *s,
 	       struct esc_verdict *v);

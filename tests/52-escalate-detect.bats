@@ -350,3 +350,20 @@ PY
 	run --separate-stderr "$ET" -j --detect outlier,change_point </dev/null
 	assert_success
 }
+
+@test "stdout closed after the first comparison: every brick still judged and saved" {
+	base=$BATS_TEST_TMPDIR/base.json new=$BATS_TEST_TMPDIR/new.json
+	gen 1 3 200 >"$BATS_TEST_TMPDIR/a"
+	"$ET" -j --save-baseline "$base" <"$BATS_TEST_TMPDIR/a" >/dev/null
+	# only s2 shifts: the last comparison, written after the reader left
+	python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    if d["name"] == "s2": d["value"] *= 1.05
+    print(json.dumps(d))' "$BATS_TEST_TMPDIR/a" >"$BATS_TEST_TMPDIR/b"
+	run bash -c "'$ET' -j --baseline '$base' --save-baseline '$new' --fail-on-regression \
+		<'$BATS_TEST_TMPDIR/b' | head -1 >/dev/null; echo \${PIPESTATUS[0]}"
+	assert_output 3
+	[ "$(jq -r '.bricks | length' "$new")" = 3 ]
+}

@@ -49,7 +49,8 @@ struct esc_cmp_opts {
 };
 /*
  * One `comparison` record per brick of either side, in name order; adds
- * each verdict to @counts.  0, -ENOMEM or -EPIPE.
+ * each verdict to @counts (all of them, even when a record cannot be
+ * written).  0, or the first error of tk_emit() (-EPIPE).
  */
 int esc_baseline_compare(const struct esc_baseline *bl, const struct esc_brick_stats *st,
 			 size_t n, const struct esc_cmp_opts *o, uint64_t counts[ESC_CMP_NR]);

@@ -269,7 +269,7 @@ static void change_rule(const struct esc_thresholds *t, struct brick *k, struct 
 	v->cp_valid = true;
 }
 
-/* The seed's rules first; the robust ones only when none of them fires. */
+/* The seed's rules first; the robust ones (when on) only if none of them fires. */
 static enum esc_reason robust_classify(const struct esc_thresholds *t,
 				       const struct esc_verdict *v)
 {
@@ -349,7 +349,7 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 		v->gpu_pct = s->gpu_pct;
 		v->gpu_valid = true;
 	}
-	v->reason = t->detect ? robust_classify(t, v) : classify(t, v);
+	v->reason = robust_classify(t, v);
 	gate(b, k, v);
 	return 0;
 }

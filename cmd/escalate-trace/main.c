@@ -375,7 +375,7 @@ int main(int argc, char **argv)
 				(unsigned long long)os.failed, (unsigned long long)os.dropped,
 				os.last_error[0] ? "; last error: " : "", os.last_error);
 	}
-	if (!tk_out.broken && !rc)
+	if (!rc)   /* also when stdout went away: the baseline file does not need it */
 		rc = esc_baseline_end(&r);
 	if (!tk_out.broken && rc != TK_EXIT_USAGE)
 		esc_report_summary(&r, osp);

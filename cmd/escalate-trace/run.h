@@ -2,7 +2,7 @@
 /*
  * run.h — the run-wide context shared by main.c (options), stream.c and
  * pipeline.c (stdin mode), account.c (one stdin line), exec.c (--exec and
- * --manual) and escalate.c (one escalation).
+ * --manual), escalate.c (one escalation) and baseline.c (the run's ends).
  */
 #ifndef ESCALATE_RUN_H
 #define ESCALATE_RUN_H

@@ -13,6 +13,11 @@ setup() {
 	ET=$(bin escalate-trace)
 	TARGET=$(helper escalate_target)
 	[ -x "$ET" ] || skip "escalate-trace is not built"
+	# These tests hold the seed's rules at their thresholds: no sample floor,
+	# no cooldown.  tests/52-escalate-detect.bats tests those defaults.
+	printf '#!/bin/sh\nexec "%s" --min-samples 1 --cooldown 0 "$@"\n' "$ET" >"$BATS_TEST_TMPDIR/et"
+	chmod +x "$BATS_TEST_TMPDIR/et"
+	ET=$BATS_TEST_TMPDIR/et
 }
 
 teardown() {

@@ -14,6 +14,10 @@ setup() {
 	TARGET=$(helper escalate_target)
 	[ -x "$ET" ] || skip "escalate-trace is not built"
 	require_cmd node jq
+	# Escalations on a few samples: no sample floor, no cooldown (tests/52 tests those).
+	printf '#!/bin/sh\nexec "%s" --min-samples 1 --cooldown 0 "$@"\n' "$ET" >"$BATS_TEST_TMPDIR/et"
+	chmod +x "$BATS_TEST_TMPDIR/et"
+	ET=$BATS_TEST_TMPDIR/et
 	BGPIDS=
 	# the variables under test come only from the tests that set them
 	unset OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_TRACES_ENDPOINT \
@@ -63,6 +67,8 @@ trace_target() {
 		"/proc/$tpid/stat")
 	EXE=$(readlink "/proc/$tpid/exe")
 	ARGS=$(tr '\0' '\n' <"/proc/$tpid/cmdline" | jq -R . | jq -sc .)
+	# a second call in one test must not read the first run's "tracing pid"
+	rm -f "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
 	"$ET" -j -v --manual --pid "$tpid" --trace-for 20s "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	epid=$!
 	wait_until 30 grep -qs "tracing pid" "$BATS_TEST_TMPDIR/err" || fail "never traced: $(cat "$BATS_TEST_TMPDIR/err")"

@@ -108,3 +108,23 @@ check() {
 		assert_usage_error "--interval"
 	done
 }
+
+@test "escalate-trace: detection and baseline options (issue 21 §2)" {
+	for o in --min-samples --for; do
+		check escalate-trace "$o" NUM_BAD
+	done
+	for o in --outlier --change-alpha --baseline-alpha --noise; do
+		check escalate-trace "$o" FLT_BAD
+	done
+	check escalate-trace --cooldown DUR_BAD
+	ZERO=("0")
+	for o in --min-samples --for --change-alpha --baseline-alpha; do
+		check escalate-trace "$o" ZERO
+	done
+	PATH_BAD=("")
+	for o in --baseline --save-baseline; do
+		check escalate-trace "$o" PATH_BAD
+	done
+	DETECT_BAD=("" "bogus" "outlier,")
+	check escalate-trace --detect DETECT_BAD
+}

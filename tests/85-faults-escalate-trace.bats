@@ -9,6 +9,10 @@ load otlp/helpers
 setup() {
 	ET=$(bin escalate-trace)
 	[ -x "$ET" ] || skip "escalate-trace is not built"
+	# two samples escalate, as in the seed: no sample floor, no cooldown
+	printf '#!/bin/sh\nexec "%s" --min-samples 1 --cooldown 0 "$@"\n' "$ET" >"$BATS_TEST_TMPDIR/et"
+	chmod +x "$BATS_TEST_TMPDIR/et"
+	ET=$BATS_TEST_TMPDIR/et
 	require_cmd node jq
 	BGPIDS=
 }

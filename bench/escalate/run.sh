@@ -9,8 +9,9 @@
 #     kernel's syscall-tracepoint path alone.  strace is ~100-400x slower, so it
 #     runs once on N/10 bytes and its ratio is per call (keeps the bench short).
 #  2. stdin ingest of telkit JSON lines (lines/s), against jq -c on the same
-#     file, with the default threads and with --threads 1 (serial).  Goal:
-#     >= 1M lines/s.
+#     file, with the default threads and with --threads 1 (serial), and with
+#     the robust detectors on (--detect all).  Goal: >= 1M lines/s, detectors
+#     on included.
 # Usage: bench/escalate/run.sh [N=1000000] [R=3] [LINES=2000000]   (root)
 set -eu
 N=${1:-1000000}
@@ -84,9 +85,13 @@ ingest() { "$ET" -j --value ns_per_call --value-unit ns --rate-limit 0/1h "$@" <
 t0=$(date +%s.%N); ingest; t1=$(date +%s.%N)
 jq -c 'select(.ns_per_call > 0) | .name' <"$tmp/lines.json" >/dev/null; t2=$(date +%s.%N)
 ingest --threads 1; t3=$(date +%s.%N)
+ingest --detect all; t4=$(date +%s.%N)
 et=$(echo "$t1 - $t0" | bc -l) jt=$(echo "$t2 - $t1" | bc -l) st=$(echo "$t3 - $t2" | bc -l)
+dt=$(echo "$t4 - $t3" | bc -l)
 echo "stdin ingest of $LINES telkit JSON lines ($(nproc) CPUs):"
 printf '  escalate-trace  %8.3f s  %10.0f lines/s  (default --threads)\n' "$et" "$(echo "$LINES / $et" | bc -l)"
 printf '  --threads 1     %8.3f s  %10.0f lines/s  (serial)\n' "$st" "$(echo "$LINES / $st" | bc -l)"
+printf '  --detect all    %8.3f s  %10.0f lines/s  (%.2fx the default'"'"'s time)\n' "$dt" \
+	"$(echo "$LINES / $dt" | bc -l)" "$(echo "$dt / $et" | bc -l)"
 printf '  jq -c           %8.3f s  %10.0f lines/s  (escalate-trace %.1fx faster)\n' "$jt" \
 	"$(echo "$LINES / $jt" | bc -l)" "$(echo "$jt / $et" | bc -l)"

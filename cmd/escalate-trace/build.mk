@@ -8,3 +8,6 @@ DEB_PKGS += libaudit-dev
 ifeq ($(ARCH),x86)
 DEB_PKGS += libc6-dev-i386 gcc-multilib
 endif
+# --detect and --baseline take the t distribution from GSL.
+LDLIBS_escalate-trace += -lgsl -lgslcblas
+DEB_PKGS += libgsl-dev

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * detect.c — per-brick sliding windows and the escalation rules.
+ * detect.c — per-brick sliding windows and the escalation rules: the
+ * seed's, the --min-samples floor, the robust detectors of --detect
+ * (robust.c), then per-brick --for and --cooldown; and the whole-run
+ * statistics of each brick that baselines are made of.
  */
 #include <errno.h>
 #include <math.h>
@@ -8,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "escalate.h"
+#include "robust.h"
 #include "stats.h"
 
 struct brick {
@@ -17,6 +22,12 @@ struct brick {
 	double *cliff;        /* ring of the last `window` cliff-field values */
 	size_t nval, ival;    /* filled slots, next slot */
 	size_t ncliff, icliff;
+	struct esc_sorted sorted;  /* --detect outlier: the ring's values in order */
+	uint64_t streak;      /* consecutive samples whose condition held (--for) */
+	uint64_t fired_ns;    /* CLOCK_MONOTONIC of the last escalation (--cooldown) */
+	bool fired;
+	uint64_t n;           /* whole run: value samples (Welford) */
+	double mean, m2, min, max;
 };
 
 struct esc_bricks {
@@ -24,11 +35,12 @@ struct esc_bricks {
 	struct brick **slot;  /* open addressing, power of two */
 	size_t nslots, count, max;
 	double *scratch;      /* median sort buffer */
+	uint64_t suppressed;
 };
 
 static const char *const reason_names[] = {
 	"none", "cv_exceeded", "efficiency_low", "both", "memory_cliff",
-	"gpu_transfer_overhead", "manual",
+	"gpu_transfer_overhead", "manual", "outlier", "change_point",
 };
 static const char *const reason_desc[] = {
 	"No escalation",
@@ -38,16 +50,18 @@ static const char *const reason_desc[] = {
 	"Memory cliff detected (sudden drop)",
 	"GPU transfer overhead exceeded threshold",
 	"Manual escalation requested",
+	"Sample far above the median of its window (modified z-score)",
+	"Significant mean shift within the window (change point)",
 };
 
 const char *esc_reason_name(enum esc_reason r)
 {
-	return (unsigned)r <= ESC_MANUAL ? reason_names[r] : "none";
+	return (unsigned)r < ESC_REASON_NR ? reason_names[r] : "none";
 }
 
 const char *esc_reason_description(enum esc_reason r)
 {
-	return (unsigned)r <= ESC_MANUAL ? reason_desc[r] : reason_desc[0];
+	return (unsigned)r < ESC_REASON_NR ? reason_desc[r] : reason_desc[0];
 }
 
 struct esc_bricks *esc_bricks_new(const struct esc_thresholds *t, size_t max_bricks)
@@ -79,6 +93,7 @@ void esc_bricks_free(struct esc_bricks *b)
 			continue;
 		free(b->slot[i]->val);
 		free(b->slot[i]->cliff);
+		esc_sorted_free(&b->slot[i]->sorted);
 		free(b->slot[i]);
 	}
 	free(b->slot);
@@ -118,9 +133,11 @@ static int find_brick(struct esc_bricks *b, const char *name, struct brick **out
 		return -ENOMEM;
 	k->val = calloc(b->t.window, sizeof(double));
 	k->cliff = calloc(b->t.window, sizeof(double));
-	if (!k->val || !k->cliff) {
+	if (!k->val || !k->cliff ||
+	    ((b->t.detect & ESC_DETECT_OUTLIER) && esc_sorted_init(&k->sorted, b->t.window))) {
 		free(k->val);
 		free(k->cliff);
+		esc_sorted_free(&k->sorted);
 		free(k);
 		return -ENOMEM;
 	}
@@ -160,8 +177,9 @@ static double pop_sd(const double *v, size_t n, double mean)
 /* The rule on plain numbers: which thresholds @v crosses. */
 static enum esc_reason classify(const struct esc_thresholds *t, const struct esc_verdict *v)
 {
-	bool cv = v->cv_valid && v->cv > t->cv;
-	bool eff = v->eff_valid && v->efficiency < t->efficiency;
+	bool enough = v->n >= t->min_samples;   /* computed and shown, but no verdict below */
+	bool cv = enough && v->cv_valid && v->cv > t->cv;
+	bool eff = enough && v->eff_valid && v->efficiency < t->efficiency;
 
 	if (cv && eff)
 		return ESC_BOTH;
@@ -176,11 +194,130 @@ static enum esc_reason classify(const struct esc_thresholds *t, const struct esc
 	return ESC_NONE;
 }
 
+/* Whole-run mean and variance (Welford), minimum and maximum. */
+static void run_stats_add(struct brick *k, double x)
+{
+	double d = x - k->mean;
+
+	k->n++;
+	k->mean += d / (double)k->n;
+	k->m2 += d * (x - k->mean);
+	if (k->n == 1 || x < k->min)
+		k->min = x;
+	if (k->n == 1 || x > k->max)
+		k->max = x;
+}
+
+/* The seed's CV and efficiency on the window (the new sample included). */
+static void value_rules(const struct esc_thresholds *t, struct brick *k,
+			const struct esc_sample *s, struct esc_verdict *v)
+{
+	double sd;
+
+	v->n = k->nval;
+	v->mean_us = tk_mean(k->val, k->nval);
+	sd = pop_sd(k->val, k->nval, v->mean_us);
+	/* 100*sd/mean, not sd/mean*100: keeps 15/100 at exactly 15.0 */
+	if (k->nval >= 2 && isfinite(v->mean_us) && v->mean_us > 0) {
+		v->cv = tk_ratio(100.0 * sd, v->mean_us);
+		v->cv_valid = true;
+	}
+	if (s->st[ESC_F_BUDGET] == ESC_FS_OK && isfinite(v->mean_us)) {
+		v->budget_us = s->budget_us;
+		v->efficiency = v->mean_us > 0 ?
+			tk_ratio(100.0 * s->budget_us, v->mean_us) : 100.0;
+		v->eff_valid = true;
+	}
+}
+
+/* --detect outlier: @x against the window before it (the sorted copy). */
+static void outlier_rule(const struct esc_thresholds *t, struct brick *k, double x,
+			 struct esc_verdict *v)
+{
+	bool evict = k->nval == t->window;
+	/* a MAD of few values varies too much: twice the floor of the others */
+	size_t need = 2 * t->min_samples < t->window ? 2 * t->min_samples : t->window;
+
+	if (k->nval >= need && k->nval >= 2)
+		v->out_valid = !esc_modified_z(&k->sorted, x, &v->out_median, &v->out_mad,
+					       &v->out_z);
+	esc_sorted_push(&k->sorted, evict, evict ? k->val[k->ival] : 0, x);
+}
+
+/*
+ * --detect change_point over the window, current sample included.  One
+ * O(window) pass, so it runs on every (min_seg / 2)-th sample of the brick:
+ * the split found is the same, a shift is reported a few samples later.
+ */
+static void change_rule(const struct esc_thresholds *t, struct brick *k, struct esc_verdict *v)
+{
+	size_t min_seg = t->min_samples > 2 ? t->min_samples : 2;
+	size_t start = k->nval == t->window ? k->ival : 0;
+	struct esc_change c;
+
+	if (k->n % (min_seg / 2))
+		return;
+	if (esc_change_point(k->val, t->window, start, k->nval, v->mean_us, min_seg, &c) ||
+	    c.at_edge)
+		return;
+	v->cp_index = k->n - k->nval + c.split;
+	v->cp_n1 = c.n1;
+	v->cp_n2 = c.n2;
+	v->cp_mean1 = c.mean1;
+	v->cp_mean2 = c.mean2;
+	v->cp_p = c.p;
+	v->cp_valid = true;
+}
+
+/* The seed's rules first; the robust ones (when on) only if none of them fires. */
+static enum esc_reason robust_classify(const struct esc_thresholds *t,
+				       const struct esc_verdict *v)
+{
+	enum esc_reason r = classify(t, v);
+
+	if (r != ESC_NONE)
+		return r;
+	if (v->out_valid && v->out_z > t->outlier_z)
+		return ESC_OUTLIER;
+	if (v->cp_valid && v->cp_p < t->alpha && v->cp_mean2 > v->cp_mean1)
+		return ESC_CHANGE_POINT;
+	return ESC_NONE;
+}
+
+/* --for and --cooldown: does the brick's firing condition escalate now? */
+static void gate(struct esc_bricks *b, struct brick *k, struct esc_verdict *v)
+{
+	uint64_t now;
+
+	if (v->reason == ESC_NONE) {
+		k->streak = 0;
+		return;
+	}
+	if (k->streak < UINT64_MAX)
+		k->streak++;
+	if (k->streak < b->t.hold) {
+		v->pending = true;
+		v->reason = ESC_NONE;
+		return;
+	}
+	if (!b->t.cooldown_ns)
+		return;
+	now = tk_now_mono_ns();
+	if (k->fired && now - k->fired_ns < b->t.cooldown_ns) {
+		b->suppressed++;
+		v->suppressed = true;
+		v->reason = ESC_NONE;
+		return;
+	}
+	k->fired = true;
+	k->fired_ns = now;
+}
+
 int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verdict *v)
 {
 	const struct esc_thresholds *t = &b->t;
+	size_t min_prev = t->min_samples > 3 ? t->min_samples - 1 : 2;
 	struct brick *k;
-	double sd;
 	int err;
 
 	memset(v, 0, sizeof(*v));
@@ -189,24 +326,16 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 		return err;
 
 	if (s->st[ESC_F_VALUE] == ESC_FS_OK) {
+		if (t->detect & ESC_DETECT_OUTLIER)
+			outlier_rule(t, k, s->value_us, v);
 		ring_push(k->val, t->window, &k->nval, &k->ival, s->value_us);
-		v->n = k->nval;
-		v->mean_us = tk_mean(k->val, k->nval);
-		sd = pop_sd(k->val, k->nval, v->mean_us);
-		/* 100*sd/mean, not sd/mean*100: keeps 15/100 at exactly 15.0 */
-		if (k->nval >= 2 && isfinite(v->mean_us) && v->mean_us > 0) {
-			v->cv = tk_ratio(100.0 * sd, v->mean_us);
-			v->cv_valid = true;
-		}
-		if (s->st[ESC_F_BUDGET] == ESC_FS_OK && isfinite(v->mean_us)) {
-			v->budget_us = s->budget_us;
-			v->efficiency = v->mean_us > 0 ?
-				tk_ratio(100.0 * s->budget_us, v->mean_us) : 100.0;
-			v->eff_valid = true;
-		}
+		run_stats_add(k, s->value_us);
+		value_rules(t, k, s, v);
+		if (t->detect & ESC_DETECT_CHANGE)
+			change_rule(t, k, v);
 	}
 	if (s->st[ESC_F_CLIFF] == ESC_FS_OK) {
-		if (k->ncliff >= 2) {
+		if (k->ncliff >= min_prev) {
 			v->cliff_median = median(b->scratch, k->cliff, k->ncliff);
 			if (v->cliff_median > 0) {
 				v->cliff_drop = tk_ratio(100.0 * (v->cliff_median - s->cliff),
@@ -220,6 +349,42 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 		v->gpu_pct = s->gpu_pct;
 		v->gpu_valid = true;
 	}
-	v->reason = classify(t, v);
+	v->reason = robust_classify(t, v);
+	gate(b, k, v);
+	return 0;
+}
+
+uint64_t esc_bricks_suppressed(const struct esc_bricks *b)
+{
+	return b->suppressed;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct esc_brick_stats *)a)->name,
+		      ((const struct esc_brick_stats *)b)->name);
+}
+
+int esc_bricks_stats(const struct esc_bricks *b, struct esc_brick_stats **out, size_t *n)
+{
+	struct esc_brick_stats *st = calloc(b->count ? b->count : 1, sizeof(*st));
+	size_t j = 0;
+
+	if (!st)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->nslots; i++) {
+		const struct brick *k = b->slot[i];
+
+		if (!k)
+			continue;
+		st[j] = (struct esc_brick_stats){
+			.name = k->name, .n = k->n, .mean = k->mean, .min = k->min, .max = k->max,
+			.sd = k->n > 1 ? sqrt(k->m2 / (double)(k->n - 1)) : 0,
+		};
+		j++;
+	}
+	qsort(st, j, sizeof(*st), by_name);
+	*out = st;
+	*n = j;
 	return 0;
 }

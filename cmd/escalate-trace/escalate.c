@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "array.h"
 #include "clock.h"
 #include "errors.h"
 #include "output.h"
@@ -129,9 +130,17 @@ int esc_report_summary(const struct esc_run *r, const struct esc_otlp_stats *os)
 	tk_rec_u64(rec, "traced", c->traced);
 	tk_rec_u64(rec, "untraced", c->trace_failed);
 	tk_rec_u64(rec, "rate_limited", c->rate_limited);
+	tk_rec_u64(rec, "suppressed", r->bricks ? esc_bricks_suppressed(r->bricks) : 0);
 	tk_rec_u64(rec, "pid_reused", c->pid_reused);
 	if (r->env->exec_cmd)
 		tk_rec_u64(rec, "exec_failures", c->exec_failures);
+	if (r->baseline) {
+		static const enum esc_cmp_verdict order[] = { ESC_CMP_REGRESSED, ESC_CMP_IMPROVED,
+			ESC_CMP_UNCHANGED, ESC_CMP_INSUFFICIENT };
+
+		for (size_t i = 0; i < TK_ARRAY_SIZE(order); i++)
+			tk_rec_u64(rec, esc_cmp_name(order[i]), r->cmp[order[i]]);
+	}
 	if (os) {
 		tk_rec_u64(rec, "otlp_sent", os->sent);
 		tk_rec_u64(rec, "otlp_retried", os->retried);

@@ -33,6 +33,9 @@ enum esc_reason {
 	ESC_MEMORY_CLIFF,
 	ESC_GPU_TRANSFER,
 	ESC_MANUAL,
+	ESC_OUTLIER,         /* --detect outlier (not in the seed) */
+	ESC_CHANGE_POINT,    /* --detect change_point (not in the seed) */
+	ESC_REASON_NR,
 };
 const char *esc_reason_name(enum esc_reason r);        /* "cv_exceeded" ... */
 const char *esc_reason_description(enum esc_reason r); /* seed's description */
@@ -100,7 +103,15 @@ struct esc_thresholds {
 	double cliff;        /* drop % > triggers, default 30 */
 	double gpu;          /* > triggers, default 50 */
 	size_t window;       /* samples per brick, default 100 */
+	size_t min_samples;  /* no CV, efficiency, cliff or robust verdict below, default 10 */
+	uint64_t hold;       /* --for: consecutive samples a condition must hold, default 1 */
+	uint64_t cooldown_ns;/* a brick that escalated is quiet this long, default 60s */
+	unsigned detect;     /* ESC_DETECT_* mask (--detect), default 0 */
+	double outlier_z;    /* modified z-score > triggers, default 6 */
+	double alpha;        /* significance of the change-point test, default 1e-4 */
 };
+#define ESC_DETECT_OUTLIER 1u
+#define ESC_DETECT_CHANGE  2u
 
 /* What one sample's detectors computed. */
 struct esc_verdict {
@@ -117,6 +128,16 @@ struct esc_verdict {
 	double gpu_pct;
 	bool gpu_valid;
 	double budget_us;
+	/* --detect outlier: the sample against the preceding window */
+	double out_median, out_mad, out_z;
+	bool out_valid;
+	/* --detect change_point: over the window, current sample included */
+	uint64_t cp_index;       /* the brick's sample number (from 0) that starts segment 2 */
+	size_t cp_n1, cp_n2;
+	double cp_mean1, cp_mean2, cp_p;
+	bool cp_valid;
+	/* why a firing condition did not escalate: --for pending, --cooldown */
+	bool pending, suppressed;
 };
 
 struct esc_bricks;
@@ -124,11 +145,26 @@ struct esc_bricks *esc_bricks_new(const struct esc_thresholds *t, size_t max_bri
 void esc_bricks_free(struct esc_bricks *b);
 size_t esc_bricks_count(const struct esc_bricks *b);
 /*
- * Add @s to its brick's window and run the detectors.  Returns 0,
- * -ENOSPC when a new brick would exceed the cap (sample dropped) or -ENOMEM.
+ * Add @s to its brick's window and run the detectors: the seed's rules
+ * (those on the window need t->min_samples values), then t->detect's; a
+ * firing reason escalates only after t->hold samples in a row and outside
+ * the brick's cooldown, else v->reason is ESC_NONE with v->pending or
+ * v->suppressed set.  Returns 0, -ENOSPC when a new brick would exceed the
+ * cap (sample dropped) or -ENOMEM.
  */
 int esc_detect(struct esc_bricks *b, const struct esc_sample *s,
 	       struct esc_verdict *v);
+/* Samples whose condition held but that --cooldown kept quiet. */
+uint64_t esc_bricks_suppressed(const struct esc_bricks *b);
+
+/* Whole-run statistics of one brick's --value samples (µs), for baselines. */
+struct esc_brick_stats {
+	const char *name;        /* valid while the bricks live */
+	uint64_t n;
+	double mean, sd, min, max;   /* sd: sample (n - 1) standard deviation */
+};
+/* All bricks, sorted by name, into a new array (caller frees).  0 or -ENOMEM. */
+int esc_bricks_stats(const struct esc_bricks *b, struct esc_brick_stats **out, size_t *n);
 
 /* ---- rate limiter (ratelimit.c) ---------------------------------------- */
 struct esc_ratelimit {

@@ -5,6 +5,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,11 @@
 static struct esc_env env = {
 	.fields = { .key = { [ESC_F_NAME] = "name", [ESC_F_VALUE] = "value" },
 		    .value_scale = 1.0 },
-	.th = { .cv = 15.0, .efficiency = 25.0, .cliff = 30.0, .gpu = 50.0, .window = 100 },
+	.th = { .cv = 15.0, .efficiency = 25.0, .cliff = 30.0, .gpu = 50.0, .window = 100,
+		.min_samples = 10, .hold = 1, .cooldown_ns = 60 * TK_NSEC_PER_SEC,
+		.outlier_z = 6, .alpha = 1e-4 },
+	.noise_pct = 1.0,
+	.baseline_alpha = 0.01,
 	.rl_max = 100,
 	.rl_interval_ns = 60 * TK_NSEC_PER_SEC,
 	.trace_ns = TK_NSEC_PER_SEC,
@@ -60,6 +65,8 @@ enum {
 	OPT_OTLP_LOGS, OPT_OTLP_HEADER, OPT_OTLP_COMPRESSION, OPT_OTLP_SYSCALLS,
 	OPT_OTLP_MAX_BODY,
 	OPT_PER_THREAD, OPT_HIST,
+	OPT_MIN_SAMPLES, OPT_FOR, OPT_COOLDOWN, OPT_DETECT, OPT_OUTLIER, OPT_ALPHA, OPT_BASE_ALPHA,
+	OPT_SAVE_BASELINE, OPT_BASELINE, OPT_NOISE, OPT_FAIL_REGRESSION,
 };
 
 static const struct argp_option opts[] = {
@@ -86,6 +93,21 @@ static const struct argp_option opts[] = {
 	{ "gpu-transfer", OPT_GPU, "PCT", 0, "Escalate when transfer % > PCT (default 50)", 2 },
 	{ "manual", OPT_MANUAL, NULL, 0, "Trace --pid PID now (reason manual)", 2 },
 	{ "fail-on-escalation", OPT_FAIL, NULL, 0, "Exit 3 if anything escalated", 2 },
+	{ "min-samples", OPT_MIN_SAMPLES, "N", 0,
+	  "No CV, efficiency, cliff or --detect verdict below N samples (default 10)", 2 },
+	{ "for", OPT_FOR, "N", 0, "Escalate once a condition held N samples in a row (default 1)", 2 },
+	{ "cooldown", OPT_COOLDOWN, "DUR", 0,
+	  "A brick that escalated stays quiet for DUR (default 60s, 0 = off)", 2 },
+	{ "detect", OPT_DETECT, "LIST", 0, "Also: outlier, change_point, all (comma list)", 2 },
+	{ "outlier", OPT_OUTLIER, "Z", 0, "Outlier when the modified z-score > Z (default 6)", 2 },
+	{ "change-alpha", OPT_ALPHA, "P", 0, "Significance level of change points (default 0.0001)", 2 },
+	{ "save-baseline", OPT_SAVE_BASELINE, "FILE", 0, "Write per-brick statistics to FILE", 2 },
+	{ "baseline", OPT_BASELINE, "FILE", 0, "Compare the bricks with a saved baseline", 2 },
+	{ "noise", OPT_NOISE, "PCT", 0, "Changes within PCT % of the baseline are noise (default 1)", 2 },
+	{ "baseline-alpha", OPT_BASE_ALPHA, "P", 0,
+	  "Baseline intervals are 1-P confidence intervals (default 0.01)", 2 },
+	{ "fail-on-regression", OPT_FAIL_REGRESSION, NULL, 0,
+	  "Exit 3 if a brick regressed against --baseline", 2 },
 	{ NULL, 0, NULL, 0, "Tracing and export:", 3 },
 	{ "rate-limit", OPT_RATE, "N/DUR", 0, "At most N traces per DUR (default 100/60s)", 3 },
 	{ "trace-for", OPT_TRACE_FOR, "DUR", 0, "Trace window (default 1s)", 3 },
@@ -111,6 +133,7 @@ static const struct argp_option opts[] = {
 };
 
 static const char *pid_arg;
+static bool min_samples_given;
 
 static void set_field(enum esc_field f, const char *arg, const char *opt)
 {
@@ -153,6 +176,35 @@ static void parse_pid(const char *arg)
 		return;
 	}
 	set_field(ESC_F_PID, arg, "--pid");
+}
+
+static void parse_detect(const char *arg)
+{
+	static const struct { const char *n; unsigned mask; } names[] = {
+		{ "outlier", ESC_DETECT_OUTLIER }, { "change_point", ESC_DETECT_CHANGE },
+		{ "all", ESC_DETECT_OUTLIER | ESC_DETECT_CHANGE },
+	};
+	const char *p = arg;
+	size_t len, i;
+
+	do {
+		len = strcspn(p, ",");
+		for (i = 0; i < TK_ARRAY_SIZE(names); i++)
+			if (strlen(names[i].n) == len && !strncmp(p, names[i].n, len))
+				break;
+		if (i == TK_ARRAY_SIZE(names))
+			tk_usage_error("use outlier, change_point or all, comma-separated",
+				       "--detect '%s': unknown detector", arg);
+		env.th.detect |= names[i].mask;
+		p += len;
+	} while (*p++ == ',');
+}
+
+static const char *path_or_err(const char *arg, const char *opt)
+{
+	if (!*arg || strlen(arg) >= PATH_MAX)
+		tk_usage_error("give a file path", "%s '%s': not a usable path", opt, arg);
+	return arg;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -264,6 +316,24 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.exec_cmd = arg;
 		break;
 	case OPT_RUNS: env.runs = tk_u64_or_err(arg, 1, 1000000, "--runs"); break;
+	case OPT_MIN_SAMPLES:
+		env.th.min_samples = tk_u64_or_err(arg, 1, 100000, "--min-samples");
+		min_samples_given = true;
+		break;
+	case OPT_FOR: env.th.hold = tk_u64_or_err(arg, 1, 1000000, "--for"); break;
+	case OPT_COOLDOWN: env.th.cooldown_ns = tk_duration_or_err(arg, 1, "--cooldown"); break;
+	case OPT_DETECT: parse_detect(arg); break;
+	case OPT_OUTLIER: env.th.outlier_z = tk_double_or_err(arg, 0, 1e6, "--outlier"); break;
+	case OPT_ALPHA: env.th.alpha = tk_double_or_err(arg, 1e-12, 0.5, "--change-alpha"); break;
+	case OPT_BASE_ALPHA:
+		env.baseline_alpha = tk_double_or_err(arg, 1e-12, 0.5, "--baseline-alpha");
+		break;
+	case OPT_SAVE_BASELINE:
+		env.save_baseline_path = path_or_err(arg, "--save-baseline");
+		break;
+	case OPT_BASELINE: env.baseline_path = path_or_err(arg, "--baseline"); break;
+	case OPT_NOISE: env.noise_pct = tk_double_or_err(arg, 0, 1000, "--noise"); break;
+	case OPT_FAIL_REGRESSION: env.fail_on_regression = true; break;
 	case ARGP_KEY_ARG:
 		tk_usage_error("options only; input comes on stdin", "unexpected argument '%s'", arg);
 		break;
@@ -285,6 +355,16 @@ static void check_combinations(void)
 	if (env.exec_cmd && pid_arg)
 		tk_usage_error("drop --pid: --exec traces its own child",
 			       "--exec and --pid exclude each other");
+	if (!min_samples_given && env.th.min_samples > env.th.window)
+		env.th.min_samples = env.th.window;
+	if (env.th.min_samples > env.th.window)
+		tk_usage_error("give --min-samples at most --window",
+			       "--min-samples %zu exceeds --window %zu", env.th.min_samples,
+			       env.th.window);
+	if (env.fail_on_regression && !env.baseline_path)
+		tk_usage_error("give --baseline FILE", "--fail-on-regression needs --baseline");
+	if (env.manual && (env.baseline_path || env.save_baseline_path))
+		tk_usage_error("drop --manual", "--manual has no samples for a baseline");
 	if (tk_out.fmt == TK_FMT_PROM)
 		tk_usage_error("use -o text or -j", "--output prom: not supported by escalate-trace");
 }
@@ -308,6 +388,7 @@ int main(int argc, char **argv)
 			tk_usage_error("give at least 10ms", "--interval: shorter than 10ms");
 		env.figs.interval_ns = tk_cli.interval_ns;
 	}
+	esc_baseline_begin(&r);
 	tk_stop_install();
 	env.start_boot_ns = tk_now_boot_ns();
 	if (env.exec_cmd) {
@@ -362,14 +443,19 @@ int main(int argc, char **argv)
 				(unsigned long long)os.rejected_logs, (unsigned long long)os.partial,
 				os.last_partial[0] ? "; last message: " : "", os.last_partial);
 	}
+	if (!rc)   /* also when stdout went away: the baseline file does not need it */
+		rc = esc_baseline_end(&r);
 	if (!tk_out.broken && rc != TK_EXIT_USAGE)
 		esc_report_summary(&r, osp);
 	if (!rc && env.fail_on_escalation && r.c.escalations)
+		rc = TK_EXIT_CHECK;
+	if (!rc && env.fail_on_regression && r.cmp[ESC_CMP_REGRESSED])
 		rc = TK_EXIT_CHECK;
 cleanup:
 	if (r.otlp)
 		esc_otlp_stop(r.otlp, &os);
 	esc_tracer_close(r.tracer);
 	esc_bricks_free(r.bricks);
+	esc_baseline_free(r.baseline);
 	return rc;
 }

@@ -101,6 +101,25 @@ static struct json_object *breakdown_json(const struct esc_breakdown *b)
 	return o;
 }
 
+/* What the --detect reasons were drawn from. */
+static void robust_fields(struct json_object *rec, const struct esc_verdict *v,
+			  enum esc_reason r)
+{
+	if (r == ESC_OUTLIER) {
+		tk_rec_dbl(rec, "outlier_score", v->out_z);
+		tk_rec_dbl(rec, "median_us", v->out_median);
+		tk_rec_dbl(rec, "mad_us", v->out_mad);
+	}
+	if (r == ESC_CHANGE_POINT) {
+		tk_rec_u64(rec, "change_index", v->cp_index);
+		tk_rec_u64(rec, "segment_before", v->cp_n1);
+		tk_rec_u64(rec, "segment_after", v->cp_n2);
+		tk_rec_dbl(rec, "mean_before_us", v->cp_mean1);
+		tk_rec_dbl(rec, "mean_after_us", v->cp_mean2);
+		tk_rec_dbl(rec, "p_value", v->cp_p);
+	}
+}
+
 static int report_event_json(const struct esc_event *e, unsigned top)
 {
 	struct json_object *rec = tk_record_new("event");
@@ -125,6 +144,7 @@ static int report_event_json(const struct esc_event *e, unsigned top)
 	}
 	if (e->reason == ESC_GPU_TRANSFER)
 		tk_rec_dbl(rec, "gpu_transfer_percent", e->v.gpu_pct);
+	robust_fields(rec, &e->v, e->reason);
 	tk_rec_i64(rec, "pid", tr->pid);
 	tk_rec_bool(rec, "traced", tr->traced);
 	tk_rec_bool(rec, "partial", tr->partial);
@@ -169,6 +189,13 @@ static int report_event_plain(const struct esc_event *e, unsigned top)
 	fprintf(f, "  cv=%.1f%% efficiency=%.1f%% budget_us=%" PRIu64 " actual_us=%" PRIu64
 		" over_budget=%s samples=%zu\n", e->v.cv, tk_finite_or_zero(event_efficiency(e)),
 		e->budget_us, e->actual_us, over_budget(e) ? "true" : "false", e->v.n);
+	if (e->reason == ESC_OUTLIER)
+		fprintf(f, "  outlier_score=%.2f median_us=%.3f mad_us=%.3f\n", e->v.out_z,
+			e->v.out_median, e->v.out_mad);
+	if (e->reason == ESC_CHANGE_POINT)
+		fprintf(f, "  change_index=%" PRIu64 " segment_before=%zu segment_after=%zu "
+			"mean_before_us=%.3f mean_after_us=%.3f p_value=%.3g\n", e->v.cp_index,
+			e->v.cp_n1, e->v.cp_n2, e->v.cp_mean1, e->v.cp_mean2, e->v.cp_p);
 	if (!tr->traced) {
 		tk_escape_text(err, sizeof(err), tr->error);
 		fprintf(f, "  not traced: %s\n", err);

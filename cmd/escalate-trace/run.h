@@ -2,7 +2,7 @@
 /*
  * run.h — the run-wide context shared by main.c (options), stream.c and
  * pipeline.c (stdin mode), account.c (one stdin line), exec.c (--exec and
- * --manual) and escalate.c (one escalation).
+ * --manual), escalate.c (one escalation) and baseline.c (the run's ends).
  */
 #ifndef ESCALATE_RUN_H
 #define ESCALATE_RUN_H
@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "baseline.h"
 #include "escalate.h"
 
 struct esc_env {
@@ -32,6 +33,11 @@ struct esc_env {
 	unsigned threads;          /* stdin parser threads; 1 = serial */
 	struct esc_otlp_opts otlp;
 	struct esc_figs figs;      /* --per-thread, --hist, -i */
+	const char *baseline_path;       /* --baseline */
+	const char *save_baseline_path;  /* --save-baseline */
+	double noise_pct;                /* --noise */
+	double baseline_alpha;           /* --baseline-alpha */
+	bool fail_on_regression;
 };
 
 /* Counters reported in the final summary record. */
@@ -52,6 +58,8 @@ struct esc_run {
 	bool tracer_failed;        /* open failed once: do not retry every time */
 	char tracer_error[96];
 	struct esc_otlp *otlp;
+	struct esc_baseline *baseline;   /* --baseline, loaded */
+	uint64_t cmp[ESC_CMP_NR];        /* bricks per comparison verdict */
 };
 
 /*

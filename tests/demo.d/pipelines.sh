@@ -10,7 +10,7 @@ fi
 echo "# worker-spawn -j | escalate-trace: wall time per worker against a 0.5 s budget (2 s runs: escalates)"
 worker-spawn -j -w mixed -n 2 -w bursty -n 2 -d 2s |
 	escalate-trace --type report --name tid --value wall_time_ns --value-unit ns \
-		--budget-us 500000 --window 4 --rate-limit 2/1m --trace-for 200ms
+		--budget-us 500000 --window 4 --min-samples 1 --rate-limit 2/1m --trace-for 200ms
 
 echo
 echo "# progstats -j | escalate-trace: per-call cost of a busy BPF program; CV over 1 % escalates to a syscall breakdown of its loader"

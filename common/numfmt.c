@@ -28,39 +28,54 @@ int tk_fmt_double(char *buf, size_t size, double v)
 	return n;
 }
 
-int tk_json_int_serializer(struct json_object *jso, struct printbuf *pb, int level, int flags)
+size_t tk_fmt_json_int(char *buf, const struct json_object *jso)
 {
-	char buf[24], *end = buf + sizeof(buf), *p;
+	char tmp[TK_JSON_NUM_MAX], *end = tmp + sizeof(tmp), *p;
 	int64_t i = json_object_get_int64(jso);
 
-	(void)level, (void)flags;
 	if (i < 0) {
 		p = u64_digits(end, -(uint64_t)i);
 		*--p = '-';
 	} else {
 		p = u64_digits(end, json_object_get_uint64(jso));
 	}
-	return printbuf_memappend(pb, p, (int)(end - p));
+	memcpy(buf, p, (size_t)(end - p));
+	return (size_t)(end - p);
+}
+
+size_t tk_fmt_json_dbl(char *buf, double v)
+{
+	char tmp[24], *end = tmp + sizeof(tmp), *p;
+	int n;
+
+	if (v >= 0 && v < 1e15 && v == (double)(uint64_t)v && !signbit(v)) {
+		p = u64_digits(end, (uint64_t)v);
+		memcpy(buf, p, (size_t)(end - p));
+		memcpy(buf + (end - p), ".0", 2);
+		return (size_t)(end - p) + 2;
+	}
+	n = tk_fmt_double(buf, TK_JSON_NUM_MAX - 2, v);
+	if (!memchr(buf, '.', (size_t)n) && !memchr(buf, 'e', (size_t)n)) {
+		memcpy(buf + n, ".0", 2);   /* -2 -> -2.0: still a double when read back */
+		n += 2;
+	}
+	return (size_t)n;
+}
+
+int tk_json_int_serializer(struct json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	char buf[TK_JSON_NUM_MAX];
+
+	(void)level, (void)flags;
+	return printbuf_memappend(pb, buf, (int)tk_fmt_json_int(buf, jso));
 }
 
 int tk_json_dbl_serializer(struct json_object *jso, struct printbuf *pb, int level, int flags)
 {
-	char buf[40], *end = buf + 24, *p;
+	char buf[TK_JSON_NUM_MAX];
 	double v = json_object_get_double(jso);
-	int n;
 
-	(void)level, (void)flags;
-	if (v >= 0 && v < 1e15 && v == (double)(uint64_t)v && !signbit(v)) {
-		p = u64_digits(end, (uint64_t)v);
-		memcpy(end, ".0", 2);
-		return printbuf_memappend(pb, p, (int)(end + 2 - p));
-	}
 	if (!isfinite(v))       /* only reachable through json-c's own setters */
 		return json_object_double_to_json_string(jso, pb, level, flags);
-	n = tk_fmt_double(buf, sizeof(buf) - 2, v);
-	if (!strpbrk(buf, ".e")) {   /* -2 -> -2.0: still a double when read back */
-		memcpy(buf + n, ".0", 2);
-		n += 2;
-	}
-	return printbuf_memappend(pb, buf, n);
+	return printbuf_memappend(pb, buf, (int)tk_fmt_json_dbl(buf, v));
 }

@@ -8,6 +8,7 @@
 #include "array.h"
 #include "clock.h"
 #include "escape.h"
+#include "jsonw.h"
 #include "numfmt.h"
 #include "output.h"
 #include "prom.h"
@@ -114,11 +115,14 @@ static void put_new(struct json_object *rec, const char *key, struct json_object
 	json_object_object_add(rec, key, or_abort(v));
 }
 
-/* @v written by @fn, one of numfmt.h's serializers, instead of json-c's own. */
+/*
+ * @v written by @fn, one of numfmt.h's serializers, instead of json-c's own;
+ * tagged so that jsonw.c writes it the same way without calling @fn.
+ */
 static struct json_object *with_serializer(struct json_object *v,
 					   json_object_to_json_string_fn *fn)
 {
-	json_object_set_serializer(or_abort(v), fn, NULL, NULL);
+	json_object_set_serializer(or_abort(v), fn, TK_JSONW_NUM, NULL);
 	return v;
 }
 
@@ -189,18 +193,31 @@ int tk_flush(void)
 	return -errno;
 }
 
+/* The line buffer of tk_emit_json(), kept for the whole run. */
+static struct tk_jsonw line;
+
+static void release_line(void)
+{
+	tk_jsonw_free(&line);
+}
+
 int tk_emit_json(struct json_object *rec)
 {
+	static bool registered;
 	FILE *f = tk_out.out ? tk_out.out : stdout;
-	int err = 0;
+	int err = -EPIPE;
 
+	if (!registered)
+		registered = !atexit(release_line);
+	line.len = 0;
 	if (!tk_out.broken) {
-		fputs(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
-						     JSON_C_TO_STRING_NOSLASHESCAPE), f);
-		fputc('\n', f);
+		err = tk_jsonw_append(&line, rec);
+		if (!err)
+			err = tk_jsonw_raw(&line, "\n", 1);
+		if (err)
+			or_abort(NULL);
+		fwrite(line.p, 1, line.len, f);
 		err = tk_flush();
-	} else {
-		err = -EPIPE;
 	}
 	json_object_put(rec);
 	return err;

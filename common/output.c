@@ -80,9 +80,54 @@ struct json_object *tk_json_str(const char *s)
 	return o;
 }
 
+/*
+ * The record being refilled since tk_record_restamp(): its field that the
+ * next tk_rec_* most likely names (they name them in the same order every
+ * time), so a refill costs a strcmp per field instead of a hash lookup.
+ * Forgotten when that record is emitted or a new one is made.
+ */
+static struct {
+	struct json_object *rec;
+	struct lh_entry *next;
+	size_t found;           /* fields found in order since the restamp */
+	bool in_order;          /* no tk_rec_* missed @next since the restamp */
+} refill;
+
+/*
+ * @e when it is still a live slot of @t: json-c moves every entry when the
+ * table grows, so a hint kept from before an insertion may point elsewhere.
+ */
+static struct lh_entry *live_slot(struct lh_table *t, struct lh_entry *e)
+{
+	if (!e || e < t->table || e >= t->table + t->size)
+		return NULL;
+	return lh_entry_k(e) == LH_EMPTY || lh_entry_k(e) == LH_FREED ? NULL : e;
+}
+
+/* @rec's entry for @key, or NULL. */
+static struct lh_entry *field_entry(struct json_object *rec, const char *key)
+{
+	struct lh_table *t = json_object_get_object(rec);
+	struct lh_entry *e = NULL;
+
+	if (rec != refill.rec)
+		return lh_table_lookup_entry(t, key);
+	e = live_slot(t, refill.next);
+	if (e && !strcmp(lh_entry_k(e), key)) {
+		refill.found++;
+	} else {
+		refill.in_order = false;
+		e = lh_table_lookup_entry(t, key);
+	}
+	refill.next = e ? lh_entry_next(e) : NULL;
+	return e;
+}
+
 struct json_object *tk_record_new(const char *type)
 {
 	struct json_object *rec = or_abort(json_object_new_object());
+
+	refill.rec = NULL;
 
 	tk_rec_str(rec, "tool", tk_out.tool ? tk_out.tool : "telkit");
 	tk_rec_str(rec, "type", type);
@@ -92,7 +137,27 @@ struct json_object *tk_record_new(const char *type)
 
 void tk_record_restamp(struct json_object *rec)
 {
+	struct lh_entry *head = lh_table_head(json_object_get_object(rec));
+
+	/* the envelope leads: "tool", "type", then "ts_ns" (tk_record_new) */
+	refill.rec = rec;
+	refill.next = head && lh_entry_next(head) ? lh_entry_next(lh_entry_next(head)) : NULL;
+	refill.found = 2;
+	refill.in_order = true;
 	tk_rec_u64(rec, "ts_ns", tk_now_real_ns());
+}
+
+bool tk_record_same_shape(struct json_object *rec)
+{
+	return rec == refill.rec && refill.in_order && !refill.next &&
+	       refill.found == (size_t)json_object_object_length(rec);
+}
+
+/* @rec leaves the caller's hands: stop expecting a refill of it. */
+static void refill_done(struct json_object *rec)
+{
+	if (rec == refill.rec)
+		refill.rec = NULL;
 }
 
 /*
@@ -103,11 +168,10 @@ void tk_record_restamp(struct json_object *rec)
 static struct json_object *reusable_value(struct json_object *rec, const char *key,
 					  enum json_type t)
 {
-	struct json_object *v;
+	struct lh_entry *e = field_entry(rec, key);
+	struct json_object *v = e ? (struct json_object *)lh_entry_v(e) : NULL;
 
-	if (!json_object_object_get_ex(rec, key, &v) || !json_object_is_type(v, t))
-		return NULL;
-	return v;
+	return v && json_object_is_type(v, t) ? v : NULL;
 }
 
 static void put_new(struct json_object *rec, const char *key, struct json_object *v)
@@ -219,6 +283,7 @@ int tk_emit_json(struct json_object *rec)
 		fwrite(line.p, 1, line.len, f);
 		err = tk_flush();
 	}
+	refill_done(rec);
 	json_object_put(rec);
 	return err;
 }
@@ -403,6 +468,7 @@ int tk_emit(struct json_object *rec)
 		}
 		break;
 	}
+	refill_done(rec);
 	json_object_put(rec);
 	return tk_out.broken ? -EPIPE : tk_flush();
 }

@@ -54,6 +54,16 @@ struct json_object *tk_record_new(const char *type);
 void tk_record_restamp(struct json_object *rec);
 
 /*
+ * A restamp also starts a refill: tk_rec_* calls that name @rec's fields in
+ * the order they hold find each at once, without a lookup.  Until @rec is
+ * emitted, do not free it nor delete its fields.  tk_record_same_shape() is
+ * true when every tk_rec_* since the restamp found the next field and none
+ * is left over: @rec is then byte for byte what a new record filled by the
+ * same calls would be; when false, such a caller builds a new one.
+ */
+bool tk_record_same_shape(struct json_object *rec);
+
+/*
  * Payload helpers: add @key, or overwrite its value in place when @rec has
  * it already (it keeps its position).  Values belong to the record: do not
  * keep references to them.  Strings are sanitised to valid UTF-8.

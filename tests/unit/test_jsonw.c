@@ -12,11 +12,12 @@
  *
  *   diff SEED COUNT     COUNT random records; "ok COUNT records BYTES bytes", or
  *                       the first difference (both renderings, hex) and exit 1
- *   bench COUNT FIELDS  COUNT records of FIELDS fields each, both ways:
- *                       "jsonw NS json-c NS" per record
+ *   bench COUNT FIELDS [dbl]   cost per record of a bpfwatch tick record
+ *                       before and now (cmd_bench)
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,36 +261,60 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* A bpfwatch-like record: FIELDS counters and rates; jsonw vs json-c per record. */
-static int cmd_bench(long count, int fields)
+static void bench_keys(char (*keys)[32], int fields)
 {
-	struct json_object *rec = tk_record_new("sample");
+	for (int i = 0; i < fields; i++)
+		snprintf(keys[i], sizeof(keys[i]), "test_bpf_f%d", i);
+}
+
+/*
+ * A bpfwatch tick record of FIELDS counters, COUNT times, both ways (ns per
+ * record, no I/O): as bpfwatch built it before (a new json-c record per
+ * tick, json-c's serializer) and as it does now (one record refilled in
+ * place, jsonw).  @dbl: the fields are shortest-form doubles instead.
+ */
+static int cmd_bench(long count, int fields, bool dbl)
+{
+	char (*keys)[32] = calloc((size_t)fields, sizeof(*keys));
+	struct json_object *rec = NULL;
 	struct tk_jsonw w = { 0 };
 	volatile size_t sink = 0;
 	double t0, t1, t2;
-	char key[32];
 
-	for (int i = 0; i < fields; i++) {
-		snprintf(key, sizeof(key), "obj_f%d%s", i / 2, i % 2 ? "_rate" : "");
-		if (i % 2)
-			tk_rec_dbl(rec, key, 1234.5678 * i);
-		else
-			tk_rec_u64(rec, key, 1000003ULL * (uint64_t)i);
-	}
+	if (!keys)
+		return 2;
+	bench_keys(keys, fields);
 	t0 = now_ns();
 	for (long i = 0; i < count; i++) {
+		rec = tk_record_new("sample");
+		for (int f = 0; f < fields; f++)
+			json_object_object_add_ex(rec, keys[f], dbl ? tk_json_dbl(0.001 * (i + f))
+						  : json_object_new_uint64((uint64_t)(i * f)),
+						  JSON_C_OBJECT_KEY_IS_CONSTANT);
+		sink += strlen(json_object_to_json_string_ext(rec, FLAGS));
+		json_object_put(rec);
+	}
+	t1 = now_ns();
+	rec = tk_record_new("sample");
+	for (long i = 0; i < count; i++) {
+		tk_record_restamp(rec);
+		for (int f = 0; f < fields; f++) {
+			if (dbl)
+				tk_rec_dbl(rec, keys[f], 0.001 * (i + f));
+			else
+				tk_rec_u64(rec, keys[f], (uint64_t)(i * f));
+		}
+		sink += tk_record_same_shape(rec);
 		w.len = 0;
 		tk_jsonw_append(&w, rec);
 		sink += w.len;
 	}
-	t1 = now_ns();
-	for (long i = 0; i < count; i++)
-		sink += strlen(json_object_to_json_string_ext(rec, FLAGS));
 	t2 = now_ns();
-	printf("jsonw %.0f json-c %.0f ns/record (%zu bytes)\n", (t1 - t0) / count,
-	       (t2 - t1) / count, w.len);
+	printf("%d %s fields: new record + json-c %.0f ns, refill + jsonw %.0f ns per record (%zu bytes)\n",
+	       fields, dbl ? "double" : "u64", (t1 - t0) / count, (t2 - t1) / count, w.len);
 	tk_jsonw_free(&w);
 	json_object_put(rec);
+	free(keys);
 	return sink == 0;
 }
 
@@ -298,8 +323,8 @@ int main(int argc, char **argv)
 	tk_output_init("test_jsonw", TK_FMT_JSON);
 	if (argc == 4 && !strcmp(argv[1], "diff"))
 		return cmd_diff(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0));
-	if (argc == 4 && !strcmp(argv[1], "bench"))
-		return cmd_bench(strtol(argv[2], NULL, 0), atoi(argv[3]));
-	fprintf(stderr, "usage: test_jsonw diff SEED COUNT | bench COUNT FIELDS\n");
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "bench"))
+		return cmd_bench(strtol(argv[2], NULL, 0), atoi(argv[3]), argc == 5);
+	fprintf(stderr, "usage: test_jsonw diff SEED COUNT | bench COUNT FIELDS [dbl]\n");
 	return 2;
 }

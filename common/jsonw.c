@@ -23,6 +23,15 @@ static int room(struct tk_jsonw *w, size_t n)
 	return tk_grow((void **)&w->p, &w->cap, w->len + n, 4096);
 }
 
+/* One byte: the commas, colons and brackets. */
+static inline int put1(struct tk_jsonw *w, char c)
+{
+	if (w->len == w->cap && room(w, 1))
+		return -ENOMEM;
+	w->p[w->len++] = c;
+	return 0;
+}
+
 int tk_jsonw_raw(struct tk_jsonw *w, const char *s, size_t n)
 {
 	int err = room(w, n);
@@ -115,38 +124,37 @@ static int put_number(struct tk_jsonw *w, struct json_object *o, enum json_type 
 
 static int put_object(struct tk_jsonw *w, struct json_object *o)
 {
-	struct json_object_iterator it = json_object_iter_begin(o);
-	struct json_object_iterator end = json_object_iter_end(o);
-	int err = tk_jsonw_raw(w, "{", 1);
+	struct lh_entry *first = lh_table_head(json_object_get_object(o));
+	int err = put1(w, '{');
 
-	for (int first = 1; !err && !json_object_iter_equal(&it, &end); first = 0) {
-		const char *k = json_object_iter_peek_name(&it);
+	/* the entry list in insertion order, as json-c's own serializer walks it */
+	for (struct lh_entry *e = first; e && !err; e = lh_entry_next(e)) {
+		const char *k = lh_entry_k(e);
 
-		if (!first)
-			err = tk_jsonw_raw(w, ",", 1);
+		if (e != first)
+			err = put1(w, ',');
 		if (!err)
 			err = put_escaped(w, k, strlen(k));
 		if (!err)
-			err = tk_jsonw_raw(w, ":", 1);
+			err = put1(w, ':');
 		if (!err)
-			err = tk_jsonw_append(w, json_object_iter_peek_value(&it));
-		json_object_iter_next(&it);
+			err = tk_jsonw_append(w, (struct json_object *)lh_entry_v(e));
 	}
-	return err ? err : tk_jsonw_raw(w, "}", 1);
+	return err ? err : put1(w, '}');
 }
 
 static int put_array(struct tk_jsonw *w, struct json_object *o)
 {
 	size_t n = json_object_array_length(o);
-	int err = tk_jsonw_raw(w, "[", 1);
+	int err = put1(w, '[');
 
 	for (size_t i = 0; !err && i < n; i++) {
 		if (i)
-			err = tk_jsonw_raw(w, ",", 1);
+			err = put1(w, ',');
 		if (!err)
 			err = tk_jsonw_append(w, json_object_array_get_idx(o, i));
 	}
-	return err ? err : tk_jsonw_raw(w, "]", 1);
+	return err ? err : put1(w, ']');
 }
 
 int tk_jsonw_append(struct tk_jsonw *w, struct json_object *o)

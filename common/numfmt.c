@@ -7,12 +7,27 @@
 
 #include "numfmt.h"
 
-/* Decimal digits of @v ending at @end; returns the first. */
+/* Decimal digits of @v ending at @end, two at a time; returns the first. */
 static char *u64_digits(char *end, uint64_t v)
 {
-	do
-		*--end = (char)('0' + v % 10);
-	while (v /= 10);
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		*--end = pairs[d + 1];
+		*--end = pairs[d];
+	}
+	if (v >= 10) {
+		*--end = pairs[v * 2 + 1];
+		*--end = pairs[v * 2];
+	} else {
+		*--end = (char)('0' + v);
+	}
 	return end;
 }
 
@@ -36,8 +51,8 @@ size_t tk_fmt_json_int(char *buf, const struct json_object *jso)
 	if (i < 0) {
 		p = u64_digits(end, -(uint64_t)i);
 		*--p = '-';
-	} else {
-		p = u64_digits(end, json_object_get_uint64(jso));
+	} else {   /* a uint64 above INT64_MAX reads back as INT64_MAX */
+		p = u64_digits(end, i == INT64_MAX ? json_object_get_uint64(jso) : (uint64_t)i);
 	}
 	memcpy(buf, p, (size_t)(end - p));
 	return (size_t)(end - p);

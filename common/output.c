@@ -58,9 +58,12 @@ static void *or_abort(void *p)
 /* @s sanitised into a stack buffer or, when longer, a malloc'd one (*heap). */
 static const char *sanitised(const char *s, char *stack, size_t size, char **heap)
 {
-	size_t need = tk_utf8_sanitize(stack, size, s);
+	size_t need;
 
 	*heap = NULL;
+	if (strnlen(s, TK_STR_MAX) < TK_STR_MAX && tk_utf8_valid(s))
+		return s;       /* the usual case: nothing to replace, nothing to copy */
+	need = tk_utf8_sanitize(stack, size, s);
 	if (need < size)
 		return stack;
 	if (need >= TK_STR_MAX)

@@ -31,9 +31,60 @@ static char *u64_digits(char *end, uint64_t v)
 	return end;
 }
 
+/*
+ * "%.15g" of @v without printf when it is a decimal of at most 15
+ * significant digits (most measured values are: 0.25, 1234.5678) with
+ * 1e-4 <= |v| < 1e15, non-integral; 0 otherwise.  With r < 1e15 and
+ * k <= 15, r / 10^k is one correctly rounded division of exact doubles, so
+ * when it gives @v back, the decimal r * 10^-k reads back as @v and lies
+ * within half an ulp of it, closer than half a step of the 15-digit grid:
+ * it is what "%.15g" prints, in fixed notation (-4 <= exponent < 15), and
+ * the smallest such k leaves no trailing zero to strip.
+ */
+static int short_decimal(char *buf, size_t size, double v)
+{
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+				      1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	double a = fabs(v), r = 0;
+	char digits[24], *end = digits + sizeof(digits), *d, *o = buf;
+	int k, nd;
+
+	if (size < 32 || !(a >= 1e-4 && a < 1e15) || a == floor(a))
+		return 0;
+	for (k = 1; k <= 15; k++) {
+		r = nearbyint(a * p10[k]);
+		if (r >= 1e15)
+			return 0;
+		if (r / p10[k] == a)
+			break;
+	}
+	if (k > 15)
+		return 0;
+	d = u64_digits(end, (uint64_t)r);
+	nd = (int)(end - d);
+	if (signbit(v))
+		*o++ = '-';
+	if (nd > k) {
+		memcpy(o, d, (size_t)(nd - k));
+		o += nd - k;
+	} else {
+		*o++ = '0';
+	}
+	*o++ = '.';
+	for (int z = nd; z < k; z++)
+		*o++ = '0';
+	memcpy(o, nd > k ? d + nd - k : d, (size_t)(nd > k ? k : nd));
+	o += nd > k ? k : nd;
+	*o = '\0';
+	return (int)(o - buf);
+}
+
 int tk_fmt_double(char *buf, size_t size, double v)
 {
-	int n = 0;
+	int n = short_decimal(buf, size, v);
+
+	if (n)
+		return n;
 
 	for (int prec = 15; prec <= 17; prec++) {
 		n = snprintf(buf, size, "%.*g", prec, v);

@@ -8,6 +8,9 @@
  *     "ts_ns": CLOCK_REALTIME, ns        then the payload fields, in insertion order.
  * tk_emit() writes it in the run's format, one line, flushed at once:
  *   TK_FMT_JSON  one JSON object per line (NDJSON); the contract in telkit-json(7).
+ *                Written by jsonw.h into a buffer kept for the run: json-c's
+ *                bytes, one fwrite and one fflush per record (one write(2) when the
+ *                line fits stdio's buffer).
  *   TK_FMT_TEXT  "type key=value key=value ..." with values escaped (escape.h);
  *                tables are printed with table.h instead.
  *   TK_FMT_PROM  Prometheus text exposition: every numeric payload field becomes

@@ -29,6 +29,14 @@ teardown() {
 	done
 }
 
+@test "doubles: tk_fmt_double's printf-free short decimals are printf's shortest round trip" {
+	for s in 1 "$RANDOM"; do
+		run "$T" dbl "$s" 200000
+		assert_success
+		assert_output "ok 200000 doubles"
+	done
+}
+
 # random JSON lines near and outside the plain subset, one replay input each
 # (byte 0 picks escalate-trace's field keys, as fuzz/esc_extract.c reads it)
 make_lines() {

@@ -12,6 +12,9 @@
  *
  *   diff SEED COUNT     COUNT random records; "ok COUNT records BYTES bytes", or
  *                       the first difference (both renderings, hex) and exit 1
+ *   dbl SEED COUNT      tk_fmt_double() against printf: the shortest of
+ *                       "%.15g".."%.17g" that strtod() reads back, on random
+ *                       doubles, most of them short decimals (r / 10^k)
  *   bench COUNT FIELDS [dbl]   cost per record of a bpfwatch tick record
  *                       before and now (cmd_bench)
  */
@@ -24,6 +27,7 @@
 #include <time.h>
 
 #include "jsonw.h"
+#include "numfmt.h"
 #include "output.h"
 
 #define FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -253,6 +257,44 @@ static int cmd_diff(uint64_t seed, long count)
 	return bad;
 }
 
+/* The definition in numfmt.h, with printf alone. */
+static int ref_fmt_double(char *buf, size_t size, double v)
+{
+	int n = 0;
+
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, size, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return n;
+}
+
+static int cmd_dbl(uint64_t seed, long count)
+{
+	char got[64], want[64];
+
+	rng_state = seed;
+	for (long i = 0; i < count; i++) {
+		double v = any_double();
+		int gn, wn;
+
+		if (rnd() % 4)   /* a decimal of 1..17 digits, k places */
+			v = (double)(rnd() % (1 + (rnd() >> (rnd() % 64)))) / pow(10, (double)(rnd() % 20)) *
+			    ((rnd() & 1) ? -1 : 1);
+		if (!isfinite(v))
+			continue;
+		gn = tk_fmt_double(got, sizeof(got), v);
+		wn = ref_fmt_double(want, sizeof(want), v);
+		if (gn != wn || strcmp(got, want)) {
+			printf("differ: %.17g: tk_fmt_double \"%s\" printf \"%s\"\n", v, got, want);
+			return 1;
+		}
+	}
+	printf("ok %ld doubles\n", count);
+	return 0;
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -323,8 +365,10 @@ int main(int argc, char **argv)
 	tk_output_init("test_jsonw", TK_FMT_JSON);
 	if (argc == 4 && !strcmp(argv[1], "diff"))
 		return cmd_diff(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "dbl"))
+		return cmd_dbl(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0));
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "bench"))
 		return cmd_bench(strtol(argv[2], NULL, 0), atoi(argv[3]), argc == 5);
-	fprintf(stderr, "usage: test_jsonw diff SEED COUNT | bench COUNT FIELDS [dbl]\n");
+	fprintf(stderr, "usage: test_jsonw diff SEED COUNT | dbl SEED COUNT | bench COUNT FIELDS [dbl]\n");
 	return 2;
 }

@@ -14,6 +14,7 @@
 struct scan {
 	const char *p, *end;
 	int depth;
+	size_t klen[ESC_K_NR];   /* strlen of each asked key */
 };
 
 /* Powers of ten that fit 64 bits (all exact as doubles). */
@@ -171,7 +172,7 @@ static bool scan_object(struct scan *s, const char *const *keys, struct esc_val 
 		if (!scan_string(s, &k, &klen) || !eat(s, ':'))
 			return false;
 		for (int i = 0; keys && i < ESC_K_NR; i++) {
-			if (keys[i] && !strncmp(keys[i], k, klen) && !keys[i][klen]) {
+			if (keys[i] && s->klen[i] == klen && !memcmp(keys[i], k, klen)) {
 				if (found[i])
 					return false;   /* a repeated key: json-c keeps the last */
 				found[i] = true;
@@ -232,9 +233,11 @@ static bool scan_value(struct scan *s, struct esc_val *v)
 bool esc_scan(const char *line, size_t len, const char *const keys[ESC_K_NR],
 	      struct esc_val vals[ESC_K_NR], bool found[ESC_K_NR])
 {
-	struct scan s = { line, line + len, 1 };
+	struct scan s = { line, line + len, 1, { 0 } };
 
 	memset(found, 0, ESC_K_NR * sizeof(*found));
+	for (int i = 0; i < ESC_K_NR; i++)
+		s.klen[i] = keys[i] ? strlen(keys[i]) : 0;
 	blanks(&s);
 	if (s.p >= s.end || *s.p != '{' || !scan_object(&s, keys, vals, found))
 		return false;

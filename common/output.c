@@ -260,12 +260,54 @@ int tk_flush(void)
 	return -errno;
 }
 
-/* The line buffer of tk_emit_json(), kept for the whole run. */
+/*
+ * The lines of tk_emit_json(), kept for the whole run.  While output is held
+ * (tk_output_hold) they accumulate here and go out at the release, or when
+ * PENDING_MAX bytes wait.
+ */
 static struct tk_jsonw line;
+static unsigned held;
 
+#define PENDING_MAX (256 * 1024)
+
+static int write_pending(FILE *f);
+
+/* At exit: what a pass left held still goes out, then the buffer goes. */
 static void release_line(void)
 {
+	write_pending(tk_out.out ? tk_out.out : stdout);
 	tk_jsonw_free(&line);
+}
+
+/*
+ * Write and flush the lines that wait: a reader only ever sees whole lines
+ * (stdio would keep a tail of a long fwrite back).  0 or tk_flush()'s error.
+ */
+static int write_pending(FILE *f)
+{
+	size_t n = line.len;
+
+	line.len = 0;
+	if (!n || tk_out.broken)
+		return tk_out.broken ? -EPIPE : 0;
+	fwrite(line.p, 1, n, f);
+	return tk_flush();   /* sets tk_out.broken on EPIPE */
+}
+
+void tk_output_hold(void)
+{
+	held++;
+}
+
+int tk_output_release(void)
+{
+	FILE *f = tk_out.out ? tk_out.out : stdout;
+	int err;
+
+	if (held && --held)
+		return 0;
+	err = write_pending(f);
+	return err ? err : tk_out.broken ? -EPIPE : tk_flush();   /* text/prom lines */
 }
 
 int tk_emit_json(struct json_object *rec)
@@ -276,15 +318,16 @@ int tk_emit_json(struct json_object *rec)
 
 	if (!registered)
 		registered = !atexit(release_line);
-	line.len = 0;
+	if (!held)
+		line.len = 0;
 	if (!tk_out.broken) {
 		err = tk_jsonw_append(&line, rec);
 		if (!err)
 			err = tk_jsonw_raw(&line, "\n", 1);
 		if (err)
 			or_abort(NULL);
-		fwrite(line.p, 1, line.len, f);
-		err = tk_flush();
+		if (!held || line.len >= PENDING_MAX)
+			err = write_pending(f);
 	}
 	refill_done(rec);
 	json_object_put(rec);
@@ -454,6 +497,8 @@ int tk_emit(struct json_object *rec)
 {
 	FILE *f = tk_out.out ? tk_out.out : stdout;
 
+	if (tk_out.fmt != TK_FMT_JSON && line.len)
+		write_pending(f);   /* held JSON lines (error records) keep their place */
 	switch (tk_out.fmt) {
 	case TK_FMT_JSON:
 		return tk_emit_json(rec);
@@ -473,5 +518,7 @@ int tk_emit(struct json_object *rec)
 	}
 	refill_done(rec);
 	json_object_put(rec);
+	if (held && !tk_out.broken && !ferror(f))
+		return 0;
 	return tk_out.broken ? -EPIPE : tk_flush();
 }

@@ -88,6 +88,18 @@ void tk_rec_bool(struct json_object *rec, const char *key, bool val);
  */
 int tk_emit(struct json_object *rec);
 
+/*
+ * The records of one pass (one sample of every program, one input batch),
+ * written together: between tk_output_hold() and tk_output_release() the
+ * records tk_emit() and tk_emit_json() write are not flushed one by one; the
+ * release writes and flushes them (JSON lines in one write(2) per 256 KiB).
+ * Holds nest.  A pass must not block or write stdout by other means between
+ * the two: telkit-json(7) promises a reader sees each record no later than
+ * the end of the pass that made it.  Release returns as tk_flush().
+ */
+void tk_output_hold(void);
+int tk_output_release(void);
+
 /* Write @rec as one JSON line regardless of format (used for error records). */
 int tk_emit_json(struct json_object *rec);
 

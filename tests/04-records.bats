@@ -147,3 +147,19 @@ need_loader() {
 	assert_success
 	assert_line --index 0 1
 }
+
+@test "progstats: one sample's records reach a file when the pass ends, not at exit" {
+	require_bpf
+	require_tool progstats
+	"$(bin progstats)" -j -i 300ms -d 60s >"$D/ps.json" 2>"$D/ps.err" &
+	WPIDS+=($!)
+	# the whole of sample 2 is there (its last line ends the pass) while progstats runs on
+	wait_until 30 grep -q '"seq":3,' "$D/ps.json" || fail "no third sample: $(cat "$D/ps.err")"
+	kill -0 "${WPIDS[0]}"
+	n1=$(grep -c '"type":"sample","ts_ns":[0-9]*,"seq":1,' "$D/ps.json")
+	n2=$(grep -c '"type":"sample","ts_ns":[0-9]*,"seq":2,' "$D/ps.json")
+	[ "$n1" -gt 0 ] && [ "$n2" -gt 0 ] || fail "samples 1 and 2: $n1 and $n2 records"
+	# the passes before the one being written are whole lines
+	run jq -c 'select(.type == "sample") | .seq' < <(grep '"seq":[12],' "$D/ps.json")
+	assert_success
+}

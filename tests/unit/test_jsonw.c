@@ -15,6 +15,10 @@
  *   dbl SEED COUNT      tk_fmt_double() against printf: the shortest of
  *                       "%.15g".."%.17g" that strtod() reads back, on random
  *                       doubles, most of them short decimals (r / 10^k)
+ *   flush COUNT         the cost of the per-record flush (telkit-json(7)):
+ *                       COUNT progstats-sized records to stdout, one write
+ *                       each (tk_emit_json) and all in one write; ns per
+ *                       record of each on stderr
  *   bench COUNT FIELDS [dbl]   cost per record of a bpfwatch tick record
  *                       before and now (cmd_bench)
  */
@@ -360,15 +364,48 @@ static int cmd_bench(long count, int fields, bool dbl)
 	return sink == 0;
 }
 
+static int cmd_flush(long count)
+{
+	struct json_object *rec = tk_record_new("sample");
+	struct tk_jsonw w = { 0 };
+	double t0, t1, t2;
+
+	tk_rec_str(rec, "name", "tp_btf_sched_switch");
+	for (int f = 0; f < 16; f++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "field_%d", f);
+		tk_rec_u64(rec, key, 123456789ULL * (uint64_t)f);
+	}
+	t0 = now_ns();
+	for (long i = 0; i < count; i++)
+		tk_emit_json(json_object_get(rec));
+	t1 = now_ns();
+	for (long i = 0; i < count; i++) {
+		tk_jsonw_append(&w, rec);
+		tk_jsonw_raw(&w, "\n", 1);
+	}
+	fwrite(w.p, 1, w.len, stdout);
+	fflush(stdout);
+	t2 = now_ns();
+	fprintf(stderr, "per-record flush %.0f ns, one write for all %.0f ns per record\n",
+		(t1 - t0) / count, (t2 - t1) / count);
+	tk_jsonw_free(&w);
+	json_object_put(rec);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	tk_output_init("test_jsonw", TK_FMT_JSON);
 	if (argc == 4 && !strcmp(argv[1], "diff"))
 		return cmd_diff(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0));
+	if (argc == 3 && !strcmp(argv[1], "flush"))
+		return cmd_flush(strtol(argv[2], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "dbl"))
 		return cmd_dbl(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0));
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "bench"))
 		return cmd_bench(strtol(argv[2], NULL, 0), atoi(argv[3]), argc == 5);
-	fprintf(stderr, "usage: test_jsonw diff SEED COUNT | dbl SEED COUNT | bench COUNT FIELDS [dbl]\n");
+	fprintf(stderr, "usage: test_jsonw diff SEED COUNT | dbl SEED COUNT | flush COUNT | bench COUNT FIELDS [dbl]\n");
 	return 2;
 }

@@ -17,6 +17,8 @@
  *                telkit_<tool>_<field>, every string field a label (see prom.h).
  * Strings put into records must go through tk_json_str() so that hostile
  * bytes (invalid UTF-8) never make the line unparseable.
+ * One thread builds and emits records (the line buffer and the refill hint
+ * below are the process's, unlocked); helper threads report through it.
  */
 #ifndef TELKIT_OUTPUT_H
 #define TELKIT_OUTPUT_H

@@ -9,13 +9,16 @@
  * json_object_to_json_string_ext(PLAIN | NOSLASHESCAPE), for the record and
  * after appending to a buffer that already holds bytes; a refilled record
  * that tk_record_same_shape() calls unchanged equals a new one built by the
- * same calls.
+ * same calls; tk_fmt_double() gives its printf definition (numfmt.h) for
+ * doubles from raw bits and for short decimals made from the input.
  */
+#include <math.h>
 #include <stdint.h>
 #include <json-c/json.h>
 
 #include "fuzz.h"
 #include "jsonw.h"
+#include "numfmt.h"
 #include "output.h"
 
 #define FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -30,6 +33,22 @@ static void check_same(struct json_object *o)
 	w.len = 0;
 	FUZZ_CHECK(!tk_jsonw_raw(&w, "x", 1) && !tk_jsonw_append(&w, o));
 	FUZZ_CHECK(w.len == n + 1 && !memcmp(w.p + 1, want, n));
+}
+
+/* tk_fmt_double() against "%.15g".."%.17g", the first that reads back. */
+static void check_double(double d)
+{
+	char got[64], want[64];
+	int n = 0;
+
+	if (!isfinite(d))
+		return;
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(want, sizeof(want), "%.*g", prec, d);
+		if (strtod(want, NULL) == d)
+			break;
+	}
+	FUZZ_CHECK(tk_fmt_double(got, sizeof(got), d) == n && !strcmp(got, want));
 }
 
 /* The input as a stream of bytes; reads past its end give zeros. */
@@ -90,6 +109,8 @@ static void build(struct prog *g, struct json_object *rec, int depth)
 		case 3:
 			bits = next64(g);
 			memcpy(&d, &bits, sizeof(d));
+			check_double(d);
+			check_double((double)(bits % 1000000000000000000ULL) / pow(10, (double)(op % 20)));
 			tk_rec_dbl(rec, key, d);
 			break;
 		case 4:

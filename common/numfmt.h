@@ -18,6 +18,15 @@
  */
 int tk_fmt_double(char *buf, size_t size, double v);
 
+/* Room for any number tk_fmt_json_int() or tk_fmt_json_dbl() writes. */
+#define TK_JSON_NUM_MAX 40
+
+/* The int @jso as its serializer below writes it (no NUL); returns the length. */
+size_t tk_fmt_json_int(char *buf, const struct json_object *jso);
+
+/* Finite @v as tk_json_dbl_serializer() writes it (no NUL); returns the length. */
+size_t tk_fmt_json_dbl(char *buf, double v);
+
 /*
  * json-c serializers (json_object_set_serializer()) for the numbers tk_rec_*
  * make, without printf for integers and integral doubles (records are mostly

@@ -8,6 +8,7 @@
 #include "array.h"
 #include "clock.h"
 #include "escape.h"
+#include "jsonw.h"
 #include "numfmt.h"
 #include "output.h"
 #include "prom.h"
@@ -57,9 +58,12 @@ static void *or_abort(void *p)
 /* @s sanitised into a stack buffer or, when longer, a malloc'd one (*heap). */
 static const char *sanitised(const char *s, char *stack, size_t size, char **heap)
 {
-	size_t need = tk_utf8_sanitize(stack, size, s);
+	size_t need;
 
 	*heap = NULL;
+	if (strnlen(s, TK_STR_MAX) < TK_STR_MAX && tk_utf8_valid(s))
+		return s;       /* the usual case: nothing to replace, nothing to copy */
+	need = tk_utf8_sanitize(stack, size, s);
 	if (need < size)
 		return stack;
 	if (need >= TK_STR_MAX)
@@ -79,9 +83,54 @@ struct json_object *tk_json_str(const char *s)
 	return o;
 }
 
+/*
+ * The record being refilled since tk_record_restamp(): its field that the
+ * next tk_rec_* most likely names (they name them in the same order every
+ * time), so a refill costs a strcmp per field instead of a hash lookup.
+ * Forgotten when that record is emitted or a new one is made.
+ */
+static struct {
+	struct json_object *rec;
+	struct lh_entry *next;
+	size_t found;           /* fields found in order since the restamp */
+	bool in_order;          /* no tk_rec_* missed @next since the restamp */
+} refill;
+
+/*
+ * @e when it is still a live slot of @t: json-c moves every entry when the
+ * table grows, so a hint kept from before an insertion may point elsewhere.
+ */
+static struct lh_entry *live_slot(struct lh_table *t, struct lh_entry *e)
+{
+	if (!e || e < t->table || e >= t->table + t->size)
+		return NULL;
+	return lh_entry_k(e) == LH_EMPTY || lh_entry_k(e) == LH_FREED ? NULL : e;
+}
+
+/* @rec's entry for @key, or NULL. */
+static struct lh_entry *field_entry(struct json_object *rec, const char *key)
+{
+	struct lh_table *t = json_object_get_object(rec);
+	struct lh_entry *e = NULL;
+
+	if (rec != refill.rec)
+		return lh_table_lookup_entry(t, key);
+	e = live_slot(t, refill.next);
+	if (e && !strcmp(lh_entry_k(e), key)) {
+		refill.found++;
+	} else {
+		refill.in_order = false;
+		e = lh_table_lookup_entry(t, key);
+	}
+	refill.next = e ? lh_entry_next(e) : NULL;
+	return e;
+}
+
 struct json_object *tk_record_new(const char *type)
 {
 	struct json_object *rec = or_abort(json_object_new_object());
+
+	refill.rec = NULL;
 
 	tk_rec_str(rec, "tool", tk_out.tool ? tk_out.tool : "telkit");
 	tk_rec_str(rec, "type", type);
@@ -91,7 +140,27 @@ struct json_object *tk_record_new(const char *type)
 
 void tk_record_restamp(struct json_object *rec)
 {
+	struct lh_entry *head = lh_table_head(json_object_get_object(rec));
+
+	/* the envelope leads: "tool", "type", then "ts_ns" (tk_record_new) */
+	refill.rec = rec;
+	refill.next = head && lh_entry_next(head) ? lh_entry_next(lh_entry_next(head)) : NULL;
+	refill.found = 2;
+	refill.in_order = true;
 	tk_rec_u64(rec, "ts_ns", tk_now_real_ns());
+}
+
+bool tk_record_same_shape(struct json_object *rec)
+{
+	return rec == refill.rec && refill.in_order && !refill.next &&
+	       refill.found == (size_t)json_object_object_length(rec);
+}
+
+/* @rec leaves the caller's hands: stop expecting a refill of it. */
+static void refill_done(struct json_object *rec)
+{
+	if (rec == refill.rec)
+		refill.rec = NULL;
 }
 
 /*
@@ -102,11 +171,10 @@ void tk_record_restamp(struct json_object *rec)
 static struct json_object *reusable_value(struct json_object *rec, const char *key,
 					  enum json_type t)
 {
-	struct json_object *v;
+	struct lh_entry *e = field_entry(rec, key);
+	struct json_object *v = e ? (struct json_object *)lh_entry_v(e) : NULL;
 
-	if (!json_object_object_get_ex(rec, key, &v) || !json_object_is_type(v, t))
-		return NULL;
-	return v;
+	return v && json_object_is_type(v, t) ? v : NULL;
 }
 
 static void put_new(struct json_object *rec, const char *key, struct json_object *v)
@@ -114,11 +182,14 @@ static void put_new(struct json_object *rec, const char *key, struct json_object
 	json_object_object_add(rec, key, or_abort(v));
 }
 
-/* @v written by @fn, one of numfmt.h's serializers, instead of json-c's own. */
+/*
+ * @v written by @fn, one of numfmt.h's serializers, instead of json-c's own;
+ * tagged so that jsonw.c writes it the same way without calling @fn.
+ */
 static struct json_object *with_serializer(struct json_object *v,
 					   json_object_to_json_string_fn *fn)
 {
-	json_object_set_serializer(or_abort(v), fn, NULL, NULL);
+	json_object_set_serializer(or_abort(v), fn, TK_JSONW_NUM, NULL);
 	return v;
 }
 
@@ -189,19 +260,76 @@ int tk_flush(void)
 	return -errno;
 }
 
-int tk_emit_json(struct json_object *rec)
+/*
+ * The lines of tk_emit_json(), kept for the whole run.  While output is held
+ * (tk_output_hold) they accumulate here and go out at the release, or when
+ * PENDING_MAX bytes wait.
+ */
+static struct tk_jsonw line;
+static unsigned held;
+
+#define PENDING_MAX (256 * 1024)
+
+static int write_pending(FILE *f);
+
+/* At exit: what a pass left held still goes out, then the buffer goes. */
+static void release_line(void)
+{
+	write_pending(tk_out.out ? tk_out.out : stdout);
+	tk_jsonw_free(&line);
+}
+
+/*
+ * Write and flush the lines that wait: a reader only ever sees whole lines
+ * (stdio would keep a tail of a long fwrite back).  0 or tk_flush()'s error.
+ */
+static int write_pending(FILE *f)
+{
+	size_t n = line.len;
+
+	line.len = 0;
+	if (!n || tk_out.broken)
+		return tk_out.broken ? -EPIPE : 0;
+	fwrite(line.p, 1, n, f);
+	return tk_flush();   /* sets tk_out.broken on EPIPE */
+}
+
+void tk_output_hold(void)
+{
+	held++;
+}
+
+int tk_output_release(void)
 {
 	FILE *f = tk_out.out ? tk_out.out : stdout;
-	int err = 0;
+	int err;
 
+	if (held && --held)
+		return 0;
+	err = write_pending(f);
+	return err ? err : tk_out.broken ? -EPIPE : tk_flush();   /* text/prom lines */
+}
+
+int tk_emit_json(struct json_object *rec)
+{
+	static bool registered;
+	FILE *f = tk_out.out ? tk_out.out : stdout;
+	int err = -EPIPE;
+
+	if (!registered)
+		registered = !atexit(release_line);
+	if (!held)
+		line.len = 0;
 	if (!tk_out.broken) {
-		fputs(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
-						     JSON_C_TO_STRING_NOSLASHESCAPE), f);
-		fputc('\n', f);
-		err = tk_flush();
-	} else {
-		err = -EPIPE;
+		err = tk_jsonw_append(&line, rec);
+		if (!err)
+			err = tk_jsonw_raw(&line, "\n", 1);
+		if (err)
+			or_abort(NULL);
+		if (!held || line.len >= PENDING_MAX)
+			err = write_pending(f);
 	}
+	refill_done(rec);
 	json_object_put(rec);
 	return err;
 }
@@ -369,6 +497,8 @@ int tk_emit(struct json_object *rec)
 {
 	FILE *f = tk_out.out ? tk_out.out : stdout;
 
+	if (tk_out.fmt != TK_FMT_JSON && line.len)
+		write_pending(f);   /* held JSON lines (error records) keep their place */
 	switch (tk_out.fmt) {
 	case TK_FMT_JSON:
 		return tk_emit_json(rec);
@@ -386,6 +516,9 @@ int tk_emit(struct json_object *rec)
 		}
 		break;
 	}
+	refill_done(rec);
 	json_object_put(rec);
+	if (held && !tk_out.broken && !ferror(f))
+		return 0;
 	return tk_out.broken ? -EPIPE : tk_flush();
 }

@@ -8,12 +8,17 @@
  *     "ts_ns": CLOCK_REALTIME, ns        then the payload fields, in insertion order.
  * tk_emit() writes it in the run's format, one line, flushed at once:
  *   TK_FMT_JSON  one JSON object per line (NDJSON); the contract in telkit-json(7).
+ *                Written by jsonw.h into a buffer kept for the run: json-c's
+ *                bytes, one fwrite and one fflush per record (one write(2) when the
+ *                line fits stdio's buffer).
  *   TK_FMT_TEXT  "type key=value key=value ..." with values escaped (escape.h);
  *                tables are printed with table.h instead.
  *   TK_FMT_PROM  Prometheus text exposition: every numeric payload field becomes
  *                telkit_<tool>_<field>, every string field a label (see prom.h).
  * Strings put into records must go through tk_json_str() so that hostile
  * bytes (invalid UTF-8) never make the line unparseable.
+ * One thread builds and emits records (the line buffer and the refill hint
+ * below are the process's, unlocked); helper threads report through it.
  */
 #ifndef TELKIT_OUTPUT_H
 #define TELKIT_OUTPUT_H
@@ -54,6 +59,16 @@ struct json_object *tk_record_new(const char *type);
 void tk_record_restamp(struct json_object *rec);
 
 /*
+ * A restamp also starts a refill: tk_rec_* calls that name @rec's fields in
+ * the order they hold find each at once, without a lookup.  Until @rec is
+ * emitted, do not free it nor delete its fields.  tk_record_same_shape() is
+ * true when every tk_rec_* since the restamp found the next field and none
+ * is left over: @rec is then byte for byte what a new record filled by the
+ * same calls would be; when false, such a caller builds a new one.
+ */
+bool tk_record_same_shape(struct json_object *rec);
+
+/*
  * Payload helpers: add @key, or overwrite its value in place when @rec has
  * it already (it keeps its position).  Values belong to the record: do not
  * keep references to them.  Strings are sanitised to valid UTF-8.
@@ -74,6 +89,18 @@ void tk_rec_bool(struct json_object *rec, const char *key, bool val);
  * becomes true: callers simply finish their loop and clean up).
  */
 int tk_emit(struct json_object *rec);
+
+/*
+ * The records of one pass (one sample of every program, one input batch),
+ * written together: between tk_output_hold() and tk_output_release() the
+ * records tk_emit() and tk_emit_json() write are not flushed one by one; the
+ * release writes and flushes them (JSON lines in one write(2) per 256 KiB).
+ * Holds nest.  A pass must not block or write stdout by other means between
+ * the two: telkit-json(7) promises a reader sees each record no later than
+ * the end of the pass that made it.  Release returns as tk_flush().
+ */
+void tk_output_hold(void);
+int tk_output_release(void);
 
 /* Write @rec as one JSON line regardless of format (used for error records). */
 int tk_emit_json(struct json_object *rec);

@@ -9,15 +9,17 @@
  * OK pid is an integer in 1..INT32_MAX, an OK name is non-empty valid UTF-8;
  * fields not asked for stay unused; a malformed or skipped line carries no
  * field; the shared-tokener path gives the same result as a fresh tokener,
- * whatever lines came before it.
+ * whatever lines came before it; and the fast path (scan.c) gives, bit for
+ * bit, the sample of json-c's full parse (esc_extract_json), verdict included.
  */
-// FUZZ_SOURCES: cmd/escalate-trace/input.c
+// FUZZ_SOURCES: cmd/escalate-trace/input.c cmd/escalate-trace/scan.c
 #include <math.h>
 #include <stdint.h>
 #include <json-c/json.h>
 
 #include "fuzz.h"
 #include "../cmd/escalate-trace/escalate.h"
+#include "../cmd/escalate-trace/scan.h"
 
 static const char *const plain_keys[ESC_F_NR] = { "name", "value", "budget", "pid", "cliff", "gpu" };
 static const char *const dotted_keys[ESC_F_NR] = {
@@ -79,8 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct json_tokener *tok;
 	struct esc_fields f = { 0 };
-	struct esc_sample a, b;
-	enum esc_line_status la, lb;
+	struct esc_sample a, b, c;
+	enum esc_line_status la, lb, lc;
 	char *line;
 	uint8_t cfg;
 
@@ -109,6 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!strcmp(a.name, b.name));
 	if (la == ESC_LINE_OK && a.st[ESC_F_VALUE] == ESC_FS_OK)
 		FUZZ_CHECK(a.value_us == b.value_us);
+	lc = esc_extract_json(tok, line, size - 1, &f, &c);
+	FUZZ_CHECK(lc == lb && !memcmp(&c, &b, sizeof(c)));
 	free(line);
 	return 0;
 }

@@ -19,11 +19,13 @@ for _ in $(seq 100); do grep -q ready "$tmp/loader.out" && break; sleep 0.05; do
 read -r _ bss _ _ _ < <(grep '^ready' "$tmp/loader.out")
 
 # 50 specs over the .bss leaves (cycled; labels unique).
-mapfile -t fields < <("$BW" --list test_bpf.bss | awk 'NR > 2 { print $1 }')
+# --map-id: other loaders of the same object may be running (tests, benches)
+mapfile -t fields < <("$BW" --map-id "$bss" --list test_bpf.bss | awk 'NR > 2 { print $1 }')
 specs=()
 for i in $(seq 0 49); do
 	specs+=("test_bpf.bss:${fields[i % ${#fields[@]}]}:scalar:f$i")
 done
+specs+=(--map-id "$bss")
 
 cpu_of() { # CMD... -> CPU seconds (perf task-clock: exact, children included;
 	   # tick-sampled user/sys times are unreliable for 1 kHz wakeups)
@@ -60,5 +62,6 @@ awk -v s="$SECS" -v n="$samples" -v mm="$mm" -v lk="$lk" -v so="$so" -v pn="$PEE
 	printf "ratio cpu/sample bpftool / bpfwatch-mmap:   %.0fx\n", ps / (mm / n)
 	printf "ratio cpu/sample bpftool / bpfwatch-lookup: %.0fx\n", ps / (lk / n)
 	printf "ratio cpu/sample bpftool / bpfwatch-mmap-summary-only: %.0fx\n", ps / (so / n)
-	printf "goal <= 2%% of one core (mmap): %s with per-tick records, %s with --summary-only\n", (mm / s * 100 <= 2) ? "met" : "NOT met", (so / s * 100 <= 2) ? "met" : "NOT met"
+	printf "records: %.1f us/sample on top of --summary-only (building, writing and flushing one ~1.2 KB JSON line)\n", (mm - so) / n * 1e6
+	printf "goal <= 1%% of one core (mmap): %s with per-tick records, %s with --summary-only\n", (mm / s * 100 <= 1) ? "met" : "NOT met", (so / s * 100 <= 1) ? "met" : "NOT met"
 }'

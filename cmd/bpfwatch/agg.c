@@ -102,22 +102,20 @@ void bw_set_keys(struct bw_target *t, const char *obj)
 }
 
 /*
- * Records are built up to 1000 times a second with many keys: the keys live
- * as long as the run, so json-c does not copy them.
+ * Records are refilled up to 1000 times a second with many keys: tk_rec_*
+ * overwrite a field of a reused record in place (output.h).
  */
-static void put(struct json_object *rec, const char *key, struct json_object *v)
-{
-	json_object_object_add_ex(rec, key, v, JSON_C_OBJECT_KEY_IS_CONSTANT);
-}
-
 static void put_num(struct json_object *rec, const char *key, struct bw_num n)
 {
-	put(rec, key, n.sgn ? json_object_new_int64(n.i) : json_object_new_uint64(n.u));
+	if (n.sgn)
+		tk_rec_i64(rec, key, n.i);
+	else
+		tk_rec_u64(rec, key, n.u);
 }
 
 static void put_dbl(struct json_object *rec, const char *key, double v)
 {
-	put(rec, key, tk_json_dbl(v));
+	tk_rec_dbl(rec, key, v);
 }
 
 void bw_put_tick(const struct bw_target *t, struct json_object *rec)

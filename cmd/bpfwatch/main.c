@@ -196,14 +196,36 @@ static int do_list(struct bw_run *run)
 	return err < 0 && tk_out.broken ? 0 : err;
 }
 
-static void emit_tick(struct bw_run *run, uint64_t tick)
+static void fill_tick(struct bw_run *run, struct json_object *rec, uint64_t tick)
 {
-	struct json_object *rec = tk_record_new("sample");
-
 	tk_rec_u64(rec, "tick", tick);
 	for (size_t i = 0; i < run->nt; i++)
 		bw_put_tick(&run->t[i], rec);
-	tk_emit(rec);
+}
+
+/*
+ * The sample record of one tick.  The last one is refilled in place while
+ * its fields stay the same (no allocation per tick); when a field comes or
+ * goes it is built anew, so the line is always what a new record gives.
+ */
+static void emit_tick(struct bw_run *run, struct json_object **last, uint64_t tick)
+{
+	struct json_object *rec = *last;
+
+	if (rec) {
+		tk_record_restamp(rec);
+		fill_tick(run, rec, tick);
+		if (!tk_record_same_shape(rec)) {
+			json_object_put(rec);
+			rec = NULL;
+		}
+	}
+	if (!rec) {
+		rec = tk_record_new("sample");
+		fill_tick(run, rec, tick);
+	}
+	*last = rec;
+	tk_emit(json_object_get(rec));
 }
 
 static void emit_summary(struct bw_run *run, uint64_t ticks)
@@ -242,6 +264,7 @@ int main(int argc, char **argv)
 		"bpfwatch", opts, parse_arg, "SPEC...", doc, TK_OPT_ALL, NULL, 0,
 	};
 	struct bw_run run = { 0 };
+	struct json_object *tick_rec = NULL;
 	struct tk_loop loop;
 	uint64_t last_scan;
 	int err, rc = TK_EXIT_OK;
@@ -297,13 +320,14 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < run.nt; i++)
 			bw_sample(&run.t[i], now);
 		if (!env.summary_only)
-			emit_tick(&run, loop.ticks);
+			emit_tick(&run, &tick_rec, loop.ticks);
 	}
 	if (!tk_out.broken && (env.summary || tk_cli.count || tk_cli.duration_ns))
 		emit_summary(&run, loop.ticks);
 	if (env.nexpects && !tk_out.broken && check_expects(&run))
 		rc = TK_EXIT_CHECK;
 cleanup:
+	json_object_put(tick_rec);
 	bw_unbind_all(&run);
 	free(run.t);
 	free(env.specs);

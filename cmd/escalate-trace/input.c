@@ -14,6 +14,7 @@
 #include "escalate.h"
 #include "escape.h"
 #include "parse.h"
+#include "scan.h"
 
 #define ESC_JSON_DEPTH 64
 #define ESC_KEY_MAX 256
@@ -54,25 +55,41 @@ static struct json_object *lookup(struct json_object *obj, const char *key)
 	return NULL;
 }
 
-/* A finite, non-negative number: JSON number or a numeric string. */
-static enum esc_field_status get_number(struct json_object *v, double *out)
+/*
+ * @v's string as a C string: json-c's own, or the scanned bytes copied into
+ * @buf (esc_scan() keeps asked strings below ESC_SCAN_STR_MAX).
+ */
+static const char *val_cstr(const struct esc_val *v, char *buf, size_t size)
 {
+	size_t n = v->slen < size ? v->slen : size - 1;
+
+	if (v->s_nul)
+		return v->s;
+	memcpy(buf, v->s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A finite, non-negative number: JSON number or a numeric string. */
+static enum esc_field_status get_number(const struct esc_val *v, double *out)
+{
+	char buf[ESC_SCAN_STR_MAX];
 	double d;
 
-	switch (json_object_get_type(v)) {
+	switch (v->type) {
 	case json_type_null:
 		return ESC_FS_MISSING;
 	case json_type_int:
 		/* json-c saturates integers it cannot hold: treat the limits as out of range */
-		if (json_object_get_int64(v) == INT64_MAX || json_object_get_int64(v) == INT64_MIN)
+		if (v->i == INT64_MAX || v->i == INT64_MIN)
 			return ESC_FS_BAD;
-		d = (double)json_object_get_int64(v);
+		d = (double)v->i;
 		break;
 	case json_type_double:
-		d = json_object_get_double(v);
+		d = v->d;
 		break;
 	case json_type_string:
-		if (tk_parse_double(json_object_get_string(v), 0, DBL_MAX, &d))
+		if (tk_parse_double(val_cstr(v, buf, sizeof(buf)), 0, DBL_MAX, &d))
 			return ESC_FS_BAD;
 		break;
 	default:
@@ -84,19 +101,19 @@ static enum esc_field_status get_number(struct json_object *v, double *out)
 	return ESC_FS_OK;
 }
 
-static enum esc_field_status get_name(struct json_object *v, char *out, size_t size)
+static enum esc_field_status get_name(const struct esc_val *v, char *out, size_t size)
 {
-	char num[64];
+	char num[ESC_SCAN_STR_MAX];
 	const char *s;
 
-	switch (json_object_get_type(v)) {
+	switch (v->type) {
 	case json_type_null:
 		return ESC_FS_MISSING;
 	case json_type_string:
-		s = json_object_get_string(v);
+		s = val_cstr(v, num, sizeof(num));
 		break;
 	case json_type_int:
-		snprintf(num, sizeof(num), "%" PRId64, json_object_get_int64(v));
+		snprintf(num, sizeof(num), "%" PRId64, v->i);
 		s = num;
 		break;
 	default:
@@ -108,7 +125,7 @@ static enum esc_field_status get_name(struct json_object *v, char *out, size_t s
 	return ESC_FS_OK;
 }
 
-static enum esc_field_status get_pid(struct json_object *v, int64_t *pid)
+static enum esc_field_status get_pid(const struct esc_val *v, int64_t *pid)
 {
 	double d;
 	enum esc_field_status st = get_number(v, &d);
@@ -121,24 +138,96 @@ static enum esc_field_status get_pid(struct json_object *v, int64_t *pid)
 	return ESC_FS_OK;
 }
 
-/* The envelope's "ts_ns" when it is a positive integer, else 0. */
-static uint64_t get_ts(struct json_object *obj)
+static bool type_matches(const struct esc_val *t, const char *type)
 {
-	struct json_object *v;
+	char buf[ESC_SCAN_STR_MAX];
 
-	if (!json_object_object_get_ex(obj, "ts_ns", &v) ||
-	    json_object_get_type(v) != json_type_int)
-		return 0;
-	return json_object_get_uint64(v);
+	return t->type == json_type_string && !strcmp(val_cstr(t, buf, sizeof(buf)), type);
 }
 
-static bool type_matches(struct json_object *obj, const char *type)
+/* The keys a line is read for (scan.h's order). */
+static void asked_keys(const struct esc_fields *f, const char *keys[ESC_K_NR])
 {
-	struct json_object *t;
+	for (int i = 0; i < ESC_F_NR; i++)
+		keys[i] = f->key[i];
+	keys[ESC_K_TYPE] = f->type ? "type" : NULL;
+	keys[ESC_K_TS] = "ts_ns";
+}
 
-	return json_object_object_get_ex(obj, "type", &t) &&
-	       json_object_get_type(t) == json_type_string &&
-	       !strcmp(json_object_get_string(t), type);
+/* The sample from the values found, whichever reader found them. */
+static enum esc_line_status sample_of(const struct esc_fields *f, const struct esc_val *vals,
+				      const bool *found, struct esc_sample *out)
+{
+	if (f->type && !(found[ESC_K_TYPE] && type_matches(&vals[ESC_K_TYPE], f->type)))
+		return ESC_LINE_SKIPPED;
+	for (int i = 0; i < ESC_F_NR; i++) {
+		enum esc_field_status *st = &out->st[i];
+		const struct esc_val *v = &vals[i];
+
+		if (!f->key[i])
+			continue;
+		if (!found[i]) {
+			*st = ESC_FS_MISSING;
+			continue;
+		}
+		switch (i) {
+		case ESC_F_NAME:
+			*st = get_name(v, out->name, sizeof(out->name));
+			break;
+		case ESC_F_VALUE:
+			*st = get_number(v, &out->value_us);
+			out->value_us *= f->value_scale;
+			if (*st == ESC_FS_OK && !isfinite(out->value_us))
+				*st = ESC_FS_BAD;
+			break;
+		case ESC_F_BUDGET:
+			*st = get_number(v, &out->budget_us);
+			break;
+		case ESC_F_PID:
+			*st = get_pid(v, &out->pid);
+			break;
+		case ESC_F_CLIFF:
+			*st = get_number(v, &out->cliff);
+			break;
+		case ESC_F_GPU:
+			*st = get_number(v, &out->gpu_pct);
+			break;
+		}
+	}
+	/* the envelope's "ts_ns" when it is a positive integer, else 0 */
+	out->ts_ns = found[ESC_K_TS] && vals[ESC_K_TS].type == json_type_int ? vals[ESC_K_TS].u : 0;
+	return ESC_LINE_OK;
+}
+
+/* json-c's reading of @v (NULL: null) for sample_of(). */
+static void val_of(struct json_object *v, struct esc_val *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = json_object_get_type(v);
+	switch (out->type) {
+	case json_type_int:
+		out->i = json_object_get_int64(v);
+		out->u = json_object_get_uint64(v);
+		break;
+	case json_type_double:
+		out->d = json_object_get_double(v);
+		break;
+	case json_type_string:
+		out->s = json_object_get_string(v);
+		out->slen = (size_t)json_object_get_string_len(v);
+		out->s_nul = true;
+		break;
+	default:
+		break;
+	}
+}
+
+/* @len less the trailing blanks and line ends. */
+static size_t trimmed_len(const char *line, size_t len)
+{
+	while (len && strchr(" \t\r\n", line[len - 1]))
+		len--;
+	return len;
 }
 
 static struct json_object *parse_object(struct json_tokener *tok, const char *line, size_t len)
@@ -146,8 +235,7 @@ static struct json_object *parse_object(struct json_tokener *tok, const char *li
 	struct json_object *obj;
 	size_t end;
 
-	while (len && strchr(" \t\r\n", line[len - 1]))
-		len--;
+	len = trimmed_len(line, len);
 	if (!len || len > INT32_MAX || memchr(line, '\0', len))
 		return NULL;
 	json_tokener_reset(tok);
@@ -181,54 +269,53 @@ enum esc_line_status esc_extract(const char *line, size_t len,
 	return st;
 }
 
-enum esc_line_status esc_extract_tok(struct json_tokener *tok, const char *line, size_t len,
-				     const struct esc_fields *f, struct esc_sample *out)
+enum esc_line_status esc_extract_json(struct json_tokener *tok, const char *line, size_t len,
+				      const struct esc_fields *f, struct esc_sample *out)
 {
-	struct json_object *obj, *v;
+	struct esc_val vals[ESC_K_NR];
+	bool found[ESC_K_NR];
+	const char *keys[ESC_K_NR];
+	struct json_object *obj;
+	enum esc_line_status st;
 
 	memset(out, 0, sizeof(*out));
 	obj = parse_object(tok, line, len);
 	if (!obj)
 		return ESC_LINE_MALFORMED;
-	if (f->type && !type_matches(obj, f->type)) {
-		json_object_put(obj);
-		return ESC_LINE_SKIPPED;
-	}
-	for (int i = 0; i < ESC_F_NR; i++) {
-		enum esc_field_status *st = &out->st[i];
+	asked_keys(f, keys);
+	for (int i = 0; i < ESC_K_NR; i++) {
+		struct json_object *v = keys[i] ? lookup(obj, keys[i]) : NULL;
 
-		if (!f->key[i])
-			continue;
-		v = lookup(obj, f->key[i]);
-		if (!v) {
-			*st = ESC_FS_MISSING;
-			continue;
-		}
-		switch (i) {
-		case ESC_F_NAME:
-			*st = get_name(v, out->name, sizeof(out->name));
-			break;
-		case ESC_F_VALUE:
-			*st = get_number(v, &out->value_us);
-			out->value_us *= f->value_scale;
-			if (*st == ESC_FS_OK && !isfinite(out->value_us))
-				*st = ESC_FS_BAD;
-			break;
-		case ESC_F_BUDGET:
-			*st = get_number(v, &out->budget_us);
-			break;
-		case ESC_F_PID:
-			*st = get_pid(v, &out->pid);
-			break;
-		case ESC_F_CLIFF:
-			*st = get_number(v, &out->cliff);
-			break;
-		case ESC_F_GPU:
-			*st = get_number(v, &out->gpu_pct);
-			break;
-		}
+		found[i] = v != NULL;
+		val_of(v, &vals[i]);
 	}
-	out->ts_ns = get_ts(obj);
+	st = sample_of(f, vals, found, out);
 	json_object_put(obj);
-	return ESC_LINE_OK;
+	return st;
+}
+
+/* No key is a dotted path: the scanner only looks at the top level. */
+static bool scannable(const struct esc_fields *f)
+{
+	for (int i = 0; i < ESC_F_NR; i++)
+		if (f->key[i] && strchr(f->key[i], '.'))
+			return false;
+	return true;
+}
+
+enum esc_line_status esc_extract_tok(struct json_tokener *tok, const char *line, size_t len,
+				     const struct esc_fields *f, struct esc_sample *out)
+{
+	struct esc_val vals[ESC_K_NR];
+	bool found[ESC_K_NR];
+	const char *keys[ESC_K_NR];
+	size_t n = trimmed_len(line, len);
+
+	if (!n || n > INT32_MAX || memchr(line, '\0', n) || !scannable(f))
+		return esc_extract_json(tok, line, len, f, out);
+	asked_keys(f, keys);
+	if (!esc_scan(line, n, keys, vals, found))
+		return esc_extract_json(tok, line, len, f, out);
+	memset(out, 0, sizeof(*out));
+	return sample_of(f, vals, found, out);
 }

@@ -323,9 +323,10 @@ static int emit_group(const struct ps_view *view, const struct ps_obj *o)
 int ps_print_json(const struct ps_view *view)
 {
 	struct json_object *rec = tk_record_new("sample");
-	int err = 0;
+	int err = 0, flushed;
 
 	/* one record refilled per program: no allocation per field */
+	tk_output_hold();   /* one sample, one write: flushed at the end of the pass */
 	if (!view->objs)
 		for (size_t i = 0; i < view->n && !err; i++)
 			err = emit_sample(rec, view, view->v[i], NULL);
@@ -337,7 +338,8 @@ int ps_print_json(const struct ps_view *view)
 			err = emit_sample(rec, view, view->v[i], o);
 	}
 	json_object_put(rec);
-	return err;
+	flushed = tk_output_release();
+	return err ? err : flushed;
 }
 
 int ps_emit_event(const char *what, const struct ps_prog *p)

@@ -95,15 +95,20 @@ static int fail(int err)
 	return err;
 }
 
-int tk_textfile_publish(const char *buf, size_t len)
+static int publish(const char *buf, size_t len)
 {
 	int err;
 
-	own = true;
 	if (!textfile || failed)
 		return failed;
 	err = tk_replace_file(textfile, buf, len);
 	return err ? fail(err) : 0;
+}
+
+int tk_textfile_publish(const char *buf, size_t len)
+{
+	own = true;
+	return publish(buf, len);
 }
 
 int tk_textfile_record(struct json_object *rec)
@@ -127,7 +132,7 @@ int tk_textfile_record(struct json_object *rec)
 		return fail(-ENOMEM);
 	tk_prom_set_write(f, set, set_tool);
 	err = fclose(f) ? -ENOMEM : 0;
-	err = err ? fail(err) : tk_textfile_publish(buf, len);
+	err = err ? fail(err) : publish(buf, len);
 	free(buf);
 	return err;
 }

@@ -64,7 +64,8 @@ DEB_PKGS := make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev \
             liburing-dev libnvme-dev libjson-c-dev pkg-config bats bats-assert \
             bats-support jq fio rt-tests strace qemu-system-x86 busybox-static \
             cpio kmod util-linux procps iproute2 linux-perf man-db \
-            libclang-rt-14-dev python3 clang-19 llvm-19
+            libclang-rt-14-dev python3 clang-19 llvm-19 \
+            prometheus prometheus-node-exporter curl binutils
 
 # A command may add link flags and Debian packages in cmd/<tool>/build.mk:
 #   LDLIBS_<tool> += -lcurl

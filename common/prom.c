@@ -113,7 +113,7 @@ void tk_prom_family_of(struct tk_prom_family *fam, const char *tool, const char 
 	snprintf(raw, sizeof(raw), "telkit_%s_%s%s", tool, field, counter ? "_total" : "");
 	tk_prom_name(fam->name, sizeof(fam->name), raw);
 	fam->type = counter ? "counter" : "gauge";
-	snprintf(fam->help, sizeof(fam->help), "%s: field %s of its records%s%s%s%s; see %s(1)",
+	snprintf(fam->help, sizeof(fam->help), "%s: field %s of its records%s%s%s%s; see %s(8)",
 		 tool, path, is_bool ? ", 1 for true" : "",
 		 counter ? ", counted since the start of the run" : "",
 		 says && fam->scale != 1 ? ", JSON in " : "", says && fam->scale != 1 ? says : "",

@@ -305,7 +305,7 @@ EOF2
 	assert_line --index 0 '# HELP telkit_build_info The telkit tool that wrote the exposition and its version; value 1'
 	assert_line --index 1 '# TYPE telkit_build_info gauge'
 	assert_line --index 2 "telkit_build_info{tool=\"test_common\",version=\"$(make -s -C "$BATS_TEST_DIRNAME/.." print-version)\"} 1"
-	assert_line --index 3 '# HELP telkit_test_common_n test_common: field n of its records; see test_common(1)'
+	assert_line --index 3 '# HELP telkit_test_common_n test_common: field n of its records; see test_common(8)'
 	assert_line --index 4 '# TYPE telkit_test_common_n gauge'
 	assert_line --index 5 'telkit_test_common_n{s="x\"y"} 42'
 	assert_line --index 8 'telkit_test_common_nan{s="x\"y"} 0'

@@ -303,6 +303,10 @@ has_series() {
 			grep -qx "# TYPE $fam $type" "$D/metrics" || fail "$f: $fam $type not served"
 		done < <(grep '^# TYPE ' "$TF/$f.prom")
 	done
+	# no family name shared by two commands, but telkit_build_info
+	dup=$(for f in $files; do grep '^# TYPE ' "$TF/$f.prom" | awk '{ print $3 }' | sort -u; done |
+		grep -vx telkit_build_info | sort | uniq -d)
+	[ -z "$dup" ] || fail "families in two commands' files: $dup"
 	grep -q "^telkit_build_info{tool=\"worker-spawn\",version=\"$(make -s -C "$TELKIT_ROOT" print-version)\"} 1" \
 		"$D/metrics" || fail "$(grep build_info "$D/metrics")"
 }

@@ -87,7 +87,7 @@ static int fail(int err)
 	if (!failed) {
 		failed = err;
 		tk_error("free space in its file system or point --textfile at a writable directory",
-			 "--textfile '%s': %s; the previous complete file is kept", textfile,
+			 "--textfile '%s': %s; the file is left as it was", textfile,
 			 strerror(-err));
 		atexit(exit_failed);
 	}

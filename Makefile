@@ -8,6 +8,9 @@
 #   make V=1             show full command lines
 
 VERSION   := 0.1.0
+# --version also names the commit when built from a git checkout (not from a tarball)
+GIT_DESCRIBE  := $(shell test -e .git && git describe --tags --always --dirty 2>/dev/null)
+BUILD_VERSION := $(VERSION)$(if $(GIT_DESCRIBE), (git $(GIT_DESCRIBE)))
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
@@ -61,14 +64,15 @@ DEB_PKGS := make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev \
             liburing-dev libnvme-dev libjson-c-dev pkg-config bats bats-assert \
             bats-support jq fio rt-tests strace qemu-system-x86 busybox-static \
             cpio kmod util-linux procps iproute2 linux-perf man-db \
-            libclang-rt-14-dev python3 clang-19 llvm-19
+            libclang-rt-14-dev python3 clang-19 llvm-19 \
+            prometheus prometheus-node-exporter curl binutils
 
 # A command may add link flags and Debian packages in cmd/<tool>/build.mk:
 #   LDLIBS_<tool> += -lcurl
 #   DEB_PKGS += libcurl4-openssl-dev
 -include $(wildcard cmd/*/build.mk)
 
-.PHONY: all tools helpers deps check test demo install clean vmlinux fuzz fuzz-replay
+.PHONY: all tools helpers deps check test demo install clean vmlinux fuzz fuzz-replay print-version FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -103,6 +107,17 @@ $(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
 $(OUT)/common/%.o: common/%.c $(wildcard common/*.h) | $(OUT)/common
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# common/version.c carries BUILD_VERSION; rebuilt only when it changes
+$(OUT)/version.stamp: FORCE | $(OUT)/common
+	$(Q)echo '$(BUILD_VERSION)' | cmp -s - $@ || echo '$(BUILD_VERSION)' > $@
+$(OUT)/common/version.o: $(OUT)/version.stamp
+$(OUT)/common/version.o: CFLAGS += -DTELKIT_BUILD='"$(BUILD_VERSION)"'
+
+FORCE:
+
+print-version:
+	@echo '$(VERSION)'
 
 $(LIB): $(COMMON_OBJ)
 	$(call msg,AR,$@)

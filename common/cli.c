@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "array.h"
 #include "cli.h"
 #include "errors.h"
 #include "parse.h"
+#include "textfile.h"
+#include "version.h"
 
 struct tk_cli tk_cli = { .interval_ns = 1000000000ULL };
+
+enum { OPT_TEXTFILE = 0x7401 };  /* long-only */
 
 static const struct argp_option all_opts[] = {
 	{ "json", 'j', NULL, 0, "Write JSON lines (same as -o json)", -1 },
@@ -18,10 +24,12 @@ static const struct argp_option all_opts[] = {
 	{ "duration", 'd', "DUR", 0, "Stop after DUR (e.g. 10s, 2m)", -1 },
 	{ "quiet", 'q', NULL, 0, "No warnings or progress on stderr", -1 },
 	{ "verbose", 'v', NULL, 0, "More detail on stderr (repeatable)", -1 },
+	{ "textfile", OPT_TEXTFILE, "PATH", 0, "Also write each interval's Prometheus "
+	  "exposition to PATH, replaced atomically (node_exporter textfile collector)", -1 },
 };
 static const unsigned opt_mask[] = {
 	TK_OPT_FORMAT, TK_OPT_FORMAT, TK_OPT_INTERVAL, TK_OPT_COUNT,
-	TK_OPT_DURATION, TK_OPT_VERBOSE, TK_OPT_VERBOSE,
+	TK_OPT_DURATION, TK_OPT_VERBOSE, TK_OPT_VERBOSE, TK_OPT_TEXTFILE,
 };
 #define NOPTS TK_ARRAY_SIZE(all_opts)
 
@@ -35,6 +43,23 @@ static struct {
 	bool quiet;
 	int verbose;
 } given;
+
+/* --textfile PATH: a file name in an existing directory. */
+static void textfile_or_err(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (!*path || (slash && !slash[1]))
+		tk_usage_error("name a file, e.g. /var/lib/node_exporter/textfile/NAME.prom",
+			       "--textfile '%s': not a file name", path);
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		tk_usage_error("create the directory first", "--textfile '%s': %s is not a directory",
+			       path, dir);
+	tk_textfile_set(path);
+}
 
 static error_t parse_common(int key, char *arg, struct argp_state *state)
 {
@@ -58,6 +83,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	case 'd':
 		tk_cli.duration_ns = tk_duration_or_err(arg, 0, "--duration");
 		tk_cli.duration_set = true;
+		break;
+	case OPT_TEXTFILE:
+		textfile_or_err(arg);
 		break;
 	case 'q':
 		given.quiet = true;
@@ -193,6 +221,12 @@ static void precheck(const struct argp *argp, int argc, char **argv)
 	}
 }
 
+/* --version: "TOOL (telkit) VERSION", VERSION with the git describe of the build. */
+static void print_version(FILE *f, struct argp_state *state)
+{
+	fprintf(f, "%s (telkit) %s\n", tk_out.tool, tk_build_version);
+}
+
 void tk_cli_parse(const struct tk_cli_cmd *cmd, int argc, char **argv)
 {
 	struct argp_child kids[2] = {
@@ -205,6 +239,7 @@ void tk_cli_parse(const struct tk_cli_cmd *cmd, int argc, char **argv)
 
 	tk_output_init(cmd->tool, TK_FMT_TEXT);
 	argp_err_exit_status = TK_EXIT_USAGE;
+	argp_program_version_hook = print_version;
 	precheck(&argp, argc, argv);
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		tk_usage_error(NULL, "invalid command line; see '%s --help'", cmd->tool);

@@ -12,7 +12,8 @@
  *   -d, --duration DUR      stop after DUR
  *   -q, --quiet             no warnings or progress on stderr
  *   -v, --verbose           more detail on stderr (repeatable)
- *   -V, --version           (argp's own, from argp_program_version)
+ *   --textfile PATH         the Prometheus exposition, also to PATH (textfile.h)
+ *   -V, --version           "TOOL (telkit) VERSION (git DESCRIBE)" (version.h)
  * Values are checked with the parse.h *_or_err helpers (exit 2 on error).
  * tk_cli_parse() wraps argp_parse(): unknown options also exit 2, and the
  * output module (output.h) is initialised from the result.  tk_out is the
@@ -33,7 +34,8 @@ enum {
 	TK_OPT_COUNT    = 1 << 2, /* -c */
 	TK_OPT_DURATION = 1 << 3, /* -d */
 	TK_OPT_VERBOSE  = 1 << 4, /* -q, -v */
-	TK_OPT_ALL      = 0x1f,
+	TK_OPT_TEXTFILE = 1 << 5, /* --textfile */
+	TK_OPT_ALL      = 0x3f,
 };
 
 /* The timing options; -j/-o, -q and -v land in tk_out (output.h). */
@@ -65,7 +67,10 @@ struct tk_cli_cmd {
  */
 void tk_cli_parse(const struct tk_cli_cmd *cmd, int argc, char **argv);
 
-/* Version string "telkit X.Y.Z"; assign to argp_program_version. */
+/*
+ * Version string "TOOL (telkit) X.Y.Z"; assign to argp_program_version (it
+ * turns -V on; tk_cli_parse() prints the build's version, version.h, instead).
+ */
 #define TK_VERSION_STRING(tool) tool " (telkit) " TELKIT_VERSION
 
 #endif

@@ -13,9 +13,9 @@
 #include "output.h"
 #include "prom.h"
 #include "stats.h"
+#include "textfile.h"
 
 #define TK_STR_MAX 65536  /* longest string carried into a record */
-#define TK_PROM_LABELS 16
 
 struct tk_output tk_out = { .tool = "telkit" };
 
@@ -439,64 +439,11 @@ static void print_text_record(FILE *f, struct json_object *rec)
 	print_text_fields(f, rec, NULL, &first);
 }
 
-/* Prometheus: numeric fields -> telkit_<tool>_<path>, string fields -> labels. */
-static size_t collect_labels(struct json_object *rec, struct tk_kv *kv, size_t max)
-{
-	size_t n = 0;
-
-	json_object_object_foreach(rec, key, val) {
-		if (envelope_key(key) || json_object_get_type(val) != json_type_string)
-			continue;
-		if (n < max) {
-			kv[n].key = key;
-			kv[n].val = json_object_get_string(val);
-			n++;
-		}
-	}
-	return n;
-}
-
-static void print_prom_fields(FILE *f, struct json_object *obj, const char *prefix,
-			      const struct tk_kv *kv, size_t nkv)
-{
-	json_object_object_foreach(obj, key, val) {
-		char name[256];
-		enum json_type t = json_object_get_type(val);
-
-		if (envelope_key(key))
-			continue;
-		snprintf(name, sizeof(name), "%s_%s", prefix, key);
-		if (t == json_type_object)
-			print_prom_fields(f, val, name, kv, nkv);
-		else if (t == json_type_int || t == json_type_double || t == json_type_boolean)
-			tk_prom_write(f, name, NULL, "gauge", kv, nkv, json_object_get_double(val));
-	}
-}
-
-static void print_prom(FILE *f, struct json_object *rec)
-{
-	struct tk_kv kv[TK_PROM_LABELS];
-	char prefix[128];
-	size_t n;
-	const char *type = json_object_get_string(json_object_object_get(rec, "type"));
-
-	/* Events and errors are not metrics; they stay out of the exposition. */
-	if (type && strcmp(type, "sample") && strcmp(type, "summary"))
-		return;
-	n = collect_labels(rec, kv, TK_PROM_LABELS - 1);
-	/* a summary repeats sample field names: keep the two series distinct */
-	if (type && !strcmp(type, "summary")) {
-		kv[n].key = "record";
-		kv[n++].val = "summary";
-	}
-	snprintf(prefix, sizeof(prefix), "telkit_%s", tk_out.tool ? tk_out.tool : "telkit");
-	print_prom_fields(f, rec, prefix, kv, n);
-}
-
 int tk_emit(struct json_object *rec)
 {
 	FILE *f = tk_out.out ? tk_out.out : stdout;
 
+	tk_textfile_record(rec);
 	if (tk_out.fmt != TK_FMT_JSON && line.len)
 		write_pending(f);   /* held JSON lines (error records) keep their place */
 	switch (tk_out.fmt) {
@@ -504,7 +451,7 @@ int tk_emit(struct json_object *rec)
 		return tk_emit_json(rec);
 	case TK_FMT_PROM:
 		if (!tk_out.broken)
-			print_prom(f, rec);
+			tk_prom_emit(f, rec);
 		break;
 	case TK_FMT_TEXT:
 	default:

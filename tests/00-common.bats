@@ -299,19 +299,43 @@ EOF2
 	assert_equal "${#lines[@]}" 4
 }
 
-@test "Prometheus records: numeric fields become metrics, strings labels" {
+@test "Prometheus records: numeric fields become metrics, strings labels, build info first" {
 	run "$T" emit prom "$(hex 'x"y')"
 	assert_success
-	assert_output "$(printf '# TYPE telkit_test_common_n gauge\ntelkit_test_common_n{s="x\\"y"} 42\n# TYPE telkit_test_common_nan gauge\ntelkit_test_common_nan{s="x\\"y"} 0')"
+	assert_line --index 0 '# HELP telkit_build_info The telkit tool that wrote the exposition and its version; value 1'
+	assert_line --index 1 '# TYPE telkit_build_info gauge'
+	assert_line --index 2 "telkit_build_info{tool=\"test_common\",version=\"$(make -s -C "$BATS_TEST_DIRNAME/.." print-version)\"} 1"
+	assert_line --index 3 '# HELP telkit_test_common_n test_common: field n of its records; see test_common(8)'
+	assert_line --index 4 '# TYPE telkit_test_common_n gauge'
+	assert_line --index 5 'telkit_test_common_n{s="x\"y"} 42'
+	assert_line --index 8 'telkit_test_common_nan{s="x\"y"} 0'
+	assert_equal "${#lines[@]}" 9
 }
 
 @test "Prometheus records: a summary is a distinct series; events stay out" {
 	run "$T" emit prom "$(hex 'x')" summary
 	assert_success
-	assert_line --index 1 'telkit_test_common_n{s="x",record="summary"} 42'
+	assert_line --index 5 'telkit_test_common_n{s="x",record="summary"} 42'
 	run "$T" emit prom "$(hex 'x')" event
 	assert_success
 	assert_output ""
+}
+
+@test "Prometheus names: base units, _total counters, sanitised (telkit-json(7))" {
+	check() {
+		run "$T" prom-family "$@"
+		assert_success
+	}
+	check worker-spawn run_delay_mean_ns;  assert_output "telkit_worker_spawn_run_delay_mean_seconds gauge 1e-09"
+	check worker-spawn worst_gap_ms;       assert_output "telkit_worker_spawn_worst_gap_seconds gauge 0.001"
+	check nvme-gpu-ingest lat_p99_us;      assert_output "telkit_nvme_gpu_ingest_lat_p99_seconds gauge 1e-06"
+	check nvme-gpu-ingest elapsed_s;       assert_output "telkit_nvme_gpu_ingest_elapsed_seconds gauge 1"
+	check nvme-gpu-ingest mb_s;            assert_output "telkit_nvme_gpu_ingest_bytes_per_second gauge 1e+06"
+	check nvme-gpu-ingest completed_bytes; assert_output "telkit_nvme_gpu_ingest_completed_bytes_total counter 1"
+	check worker-spawn offcpu_pct_avg;     assert_output "telkit_worker_spawn_offcpu_ratio_avg gauge 0.01"
+	check worker-spawn iterations_per_cpu_sec; assert_output "telkit_worker_spawn_iterations_per_cpu_second gauge 1"
+	check bpfwatch 'a-b.c' bool;           assert_output "telkit_bpfwatch_a_b_c gauge 1"
+	check bpfwatch 9lives_ns;              assert_output "telkit_bpfwatch_9lives_seconds gauge 1e-09"
 }
 
 @test "tables: aligned columns, numbers right, hostile cells escaped and cut" {

@@ -291,9 +291,9 @@ fdinfo_prog_ids() {
 	start_loader
 	run "$PS" --once -o prom --id "$COUNT_ID" --id "$LONG_ID"
 	assert_success
-	assert_line "telkit_bpf_prog_run_count{id=\"$LONG_ID\",name=\"progstats_test_long_program_name\",type=\"tracing\"} 0"
-	assert_line "telkit_bpf_prog_run_count{id=\"$COUNT_ID\",name=\"tpstat_count\",type=\"raw_tracepoint\"} $(bt "$COUNT_ID" run_cnt)"
-	assert_line "# TYPE telkit_bpf_prog_run_count counter"
+	assert_line "telkit_bpf_prog_runs_total{id=\"$LONG_ID\",name=\"progstats_test_long_program_name\",type=\"tracing\"} 0"
+	assert_line "telkit_bpf_prog_runs_total{id=\"$COUNT_ID\",name=\"tpstat_count\",type=\"raw_tracepoint\"} $(bt "$COUNT_ID" run_cnt)"
+	assert_line "# TYPE telkit_bpf_prog_runs_total counter"
 	# every sample line is name{labels} number; each TYPE once
 	bad=$(grep -v '^#' <<<"$output" | grep -vcE '^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$' || true)
 	assert_equal "$bad" 0
@@ -301,8 +301,8 @@ fdinfo_prog_ids() {
 	# interval mode adds the rate families
 	run "$PS" -o prom -i 100ms -c 1 --id "$COUNT_ID"
 	assert_success
-	assert_output --partial "telkit_bpf_prog_cpu_percent{id=\"$COUNT_ID\""
-	assert_output --partial "telkit_bpf_prog_events_per_second{"
+	assert_output --partial "telkit_bpf_prog_cpu_ratio{id=\"$COUNT_ID\""
+	assert_output --partial "telkit_bpf_prog_runs_per_second{"
 }
 
 @test "--sort and --top order as bpftool's ids and names say" {
@@ -568,16 +568,16 @@ check_groups() {
 	run --separate-stderr "$PS" --once -o prom --group obj --type struct_ops
 	assert_success
 	sum=$(bt_obj_rows "$OPS_BTF" | awk '{ s += $5 } END { print s }')
-	assert_line "telkit_bpf_obj_run_count{obj=\"pstest_ops\",btf_id=\"$OPS_BTF\"} $sum"
-	assert_line "# TYPE telkit_bpf_obj_run_time_ns counter"
+	assert_line "telkit_bpf_obj_runs_total{obj=\"pstest_ops\",btf_id=\"$OPS_BTF\"} $sum"
+	assert_line "# TYPE telkit_bpf_obj_run_time_seconds_total counter"
 	for name in $OPS_NAMES; do
-		assert_output --regexp "telkit_bpf_prog_obj_share_percent\\{id=\"[0-9]+\",name=\"$name\",type=\"struct_ops\",obj=\"pstest_ops\",btf_id=\"$OPS_BTF\"\\} "
+		assert_output --regexp "telkit_bpf_prog_obj_share_ratio\\{id=\"[0-9]+\",name=\"$name\",type=\"struct_ops\",obj=\"pstest_ops\",btf_id=\"$OPS_BTF\"\\} "
 	done
 	assert_equal "$(grep -c '^# TYPE' <<<"$output")" "$(grep '^# TYPE' <<<"$output" | sort -u | wc -l)"
 	run "$PS" -o prom -i 100ms -c 1 --group obj --type struct_ops
 	assert_success
-	assert_output --partial "telkit_bpf_obj_cpu_percent{obj=\"pstest_ops\""
-	assert_output --partial "telkit_bpf_prog_obj_period_share_percent{"
+	assert_output --partial "telkit_bpf_obj_cpu_ratio{obj=\"pstest_ops\""
+	assert_output --partial "telkit_bpf_prog_obj_period_share_ratio{"
 }
 
 @test "the guest's struct_ops check (tests/vm/progstats-struct-ops.sh) passes on the host's struct_ops object" {

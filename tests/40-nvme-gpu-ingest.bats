@@ -421,5 +421,5 @@ PY
 	assert_equal "$(field completed_bytes)" $((64 * 1048576))
 	run --separate-stderr "$T" -o prom "$D/data"
 	assert_success
-	assert_output --partial 'telkit_nvme_gpu_ingest_cpu_bounce_bytes{'
+	assert_output --partial 'telkit_nvme_gpu_ingest_cpu_bounce_bytes_total{'
 }

@@ -128,3 +128,15 @@ check() {
 	DETECT_BAD=("" "bogus" "outlier,")
 	check escalate-trace --detect DETECT_BAD
 }
+
+@test "--textfile: a missing directory or a directory name is one line naming it, exit 2 (every command with -o prom)" {
+	for t in progstats bpfwatch worker-spawn nvme-gpu-ingest; do
+		require_tool "$t"
+		run --separate-stderr "$(bin "$t")" --textfile /nonexistent-dir/x.prom
+		assert_usage_error "/nonexistent-dir/x.prom"
+		run --separate-stderr "$(bin "$t")" --textfile "$BATS_TEST_TMPDIR/"
+		assert_usage_error "$BATS_TEST_TMPDIR/"
+		run --separate-stderr "$(bin "$t")" --textfile ""
+		assert_usage_error "--textfile"
+	done
+}

@@ -20,6 +20,7 @@
 #include "escape.h"
 #include "parse.h"
 #include "progstats.h"
+#include "textfile.h"
 
 enum {
 	OPT_ID = 0x100, OPT_NAME, OPT_TYPE, OPT_PID, OPT_SORT, OPT_TOP, OPT_PIDS,
@@ -294,6 +295,8 @@ static int report(struct ps_snap *cur, struct ps_view *view, const struct ps_pid
 	}
 	if (!env.group && env.top && view->n > env.top)
 		view->n = env.top;
+	if (tk_textfile_active() && (err = ps_publish_textfile(view)))
+		return err;
 	if (env.oneline)
 		return ps_print_oneline(view);
 	switch (tk_out.fmt) {

@@ -14,6 +14,7 @@
 #include "progstats.h"
 #include "prom.h"
 #include "table.h"
+#include "textfile.h"
 
 static const char *type_name(const struct ps_prog *p, char *buf, size_t size)
 {
@@ -354,10 +355,14 @@ int ps_emit_event(const char *what, const struct ps_prog *p)
 	return tk_emit(rec);
 }
 
-/* Prometheus: metric-major, so each family's samples stay together. */
+/*
+ * Prometheus: metric-major, so each family's samples stay together.  Names
+ * follow telkit-json(7): base units (seconds, ratios), counters end in _total.
+ */
 struct prom_metric {
 	const char *name, *help, *type;
 	bool period;
+	double scale;                /* JSON value x scale = the base unit */
 	double (*get)(const struct ps_prog *p);
 	const char *obj_help;        /* the object family (telkit_bpf_obj_...) */
 };
@@ -372,24 +377,31 @@ static double m_eps(const struct ps_prog *p) { return p->events_per_sec; }
 static double m_cpu(const struct ps_prog *p) { return p->cpu_pct; }
 
 static const struct prom_metric metrics[] = {
-	{ "telkit_bpf_prog_run_count", "Program runs counted while run-time stats were on (run_cnt)", "counter", false, m_cnt,
+	{ "telkit_bpf_prog_runs_total", "Program runs counted while run-time stats were on (run_cnt)", "counter", false, 1, m_cnt,
 	  "Runs of the object's programs, summed (run_cnt)" },
-	{ "telkit_bpf_prog_run_time_ns", "Program run time in ns while run-time stats were on (run_time_ns)", "counter", false, m_nsecs,
-	  "Run time in ns of the object's programs, summed (run_time_ns)" },
-	{ "telkit_bpf_prog_recursion_misses", "Runs skipped by the recursion guard", "counter", false, m_misses,
+	{ "telkit_bpf_prog_run_time_seconds_total", "Program run time while run-time stats were on (run_time_ns), in seconds", "counter", false, 1e-9, m_nsecs,
+	  "Run time of the object's programs, summed (run_time_ns), in seconds" },
+	{ "telkit_bpf_prog_recursion_misses_total", "Runs skipped by the recursion guard", "counter", false, 1, m_misses,
 	  "Runs of the object's programs skipped by the recursion guard, summed" },
-	{ "telkit_bpf_prog_ns_per_call", "run_time_ns / run_cnt (0 when run_cnt is 0)", "gauge", false, m_npc,
-	  "Summed run_time_ns / summed run_cnt (0 when run_cnt is 0)" },
-	{ "telkit_bpf_prog_miss_rate", "misses / (run_cnt + misses) (0 when both are 0)", "gauge", false, m_mr,
+	{ "telkit_bpf_prog_run_time_per_run_seconds", "run_time_ns / run_cnt in seconds (0 when run_cnt is 0)", "gauge", false, 1e-9, m_npc,
+	  "Summed run_time_ns / summed run_cnt in seconds (0 when run_cnt is 0)" },
+	{ "telkit_bpf_prog_miss_ratio", "misses / (run_cnt + misses) (0 when both are 0)", "gauge", false, 1, m_mr,
 	  "Summed misses / (summed run_cnt + misses) (0 when both are 0)" },
-	{ "telkit_bpf_prog_period_ns_per_call", "Average ns per run over the last period", "gauge", true, m_pnpc,
-	  "Average ns per run of the object's programs over the last period" },
-	{ "telkit_bpf_prog_events_per_second", "Runs per second over the last period", "gauge", true, m_eps,
+	{ "telkit_bpf_prog_period_run_time_per_run_seconds", "Average run time per run over the last period, in seconds", "gauge", true, 1e-9, m_pnpc,
+	  "Average run time per run of the object's programs over the last period, in seconds" },
+	{ "telkit_bpf_prog_runs_per_second", "Runs per second over the last period", "gauge", true, 1, m_eps,
 	  "Runs per second of the object's programs over the last period, summed" },
-	{ "telkit_bpf_prog_cpu_percent", "Run time over the last period, % of one CPU", "gauge", true, m_cpu,
-	  "Run time of the object's programs over the last period, % of one CPU, summed" },
+	{ "telkit_bpf_prog_cpu_ratio", "Run time over the last period, share of one CPU (1 = one CPU busy)", "gauge", true, 0.01, m_cpu,
+	  "Run time of the object's programs over the last period, share of one CPU, summed" },
 };
 #define NMETRICS TK_ARRAY_SIZE(metrics)
+
+static double scaled(const struct prom_metric *m, const struct ps_prog *p)
+{
+	struct tk_prom_family fam = { .scale = m->scale };
+
+	return tk_prom_scale(&fam, m->get(p));
+}
 #define PROG_PFX "telkit_bpf_prog_"
 
 /* --group: the telkit_bpf_obj_* families and each program's share. */
@@ -407,7 +419,7 @@ static void prom_objs(FILE *f, const struct ps_view *view)
 
 			snprintf(btf, sizeof(btf), "%u", o->btf_id);
 			tk_prom_write(f, name, metrics[m].obj_help, metrics[m].type, kv, 2,
-				      metrics[m].get(&o->sum));
+				      scaled(&metrics[m], &o->sum));
 		}
 	}
 	for (int period = 0; period <= !view->once; period++)
@@ -424,20 +436,20 @@ static void prom_objs(FILE *f, const struct ps_view *view)
 				};
 
 				snprintf(id, sizeof(id), "%u", p->id);
-				tk_prom_write(f, period ? "telkit_bpf_prog_obj_period_share_percent" :
-					      "telkit_bpf_prog_obj_share_percent", period ?
-					      "Program's share of its object's run time over the last period, %" :
-					      "Program's share of its object's run time (run_time_ns), %",
-					      "gauge", kv, 5, ps_obj_share(p, &o->sum, period));
+				tk_prom_write(f, period ? "telkit_bpf_prog_obj_period_share_ratio" :
+					      "telkit_bpf_prog_obj_share_ratio", period ?
+					      "Program's share of its object's run time over the last period (1 = all)" :
+					      "Program's share of its object's run time (run_time_ns) (1 = all)",
+					      "gauge", kv, 5, ps_obj_share(p, &o->sum, period) / 100);
 			}
 		}
 }
 
-int ps_print_prom(const struct ps_view *view)
+/* One exposition of @view into @f. */
+static void prom_exposition(FILE *f, const struct ps_view *view)
 {
-	FILE *f = tk_out.out;
-
 	tk_prom_reset();
+	tk_prom_build_info(f, "progstats");
 	for (size_t m = 0; m < NMETRICS; m++) {
 		if (metrics[m].period && view->once)
 			continue;
@@ -451,7 +463,7 @@ int ps_print_prom(const struct ps_view *view)
 
 			snprintf(id, sizeof(id), "%u", p->id);
 			tk_prom_write(f, metrics[m].name, metrics[m].help, metrics[m].type,
-				      kv, 3, metrics[m].get(p));
+				      kv, 3, scaled(&metrics[m], p));
 		}
 	}
 	if (view->objs)
@@ -459,5 +471,25 @@ int ps_print_prom(const struct ps_view *view)
 	tk_prom_write(f, "telkit_bpf_prog_stats_enabled",
 		      "1 when run-time stats were on for the sample (held by progstats or the sysctl)",
 		      "gauge", NULL, 0, strcmp(view->stats, "not_enabled") ? 1 : 0);
+}
+
+int ps_print_prom(const struct ps_view *view)
+{
+	prom_exposition(tk_out.out, view);
 	return tk_flush();
+}
+
+int ps_publish_textfile(const struct ps_view *view)
+{
+	static char *buf;
+	static size_t len;
+	static FILE *f;
+
+	if (!f && !(f = open_memstream(&buf, &len)))
+		return -ENOMEM;
+	rewind(f);
+	prom_exposition(f, view);
+	if (fflush(f))
+		return -ENOMEM;
+	return tk_textfile_publish(buf, len);
 }

@@ -171,6 +171,8 @@ int ps_print_table(const struct ps_view *view);
 int ps_print_oneline(const struct ps_view *view);
 int ps_print_json(const struct ps_view *view);
 int ps_print_prom(const struct ps_view *view);
+/* --textfile: @view's exposition replaces the file (textfile.h); 0 or -errno. */
+int ps_publish_textfile(const struct ps_view *view);
 int ps_emit_event(const char *what, const struct ps_prog *p);
 /* Per-program one-liner in the seed's form, derived parts elided by guard. */
 void ps_format_oneline(const struct ps_prog *p, char *buf, size_t size);

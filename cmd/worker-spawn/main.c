@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 {
 	static const struct tk_cli_cmd cli = {
 		"worker-spawn", opts, parse_arg, NULL, doc,
-		TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE, "Common options:", 10,
+		TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE | TK_OPT_TEXTFILE, "Common options:", 10,
 	};
 	struct ws_run run;
 	unsigned unrun = 0;

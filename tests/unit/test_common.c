@@ -14,6 +14,7 @@
  *   reservoir-cap CAP N    offer N values; print len total
  *   emit FMT HEX [TYPE]    a record (default "sample") whose field "s" holds the bytes HEX
  *   prom-label HEX         one metric with label v=<bytes>
+ *   prom-family TOOL PATH [bool]   "name type scale" of a record field's family
  *   table HEX              a two-row table whose first cell holds the bytes
  *   loop INTERVAL COUNT DURATION   run tk_loop; print ticks and elapsed ns
  *   error FMT              report an error in that format
@@ -293,6 +294,15 @@ static int cmd_prom_label(const char *hex)
 	return 0;
 }
 
+static int cmd_prom_family(const char *tool, const char *path, bool is_bool)
+{
+	struct tk_prom_family fam;
+
+	tk_prom_family_of(&fam, tool, path, is_bool);
+	printf("%s %s %g\n", fam.name, fam.type, fam.scale);
+	return 0;
+}
+
 static int cmd_table(const char *hex)
 {
 	static const struct tk_table_col cols[] = {
@@ -447,6 +457,8 @@ int main(int argc, char **argv)
 		return cmd_reuse(argv[2]);
 	if (!strcmp(argv[1], "prom-label") && argc == 3)
 		return cmd_prom_label(argv[2]);
+	if (!strcmp(argv[1], "prom-family") && (argc == 4 || argc == 5))
+		return cmd_prom_family(argv[2], argv[3], argc == 5);
 	if (!strcmp(argv[1], "table") && argc == 3)
 		return cmd_table(argv[2]);
 	if (!strcmp(argv[1], "loop") && argc == 5)

@@ -63,5 +63,5 @@ jq -se --argjson b "$BTF" 'map(select(.type == "group" and .obj_btf_id == $b and
 # 4. the text and prom forms carry the same object
 progstats --once --group obj --type struct_ops | grep -E "^ *obj struct_ops +$OBJ " > /dev/null || fail "text"
 progstats --once -o prom --group obj --type struct_ops |
-	grep -F "telkit_bpf_obj_run_count{obj=\"$OBJ\",btf_id=\"$BTF\"} $(echo "$want" | awk '{ s += $5 } END { print s }')" > /dev/null || fail "prom"
+	grep -F "telkit_bpf_obj_runs_total{obj=\"$OBJ\",btf_id=\"$BTF\"} $(echo "$want" | awk '{ s += $5 } END { print s }')" > /dev/null || fail "prom"
 echo "progstats: $OBJ ok ($N programs, btf_id $BTF)"

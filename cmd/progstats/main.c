@@ -554,6 +554,21 @@ static void open_tui(struct ps_pids *pids)
 			getenv("TERM") ? getenv("TERM") : "");
 }
 
+/* With the live screen: read keys until @deadline_ns; true when the run is to end. */
+static bool tui_stop(uint64_t deadline_ns, int *err)
+{
+	int r;
+
+	if (!tui)
+		return false;
+	r = ps_tui_wait(tui, deadline_ns);
+	if (r < 0 && r != -EINTR) {
+		tk_error(NULL, "cannot read the terminal: %s", strerror(-r));
+		*err = r;
+	}
+	return r != 0;
+}
+
 /* Sample every interval; with the live screen, read keys in between. */
 static int live_loop(struct ps_snap *cur, struct ps_snap *prev, struct ps_pids *pids,
 		     struct ps_view *view, bool *breached)
@@ -567,13 +582,8 @@ static int live_loop(struct ps_snap *cur, struct ps_snap *prev, struct ps_pids *
 	ps_derive(prev, NULL);
 	tk_loop_start(&loop, tk_cli.interval_ns, tk_cli.count, tk_cli.duration_ns);
 	for (;;) {
-		if (tui && (err = ps_tui_wait(tui, ps_loop_next_tick(&loop)))) {
-			if (err != 1 && err != -EINTR)
-				tk_error(NULL, "cannot read the terminal: %s", strerror(-err));
-			return err == 1 || err == -EINTR ? 0 : err;
-		}
-		if (!tk_loop_next(&loop))
-			return 0;
+		if (tui_stop(ps_loop_next_tick(&loop), &err) || !tk_loop_next(&loop))
+			return err;
 		view->seq = loop.ticks;
 		view->period_ns = tk_loop_period_ns(&loop);
 		err = sample(cur, prev, pids, view, breached);
@@ -592,7 +602,12 @@ static int duty_loop(struct ps_snap *cur, struct ps_snap *prev, struct ps_pids *
 
 	view->duty = (double)env.duty_on / (double)env.duty_every;
 	tk_loop_start(&loop, env.duty_every, tk_cli.count, tk_cli.duration_ns);
-	while (!err && ps_duty_wait_off(&loop, env.duty_on)) {
+	while (!err) {
+		uint64_t tick = ps_loop_next_tick(&loop);
+
+		if (tui_stop(tick > env.duty_on ? tick - env.duty_on : 0, &err) ||
+		    !ps_duty_wait_off(&loop, env.duty_on))
+			break;
 		err = ps_stats_enable(stats);
 		if (err) {
 			tk_error(err == -EPERM ? "run as root (needs CAP_SYS_ADMIN)" : NULL,
@@ -604,8 +619,8 @@ static int duty_loop(struct ps_snap *cur, struct ps_snap *prev, struct ps_pids *
 		if (err)
 			return err;
 		ps_derive(prev, NULL);
-		if (!tk_loop_next(&loop))
-			return 0;
+		if (tui_stop(ps_loop_next_tick(&loop), &err) || !tk_loop_next(&loop))
+			break;
 		view->seq = loop.ticks;
 		view->period_ns = tk_loop_period_ns(&loop);
 		err = sample(cur, prev, pids, view, breached);

@@ -107,6 +107,8 @@ struct ps_tui {
 
 static struct ps_tui *active;    /* for the atexit restore */
 
+static void draw(struct ps_tui *t);
+
 static void restore_at_exit(void)
 {
 	if (active)
@@ -184,6 +186,7 @@ struct ps_tui *ps_tui_open(const struct ps_pids *pids)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	draw(t);
 	return t;
 fail:
 	free(t);

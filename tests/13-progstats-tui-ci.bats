@@ -92,16 +92,21 @@ assert_restored() {
 # The NAME column (the last) of the table rows, top to bottom.
 shown_names() { pane | awk 'p && NF >= 8 && $1 ~ /^[0-9]+$/ { print $NF } /^ *ID /{ p = 1 }'; }
 names_are() { [ "$(shown_names)" = "$1" ]; }
+# Every program the loader holds has its row (bpftool's id and name), no other.
+loader_rows() {
+	local id name
+	while read -r id name; do
+		pane | grep -qE "^ *$id .* ${name:0:20}" || return 1
+	done < <(loader_progs)
+	[ "$(shown_names | wc -l)" -eq "$(loader_progs | wc -l)" ]
+}
 rows_at_least() { [ "$(shown_names | wc -l)" -ge "$1" ]; }
 
 @test "screen: the programs this test loaded, with bpftool's ids; q restores the terminal" {
 	load_progs -b 4
 	screen 160 40 -i 200ms --pid "$LPID"
 	wait_pane 'pstest_3'
-	while read -r id name; do
-		pane | grep -qE "^ *$id .* ${name:0:20}" || fail "no row '$id … $name': $(pane)"
-	done < <(loader_progs)
-	[ "$(shown_names | wc -l)" -eq "$(loader_progs | wc -l)" ] || fail "rows: $(pane)"
+	wait_until 20 loader_rows || fail "rows vs bpftool $(loader_progs): $(pane)"
 	holds_stats "$TPID" || fail "the screen holds no bpf-stats fd"
 	tmx send-keys -t tk q
 	assert_restored 0
@@ -111,7 +116,9 @@ rows_at_least() { [ "$(shown_names | wc -l)" -ge "$1" ]; }
 	load_progs -b 6
 	screen 160 40 -i 200ms --pid "$LPID"
 	wait_pane 'pstest_5'
-	pane_has '^sort CPU% desc' || fail "default sort: $(pane)"
+	wait_pane '^sort CPU% desc'
+	wait_pane ' +ID +TYPE +CPU%v '
+
 	tmx send-keys -t tk '<' '<' '<'
 	wait_pane '^sort NAME desc'
 	wait_pane ' +ID +TYPE .* NAMEv'
@@ -132,19 +139,19 @@ rows_at_least() { [ "$(shown_names | wc -l)" -ge "$1" ]; }
 	wait_pane 'tpstat_count'
 	tmx send-keys -t tk / t p s t a t Enter
 	wait_pane "filter 'tpstat'"
-	[ "$(shown_names)" = tpstat_count ] || fail "filter: $(pane)"
+	wait_until 10 names_are tpstat_count || fail "filter: $(pane)"
 	tmx send-keys -t tk Enter
 	wait_pane '^program [0-9]+ '
 	type=$(bpftool prog show id "$COUNT_ID" -j | jq -r .type)
 	tag=$(bt "$COUNT_ID" tag)
-	pane_has "^program $COUNT_ID  name tpstat_count  type $type  tag $tag\$" ||
-		fail "detail vs bpftool ($COUNT_ID $type $tag): $(pane)"
+	wait_pane "^program $COUNT_ID  name tpstat_count  type $type  tag $tag\$"
 	# not attached: its counters stand still at the burst's
 	run_cnt=$(bt "$COUNT_ID" run_cnt)
 	assert_equal "$run_cnt" "$COUNTER"
 	wait_pane "^run_cnt $run_cnt  run_time_ns $(bt "$COUNT_ID" run_time_ns) "
 	wait_pane "^holders: .*\\($LPID\\)"
-	pane_has '^ns/call +\[' && pane_has '^events/s \[' || fail "no sparklines: $(pane)"
+	wait_pane '^ns/call +\[[_.=+*#@-]+ *\] last [0-9]+ max [0-9]+'
+	wait_pane '^events/s \[[_.=+*#@-]+ *\] last [0-9]+ max [0-9]+'
 	tmx send-keys -t tk p
 	wait_pane 'PAUSED'
 	tmx send-keys -t tk C-c

@@ -76,6 +76,7 @@ static int add_entry(struct ps_base_set *s, const char *name, const char *tag, u
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	snprintf(e->tag, sizeof(e->tag), "%s", tag);
 	e->id = id;
+	e->seq = s->n;
 	return 0;
 }
 
@@ -88,14 +89,23 @@ static void take_values(const struct ps_baseline *b, struct ps_base_prog *e,
 			e->has |= 1u << i;
 }
 
-static int cmp_entry(const void *a, const void *b)
+/* By (name, tag, id); @seq: then by when it was read. */
+static int cmp_key(const struct ps_base_prog *x, const struct ps_base_prog *y, bool seq)
 {
-	const struct ps_base_prog *x = a, *y = b;
 	int c = strcmp(x->name, y->name);
 
 	if (!c)
 		c = strcmp(x->tag, y->tag);
-	return c ? c : (x->id < y->id ? -1 : x->id > y->id);
+	if (!c)
+		c = x->id < y->id ? -1 : x->id > y->id;
+	if (!c && seq)
+		c = x->seq < y->seq ? -1 : x->seq > y->seq;
+	return c;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return cmp_key(a, b, true);
 }
 
 /* The last record of each (name, tag, id) wins: drop earlier duplicates. */
@@ -104,7 +114,7 @@ static void dedup(struct ps_base_set *s)
 	size_t out = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
-		if (out && !cmp_entry(&s->v[out - 1], &s->v[i]))
+		if (out && !cmp_key(&s->v[out - 1], &s->v[i], false))
 			out--;
 		s->v[out++] = s->v[i];
 	}

@@ -212,6 +212,7 @@ struct ps_base_prog {
 	char name[PS_NAME_MAX];
 	char tag[17];
 	uint64_t id;
+	size_t seq;                  /* the order it was read in */
 	unsigned has;                /* bit i: val[i] was found */
 	double val[PS_RULES_MAX];    /* the rules' fields */
 };

@@ -150,6 +150,8 @@ rows_at_least() { [ "$(shown_names | wc -l)" -ge "$1" ]; }
 	assert_equal "$run_cnt" "$COUNTER"
 	wait_pane "^run_cnt $run_cnt  run_time_ns $(bt "$COUNT_ID" run_time_ns) "
 	wait_pane "^holders: .*\\($LPID\\)"
+	maps=$(bpftool prog show id "$COUNT_ID" -j | jq -r '"\(.map_ids | length): \(.map_ids | map(tostring) | join(" "))  xlated \(.bytes_xlated)  jited \(.bytes_jited) "')
+	wait_pane "^maps $maps"
 	wait_pane '^ns/call +\[[_.=+*#@-]+ *\] last [0-9]+ max [0-9]+'
 	wait_pane '^events/s \[[_.=+*#@-]+ *\] last [0-9]+ max [0-9]+'
 	tmx send-keys -t tk p

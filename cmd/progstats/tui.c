@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <bpf/bpf.h>
 
 #include "bpfutil.h"
 #include "buf.h"
@@ -29,7 +30,8 @@
 #define HIST_N     40            /* samples kept per program for sparklines */
 #define FILTER_MAX 64
 #define HEAD_LINES 4             /* header, totals, keys, column titles */
-#define PANE_LINES 8             /* the detail pane, with its rule */
+#define PANE_LINES 9             /* the detail pane, with its rule */
+#define PANE_MAPS  16            /* map ids listed in the pane */
 #define STDERR_REPLAY_MAX (64 * 1024)
 
 /* One table column: numeric (num) or text (text). */
@@ -455,6 +457,41 @@ static void sparkline(char *buf, int width, const double *v, unsigned n, unsigne
 	buf[k] = '\0';
 }
 
+/*
+ * What the kernel says of program @id beyond the sample (one info call, only
+ * for the selected program): its maps, sizes, verified instructions, owner.
+ */
+static void prog_facts(__u32 id, const char *tag, char *line, size_t size)
+{
+	__u32 maps[PANE_MAPS], len = sizeof(struct bpf_prog_info);
+	struct bpf_prog_info info;
+	char hex[17];
+	int fd = bpf_prog_get_fd_by_id(id), off;
+
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = PANE_MAPS;
+	info.map_ids = (__u64)(uintptr_t)maps;
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		snprintf(line, size, "maps: (program %u is gone)", id);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	tk_prog_tag_hex(info.tag, hex);
+	if (strcmp(hex, tag)) {
+		snprintf(line, size, "maps: (id %u now names another program)", id);
+		return;
+	}
+	off = snprintf(line, size, "maps %u:", info.nr_map_ids);
+	for (__u32 i = 0; i < info.nr_map_ids && i < PANE_MAPS && off > 0 && (size_t)off < size; i++)
+		off += snprintf(line + off, size - (size_t)off, " %u", maps[i]);
+	if (off > 0 && (size_t)off < size)
+		snprintf(line + off, size - (size_t)off, "%s  xlated %u  jited %u  verified_insns %u  "
+			 "uid %u", info.nr_map_ids > PANE_MAPS ? " ..." : "", info.xlated_prog_len,
+			 info.jited_prog_len, info.verified_insns, info.created_by_uid);
+}
+
 static void draw_detail(struct ps_tui *t, int y)
 {
 	const struct ps_prog *p = t->nshown ? t->shown[t->sel] : NULL;
@@ -494,6 +531,8 @@ static void draw_detail(struct ps_tui *t, int y)
 	}
 	snprintf(line, sizeof(line), "holders: %s", !t->pids ? "(process iterator unavailable)" :
 		 n ? holders : "(none hold a program fd)");
+	mvaddnstr(y++, 0, line, COLS);
+	prog_facts(p->id, p->tag, line, sizeof(line));
 	mvaddnstr(y++, 0, line, COLS);
 	h = hist_find(t->hist, t->nhist, p->id, p->tag);
 	sparkline(spark, COLS > 40 ? COLS - 40 : 1, h ? h->npc : NULL, h ? h->n : 0,

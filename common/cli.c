@@ -35,6 +35,7 @@ static const unsigned opt_mask[] = {
 
 /* The options of the mask common_child() was given, then argp's terminator. */
 static struct argp_option child_opts[NOPTS + 1];
+static unsigned child_mask;
 
 /* -j/-o, -q and -v as given: published to tk_out once argp is done. */
 static struct {
@@ -68,8 +69,10 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		given.json = true;
 		break;
 	case 'o':
-		if (tk_format_parse(arg, &given.fmt))
-			tk_usage_error("use text, json or prom", "--output '%s': unknown format", arg);
+		if (tk_format_parse(arg, &given.fmt) ||
+		    (given.fmt == TK_FMT_CSV && !(child_mask & TK_OPT_CSV)))
+			tk_usage_error(child_mask & TK_OPT_CSV ? "use text, json, prom or csv" :
+				       "use text, json or prom", "--output '%s': unknown format", arg);
 		given.fmt_set = true;
 		break;
 	case 'i':
@@ -113,9 +116,15 @@ static const struct argp *common_child(unsigned mask)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < NOPTS; i++)
-		if (mask & opt_mask[i])
-			child_opts[n++] = all_opts[i];
+	child_mask = mask;
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (!(mask & opt_mask[i]))
+			continue;
+		child_opts[n] = all_opts[i];
+		if (all_opts[i].key == 'o' && (mask & TK_OPT_CSV))
+			child_opts[n].doc = "Output format: text, json, prom or csv";
+		n++;
+	}
 	memset(&child_opts[n], 0, sizeof(child_opts[n]));
 	return &common_argp;
 }

@@ -6,7 +6,7 @@
  * tk_cli_parse(), which adds the common options the mask selects as an argp
  * child of the command's parser:
  *   -j, --json              JSON lines (same as -o json)
- *   -o, --output FMT        text | json | prom
+ *   -o, --output FMT        text | json | prom (| csv with TK_OPT_CSV)
  *   -i, --interval DUR      sampling interval (250ms, 2s, 1.5)
  *   -c, --count N           stop after N intervals
  *   -d, --duration DUR      stop after DUR
@@ -36,6 +36,7 @@ enum {
 	TK_OPT_VERBOSE  = 1 << 4, /* -q, -v */
 	TK_OPT_TEXTFILE = 1 << 5, /* --textfile */
 	TK_OPT_ALL      = 0x3f,
+	TK_OPT_CSV      = 1 << 6, /* -o csv too: the command writes its own CSV rows */
 };
 
 /* The timing options; -j/-o, -q and -v land in tk_out (output.h). */

@@ -27,7 +27,7 @@ void tk_output_init(const char *tool, enum tk_format fmt)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static const char *const fmt_names[] = { "text", "json", "prom" };
+static const char *const fmt_names[] = { "text", "json", "prom", "csv" };
 
 int tk_format_parse(const char *s, enum tk_format *fmt)
 {
@@ -42,7 +42,7 @@ int tk_format_parse(const char *s, enum tk_format *fmt)
 
 const char *tk_format_name(enum tk_format fmt)
 {
-	return (unsigned)fmt < 3 ? fmt_names[fmt] : "?";
+	return (unsigned)fmt < TK_ARRAY_SIZE(fmt_names) ? fmt_names[fmt] : "?";
 }
 
 /* @p, or abort with one line when an allocation failed (output.h: never NULL). */

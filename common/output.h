@@ -15,6 +15,8 @@
  *                tables are printed with table.h instead.
  *   TK_FMT_PROM  Prometheus text exposition: every numeric payload field becomes
  *                telkit_<tool>_<field>, every string field a label (see prom.h).
+ *   TK_FMT_CSV   only for a command that takes TK_OPT_CSV (cli.h) and writes
+ *                its own rows; tk_emit() writes such a run's records as text.
  * Strings put into records must go through tk_json_str() so that hostile
  * bytes (invalid UTF-8) never make the line unparseable.
  * One thread builds and emits records (the line buffer and the refill hint
@@ -28,7 +30,7 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-enum tk_format { TK_FMT_TEXT = 0, TK_FMT_JSON, TK_FMT_PROM };
+enum tk_format { TK_FMT_TEXT = 0, TK_FMT_JSON, TK_FMT_PROM, TK_FMT_CSV };
 
 /* Process-wide output state, set by tk_cli_parse() (cli.h) or by hand. */
 struct tk_output {
@@ -44,7 +46,7 @@ extern struct tk_output tk_out;
 /* Set tool name and format; SIGPIPE is ignored so EPIPE can be seen. */
 void tk_output_init(const char *tool, enum tk_format fmt);
 
-/* "text"|"json"|"prom" -> format; -EINVAL for anything else. */
+/* "text"|"json"|"prom"|"csv" -> format; -EINVAL for anything else. */
 int tk_format_parse(const char *s, enum tk_format *fmt);
 const char *tk_format_name(enum tk_format fmt);
 

@@ -140,3 +140,40 @@ check() {
 		assert_usage_error "--textfile"
 	done
 }
+
+@test "progstats: -o csv, --save, --baseline, --fail-on, --stats-duty" {
+	DUTY_BAD=("" "1s" "1s/" "/10s" "10s/1s" "1s/1s" "-1s/10s" "abc/10s" "1s/99999999999999999999s")
+	check progstats --stats-duty DUTY_BAD
+	RULE_BAD=("" "ns_per_call" "ns_per_call>20%" "ns_per_call>+" "ns_per_call>+%" "ns_per_call=+20%"
+		  "ns_per_call>+abc" "NS>+1" "ns_per_call>+1e999" "ns_per_call>+20%%")
+	b=$BATS_TEST_TMPDIR/base.json
+	: >"$b"
+	check progstats --fail-on RULE_BAD --baseline "$b"
+	PATH_BAD=("")
+	check progstats --save PATH_BAD
+	check progstats --baseline PATH_BAD
+	# a rule without a baseline; an unknown field; a baseline that is not there or not records
+	run --separate-stderr "$(bin progstats)" --fail-on 'ns_per_call>+20%'
+	assert_usage_error --fail-on
+	run --separate-stderr "$(bin progstats)" --baseline "$b" --fail-on 'no_such_field>+20%'
+	assert_usage_error no_such_field
+	run --separate-stderr "$(bin progstats)" --baseline "$b.absent"
+	assert_usage_error --baseline
+	printf '{"type":"sample","name":"x"}\n' >"$b"
+	run --separate-stderr "$(bin progstats)" --baseline "$b"
+	assert_usage_error "line 1"
+	printf 'not json\n' >"$b"
+	run --separate-stderr "$(bin progstats)" --baseline "$b"
+	assert_usage_error "line 1"
+	# csv only where it is written; duty without -i and --once
+	run --separate-stderr "$(bin bpfwatch)" -o csv test_bpf.bss:x:scalar:x
+	assert_usage_error csv
+	run --separate-stderr "$(bin progstats)" -o csv -j
+	assert_usage_error "-o csv"
+	run --separate-stderr "$(bin progstats)" --stats-duty 1s/10s -i 2s
+	assert_usage_error --stats-duty
+	run --separate-stderr "$(bin progstats)" --stats-duty 1s/10s --once
+	assert_usage_error --stats-duty
+	run --separate-stderr "$(bin progstats)" -o csv --oneline
+	assert_usage_error --oneline
+}

@@ -10,3 +10,6 @@ $(OUT)/cmd/progstats/iter.o $(OUT)/tests/progstats_derive: $(OUT)/bpf/progstats_
 # progstats_derive compiles progstats' own sources in: rebuild it with them.
 $(OUT)/tests/progstats_derive: $(wildcard cmd/progstats/*.c cmd/progstats/*.h)
 .DEFAULT_GOAL := $(progstats_goal)
+# The live screen (tui.c) draws with ncurses.
+LDLIBS_progstats += -lncurses
+DEB_PKGS += libncurses-dev

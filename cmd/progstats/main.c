@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "array.h"
@@ -25,6 +26,7 @@
 enum {
 	OPT_ID = 0x100, OPT_NAME, OPT_TYPE, OPT_PID, OPT_SORT, OPT_TOP, OPT_PIDS,
 	OPT_ONCE, OPT_ONELINE, OPT_MAX_NS, OPT_MAX_MISS, OPT_MIN_EPS, OPT_WALK, OPT_GROUP,
+	OPT_NO_TUI, OPT_SAVE, OPT_BASELINE, OPT_FAIL_ON, OPT_DUTY,
 };
 
 /* How a pass finds the programs: iter/bpf_prog, or GET_NEXT_ID per program. */
@@ -53,7 +55,13 @@ static struct env {
 	unsigned thresholds;     /* PS_TH_* given */
 	int walk;                /* enum walk */
 	bool group;              /* --group obj */
+	bool no_tui;
+	const char *save;        /* --save FILE */
+	const char *baseline;    /* --baseline FILE */
+	uint64_t duty_on, duty_every;  /* --stats-duty ON/EVERY */
 } env = { .filter = { .type = -1 }, .sort = -1 };
+
+static struct ps_baseline base;
 
 const char *argp_program_version = TK_VERSION_STRING("progstats");
 static const char doc[] =
@@ -66,7 +74,12 @@ static const char doc[] =
 "  progstats --once -o prom       # cumulative counters for node_exporter\n"
 "  progstats --oneline -c 1 --name xdp\n"
 "  progstats --group obj --type struct_ops   # one line per scheduler, its ops below\n"
-"  progstats -d 30s --max-ns-per-call 500   # exit 3 if any program is slower\n";
+"  progstats -d 30s --max-ns-per-call 500   # exit 3 if any program is slower\n"
+"  progstats -c 10 --save base.json          # a snapshot for later runs\n"
+"  progstats -c 10 --baseline base.json --fail-on 'ns_per_call>+20%'\n"
+"  progstats -o csv --stats-duty 1s/10s      # CSV rows; stats on 1 s in 10\n\n"
+"On a terminal (no -j/-o/--oneline/--group/--once) a live screen: q quit, </> sort column,\n"
+"r reverse, / filter, p pause, Enter detail pane, arrows/j/k select.\n";
 
 static const struct argp_option opts[] = {
 	{ "id", OPT_ID, "ID", 0, "Only program ID (repeatable)", 1 },
@@ -86,6 +99,15 @@ static const struct argp_option opts[] = {
 	{ "min-events-per-sec", OPT_MIN_EPS, "R", 0, "Exit 3 if a program runs less than R times/s", 3 },
 	{ "walk", OPT_WALK, "HOW", 0, "Find programs with a BPF iterator (iter), GET_NEXT_ID calls "
 	  "(syscall), or the iterator when it loads (auto, default)", 4 },
+	{ "no-tui", OPT_NO_TUI, NULL, 0, "On a terminal too, print lines, not the live screen", 2 },
+	{ "save", OPT_SAVE, "FILE", 0, "At the end write the last sample's records (JSON lines) "
+	  "to FILE, atomically", 3 },
+	{ "baseline", OPT_BASELINE, "FILE", 0, "Compare the last sample with FILE (--save output) "
+	  "by program name and tag; report programs new and gone", 3 },
+	{ "fail-on", OPT_FAIL_ON, "RULE", 0, "With --baseline: exit 3 when FIELD changed beyond RULE, "
+	  "e.g. 'ns_per_call>+20%', 'events_per_sec<-50%', 'cnt>+1000' (repeatable)", 3 },
+	{ "stats-duty", OPT_DUTY, "ON/EVERY", 0, "Hold run-time stats only for ON of every EVERY "
+	  "(e.g. 1s/10s): one sample per EVERY, counts scaled, marked sampled", 4 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", -1 },
 	{},
 };
@@ -169,6 +191,30 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env.walk < 0)
 			tk_usage_error("use auto, iter or syscall", "--walk '%s': unknown walk", arg);
 		break;
+	case OPT_NO_TUI:
+		env.no_tui = true;
+		break;
+	case OPT_SAVE:
+	case OPT_BASELINE:
+		if (!*arg)
+			tk_usage_error("give a file name", "--%s '': empty file name",
+				       key == OPT_SAVE ? "save" : "baseline");
+		*(key == OPT_SAVE ? &env.save : &env.baseline) = arg;
+		break;
+	case OPT_FAIL_ON:
+		if (base.nrules == PS_RULES_MAX)
+			tk_usage_error("combine fewer rules", "--fail-on: at most %d rules", PS_RULES_MAX);
+		if (ps_rule_parse(arg, &base.rules[base.nrules]))
+			tk_usage_error("write FIELD, > or <, a signed change, optionally %: "
+				       "'ns_per_call>+20%', 'events_per_sec<-50%'",
+				       "--fail-on '%s': not a rule", arg);
+		base.nrules++;
+		break;
+	case OPT_DUTY:
+		if (ps_duty_parse(arg, &env.duty_on, &env.duty_every))
+			tk_usage_error("give ON/EVERY durations with ON < EVERY, e.g. 1s/10s",
+				       "--stats-duty '%s': not ON/EVERY", arg);
+		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
@@ -194,6 +240,54 @@ static void check_combos(void)
 		tk_usage_error("drop -j/-o, or drop --oneline",
 			       "--oneline is a text form; it cannot be combined with -j or -o %s",
 			       tk_format_name(tk_out.fmt));
+	if (base.nrules && !env.baseline)
+		tk_usage_error("add --baseline FILE (a --save snapshot)",
+			       "--fail-on needs --baseline to compare with");
+	if (env.duty_on && (env.once || tk_cli.interval_set))
+		tk_usage_error(env.once ? "drop --once or --stats-duty" :
+			       "drop -i: --stats-duty ON/EVERY samples once every EVERY",
+			       "--stats-duty cannot be combined with %s", env.once ? "--once" : "-i");
+}
+
+/* --baseline: read it now, so a bad file or rule stops the run before it starts. */
+static void load_baseline(void)
+{
+	struct ps_view none = { .stats = "" };
+	struct ps_prog zero = { 0 };
+	struct json_object *rec;
+	size_t bad_line;
+	int err;
+
+	if (!env.baseline)
+		return;
+	err = ps_baseline_load(&base, env.baseline, &bad_line);
+	if (err == -ENOENT || err == -EACCES || err == -EISDIR)
+		tk_usage_error("give a file written by --save", "--baseline '%s': %s",
+			       env.baseline, strerror(-err));
+	if (err == -ENOMEM)
+		tk_die(TK_EXIT_RUNTIME, NULL, "out of memory");
+	if (err)
+		tk_usage_error("give a file written by --save (JSON sample records, one per line)",
+			       "--baseline '%s': line %zu: %s", env.baseline, bad_line,
+			       err == -E2BIG ? "line too long" : "not a sample record");
+	/* A rule names a numeric field of the sample record, or of the baseline's. */
+	rec = tk_record_new("sample");
+	ps_fill_sample(rec, &none, &zero, NULL);
+	for (size_t i = 0; i < base.nrules; i++) {
+		struct json_object *v;
+
+		if (json_object_object_get_ex(rec, base.rules[i].field, &v) &&
+		    (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+			continue;
+		if (!ps_baseline_has_field(&base, i)) {
+			json_object_put(rec);
+			tk_usage_error("use a numeric field of the sample records, e.g. ns_per_call, "
+				       "period_ns_per_call, events_per_sec, cpu_pct, cnt",
+				       "--fail-on '%s': no numeric field '%s'", base.rules[i].text,
+				       base.rules[i].field);
+		}
+	}
+	json_object_put(rec);
 }
 
 static double sort_val(const struct ps_prog *p, int key)
@@ -269,6 +363,7 @@ static bool check_thresholds(struct ps_prog *p)
 }
 
 static struct ps_objs objs;
+static struct ps_tui *tui;       /* the live screen, when it is up */
 
 /* Filter by holder pid, check thresholds, sort, group, cut, print. */
 static int report(struct ps_snap *cur, struct ps_view *view, const struct ps_pids *pids,
@@ -297,11 +392,15 @@ static int report(struct ps_snap *cur, struct ps_view *view, const struct ps_pid
 		view->n = env.top;
 	if (tk_textfile_active() && (err = ps_publish_textfile(view)))
 		return err;
+	if (tui)
+		return ps_tui_update(tui, view);
 	if (env.oneline)
 		return ps_print_oneline(view);
 	switch (tk_out.fmt) {
 	case TK_FMT_JSON:
 		return ps_print_json(view);
+	case TK_FMT_CSV:
+		return ps_print_csv(view);
 	case TK_FMT_PROM:
 		return ps_print_prom(view);
 	default:
@@ -423,6 +522,8 @@ static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pid
 	err = collect(cur, prev, pids, view);
 	if (!err) {
 		ps_derive(cur, prev);
+		if (view->duty > 0)
+			ps_duty_scale(cur, view->period_ns);
 		if (prev)
 			err = emit_changes(cur, prev);
 		if (!err)
@@ -441,21 +542,125 @@ static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pid
 	return err ? err : ferr;
 }
 
+/* The live screen: on a terminal, for the interactive forms only. */
+static void open_tui(struct ps_pids *pids)
+{
+	if (env.no_tui || env.once || env.oneline || env.group || tk_out.fmt != TK_FMT_TEXT ||
+	    !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
+		return;
+	/* Holders for the detail pane: wanted, not required. */
+	if (!pids->skel && ps_pids_open(pids))
+		tk_info(1, "process iterator unavailable: no holders in the detail pane");
+	tui = ps_tui_open(pids->skel ? pids : NULL);
+	if (!tui)
+		tk_info(1, "cannot draw on this terminal (TERM=%s): printing lines",
+			getenv("TERM") ? getenv("TERM") : "");
+}
+
+/* With the live screen: read keys until @deadline_ns; true when the run is to end. */
+static bool tui_stop(uint64_t deadline_ns, int *err)
+{
+	int r;
+
+	if (!tui)
+		return false;
+	r = ps_tui_wait(tui, deadline_ns);
+	if (r < 0 && r != -EINTR) {
+		tk_error(NULL, "cannot read the terminal: %s", strerror(-r));
+		*err = r;
+	}
+	return r != 0;
+}
+
+/* Sample every interval; with the live screen, read keys in between. */
+static int live_loop(struct ps_snap *cur, struct ps_snap *prev, struct ps_pids *pids,
+		     struct ps_view *view, bool *breached)
+{
+	struct ps_snap *t;
+	struct tk_loop loop;
+	int err = collect(prev, NULL, pids, view);  /* the baseline */
+
+	if (err)
+		return err;
+	ps_derive(prev, NULL);
+	tk_loop_start(&loop, tk_cli.interval_ns, tk_cli.count, tk_cli.duration_ns);
+	for (;;) {
+		if (tui_stop(ps_loop_next_tick(&loop), &err) || !tk_loop_next(&loop))
+			return err;
+		view->seq = loop.ticks;
+		view->period_ns = tk_loop_period_ns(&loop);
+		err = sample(cur, prev, pids, view, breached);
+		if (err)
+			return err;
+		t = prev, prev = cur, cur = t;
+	}
+}
+
+/* --stats-duty: off until ON before each tick, then a window with stats held. */
+static int duty_loop(struct ps_snap *cur, struct ps_snap *prev, struct ps_pids *pids,
+		     struct ps_view *view, struct ps_stats *stats, bool *breached)
+{
+	struct tk_loop loop;
+	int err = 0;
+
+	view->duty = (double)env.duty_on / (double)env.duty_every;
+	tk_loop_start(&loop, env.duty_every, tk_cli.count, tk_cli.duration_ns);
+	while (!err) {
+		uint64_t tick = ps_loop_next_tick(&loop);
+
+		if (tui_stop(tick > env.duty_on ? tick - env.duty_on : 0, &err) ||
+		    !ps_duty_wait_off(&loop, env.duty_on))
+			break;
+		err = ps_stats_enable(stats);
+		if (err) {
+			tk_error(err == -EPERM ? "run as root (needs CAP_SYS_ADMIN)" : NULL,
+				 "cannot enable BPF run-time stats: %s", strerror(-err));
+			return err;
+		}
+		tk_info(2, "stats on");
+		err = collect(prev, NULL, pids, view);
+		if (err)
+			return err;
+		ps_derive(prev, NULL);
+		if (tui_stop(ps_loop_next_tick(&loop), &err) || !tk_loop_next(&loop))
+			break;
+		view->seq = loop.ticks;
+		view->period_ns = tk_loop_period_ns(&loop);
+		err = sample(cur, prev, pids, view, breached);
+		ps_stats_disable(stats);
+		tk_info(2, "stats off");
+	}
+	return err;
+}
+
+/* After the last sample: --save, then --baseline. */
+static int finish(const struct ps_view *view, bool *regressed)
+{
+	int err = 0;
+
+	if (env.save && (err = ps_save(env.save, view)))
+		tk_error("give a writable file in an existing directory",
+			 "--save '%s': %s", env.save, strerror(-err));
+	if (!err && env.baseline && (err = ps_baseline_check(&base, view, regressed)))
+		tk_error(NULL, "cannot compare with the baseline: %s", strerror(-err));
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tk_cli_cmd cli = {
-		"progstats", opts, parse_arg, NULL, doc, TK_OPT_ALL, NULL, 0,
+		"progstats", opts, parse_arg, NULL, doc, TK_OPT_ALL | TK_OPT_CSV, NULL, 0,
 	};
-	struct ps_snap snaps[2] = { { 0 }, { 0 } }, *cur = &snaps[0], *prev = &snaps[1], *t;
+	struct ps_snap snaps[2] = { { 0 }, { 0 } };
 	struct ps_stats stats = { .fd = -1 };
 	struct ps_pids pids = { 0 };
 	struct ps_view view = { 0 };
 	bool breached = false;
-	struct tk_loop loop;
 	int err = 0;
 
 	tk_cli_parse(&cli, argc, argv);
 	check_combos();
+	load_baseline();
 	tk_stop_install();
 	tk_libbpf_quiet(tk_out.verbose);
 	tk_bump_memlock();
@@ -471,7 +676,7 @@ int main(int argc, char **argv)
 	err = iter_open();
 	if (err)
 		goto cleanup;
-	if (!env.once) {
+	if (!env.once && !env.duty_on) {
 		err = ps_stats_enable(&stats);
 		if (err) {
 			tk_error(err == -EPERM ? "run as root (needs CAP_SYS_ADMIN)" : NULL,
@@ -481,34 +686,29 @@ int main(int argc, char **argv)
 	}
 	view.once = env.once;
 	view.pids = env.pids ? &pids : NULL;
-	view.stats = stats.fd >= 0 ? "held" : ps_stats_sysctl() == 1 ? "sysctl" : "not_enabled";
+	view.stats = env.duty_on ? "sampled" : stats.fd >= 0 ? "held" :
+		     ps_stats_sysctl() == 1 ? "sysctl" : "not_enabled";
 	if (env.sort < 0)
 		env.sort = env.once ? S_NSECS : S_CPU;
+	open_tui(&pids);
 
-	if (env.once) {
-		err = sample(prev, NULL, &pids, &view, &breached);
-		goto cleanup;
-	}
-	err = collect(prev, NULL, &pids, &view);  /* the baseline */
-	if (err)
-		goto cleanup;
-	ps_derive(prev, NULL);
-	tk_loop_start(&loop, tk_cli.interval_ns, tk_cli.count, tk_cli.duration_ns);
-	while (tk_loop_next(&loop)) {
-		view.seq = loop.ticks;
-		view.period_ns = tk_loop_period_ns(&loop);
-		err = sample(cur, prev, &pids, &view, &breached);
-		if (err)
-			break;
-		t = prev, prev = cur, cur = t;
-	}
+	if (env.once)
+		err = sample(&snaps[1], NULL, &pids, &view, &breached);
+	else if (env.duty_on)
+		err = duty_loop(&snaps[0], &snaps[1], &pids, &view, &stats, &breached);
+	else
+		err = live_loop(&snaps[0], &snaps[1], &pids, &view, &breached);
+	if (!err && !tk_out.broken && (env.once || view.seq))
+		err = finish(&view, &breached);
 cleanup:
+	ps_tui_close(tui);
 	ps_stats_disable(&stats);
 	ps_pids_close(&pids);
 	ps_iter_close(&iter);
 	ps_objs_free(&objs);
 	ps_snap_free(&snaps[0]);
 	ps_snap_free(&snaps[1]);
+	ps_baseline_free(&base);
 	free(view.v);
 	pass_out_close();
 	if (tk_out.broken)

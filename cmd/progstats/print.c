@@ -276,9 +276,8 @@ static void rec_period(struct json_object *rec, const struct ps_prog *p)
 	tk_rec_dbl(rec, "cpu_pct", p->cpu_pct);
 }
 
-/* One sample record per program; with --group, @of adds the obj_* fields. */
-static int emit_sample(struct json_object *rec, const struct ps_view *view,
-		       const struct ps_prog *p, const struct ps_obj *of)
+void ps_fill_sample(struct json_object *rec, const struct ps_view *view,
+		    const struct ps_prog *p, const struct ps_obj *of)
 {
 	tk_record_restamp(rec);
 	tk_rec_u64(rec, "seq", view->seq);
@@ -296,7 +295,33 @@ static int emit_sample(struct json_object *rec, const struct ps_view *view,
 		tk_rec_dbl(rec, "obj_share_pct", ps_obj_share(p, &of->sum, false));
 		tk_rec_dbl(rec, "obj_period_share_pct", ps_obj_share(p, &of->sum, true));
 	}
-	return tk_emit(json_object_get(rec));
+	if (view->duty > 0) {
+		tk_rec_bool(rec, "sampled", true);
+		tk_rec_dbl(rec, "stats_duty", view->duty);
+		tk_rec_u64(rec, "stats_on_ns", p->on_ns);
+	}
+}
+
+int ps_foreach_sample(const struct ps_view *view, ps_sample_fn fn, void *ctx)
+{
+	struct json_object *rec = tk_record_new("sample");
+	int err = 0;
+
+	/* one record refilled per program: no allocation per field */
+	for (size_t i = 0; i < view->n && !view->objs && !err; i++) {
+		ps_fill_sample(rec, view, view->v[i], NULL);
+		err = fn(rec, view->v[i], ctx);
+	}
+	for (size_t g = 0; g < view->nobjs && view->objs && !err; g++) {
+		const struct ps_obj *o = &view->objs[g];
+
+		for (size_t i = o->first; i < o->first + o->n && !err; i++) {
+			ps_fill_sample(rec, view, view->v[i], o);
+			err = fn(rec, view->v[i], ctx);
+		}
+	}
+	json_object_put(rec);
+	return err;
 }
 
 /* The "group" record of one object: its programs' counters summed. */
@@ -329,14 +354,18 @@ int ps_print_json(const struct ps_view *view)
 	/* one record refilled per program: no allocation per field */
 	tk_output_hold();   /* one sample, one write: flushed at the end of the pass */
 	if (!view->objs)
-		for (size_t i = 0; i < view->n && !err; i++)
-			err = emit_sample(rec, view, view->v[i], NULL);
+		for (size_t i = 0; i < view->n && !err; i++) {
+			ps_fill_sample(rec, view, view->v[i], NULL);
+			err = tk_emit(json_object_get(rec));
+		}
 	for (size_t g = 0; g < view->nobjs && view->objs && !err; g++) {
 		const struct ps_obj *o = &view->objs[g];
 
 		err = emit_group(view, o);
-		for (size_t i = o->first; i < o->first + o->n && !err; i++)
-			err = emit_sample(rec, view, view->v[i], o);
+		for (size_t i = o->first; i < o->first + o->n && !err; i++) {
+			ps_fill_sample(rec, view, view->v[i], o);
+			err = tk_emit(json_object_get(rec));
+		}
 	}
 	json_object_put(rec);
 	flushed = tk_output_release();

@@ -9,6 +9,11 @@
  *   pids.c     which processes hold which program (iter/task_file BPF)
  *   objs.c     programs grouped by their libbpf object (--group obj)
  *   print.c    text table, --oneline, JSON records, Prometheus exposition
+ *   csv.c      -o csv: the JSON sample records as CSV rows
+ *   save.c     --save: the last sample's records into a file, atomically
+ *   baseline.c --baseline/--fail-on: this run against a saved snapshot
+ *   duty.c     --stats-duty: stats on for a window of each period, scaled
+ *   tui.c      the live screen on a terminal (ncurses)
  *   main.c     options, sampling loop, filters, sort, thresholds
  *
  * Errors follow errors.h: callees return 0 or -errno and main.c prints.
@@ -23,6 +28,8 @@
 
 #include "../../bpf/progstats_pids.h"
 #include "../../bpf/progstats_progs.h"
+
+struct json_object;
 
 #define PS_NAME_MAX 128
 #define PS_MAX_IDS  64
@@ -40,6 +47,7 @@ struct ps_prog {
 	uint64_t period_ns, d_cnt, d_nsecs, d_misses;
 	double ns_per_call, miss_rate;               /* cumulative */
 	double period_ns_per_call, events_per_sec, cpu_pct, period_miss_rate;
+	uint64_t on_ns;              /* --stats-duty: the stats window measured */
 	bool is_new;
 	unsigned flagged;            /* thresholds already reported (PS_TH_*) */
 };
@@ -166,6 +174,7 @@ struct ps_view {
 	const struct ps_pids *pids;  /* NULL unless --pids */
 	const struct ps_obj *objs;   /* --group obj: v in object order, else NULL */
 	size_t nobjs;
+	double duty;                 /* --stats-duty: on / period; 0: stats all the time */
 };
 int ps_print_table(const struct ps_view *view);
 int ps_print_oneline(const struct ps_view *view);
@@ -174,7 +183,82 @@ int ps_print_prom(const struct ps_view *view);
 /* --textfile: @view's exposition replaces the file (textfile.h); 0 or -errno. */
 int ps_publish_textfile(const struct ps_view *view);
 int ps_emit_event(const char *what, const struct ps_prog *p);
+/* Fill @rec (a "sample" record, reused) with @p's fields; @of: its object or NULL. */
+void ps_fill_sample(struct json_object *rec, const struct ps_view *view,
+		    const struct ps_prog *p, const struct ps_obj *of);
+/* Call @fn with the filled sample record of each program of @view, in order;
+ * stops at the first non-zero return, which it returns. */
+typedef int (*ps_sample_fn)(struct json_object *rec, const struct ps_prog *p, void *ctx);
+int ps_foreach_sample(const struct ps_view *view, ps_sample_fn fn, void *ctx);
 /* Per-program one-liner in the seed's form, derived parts elided by guard. */
 void ps_format_oneline(const struct ps_prog *p, char *buf, size_t size);
+
+/* csv.c: -o csv */
+int ps_csv_row(struct json_object *rec, const struct ps_prog *p, void *ctx);
+int ps_print_csv(const struct ps_view *view);
+
+/* save.c: --save; 0 or -errno (nothing left behind on failure). */
+int ps_save(const char *path, const struct ps_view *view);
+
+/* baseline.c: --baseline FILE --fail-on RULE (RULE: FIELD>+N[%] or FIELD<-N[%] ...) */
+#define PS_RULES_MAX 16
+struct ps_rule {
+	char field[64];
+	char op;                     /* '>' or '<' */
+	int sign;                    /* +1 or -1: the change's direction */
+	bool pct;                    /* amount in % of the baseline value */
+	double amount;
+	const char *text;            /* as given */
+};
+struct ps_base_prog {
+	char name[PS_NAME_MAX];
+	char tag[17];
+	uint64_t id;
+	size_t seq;                  /* the order it was read in */
+	unsigned has;                /* bit i: val[i] was found */
+	double val[PS_RULES_MAX];    /* the rules' fields */
+};
+struct ps_base_set {
+	struct ps_base_prog *v;
+	size_t n, cap;               /* cap in bytes (tk_grow) */
+};
+struct ps_baseline {
+	struct ps_rule rules[PS_RULES_MAX];
+	size_t nrules;
+	struct ps_base_set base, cur;
+};
+/* -EINVAL when @s is not a rule. */
+int ps_rule_parse(const char *s, struct ps_rule *r);
+/* Read the sample records of @path; -errno, *bad_line the line at fault. */
+int ps_baseline_load(struct ps_baseline *b, const char *path, size_t *bad_line);
+/* True when some baseline record has rule @rule's field as a number. */
+bool ps_baseline_has_field(const struct ps_baseline *b, size_t rule);
+/* Report programs gone/new since the baseline and each rule broken
+ * (stderr, and events with -j); *regressed set when a rule broke. */
+int ps_baseline_check(struct ps_baseline *b, const struct ps_view *view, bool *regressed);
+void ps_baseline_free(struct ps_baseline *b);
+
+/* duty.c: --stats-duty ON/EVERY */
+struct tk_loop;
+/* -EINVAL malformed, -ERANGE unless 0 < ON < EVERY. */
+int ps_duty_parse(const char *s, uint64_t *on_ns, uint64_t *every_ns);
+/* Sleep until @on_ns before @l's next tick; false when the loop is over. */
+bool ps_duty_wait_off(const struct tk_loop *l, uint64_t on_ns);
+/* The period counters of @cur, measured over each program's window, scaled
+ * to @period_ns; the window is kept in on_ns. */
+void ps_duty_scale(struct ps_snap *cur, uint64_t period_ns);
+/* CLOCK_MONOTONIC of @l's next tick. */
+uint64_t ps_loop_next_tick(const struct tk_loop *l);
+
+/* tui.c: the live screen.  NULL when this terminal cannot have one. */
+struct ps_tui;
+struct ps_tui *ps_tui_open(const struct ps_pids *pids);
+/* A new sample: copied, remembered for the sparklines, drawn (unless paused). */
+int ps_tui_update(struct ps_tui *t, const struct ps_view *view);
+/* Keys until @deadline_ns (CLOCK_MONOTONIC): 1 = quit (q, or the terminal
+ * went away), 0 = deadline, -EINTR = a stop was requested, -errno. */
+int ps_tui_wait(struct ps_tui *t, uint64_t deadline_ns);
+/* Restore the terminal, replay what was written to stderr meanwhile. */
+void ps_tui_close(struct ps_tui *t);
 
 #endif

@@ -174,7 +174,16 @@ static int refetch(int fd, struct link_info *li, char *name, size_t size)
 {
 	__u32 len = sizeof(*li), type = li->type;
 
-	memset(li, 0, sizeof(*li));
+	switch (type) {
+	case LT_RAW_TP:
+	case LT_ITER:
+	case LT_UPROBE_MULTI:
+	case LT_PERF_EVENT:
+		memset(li, 0, sizeof(*li));
+		break;
+	default:
+		return 0;
+	}
 	switch (type) {
 	case LT_RAW_TP:
 		li->raw_tp.tp_name = (__u64)(unsigned long)name;

@@ -320,9 +320,11 @@ int ps_details_fill(struct ps_details *d, struct ps_snap *cur, const struct ps_s
 		return err;
 	if (need & PS_NEED_LINKS)
 		for (size_t i = 0; i < cur->n; i++) {
-			size_t first;
+			const struct ps_link *v[PS_MAX_LINKS];
+			struct ps_prog *p = &cur->v[i];
 
-			cur->v[i].link_count = (uint32_t)ps_links_of(&d->links, cur->v[i].id, &first);
+			p->link_count = (uint32_t)ps_links_for(&d->links, p->id, p->btf_id,
+							       p->type == BPF_PROG_TYPE_STRUCT_OPS, v, PS_MAX_LINKS);
 		}
 	return 0;
 }

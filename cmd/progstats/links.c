@@ -154,16 +154,17 @@ static void btf_target(struct ps_links *l, __u32 obj, __u32 type_id, char *buf, 
 		snprintf(buf, size, "btf:%u/%u", obj, type_id);
 }
 
-static void map_name(__u32 map_id, char *buf, size_t size)
+static void map_name(__u32 map_id, char *buf, size_t size, __u32 *btf_id)
 {
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
 	int fd = bpf_map_get_fd_by_id(map_id);
 
 	memset(&info, 0, sizeof(info));
-	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.name[0])
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.name[0]) {
 		snprintf(buf, size, "%s", info.name);
-	else
+		*btf_id = info.btf_id;
+	} else
 		snprintf(buf, size, "map:%u", map_id);
 	if (fd >= 0)
 		close(fd);
@@ -240,11 +241,12 @@ static void describe(struct ps_links *l, const struct link_info *li, const char 
 		ifname(li->tcx.ifindex, k->target, n);
 		break;
 	case LT_STRUCT_OPS:
-		map_name(li->struct_ops.map_id, k->target, n);
+		/* the link holds a map, not a program: its programs share the map's BTF */
+		map_name(li->struct_ops.map_id, k->target, n, &k->ops_btf_id);
 		break;
 	case LT_SOCKMAP:
 		attach_name(li->sockmap.attach_type, k->attach, sizeof(k->attach));
-		map_name(li->sockmap.map_id, k->target, n);
+		map_name(li->sockmap.map_id, k->target, n, &(__u32){ 0 });
 		break;
 	case LT_NETFILTER:
 		snprintf(k->target, n, "pf:%u hook:%u prio:%d", li->netfilter.pf,
@@ -367,6 +369,20 @@ size_t ps_links_of(const struct ps_links *l, __u32 prog_id, size_t *first)
 	while (lo + n < l->n && l->v[lo + n].prog_id == prog_id)
 		n++;
 	return n;
+}
+
+size_t ps_links_for(const struct ps_links *l, __u32 prog_id, __u32 btf_id, bool ops,
+		    const struct ps_link **out, size_t max)
+{
+	size_t first, n = ps_links_of(l, prog_id, &first), k = 0;
+
+	for (size_t i = 0; i < n && k < max; i++)
+		out[k++] = &l->v[first + i];
+	n = ops && btf_id ? ps_links_of(l, 0, &first) : 0;
+	for (size_t i = 0; i < n && k < max; i++)
+		if (l->v[first + i].ops_btf_id == btf_id)
+			out[k++] = &l->v[first + i];
+	return k;
 }
 
 void ps_links_free(struct ps_links *l)

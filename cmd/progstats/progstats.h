@@ -206,7 +206,7 @@ struct ps_link {
 	char target[256];            /* tracepoint, function, cgroup path, ifname, path:offset */
 	uint64_t missed;             /* kprobe / kprobe_multi missed runs */
 	bool has_missed;
-	char pinned[256];            /* first bpffs path of the link, "" if none */
+	__u32 ops_btf_id;            /* struct_ops: BTF object of its map (and programs) */
 };
 struct ps_links {
 	struct ps_link *v;           /* ascending by (prog_id, id) */
@@ -217,6 +217,14 @@ struct ps_links {
 };
 int ps_links_refresh(struct ps_links *l);
 size_t ps_links_of(const struct ps_links *l, __u32 prog_id, size_t *first);
+/*
+ * The links of one program into @out (at most @max): those naming it, and
+ * for a struct_ops program (@ops) the struct_ops links whose map shares its
+ * BTF object @btf_id.
+ */
+#define PS_MAX_LINKS 32
+size_t ps_links_for(const struct ps_links *l, __u32 prog_id, __u32 btf_id, bool ops,
+		    const struct ps_link **out, size_t max);
 void ps_links_free(struct ps_links *l);
 
 /* pins.c: bpffs paths of programs and links (every bpf mount, bounded walk). */

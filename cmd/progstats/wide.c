@@ -20,13 +20,21 @@ static bool is_real(const struct ps_field *f)
 	       strstr(f->name, "per_sec");
 }
 
+
+static size_t links_of(const struct ps_wide *w, const struct ps_prog *p, const struct ps_link **v)
+{
+	return w->links ? ps_links_for(w->links, p->id, p->btf_id, p->type == BPF_PROG_TYPE_STRUCT_OPS, v,
+				       PS_MAX_LINKS) : 0;
+}
+
 static void links_text(const struct ps_wide *w, const struct ps_prog *p, char *buf, size_t size)
 {
-	size_t first, n = w->links ? ps_links_of(w->links, p->id, &first) : 0, off = 0;
+	const struct ps_link *v[PS_MAX_LINKS];
+	size_t n = links_of(w, p, v), off = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && off < size; i++) {
-		const struct ps_link *k = &w->links->v[first + i];
+		const struct ps_link *k = v[i];
 		int c = snprintf(buf + off, size - off, "%s%s%s%s%s%s", i ? "," : "", k->type_name,
 				 k->attach[0] ? ":" : "", k->attach, k->target[0] ? ":" : "", k->target);
 
@@ -74,17 +82,18 @@ void ps_wide_cols(const struct ps_wide *w, struct tk_table_col *cols)
 	for (size_t i = 0; i < w->n; i++) {
 		cols[i].name = w->f[i]->col;
 		cols[i].right = w->f[i]->numeric;
-		cols[i].max_width = w->f[i]->numeric ? 0 : 60;
+		cols[i].max_width = w->f[i]->numeric ? 0 : 160;
 	}
 }
 
 static struct json_object *links_json(const struct ps_wide *w, const struct ps_prog *p)
 {
 	struct json_object *a = json_object_new_array();
-	size_t first, n = w->links ? ps_links_of(w->links, p->id, &first) : 0;
+	const struct ps_link *v[PS_MAX_LINKS];
+	size_t n = links_of(w, p, v);
 
 	for (size_t i = 0; a && i < n; i++) {
-		const struct ps_link *k = &w->links->v[first + i];
+		const struct ps_link *k = v[i];
 		struct json_object *o = json_object_new_object();
 		size_t pf, np = w->pins ? ps_pins_of(w->pins, true, k->id, &pf) : 0;
 

@@ -35,6 +35,8 @@ static bool holds(int pdir)
 		return false;
 	}
 	while (!found && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
 		ssize_t n = readlinkat(fdir, e->d_name, link, sizeof(link));
 
 		found = n == (ssize_t)sizeof(STATS_LINK) - 1 &&

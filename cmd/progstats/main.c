@@ -488,6 +488,30 @@ static int collect(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pi
 	return err;
 }
 
+/*
+ * Whether to look for stats holders in /proc this pass (a walk of every
+ * process's fds: milliseconds).  Not when the iterator's own run count
+ * shows stats were off during the pass (nobody holds them); in a sampling
+ * run, which holds stats itself, at most once a second.
+ */
+static bool holders_due(void)
+{
+	static uint64_t last;
+	uint64_t now = tk_now_mono_ns();
+
+	if (env.once) {
+		if (iter.link_fd >= 0 && iter.before_self && !iter.self_cnt) {
+			holders.n = 0;
+			return false;
+		}
+		return true;
+	}
+	if (last && now - last < 1000000000ULL)
+		return false;
+	last = now;
+	return true;
+}
+
 /* Stats holders, and the fields asked for beyond the counters. */
 static int fill_more(struct ps_snap *cur, const struct ps_snap *prev, struct ps_view *view,
 		     bool baseline)
@@ -495,10 +519,12 @@ static int fill_more(struct ps_snap *cur, const struct ps_snap *prev, struct ps_
 	unsigned need = need_mask();
 	int err;
 
-	if (!baseline) {
+	if (!baseline && holders_due()) {
 		err = ps_holders_scan(&holders, getpid());
 		if (err)
 			tk_warn("cannot list processes holding BPF stats on: %s", strerror(-err));
+	}
+	if (!baseline) {
 		view->holders = &holders;
 		if (strcmp(view->stats, "held") && strcmp(view->stats, "sysctl"))
 			view->stats = holders.n ? "held_by_other" : "not_enabled";

@@ -102,6 +102,14 @@ struct ps_iter {
 	__u32 self_id, self_type;        /* our program, as GET_INFO sees it */
 	__u8 self_tag[8];
 	char self_name[PROGSTATS_NAME_LEN];
+	/*
+	 * Our program's run_cnt in the last pass: the kernel counts an
+	 * iterator's runs only while run-time stats are on, and it ran once
+	 * for every program before its own record.  0 with @before_self > 0:
+	 * nobody held stats on during the pass.
+	 */
+	uint64_t self_cnt;
+	size_t before_self;              /* records of lower ids than ours */
 };
 int ps_iter_open(struct ps_iter *it);
 /* One pass into it->v (*n records); -EBADMSG when the records do not match

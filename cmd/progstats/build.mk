@@ -10,3 +10,7 @@ $(OUT)/cmd/progstats/iter.o $(OUT)/tests/progstats_derive: $(OUT)/bpf/progstats_
 # progstats_derive compiles progstats' own sources in: rebuild it with them.
 $(OUT)/tests/progstats_derive: $(wildcard cmd/progstats/*.c cmd/progstats/*.h)
 .DEFAULT_GOAL := $(progstats_goal)
+# The stats-holder iterator: a light skeleton too (holders.c).
+progstats_goal := $(.DEFAULT_GOAL)
+$(OUT)/cmd/progstats/holders.o $(OUT)/tests/progstats_derive: $(OUT)/bpf/progstats_holders.lskel.h
+.DEFAULT_GOAL := $(progstats_goal)

@@ -4,6 +4,11 @@
  * reads back only the sysctl's own setting; a BPF_ENABLE_STATS fd (bpftop,
  * Cilium, Tetragon, another progstats) turns the counters on without it.
  * Such an fd reads "anon_inode:bpf-stats" in /proc/PID/fd.
+ *
+ * Found by bpf/progstats_holders.bpf.c (iter/task_file, a light skeleton: one
+ * in-kernel pass over every open file), or, when that cannot load or says
+ * what cannot be (none though stats are on, or not our own fd), by a
+ * readlink of every entry of every /proc/PID/fd.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,10 +18,27 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "buf.h"
 #include "progstats.h"
+#include "progstats_holders.lskel.h"
 
 #define STATS_LINK "anon_inode:bpf-stats"
+
+static int cmp_holder(const void *a, const void *b)
+{
+	const struct ps_holder *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+static int cmp_holder_rec(const void *a, const void *b)
+{
+	const struct progstats_holder_rec *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
 
 /* Does the process whose /proc directory is @pdir hold a stats fd? */
 static bool holds(int pdir)
@@ -59,7 +81,21 @@ static void read_comm(int pdir, char *comm, size_t size)
 	comm[strcspn(comm, "\n")] = '\0';
 }
 
-int ps_holders_scan(struct ps_holders *h, pid_t self)
+static int add(struct ps_holders *h, pid_t pid, const char *comm)
+{
+	struct ps_holder *x;
+
+	if (h->n && h->v[h->n - 1].pid == pid)
+		return 0;
+	if (tk_grow((void **)&h->v, &h->cap, (h->n + 1) * sizeof(*h->v), 8 * sizeof(*h->v)))
+		return -ENOMEM;
+	x = &h->v[h->n++];
+	x->pid = pid;
+	snprintf(x->comm, sizeof(x->comm), "%s", comm);
+	return 0;
+}
+
+static int proc_scan(struct ps_holders *h, pid_t self)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *e;
@@ -79,22 +115,76 @@ int ps_holders_scan(struct ps_holders *h, pid_t self)
 		if (pdir < 0)
 			continue;
 		if (holds(pdir)) {
-			struct ps_holder *x;
+			char comm[16];
 
-			if (tk_grow((void **)&h->v, &h->cap, (h->n + 1) * sizeof(*h->v),
-				    8 * sizeof(*h->v))) {
-				close(pdir);
-				err = -ENOMEM;
-				break;
-			}
-			x = &h->v[h->n++];
-			x->pid = (pid_t)pid;
-			read_comm(pdir, x->comm, sizeof(x->comm));
+			read_comm(pdir, comm, sizeof(comm));
+			err = add(h, (pid_t)pid, comm);
 		}
 		close(pdir);
+		if (err)
+			break;
 	}
 	closedir(proc);
+	if (h->n > 1)
+		qsort(h->v, h->n, sizeof(*h->v), cmp_holder);
 	return err;
+}
+
+static int iter_open(struct ps_holders *h)
+{
+	struct progstats_holders_bpf *skel = progstats_holders_bpf__open();
+
+	if (!skel)
+		return errno ? -errno : -ENOMEM;
+	if (progstats_holders_bpf__load(skel) || progstats_holders_bpf__attach(skel) < 0) {
+		int err = errno ? -errno : -EINVAL;
+
+		progstats_holders_bpf__destroy(skel);
+		return err;
+	}
+	h->skel = skel;
+	return 0;
+}
+
+/* The iterator's records: @self_seen when our own fd is among them. */
+static int iter_scan(struct ps_holders *h, pid_t self, bool *self_seen)
+{
+	const size_t rsz = sizeof(struct progstats_holder_rec);
+	struct progstats_holder_rec *r;
+	int fd = bpf_iter_create(h->skel->links.progstats_holders_fd), err = 0;
+	ssize_t have;
+
+	if (fd < 0)
+		return -errno;
+	have = tk_read_to_eof(fd, (void **)&h->recs, &h->recs_cap, 16 * rsz, 4 * rsz);
+	close(fd);
+	if (have < 0)
+		return (int)have;
+	r = h->recs;
+	if (have > (ssize_t)rsz)
+		qsort(r, (size_t)have / rsz, rsz, cmp_holder_rec);
+	for (size_t i = 0; i < (size_t)have / rsz && !err; i++) {
+		r[i].comm[sizeof(r[i].comm) - 1] = '\0';
+		if ((pid_t)r[i].pid == self)
+			*self_seen = true;
+		else
+			err = add(h, (pid_t)r[i].pid, r[i].comm);
+	}
+	return err;
+}
+
+int ps_holders_scan(struct ps_holders *h, pid_t self, bool self_holds, bool others_expected)
+{
+	bool self_seen = false;
+
+	h->n = 0;
+	if (!h->skel && !h->iter_failed && iter_open(h))
+		h->iter_failed = true;
+	if (h->skel && !iter_scan(h, self, &self_seen) && self_seen == self_holds &&
+	    (h->n || !others_expected))
+		return 0;
+	h->n = 0;
+	return proc_scan(h, self);
 }
 
 void ps_holders_format(const struct ps_holders *h, char *buf, size_t size)
@@ -114,6 +204,9 @@ void ps_holders_format(const struct ps_holders *h, char *buf, size_t size)
 
 void ps_holders_free(struct ps_holders *h)
 {
+	if (h->skel)
+		progstats_holders_bpf__destroy(h->skel);
+	free(h->recs);
 	free(h->v);
 	memset(h, 0, sizeof(*h));
 }

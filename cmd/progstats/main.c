@@ -520,7 +520,10 @@ static int fill_more(struct ps_snap *cur, const struct ps_snap *prev, struct ps_
 	int err;
 
 	if (!baseline && holders_due()) {
-		err = ps_holders_scan(&holders, getpid());
+		bool ours = !strcmp(view->stats, "held");
+
+		err = ps_holders_scan(&holders, getpid(), ours, !ours && strcmp(view->stats, "sysctl") &&
+				      (!env.once || iter.self_cnt));
 		if (err)
 			tk_warn("cannot list processes holding BPF stats on: %s", strerror(-err));
 	}

@@ -33,6 +33,7 @@
 
 #include "../../bpf/progstats_pids.h"
 #include "../../bpf/progstats_progs.h"
+#include "../../bpf/progstats_holders.h"
 
 #define PS_NAME_MAX 128
 #define PS_MAX_IDS  64
@@ -200,8 +201,17 @@ struct ps_holders {
 	struct ps_holder *v;         /* ascending by pid */
 	size_t n;
 	size_t cap;                  /* bytes at v */
+	struct progstats_holders_bpf *skel;  /* the iter/task_file finder */
+	bool iter_failed;            /* it would not load: /proc only */
+	struct progstats_holder_rec *recs;   /* its last pass */
+	size_t recs_cap;             /* bytes at recs */
 };
-int ps_holders_scan(struct ps_holders *h, pid_t self);
+/*
+ * @self_holds: we hold a stats fd (the finder must see it);
+ * @others_expected: stats are on, not through us or the sysctl (it must
+ * find someone).  Otherwise the /proc walk decides.
+ */
+int ps_holders_scan(struct ps_holders *h, pid_t self, bool self_holds, bool others_expected);
 /* "comm(pid),comm(pid)" (unescaped: the printers escape). */
 void ps_holders_format(const struct ps_holders *h, char *buf, size_t size);
 void ps_holders_free(struct ps_holders *h);

@@ -90,34 +90,34 @@ static void ifname(__u32 ifindex, char *buf, size_t size)
 		snprintf(buf, size, "ifindex:%u", ifindex);
 }
 
-/* The cgroup2 mount, for cgroup ids -> paths (open_by_handle_at). */
-static int cgroup_root(void)
+/* The cgroup2 mount, for cgroup ids -> paths (open_by_handle_at); kept in @l. */
+static int cgroup_root(struct ps_links *l)
 {
-	static int fd = -2;
 	char line[1024], dev[256], dir[512], type[64];
+	int fd = -1;
 	FILE *f;
 
-	if (fd != -2)
-		return fd;
-	fd = -1;
+	if (l->cgroup_fd)
+		return l->cgroup_fd - 1;  /* the fd + 1; 0 before the first look */
 	f = fopen("/proc/self/mounts", "re");
 	if (!f)
-		return fd;
+		return -1;
 	while (fd < 0 && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%255s %511s %63s", dev, dir, type) == 3 && !strcmp(type, "cgroup2"))
 			fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	fclose(f);
+	l->cgroup_fd = fd + 1;
 	return fd;
 }
 
-static void cgroup_path(uint64_t cgid, char *buf, size_t size)
+static void cgroup_path(struct ps_links *l, uint64_t cgid, char *buf, size_t size)
 {
 	struct {
 		struct file_handle fh;
 		uint64_t id;
 	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = 0xfe /* FILEID_KERNFS */ } };
 	char proc[64];
-	int root = cgroup_root(), fd;
+	int root = cgroup_root(l), fd;
 	ssize_t n = -1;
 
 	memcpy(h.fh.f_handle, &cgid, sizeof(cgid));
@@ -226,7 +226,7 @@ static void describe(struct ps_links *l, const struct link_info *li, const char 
 		break;
 	case LT_CGROUP:
 		attach_name(li->cgroup.attach_type, k->attach, sizeof(k->attach));
-		cgroup_path(li->cgroup.cgroup_id, k->target, n);
+		cgroup_path(l, li->cgroup.cgroup_id, k->target, n);
 		break;
 	case LT_NETNS:
 		attach_name(li->netns.attach_type, k->attach, sizeof(k->attach));
@@ -387,6 +387,8 @@ size_t ps_links_for(const struct ps_links *l, __u32 prog_id, __u32 btf_id, bool 
 
 void ps_links_free(struct ps_links *l)
 {
+	if (l->cgroup_fd > 0)
+		close(l->cgroup_fd - 1);
 	btf__free(l->vmlinux);
 	free(l->v);
 	memset(l, 0, sizeof(*l));

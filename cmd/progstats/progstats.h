@@ -232,6 +232,7 @@ struct ps_links {
 	size_t cap;                  /* bytes at v */
 	struct btf *vmlinux;         /* fentry/tp_btf target names: the last BTF object */
 	__u32 vmlinux_id;            /* its id */
+	int cgroup_fd;               /* the cgroup2 mount's fd + 1; 0: not looked up */
 };
 int ps_links_refresh(struct ps_links *l);
 size_t ps_links_of(const struct ps_links *l, __u32 prog_id, size_t *first);

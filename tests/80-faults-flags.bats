@@ -177,3 +177,19 @@ check() {
 	run --separate-stderr "$(bin progstats)" -o csv --oneline
 	assert_usage_error --oneline
 }
+
+@test "progstats: --where, --sort, --fields, --name-re, --comm and --wide with --oneline" {
+	WHERE_BAD=("" "ns_per_call" "ns_per_call>" "ns_per_call>abc" "nope>1" "name>1" ">5"
+		   "ns_per_call=>5" "ns_per_call>1e999")
+	check progstats --where WHERE_BAD
+	SORT_BAD=("" "nope" "cpu_pct:up" "cpu_pct,,nope" "a,b,c,d,e,f,g,h,i")
+	check progstats --sort SORT_BAD
+	FIELDS_BAD=("" "nope" "links,nope")
+	check progstats --fields FIELDS_BAD
+	RE_BAD=("(" "[a-" "a{2,1}")
+	check progstats --name-re RE_BAD
+	COMM_BAD=("" "a-comm-of-16-chr")
+	check progstats --comm COMM_BAD
+	run --separate-stderr "$(bin progstats)" --oneline --wide
+	assert_usage_error "--oneline"
+}

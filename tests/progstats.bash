@@ -21,3 +21,21 @@ walk_bin() {
 	chmod +x "$w"
 	echo "$w"
 }
+
+# start_loader ARGS...: background loader; sets LPID COUNT_ID LONG_ID BULK_FIRST BULK_LAST
+# OPS_BTF (-o: the struct_ops object's BTF id; skips when the kernel refuses it).
+start_loader() {
+	local out=$D/loader.$RANDOM line
+	"$LOADER" "$@" >"$out" 2>&1 &
+	LPID=$!
+	LPIDS+=("$LPID")
+	wait_until 20 grep -q -e '^ready ' -e '^ops unavailable' "$out" || fail "loader not ready: $(cat "$out")"
+	! grep -q '^ops unavailable' "$out" || skip "$(cat "$out")"
+	line=$(grep '^ready ' "$out")
+	COUNT_ID=$(sed -n 's/.* count_id=\([0-9]*\).*/\1/p' <<<"$line")
+	LONG_ID=$(sed -n 's/.* long_id=\([0-9]*\).*/\1/p' <<<"$line")
+	BULK_FIRST=$(sed -n 's/.* bulk_first=\([0-9]*\).*/\1/p' <<<"$line")
+	BULK_LAST=$(sed -n 's/.* bulk_last=\([0-9]*\).*/\1/p' <<<"$line")
+	OPS_BTF=$(sed -n 's/.* ops_btf=\([0-9]*\).*/\1/p' <<<"$line")
+	LOUT=$out
+}

@@ -13,3 +13,7 @@ $(OUT)/tests/progstats_derive: $(wildcard cmd/progstats/*.c cmd/progstats/*.h)
 # The live screen (tui.c) draws with ncurses.
 LDLIBS_progstats += -lncurses
 DEB_PKGS += libncurses-dev
+# The stats-holder iterator: a light skeleton too (holders.c).
+progstats_goal := $(.DEFAULT_GOAL)
+$(OUT)/cmd/progstats/holders.o $(OUT)/tests/progstats_derive: $(OUT)/bpf/progstats_holders.lskel.h
+.DEFAULT_GOAL := $(progstats_goal)

@@ -98,12 +98,17 @@ int ps_iter_read(struct ps_iter *it, size_t *n)
 		goto out;
 	}
 	*n = (size_t)have / rsz;
+	it->before_self = 0;
 	for (size_t i = 0; i < *n; i++) {
 		it->v[i].name[PROGSTATS_NAME_LEN - 1] = '\0';
 		if (i && it->v[i].id <= it->v[i - 1].id)
 			sorted = false;
-		if (it->v[i].id == it->self_id)
+		if (it->v[i].id < it->self_id)
+			it->before_self++;
+		if (it->v[i].id == it->self_id) {
 			self = self_ok(it, &it->v[i]);
+			it->self_cnt = it->v[i].cnt;
+		}
 	}
 	if (!self) {
 		err = -EBADMSG;  /* records do not match this kernel's layout */

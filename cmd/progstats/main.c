@@ -7,6 +7,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ enum {
 	OPT_ID = 0x100, OPT_NAME, OPT_TYPE, OPT_PID, OPT_SORT, OPT_TOP, OPT_PIDS,
 	OPT_ONCE, OPT_ONELINE, OPT_MAX_NS, OPT_MAX_MISS, OPT_MIN_EPS, OPT_WALK, OPT_GROUP,
 	OPT_NO_TUI, OPT_SAVE, OPT_BASELINE, OPT_FAIL_ON, OPT_DUTY,
+	OPT_WIDE, OPT_FIELDS, OPT_WHERE, OPT_COMM, OPT_NAME_RE,
 };
 
 /* How a pass finds the programs: iter/bpf_prog, or GET_NEXT_ID per program. */
@@ -59,6 +61,13 @@ static struct env {
 	const char *save;        /* --save FILE */
 	const char *baseline;    /* --baseline FILE */
 	uint64_t duty_on, duty_every;  /* --stats-duty ON/EVERY */
+	struct ps_sort sortspec; /* --sort with keys beyond one legacy field */
+	struct ps_wide wide;     /* --wide / --fields */
+	bool wide_set;
+	struct ps_where where;   /* --where */
+	const char *comm;        /* --comm: a holder's comm contains it */
+	regex_t name_re;         /* --name-re */
+	bool name_re_set;
 } env = { .filter = { .type = -1 }, .sort = -1 };
 
 static struct ps_baseline base;
@@ -87,7 +96,8 @@ static const struct argp_option opts[] = {
 	{ "type", OPT_TYPE, "TYPE", 0, "Only programs of TYPE (bpftool names: tracing, xdp, ...)", 1 },
 	{ "pid", OPT_PID, "PID", 0, "Only programs held open by process PID (implies --pids lookup)", 1 },
 	{ "sort", OPT_SORT, "FIELD", 0, "Sort by cpu_pct (default), id, name, prog_type, cnt, nsecs, "
-	  "misses, ns_per_call, period_ns_per_call, events_per_sec, miss_rate", 2 },
+	  "misses, ns_per_call, period_ns_per_call, events_per_sec, miss_rate, or any record "
+	  "field; several as FIELD[:asc|:desc],FIELD...", 2 },
 	{ "top", OPT_TOP, "N", 0, "Show only the first N programs (objects with --group)", 2 },
 	{ "group", OPT_GROUP, "obj", 0, "Group programs by libbpf object: one line per object, "
 	  "its programs under it with their share of its run time", 2 },
@@ -108,6 +118,16 @@ static const struct argp_option opts[] = {
 	  "e.g. 'ns_per_call>+20%', 'events_per_sec<-50%', 'cnt>+1000' (repeatable)", 3 },
 	{ "stats-duty", OPT_DUTY, "ON/EVERY", 0, "Hold run-time stats only for ON of every EVERY "
 	  "(e.g. 1s/10s): one sample per EVERY, counts scaled, marked sampled", 4 },
+	{ "comm", OPT_COMM, "COMM", 0, "Only programs held open by a process whose comm contains COMM "
+	  "(any case)", 1 },
+	{ "name-re", OPT_NAME_RE, "REGEX", 0, "Only programs whose name matches REGEX (POSIX "
+	  "extended)", 1 },
+	{ "where", OPT_WHERE, "PRED", 0, "Only programs where FIELD OP NUMBER holds, OP one of "
+	  "> >= < <= == != (repeatable: all must hold), e.g. 'ns_per_call>500'", 1 },
+	{ "wide", OPT_WIDE, NULL, 0, "Add every extra field: links, maps, memlock, sizes, load time, "
+	  "uid, pins, CPU% of all CPUs, share of BPF time, since-start totals, ns/call spread", 2 },
+	{ "fields", OPT_FIELDS, "LIST", 0, "Show these fields (comma-separated record keys): the "
+	  "table shows ID, NAME and them; records add the extra ones", 2 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", -1 },
 	{},
 };
@@ -146,14 +166,47 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.pid = (__u32)tk_u64_or_err(arg, 1, 4194304, "--pid");
 		break;
 	case OPT_SORT:
+		env.sort = -1;
+		env.sortspec.n = 0;
 		for (size_t i = 0; i < NSORT; i++)
 			if (!strcmp(arg, sort_names[i]))
 				env.sort = (int)i;
 		if (env.sort < 0)
-			tk_usage_error("use cpu_pct, id, name, prog_type, cnt, nsecs, misses, ns_per_call, "
-				       "period_ns_per_call, events_per_sec or miss_rate",
-				       "--sort '%s': unknown field", arg);
+			ps_sort_parse(&env.sortspec, arg);  /* keys, directions, new fields */
 		break;
+	case OPT_WIDE:
+		ps_wide_all(&env.wide);
+		env.wide_set = true;
+		break;
+	case OPT_FIELDS:
+		ps_wide_parse(&env.wide, arg);
+		env.wide_set = true;
+		break;
+	case OPT_WHERE:
+		ps_where_parse(&env.where, arg);
+		break;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) >= 16)
+			tk_usage_error("give 1 to 15 bytes of a process name (comm)",
+				       "--comm '%s': empty or too long", arg);
+		env.comm = arg;
+		break;
+	case OPT_NAME_RE: {
+		int rc;
+
+		if (env.name_re_set)
+			regfree(&env.name_re);
+		rc = regcomp(&env.name_re, arg, REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			char why[128];
+
+			regerror(rc, &env.name_re, why, sizeof(why));
+			tk_usage_error("give a POSIX extended regular expression, e.g. '^tpstat_'",
+				       "--name-re '%s': %s", arg, why);
+		}
+		env.name_re_set = true;
+		break;
+	}
 	case OPT_TOP:
 		env.top = tk_u64_or_err(arg, 1, UINT32_MAX, "--top");
 		break;
@@ -236,6 +289,11 @@ static void check_combos(void)
 	if (env.once && (env.thresholds & PS_TH_EPS))
 		tk_usage_error("drop --once to measure rates over an interval",
 			       "--min-events-per-sec needs an interval, not --once");
+	if (env.once && env.wide_set && !env.wide.only)
+		ps_wide_drop_period(&env.wide);
+	if (env.oneline && env.wide_set)
+		tk_usage_error("drop --oneline, or drop --wide/--fields",
+			       "--oneline has fixed fields; --wide and --fields apply to the table and records");
 	if (env.oneline && tk_out.fmt != TK_FMT_TEXT)
 		tk_usage_error("drop -j/-o, or drop --oneline",
 			       "--oneline is a text form; it cannot be combined with -j or -o %s",
@@ -310,6 +368,8 @@ static int cmp_prog(const void *a, const void *b)
 	const struct ps_prog *y = *(const struct ps_prog *const *)b;
 	int c = 0;
 
+	if (env.sortspec.n)
+		return ps_sort_cmp(&env.sortspec, x, y);
 	switch (env.sort) {
 	case S_ID:
 		break;
@@ -364,6 +424,45 @@ static bool check_thresholds(struct ps_prog *p)
 
 static struct ps_objs objs;
 static struct ps_tui *tui;       /* the live screen, when it is up */
+static struct ps_details details;
+static struct ps_holders holders;
+
+/* Everything the asked-for fields, predicates and sort keys need collected. */
+static unsigned need_mask(void)
+{
+	unsigned need = env.wide.need;
+
+	for (size_t i = 0; i < env.where.n; i++)
+		need |= env.where.f[i]->need;
+	for (size_t i = 0; i < env.sortspec.n; i++)
+		need |= env.sortspec.key[i]->need;
+	if (need & PS_NEED_MAPS)
+		need |= PS_NEED_INFO;
+	return need;
+}
+
+/* --comm: does a holder of @prog_id have a comm containing env.comm? */
+static bool comm_holds(const struct ps_pids *pids, __u32 prog_id)
+{
+	size_t first, n = ps_pids_of(pids, prog_id, &first);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcasestr(pids->v[first + i].comm, env.comm))
+			return true;
+	return false;
+}
+
+/* The filters on what the pass collected: --pid, --comm, --name-re, --where. */
+static bool wanted(const struct ps_prog *p, const struct ps_pids *pids)
+{
+	if (env.pid && !ps_pids_holds(pids, p->id, env.pid))
+		return false;
+	if (env.comm && !comm_holds(pids, p->id))
+		return false;
+	if (env.name_re_set && regexec(&env.name_re, p->name, 0, NULL, 0))
+		return false;
+	return !env.where.n || ps_where_match(&env.where, p);
+}
 
 /* Filter by holder pid, check thresholds, sort, group, cut, print. */
 static int report(struct ps_snap *cur, struct ps_view *view, const struct ps_pids *pids,
@@ -376,7 +475,7 @@ static int report(struct ps_snap *cur, struct ps_view *view, const struct ps_pid
 	for (size_t i = 0; i < cur->n; i++) {
 		struct ps_prog *p = &cur->v[i];
 
-		if (env.pid && !ps_pids_holds(pids, p->id, env.pid))
+		if (!wanted(p, pids))
 			continue;
 		if (env.thresholds && check_thresholds(p))
 			*breached = true;
@@ -390,6 +489,8 @@ static int report(struct ps_snap *cur, struct ps_view *view, const struct ps_pid
 	}
 	if (!env.group && env.top && view->n > env.top)
 		view->n = env.top;
+	if (view->wide && (view->wide->need & PS_NEED_MAPS))
+		ps_details_totals(&details, view, &env.wide);
 	if (tk_textfile_active() && (err = ps_publish_textfile(view)))
 		return err;
 	if (tui)
@@ -488,6 +589,61 @@ static int collect(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pi
 	return err;
 }
 
+/*
+ * Whether to look for stats holders in /proc this pass (a walk of every
+ * process's fds: milliseconds).  Not when the iterator's own run count
+ * shows stats were off during the pass (nobody holds them); in a sampling
+ * run, which holds stats itself, at most once a second.
+ */
+static bool holders_due(void)
+{
+	static uint64_t last;
+	uint64_t now = tk_now_mono_ns();
+
+	if (env.once) {
+		if (iter.link_fd >= 0 && iter.before_self && !iter.self_cnt) {
+			holders.n = 0;
+			return false;
+		}
+		return true;
+	}
+	if (last && now - last < 1000000000ULL)
+		return false;
+	last = now;
+	return true;
+}
+
+/* Stats holders, and the fields asked for beyond the counters. */
+static int fill_more(struct ps_snap *cur, const struct ps_snap *prev, struct ps_view *view,
+		     bool baseline)
+{
+	unsigned need = need_mask();
+	int err;
+
+	if (!baseline && holders_due()) {
+		bool ours = !strcmp(view->stats, "held") || !strcmp(view->stats, "sampled");
+
+		err = ps_holders_scan(&holders, getpid(), ours, !ours && strcmp(view->stats, "sysctl") &&
+				      (!env.once || iter.self_cnt));
+		if (err)
+			tk_warn("cannot list processes holding BPF stats on: %s", strerror(-err));
+	}
+	if (!baseline) {
+		view->holders = &holders;
+		if (strcmp(view->stats, "held") && strcmp(view->stats, "sysctl") &&
+		    strcmp(view->stats, "sampled"))
+			view->stats = holders.n ? "held_by_other" : "not_enabled";
+	}
+	if (!need)
+		return 0;
+	err = ps_details_fill(&details, cur, prev, need, env.once);
+	if (err)
+		tk_error(NULL, "cannot read program details: %s", strerror(-err));
+	env.wide.links = &details.links;
+	env.wide.pins = &details.pins;
+	return err;
+}
+
 /* A pass's output, gathered in memory; the buffer is kept from pass to pass. */
 static struct {
 	FILE *f;
@@ -524,6 +680,9 @@ static int sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pid
 		ps_derive(cur, prev);
 		if (view->duty > 0)
 			ps_duty_scale(cur, view->period_ns);
+		err = fill_more(cur, prev, view, false);
+	}
+	if (!err) {
 		if (prev)
 			err = emit_changes(cur, prev);
 		if (!err)
@@ -583,6 +742,9 @@ static int live_loop(struct ps_snap *cur, struct ps_snap *prev, struct ps_pids *
 	if (err)
 		return err;
 	ps_derive(prev, NULL);
+	err = fill_more(prev, NULL, view, true);
+	if (err)
+		return err;
 	tk_loop_start(&loop, tk_cli.interval_ns, tk_cli.count, tk_cli.duration_ns);
 	for (;;) {
 		if (tui_stop(ps_loop_next_tick(&loop), &err) || !tk_loop_next(&loop))
@@ -622,6 +784,9 @@ static int duty_loop(struct ps_snap *cur, struct ps_snap *prev, struct ps_pids *
 		if (err)
 			return err;
 		ps_derive(prev, NULL);
+		err = fill_more(prev, NULL, view, true);
+		if (err)
+			return err;
 		if (tui_stop(ps_loop_next_tick(&loop), &err) || !tk_loop_next(&loop))
 			break;
 		view->seq = loop.ticks;
@@ -665,7 +830,7 @@ int main(int argc, char **argv)
 	tk_libbpf_quiet(tk_out.verbose);
 	tk_bump_memlock();
 
-	if (env.pids || env.pid) {
+	if (env.pids || env.pid || env.comm) {
 		err = ps_pids_open(&pids);
 		if (err) {
 			tk_error("needs root and a kernel with BTF and task_file iterators",
@@ -688,6 +853,7 @@ int main(int argc, char **argv)
 	view.pids = env.pids ? &pids : NULL;
 	view.stats = env.duty_on ? "sampled" : stats.fd >= 0 ? "held" :
 		     ps_stats_sysctl() == 1 ? "sysctl" : "not_enabled";
+	view.wide = env.wide_set ? &env.wide : NULL;
 	if (env.sort < 0)
 		env.sort = env.once ? S_NSECS : S_CPU;
 	open_tui(&pids);
@@ -706,6 +872,10 @@ cleanup:
 	ps_pids_close(&pids);
 	ps_iter_close(&iter);
 	ps_objs_free(&objs);
+	ps_details_free(&details);
+	ps_holders_free(&holders);
+	if (env.name_re_set)
+		regfree(&env.name_re);
 	ps_snap_free(&snaps[0]);
 	ps_snap_free(&snaps[1]);
 	ps_baseline_free(&base);

@@ -123,6 +123,13 @@ static int table_row(struct tk_table *t, const struct ps_view *view, const struc
 		fmt_pids(view, p, pids, sizeof(pids));
 		tk_table_cell(t, col, "%s", pids);
 	}
+	col += view->pids != NULL;
+	for (size_t i = 0; view->wide && !r->g && i < view->wide->n; i++) {
+		char cell[1024];
+
+		ps_wide_cell(view->wide, view->wide->f[i], p, cell, sizeof(cell));
+		tk_table_cell(t, col + i, "%s", cell);
+	}
 	return 0;
 }
 
@@ -146,14 +153,56 @@ static int table_rows(struct tk_table *t, const struct ps_view *view)
 	return err;
 }
 
+/* " holders=comm(pid),..." and --wide's map totals, after stats=. */
+static void header_more(const struct ps_view *view, char *buf, size_t size)
+{
+	char who[512], vis[sizeof(who) * 4];
+	int n = 0;
+
+	buf[0] = '\0';
+	if (view->holders && view->holders->n) {
+		ps_holders_format(view->holders, who, sizeof(who));
+		tk_escape_visible(vis, sizeof(vis), who);
+		n = snprintf(buf, size, " holders=%s", vis);
+	}
+	if (n >= 0 && (size_t)n < size && view->wide && (view->wide->need & PS_NEED_MAPS))
+		snprintf(buf + n, size - (size_t)n, " maps=%llu map_memlock=%llu",
+			 (unsigned long long)view->wide->maps_total,
+			 (unsigned long long)view->wide->maps_memlock_total);
+}
+
+static void print_header(const struct ps_view *view, FILE *f)
+{
+	char now[16], objs[32] = "", more[2560];
+
+	clock_str(now, sizeof(now));
+	header_more(view, more, sizeof(more));
+	if (view->objs)
+		snprintf(objs, sizeof(objs), " objects=%zu", view->nobjs);
+	if (view->once)
+		fprintf(f, "progstats %s programs=%zu shown=%zu%s cumulative=yes stats=%s%s%s\n",
+			now, view->total, view->n, objs, view->stats, more,
+			strcmp(view->stats, "not_enabled") ? "" :
+			" note=\"counters move only while run-time stats are enabled\"");
+	else
+		fprintf(f, "%sprogstats %s sample=%llu programs=%zu shown=%zu%s period=%.3fs stats=%s%s\n",
+			view->seq > 1 ? "\n" : "", now, (unsigned long long)view->seq, view->total, view->n,
+			objs, (double)view->period_ns / 1e9, view->stats, more);
+}
+
 int ps_print_table(const struct ps_view *view)
 {
-	struct tk_table_col cols[NCOLS + 2];
+	struct tk_table_col cols[NCOLS + 2 + 64];
 	size_t ncols = NCOLS;
 	FILE *f = tk_out.out;
 	struct tk_table *t;
-	char now[16], objs[32] = "";
 	int err;
+
+	if (view->wide && view->wide->only && !view->objs) {
+		print_header(view, f);
+		err = ps_wide_table(view, f);
+		return err ? err : tk_flush();
+	}
 
 	/*
 	 * Full names fit without the PIDS column; with it NAME gets 14, keeping
@@ -165,21 +214,15 @@ int ps_print_table(const struct ps_view *view)
 		cols[ncols++] = col_share;
 	if (view->pids)
 		cols[ncols++] = col_pids;
+	if (view->wide) {
+		ps_wide_cols(view->wide, cols + ncols);
+		ncols += view->wide->n;
+	}
 	t = tk_table_new(cols, ncols);
 	if (!t)
 		return -ENOMEM;
 	err = table_rows(t, view);
-	clock_str(now, sizeof(now));
-	if (view->objs)
-		snprintf(objs, sizeof(objs), " objects=%zu", view->nobjs);
-	if (view->once)
-		fprintf(f, "progstats %s programs=%zu shown=%zu%s cumulative=yes stats=%s%s\n",
-			now, view->total, view->n, objs, view->stats, strcmp(view->stats, "not_enabled") ? "" :
-			" note=\"counters move only while run-time stats are enabled\"");
-	else
-		fprintf(f, "%sprogstats %s sample=%llu programs=%zu shown=%zu%s period=%.3fs stats=%s\n",
-			view->seq > 1 ? "\n" : "", now, (unsigned long long)view->seq, view->total, view->n,
-			objs, (double)view->period_ns / 1e9, view->stats);
+	print_header(view, f);
 	tk_table_print(t, f, true);
 	tk_table_free(t);
 	return err ? err : tk_flush();
@@ -256,6 +299,22 @@ static struct json_object *pids_array(const struct ps_view *view, const struct p
 	return a;
 }
 
+static struct json_object *holders_array(const struct ps_holders *h)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < h->n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		if (!o)
+			break;
+		json_object_object_add(o, "pid", json_object_new_int64(h->v[i].pid));
+		json_object_object_add(o, "comm", tk_json_str(h->v[i].comm));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static void rec_counters(struct json_object *rec, const struct ps_prog *p)
 {
 	tk_rec_u64(rec, "cnt", p->cnt);
@@ -287,8 +346,12 @@ void ps_fill_sample(struct json_object *rec, const struct ps_view *view,
 	rec_period(rec, p);
 	tk_rec_bool(rec, "new", p->is_new && !view->once);
 	tk_rec_str(rec, "stats", view->stats);
+	if (view->holders && view->holders->n)
+		json_object_object_add(rec, "stats_holders", holders_array(view->holders));
 	if (view->pids)
 		json_object_object_add(rec, "pids", pids_array(view, p));
+	if (view->wide)
+		ps_wide_json(rec, view->wide, p);
 	if (of) {
 		tk_rec_str(rec, "obj", of->name);
 		tk_rec_u64(rec, "obj_btf_id", of->btf_id);
@@ -497,6 +560,7 @@ static void prom_exposition(FILE *f, const struct ps_view *view)
 	}
 	if (view->objs)
 		prom_objs(f, view);
+	ps_wide_prom(f, view);
 	tk_prom_write(f, "telkit_bpf_prog_stats_enabled",
 		      "1 when run-time stats were on for the sample (held by progstats or the sysctl)",
 		      "gauge", NULL, 0, strcmp(view->stats, "not_enabled") ? 1 : 0);

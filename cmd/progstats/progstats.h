@@ -14,6 +14,12 @@
  *   baseline.c --baseline/--fail-on: this run against a saved snapshot
  *   duty.c     --stats-duty: stats on for a window of each period, scaled
  *   tui.c      the live screen on a terminal (ncurses)
+ *   holders.c  processes holding BPF_ENABLE_STATS fds (stats on without the sysctl)
+ *   details.c  --wide / --fields: GET_INFO figures, maps, CPU share, run history
+ *   links.c    attach points from the kernel's link objects
+ *   pins.c     pinned paths of programs and links on every bpffs mount
+ *   fields.c   the field table: --fields, --where, multi-key --sort
+ *   wide.c     the new fields in the table, JSON records and Prometheus
  *   main.c     options, sampling loop, filters, sort, thresholds
  *
  * Errors follow errors.h: callees return 0 or -errno and main.c prints.
@@ -24,15 +30,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/types.h>
+
+#include <stdio.h>
+#include <json-c/json.h>
 
 #include "../../bpf/progstats_pids.h"
 #include "../../bpf/progstats_progs.h"
+#include "../../bpf/progstats_holders.h"
 
 struct json_object;
 
 #define PS_NAME_MAX 128
 #define PS_MAX_IDS  64
+#define PS_MAX_MAPS 64               /* the kernel's MAX_USED_MAPS */
 
 /* One program in one pass.  Cumulative counters are the kernel's. */
 struct ps_prog {
@@ -50,6 +62,25 @@ struct ps_prog {
 	uint64_t on_ns;              /* --stats-duty: the stats window measured */
 	bool is_new;
 	unsigned flagged;            /* thresholds already reported (PS_TH_*) */
+	/*
+	 * Filled only when a --wide, --fields, --where or --sort field needs
+	 * them (struct ps_need); zero otherwise.
+	 */
+	double cpu_pct_norm;         /* cpu_pct / online CPUs */
+	double bpf_share_pct;        /* % of the pass's BPF run time (period; --once: nsecs) */
+	uint64_t since_cnt, since_nsecs;   /* since progstats first saw the program */
+	uint64_t base_cnt, base_nsecs;     /* the counters then */
+	double since_ns_per_call;
+	double npc_min, npc_p50, npc_p99, npc_max; /* period ns/call over the run */
+	uint32_t npc_samples;        /* periods with runs behind them */
+	bool info_ok;                /* the GET_INFO figures below are filled */
+	uint32_t bytes_xlated, bytes_jited, verified_insns, uid;
+	uint64_t bytes_memlock;      /* fdinfo memlock */
+	uint64_t loaded_at;          /* load time, s since the epoch */
+	uint32_t map_count;
+	uint64_t map_memlock;        /* its maps' fdinfo memlock, summed */
+	uint32_t map_ids[PS_MAX_MAPS];     /* the first PS_MAX_MAPS of them */
+	uint32_t link_count;         /* links to it (--fields links) */
 };
 
 struct ps_snap {
@@ -80,6 +111,14 @@ struct ps_iter {
 	__u32 self_id, self_type;        /* our program, as GET_INFO sees it */
 	__u8 self_tag[8];
 	char self_name[PROGSTATS_NAME_LEN];
+	/*
+	 * Our program's run_cnt in the last pass: the kernel counts an
+	 * iterator's runs only while run-time stats are on, and it ran once
+	 * for every program before its own record.  0 with @before_self > 0:
+	 * nobody held stats on during the pass.
+	 */
+	uint64_t self_cnt;
+	size_t before_self;              /* records of lower ids than ours */
 };
 int ps_iter_open(struct ps_iter *it);
 /* One pass into it->v (*n records); -EBADMSG when the records do not match
@@ -161,6 +200,163 @@ void ps_objs_free(struct ps_objs *o);
 /* @p's share of @sum in percent: @period: of the period's run time. */
 double ps_obj_share(const struct ps_prog *p, const struct ps_prog *sum, bool period);
 
+/* holders.c: processes other than @self with an anon_inode:bpf-stats fd. */
+struct ps_holder {
+	pid_t pid;
+	char comm[16];
+};
+struct ps_holders {
+	struct ps_holder *v;         /* ascending by pid */
+	size_t n;
+	size_t cap;                  /* bytes at v */
+	struct progstats_holders_bpf *skel;  /* the iter/task_file finder */
+	bool iter_failed;            /* it would not load: /proc only */
+	struct progstats_holder_rec *recs;   /* its last pass */
+	size_t recs_cap;             /* bytes at recs */
+};
+/*
+ * @self_holds: we hold a stats fd (the finder must see it);
+ * @others_expected: stats are on, not through us or the sysctl (it must
+ * find someone).  Otherwise the /proc walk decides.
+ */
+int ps_holders_scan(struct ps_holders *h, pid_t self, bool self_holds, bool others_expected);
+/* "comm(pid),comm(pid)" (unescaped: the printers escape). */
+void ps_holders_format(const struct ps_holders *h, char *buf, size_t size);
+void ps_holders_free(struct ps_holders *h);
+
+/* links.c: one link object, its target as bpftool link show names it. */
+struct ps_link {
+	__u32 id, prog_id, type;
+	char type_name[24];          /* raw_tracepoint, tracing, cgroup, xdp, ... */
+	char attach[32];             /* attach type, "" when the type has none */
+	char target[256];            /* tracepoint, function, cgroup path, ifname, path:offset */
+	uint64_t missed;             /* kprobe / kprobe_multi missed runs */
+	bool has_missed;
+	__u32 ops_btf_id;            /* struct_ops: BTF object of its map (and programs) */
+};
+struct ps_links {
+	struct ps_link *v;           /* ascending by (prog_id, id) */
+	size_t n;
+	size_t cap;                  /* bytes at v */
+	struct btf *vmlinux;         /* fentry/tp_btf target names: the last BTF object */
+	__u32 vmlinux_id;            /* its id */
+	int cgroup_fd;               /* the cgroup2 mount's fd + 1; 0: not looked up */
+};
+int ps_links_refresh(struct ps_links *l);
+size_t ps_links_of(const struct ps_links *l, __u32 prog_id, size_t *first);
+/*
+ * The links of one program into @out (at most @max): those naming it, and
+ * for a struct_ops program (@ops) the struct_ops links whose map shares its
+ * BTF object @btf_id.
+ */
+#define PS_MAX_LINKS 32
+size_t ps_links_for(const struct ps_links *l, __u32 prog_id, __u32 btf_id, bool ops,
+		    const struct ps_link **out, size_t max);
+void ps_links_free(struct ps_links *l);
+
+/* pins.c: bpffs paths of programs and links (every bpf mount, bounded walk). */
+struct ps_pin {
+	__u32 id;                    /* program or link id */
+	bool link;
+	char path[256];
+};
+struct ps_pins {
+	struct ps_pin *v;            /* ascending by (link, id) */
+	size_t n;
+	size_t cap;                  /* bytes at v */
+};
+int ps_pins_refresh(struct ps_pins *p);
+size_t ps_pins_of(const struct ps_pins *p, bool link, __u32 id, size_t *first);
+void ps_pins_free(struct ps_pins *p);
+
+/* fields.c: every per-program field by name, for --fields, --where, --sort. */
+enum {
+	PS_NEED_INFO = 1,            /* GET_INFO + fdinfo per program */
+	PS_NEED_MAPS = 2,            /* the maps' fdinfo memlock */
+	PS_NEED_LINKS = 4,
+	PS_NEED_PINS = 8,
+	PS_NEED_HIST = 16,           /* since-start totals and ns/call history */
+	PS_NEED_DERIVED = 32,        /* cpu_pct_norm, bpf_share_pct */
+};
+struct ps_field {
+	const char *name;            /* JSON key */
+	const char *col;             /* text column */
+	unsigned need;               /* PS_NEED_* */
+	bool wide;                   /* one of the new fields (--wide shows it) */
+	bool numeric;                /* else a string (sort only) or a list */
+	double (*num)(const struct ps_prog *p);
+	int (*str)(const struct ps_prog *p, char *buf, size_t size); /* text cell */
+};
+extern const struct ps_field ps_fields[];
+extern const size_t ps_nfields;
+const struct ps_field *ps_field_find(const char *name);
+
+#define PS_MAX_KEYS 8
+struct ps_sort {
+	const struct ps_field *key[PS_MAX_KEYS];
+	bool desc[PS_MAX_KEYS];
+	size_t n;
+};
+/* "FIELD[:asc|:desc][,...]"; exits 2 naming the input. */
+void ps_sort_parse(struct ps_sort *s, const char *arg);
+int ps_sort_cmp(const struct ps_sort *s, const struct ps_prog *x, const struct ps_prog *y);
+
+#define PS_MAX_WHERE 16
+struct ps_where {
+	const struct ps_field *f[PS_MAX_WHERE];
+	int op[PS_MAX_WHERE];
+	double val[PS_MAX_WHERE];
+	size_t n;
+};
+/* "FIELD OP NUMBER", OP one of > >= < <= == !=; exits 2 naming the input. */
+void ps_where_parse(struct ps_where *w, const char *arg);
+bool ps_where_match(const struct ps_where *w, const struct ps_prog *p);
+
+/* The fields shown beyond the defaults: --wide (all new ones) or --fields. */
+struct ps_wide {
+	const struct ps_field *f[64];
+	size_t n;
+	bool only;                   /* --fields: the table shows ID and these */
+	unsigned need;               /* PS_NEED_* of everything asked for */
+	const struct ps_links *links;
+	const struct ps_pins *pins;
+	uint64_t maps_total, maps_memlock_total;   /* distinct maps of the view */
+};
+/* "a,b,c"; exits 2 naming an unknown field. */
+void ps_wide_parse(struct ps_wide *w, const char *arg);
+void ps_wide_all(struct ps_wide *w);
+/* --wide --once: leave out what needs periods (ns/call spread, CPU% of all CPUs). */
+void ps_wide_drop_period(struct ps_wide *w);
+
+/* details.c: fill what @need asks for (after ps_derive). */
+struct ps_details {
+	struct ps_links links;
+	struct ps_pins pins;
+	struct ps_hist *hist;        /* ns/call rings, ascending by id */
+	size_t nhist, hist_cap;
+	struct map_mem *maps;        /* the last pass's maps and memlock, by id */
+	size_t nmaps;
+	int ncpu;                    /* online CPUs */
+};
+int ps_details_fill(struct ps_details *d, struct ps_snap *cur, const struct ps_snap *prev,
+		    unsigned need, bool once);
+/* Distinct maps of the view's programs and their memlock, summed. */
+void ps_details_totals(const struct ps_details *d, const struct ps_view *view,
+		       struct ps_wide *w);
+void ps_details_free(struct ps_details *d);
+
+/* wide.c: the new fields' output. */
+struct tk_table_col;
+void ps_wide_json(struct json_object *rec, const struct ps_wide *w, const struct ps_prog *p);
+void ps_wide_prom(FILE *f, const struct ps_view *view);
+/* Field @f of @p as a table cell. */
+void ps_wide_cell(const struct ps_wide *w, const struct ps_field *f, const struct ps_prog *p,
+		  char *buf, size_t size);
+/* The w->n columns of the fields, into @cols. */
+void ps_wide_cols(const struct ps_wide *w, struct tk_table_col *cols);
+/* --fields: the table of ID, NAME and the fields (the header is printed before). */
+int ps_wide_table(const struct ps_view *view, FILE *f);
+
 /* print.c */
 struct ps_view {
 	const struct ps_prog **v;    /* filtered, sorted, --top applied */
@@ -175,6 +371,8 @@ struct ps_view {
 	const struct ps_obj *objs;   /* --group obj: v in object order, else NULL */
 	size_t nobjs;
 	double duty;                 /* --stats-duty: on / period; 0: stats all the time */
+	const struct ps_holders *holders;  /* other processes holding stats on */
+	const struct ps_wide *wide;  /* --wide / --fields, or NULL */
 };
 int ps_print_table(const struct ps_view *view);
 int ps_print_oneline(const struct ps_view *view);

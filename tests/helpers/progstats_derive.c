@@ -11,6 +11,12 @@
 #include "../../cmd/progstats/pids.c"
 #include "../../cmd/progstats/iter.c"
 #include "../../cmd/progstats/objs.c"
+#include "../../cmd/progstats/fields.c"
+#include "../../cmd/progstats/wide.c"
+#include "../../cmd/progstats/holders.c"
+#include "../../cmd/progstats/details.c"
+#include "../../cmd/progstats/links.c"
+#include "../../cmd/progstats/pins.c"
 
 static uint64_t num(const char *s)
 {

@@ -10,6 +10,7 @@
 #include "bpfutil.h"
 #include "output.h"
 #include "progstats.h"
+#include "array.h"
 #include "prom.h"
 #include "table.h"
 
@@ -146,6 +147,35 @@ void ps_wide_json(struct json_object *rec, const struct ps_wide *w, const struct
 	}
 }
 
+/*
+ * The Prometheus family of each numeric extra field: base units, the unit
+ * last, no _count suffix (promtool's rules); scale turns the field's value
+ * into the family's unit.
+ */
+static const struct {
+	const char *field, *family;
+	double scale;
+} wide_prom_names[] = {
+	{ "cpu_pct_norm", "cpu_all_ratio", 0.01 },
+	{ "bpf_share_pct", "bpf_share_ratio", 0.01 },
+	{ "since_cnt", "since_start_runs", 1 },
+	{ "since_nsecs", "since_start_run_time_seconds", 1e-9 },
+	{ "since_ns_per_call", "since_start_run_time_per_run_seconds", 1e-9 },
+	{ "ns_per_call_min", "period_run_time_per_run_min_seconds", 1e-9 },
+	{ "ns_per_call_p50", "period_run_time_per_run_p50_seconds", 1e-9 },
+	{ "ns_per_call_p99", "period_run_time_per_run_p99_seconds", 1e-9 },
+	{ "ns_per_call_max", "period_run_time_per_run_max_seconds", 1e-9 },
+	{ "bytes_xlated", "xlated_bytes", 1 },
+	{ "bytes_jited", "jited_bytes", 1 },
+	{ "bytes_memlock", "memlock_bytes", 1 },
+	{ "verified_insns", "verified_insns", 1 },
+	{ "loaded_at", "loaded_timestamp_seconds", 1 },
+	{ "uid", "uid", 1 },
+	{ "map_count", "maps", 1 },
+	{ "map_memlock", "map_memlock_bytes", 1 },
+	{ "link_count", "links", 1 },
+};
+
 void ps_wide_prom(FILE *f, const struct ps_view *view)
 {
 	const struct ps_wide *w = view->wide;
@@ -153,10 +183,16 @@ void ps_wide_prom(FILE *f, const struct ps_view *view)
 
 	for (size_t m = 0; w && m < w->n; m++) {
 		const struct ps_field *fl = w->f[m];
+		size_t k;
 
 		if (!fl->wide || !fl->numeric)
 			continue;
-		snprintf(name, sizeof(name), "telkit_bpf_prog_%s", fl->name);
+		for (k = 0; k < TK_ARRAY_SIZE(wide_prom_names); k++)
+			if (!strcmp(wide_prom_names[k].field, fl->name))
+				break;
+		if (k == TK_ARRAY_SIZE(wide_prom_names))
+			continue;   /* a field without a family: JSON and text only */
+		snprintf(name, sizeof(name), "telkit_bpf_prog_%s", wide_prom_names[k].family);
 		snprintf(help, sizeof(help), "progstats field %s (see progstats(8) FIELDS)", fl->name);
 		for (size_t i = 0; i < view->n; i++) {
 			const struct ps_prog *p = view->v[i];
@@ -167,7 +203,8 @@ void ps_wide_prom(FILE *f, const struct ps_view *view)
 			};
 
 			snprintf(id, sizeof(id), "%u", p->id);
-			tk_prom_write(f, name, help, "gauge", kv, 3, fl->num(p));
+			tk_prom_write(f, name, help, "gauge", kv, 3,
+				      fl->num(p) * wide_prom_names[k].scale);
 		}
 	}
 }

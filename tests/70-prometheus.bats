@@ -174,13 +174,14 @@ has_series() {
 	python3 -c "import sys; sys.exit(abs($got - ($want) / 1e9) > 1e-18)" || fail "bias: $got s, bpftool $want ns"
 }
 
-@test "progstats: --once, intervals, --group obj: -o prom and --textfile pass promtool and the strict reader" {
+@test "progstats: --once, intervals, --group obj, --wide: -o prom and --textfile pass promtool and the strict reader" {
 	load progstats
 	progstats_setup
 	"$LOADER" -o >"$D/psl.out" 2>&1 &
 	CPIDS+=($!)
 	wait_until 20 grep -q -e '^ready ' -e '^ops unavailable' "$D/psl.out" || fail "loader: $(cat "$D/psl.out")"
-	for mode in "--once" "-i 100ms -c 2" "--once --group obj" "-i 100ms -c 2 --group obj"; do
+	for mode in "--once" "-i 100ms -c 2" "--once --group obj" "-i 100ms -c 2 --group obj" \
+		"--once --wide" "-i 100ms -c 2 --wide"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr "$PS" -o prom $mode --textfile "$TF/ps.prom"
 		assert_success

@@ -39,6 +39,7 @@ start_holder() {
 }
 
 @test "--once names a process holding BPF_ENABLE_STATS: records, text header, Prometheus" {
+	start_loader    # programs of our own: a clean machine may have none
 	start_holder
 	run --separate-stderr "$PS" --once -j
 	assert_success
@@ -70,6 +71,7 @@ start_holder() {
 # (LeakSanitizer cannot run under ptrace: leak checks are off for the strace runs)
 @test "--once with stats off does not look for holders (its iterator's own run count says off)" {
 	require_cmd strace
+	start_loader    # programs of our own: a clean machine may have none
 	grep -q '"stats":"not_enabled"' <<<"$("$PS" --once -j --top 1)" || skip "stats are on (held elsewhere)"
 	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 		strace -f -e trace=readlinkat,openat,bpf -o "$D/st" "$PS" --once -j --top 1

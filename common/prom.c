@@ -32,10 +32,21 @@ static const struct {
 	{ "percent", "ratio", "percent", 0.01 },
 };
 
-/* Fields that count from the start of a run: counters (name + _total). */
+/*
+ * Fields that count from the start of a run: counters (name + _total).  A
+ * field ending in '*' names every field that starts with what precedes it.
+ */
 static const struct {
 	const char *tool, *field;
 } counters[] = {
+	{ "escalate-trace", "lines" }, { "escalate-trace", "records" },
+	{ "escalate-trace", "malformed_lines" }, { "escalate-trace", "skipped_type" },
+	{ "escalate-trace", "skipped_samples" }, { "escalate-trace", "missing_*" },
+	{ "escalate-trace", "bad_*" }, { "escalate-trace", "bricks_dropped" },
+	{ "escalate-trace", "escalations" }, { "escalate-trace", "traced" },
+	{ "escalate-trace", "untraced" }, { "escalate-trace", "rate_limited" },
+	{ "escalate-trace", "suppressed" }, { "escalate-trace", "pid_reused" },
+	{ "escalate-trace", "exec_failures" }, { "escalate-trace", "otlp_*" },
 	{ "nvme-gpu-ingest", "submitted_bytes" }, { "nvme-gpu-ingest", "completed_bytes" },
 	{ "nvme-gpu-ingest", "submitted_reads" }, { "nvme-gpu-ingest", "completed_reads" },
 	{ "nvme-gpu-ingest", "registered_mapped_read_submissions" },
@@ -47,9 +58,15 @@ static const struct {
 
 static bool is_counter(const char *tool, const char *field)
 {
-	for (size_t i = 0; i < TK_ARRAY_SIZE(counters); i++)
-		if (!strcmp(counters[i].tool, tool) && !strcmp(counters[i].field, field))
+	for (size_t i = 0; i < TK_ARRAY_SIZE(counters); i++) {
+		const char *c = counters[i].field;
+		size_t n = strlen(c);
+
+		if (strcmp(counters[i].tool, tool))
+			continue;
+		if (n && c[n - 1] == '*' ? !strncmp(c, field, n - 1) : !strcmp(c, field))
 			return true;
+	}
 	return false;
 }
 

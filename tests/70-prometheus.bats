@@ -197,10 +197,25 @@ has_series() {
 	assert_json_lines "$output"
 }
 
-@test "escalate-trace has no metrics: -o prom and --textfile are refused (exit 2, one line)" {
+@test "escalate-trace: the summary's counters pass promtool and the strict reader; values as fed" {
 	require_tool escalate-trace
-	run --separate-stderr "$(bin escalate-trace)" --textfile "$TF/x.prom"
-	assert_usage_error "textfile"
+	# 40 steady samples of one brick, then 5 of another: lines and bricks the test knows
+	{ for i in $(seq 40); do echo '{"type":"sample","name":"a","us":100}'; done
+	  for i in $(seq 5); do echo '{"type":"sample","name":"b","us":100}'; done
+	  echo 'not json'; } >"$D/in"
+	run --separate-stderr "$(bin escalate-trace)" --name name --value us -o prom \
+		--textfile "$TF/et.prom" <"$D/in"
+	assert_success
+	echo "$output" >"$D/et.out"
+	valid_stream "$D/et.out"
+	valid "$TF/et.prom"
+	no_temp_left "$TF"
+	for f in "$D/et.out" "$TF/et.prom"; do
+		grep -qx 'telkit_escalate_trace_lines_total{record="summary"} 46' "$f" || fail "lines in $f"
+		grep -qx 'telkit_escalate_trace_malformed_lines_total{record="summary"} 1' "$f" || fail "malformed in $f"
+		grep -qx 'telkit_escalate_trace_bricks{record="summary"} 2' "$f" || fail "bricks in $f"
+		grep -qx 'telkit_escalate_trace_escalations_total{record="summary"} 0' "$f" || fail "escalations in $f"
+	done
 }
 
 # --- 2. --textfile written safely -------------------------------------------
@@ -287,7 +302,9 @@ has_series() {
 	"$(bin worker-spawn)" -d 200ms -w spin-wait -n 1 --textfile "$TF/worker-spawn.prom" >/dev/null
 	head -c 1048576 /dev/urandom >"$D/data"
 	"$(bin nvme-gpu-ingest)" -i 1ms "$D/data" --textfile "$TF/nvme-gpu-ingest.prom" >/dev/null
-	files="worker-spawn nvme-gpu-ingest"
+	echo '{"type":"sample","name":"a","us":1}' |
+		"$(bin escalate-trace)" --name name --value us --textfile "$TF/escalate-trace.prom" >/dev/null
+	files="worker-spawn nvme-gpu-ingest escalate-trace"
 	if "$PROBE" bpf >/dev/null 2>&1; then
 		host_lock 10-progstats
 		"$(bin progstats)" --once --textfile "$TF/progstats.prom" >/dev/null

@@ -365,15 +365,13 @@ static void check_combinations(void)
 		tk_usage_error("give --baseline FILE", "--fail-on-regression needs --baseline");
 	if (env.manual && (env.baseline_path || env.save_baseline_path))
 		tk_usage_error("drop --manual", "--manual has no samples for a baseline");
-	if (tk_out.fmt == TK_FMT_PROM)
-		tk_usage_error("use -o text or -j", "--output prom: not supported by escalate-trace");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct tk_cli_cmd cli = {
 		"escalate-trace", opts, parse_arg, NULL, doc,
-		TK_OPT_FORMAT | TK_OPT_VERBOSE | TK_OPT_INTERVAL, NULL, 4,
+		TK_OPT_FORMAT | TK_OPT_VERBOSE | TK_OPT_INTERVAL | TK_OPT_TEXTFILE, NULL, 4,
 	};
 	struct esc_run r = { .env = &env };
 	struct esc_otlp_stats os = { 0 }, *osp = NULL;

@@ -215,7 +215,7 @@ static int report_event_plain(const struct esc_event *e, unsigned top)
 
 int esc_report_event(const struct esc_event *e, unsigned top)
 {
-	if (tk_out.fmt == TK_FMT_JSON)
+	if (tk_out.fmt != TK_FMT_TEXT)   /* -o prom: an event is not a metric, tk_emit drops it */
 		return report_event_json(e, top);
 	return report_event_plain(e, top);
 }
@@ -247,7 +247,7 @@ int esc_report_interval(const struct esc_event *e, const struct esc_trace_result
 	FILE *f = tk_out.out ? tk_out.out : stdout;
 	char name[ESC_NAME_MAX * 4 + 8];
 
-	if (tk_out.fmt == TK_FMT_JSON)
+	if (tk_out.fmt != TK_FMT_TEXT)
 		return report_interval_json(e, iv, top);
 	tk_escape_text(name, sizeof(name), e->brick);
 	fprintf(f, "escalation #%" PRIu64 " brick=%s pid=%d interval %u (%.3fs)\n",

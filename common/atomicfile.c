@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
@@ -26,7 +27,7 @@ static int tmp_name(char *buf, size_t size, const char *path)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int tk_afile_open(struct tk_afile *af, const char *path)
+int tk_afile_open(struct tk_afile *af, const char *path, mode_t mode)
 {
 	int fd = -1, err;
 
@@ -47,6 +48,12 @@ int tk_afile_open(struct tk_afile *af, const char *path)
 	}
 	if (fd < 0) {
 		err = -EEXIST;
+		goto fail;
+	}
+	if (mode && fchmod(fd, mode)) {
+		err = -errno;
+		close(fd);
+		unlink(af->tmp);
 		goto fail;
 	}
 	af->f = fdopen(fd, "w");

@@ -15,6 +15,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct tk_afile {
 	FILE *f;                 /* write the contents here */
@@ -22,8 +23,12 @@ struct tk_afile {
 	char tmp[PATH_MAX];      /* the temporary file, "" once committed or aborted */
 };
 
-/* Mode 0666 less the umask.  -ENAMETOOLONG, or open()'s -errno. */
-int tk_afile_open(struct tk_afile *af, const char *path);
+/*
+ * @mode 0: 0666 less the umask; else exactly @mode (fchmod: a file another
+ * user's reader needs, e.g. node_exporter's).  -ENAMETOOLONG, -EISDIR, or
+ * open()'s or fchmod()'s -errno.
+ */
+int tk_afile_open(struct tk_afile *af, const char *path, mode_t mode);
 /* 0, or the -errno of the write, fsync or rename (the temporary is removed). */
 int tk_afile_commit(struct tk_afile *af);
 void tk_afile_abort(struct tk_afile *af);

@@ -13,7 +13,6 @@
 #include "output.h"
 #include "prom.h"
 #include "stats.h"
-#include "textfile.h"
 
 #define TK_STR_MAX 65536  /* longest string carried into a record */
 
@@ -439,11 +438,19 @@ static void print_text_record(FILE *f, struct json_object *rec)
 	print_text_fields(f, rec, NULL, &first);
 }
 
+static int (*observer)(struct json_object *rec);
+
+void tk_output_observe(int (*fn)(struct json_object *rec))
+{
+	observer = fn;
+}
+
 int tk_emit(struct json_object *rec)
 {
 	FILE *f = tk_out.out ? tk_out.out : stdout;
 
-	tk_textfile_record(rec);
+	if (observer)
+		observer(rec);
 	if (tk_out.fmt != TK_FMT_JSON && line.len)
 		write_pending(f);   /* held JSON lines (error records) keep their place */
 	switch (tk_out.fmt) {

@@ -107,6 +107,12 @@ int tk_output_release(void);
 /* Write @rec as one JSON line regardless of format (used for error records). */
 int tk_emit_json(struct json_object *rec);
 
+/*
+ * @fn is shown every record tk_emit() writes, before it is written (the
+ * --textfile exposition: textfile.h registers itself); NULL: none.
+ */
+void tk_output_observe(int (*fn)(struct json_object *rec));
+
 /* Flush stdout; on EPIPE set tk_out.broken and request stop.  0 or -errno. */
 int tk_flush(void);
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "clock.h"
 #include "errors.h"
 #include "output.h"
@@ -23,6 +24,7 @@ static bool own;                /* the command publishes its own expositions */
 void tk_textfile_set(const char *path)
 {
 	textfile = path;
+	tk_output_observe(path ? tk_textfile_record : NULL);
 }
 
 bool tk_textfile_active(void)
@@ -30,49 +32,19 @@ bool tk_textfile_active(void)
 	return textfile != NULL;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int tk_replace_file(const char *path, const char *buf, size_t len)
 {
-	char tmp[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int dirlen = slash ? (int)(slash - path + 1) : 0;
-	int fd, err;
+	struct tk_afile af;
+	int err = tk_afile_open(&af, path, 0644);   /* node_exporter may run as another user */
 
-	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", dirlen, path,
-		     slash ? slash + 1 : path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	/* mkostemp opens O_CREAT|O_EXCL: a planted name is never followed */
-	fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	err = fchmod(fd, 0644) ? -errno : 0;
-	if (!err)
-		err = write_all(fd, buf, len);
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
 	if (err)
-		unlink(tmp);
-	return err;
+		return err;
+	if (len && fwrite(buf, 1, len, af.f) != len) {
+		err = errno ? -errno : -EIO;
+		tk_afile_abort(&af);
+		return err;
+	}
+	return tk_afile_commit(&af);
 }
 
 /* atexit: a failed write makes the exit status 1 (textfile.h). */

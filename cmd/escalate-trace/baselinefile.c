@@ -303,7 +303,7 @@ int esc_baseline_save(const char *path, const struct esc_brick_stats *st, size_t
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "bricks", arr);
-	e = tk_afile_open(&af, path);
+	e = tk_afile_open(&af, path, 0);
 	if (!e) {
 		fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN), af.f);
 		fputc('\n', af.f);

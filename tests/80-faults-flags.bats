@@ -84,3 +84,11 @@ check() {
 	RL_BAD=("" "-1/60s" "99999999999999999999999/60s" "abc" "10/" "10/-1s" "/60s")
 	check escalate-trace --rate-limit RL_BAD
 }
+
+@test "escalate-trace: --hook takes only the hooks it knows" {
+	for h in "" bogus FENTRY "fentry " kprobe; do
+		run --separate-stderr "$(bin escalate-trace)" --hook "$h" --manual --pid 1
+		assert_usage_error "--hook"
+		[[ "$stderr" == *"fentry"* ]] || fail "the fix names no hook: $stderr"
+	done
+}

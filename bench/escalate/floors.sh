@@ -36,8 +36,8 @@ dd_time() { "$BB" time -f %e dd if=/dev/zero of=/dev/null bs=1 count="$N" 2>&1 >
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 wait_for() { # FILE PATTERN: up to 120 s
-	i=0
-	until grep -q "$2" "$1" 2>/dev/null || [ $i -ge 1200 ]; do sleep 0.1; i=$((i + 1)); done
+	w=0
+	until grep -q "$2" "$1" 2>/dev/null || [ $w -ge 1200 ]; do sleep 0.1; w=$((w + 1)); done
 	grep -q "$2" "$1" 2>/dev/null
 }
 
@@ -94,8 +94,8 @@ idle() {
 runs() { # N CMD...: median of N runs' first fields
 	n=$1
 	shift
-	i=0
-	while [ $i -lt "$n" ]; do "$@" | awk '{print $1}'; i=$((i + 1)); done | median
+	k=0
+	while [ $k -lt "$n" ]; do "$@" | awk '{print $1}'; k=$((k + 1)); done | median
 }
 
 echo "dd if=/dev/zero of=/dev/null bs=1 count=$N ($(nproc) CPUs, $(uname -r)), median of $R:"

@@ -86,7 +86,7 @@ check() {
 }
 
 @test "escalate-trace: --hook takes only the hooks it knows" {
-	for h in "" bogus FENTRY "fentry " kprobe; do
+	for h in "" bogus FENTRY "fentry " kprobe fentry.multi; do
 		run --separate-stderr "$(bin escalate-trace)" --hook "$h" --manual --pid 1
 		assert_usage_error "--hook"
 		[[ "$stderr" == *"fentry"* ]] || fail "the fix names no hook: $stderr"

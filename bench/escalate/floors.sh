@@ -101,7 +101,7 @@ runs() { # N CMD...: median of N runs' first fields
 echo "dd if=/dev/zero of=/dev/null bs=1 count=$N ($(nproc) CPUs, $(uname -r)), median of $R:"
 u=$(runs "$R" dd_time)
 printf '  %-26s %7ss\n' "untraced" "$u"
-for h in tp_btf raw_tp fentry; do
+for h in tp_btf raw_tp fentry fentry_multi; do
 	: >"$tmp/times"
 	i=0
 	while [ $i -lt "$R" ]; do empty $h >>"$tmp/times" || break; i=$((i + 1)); done
@@ -114,7 +114,7 @@ for h in tp_btf raw_tp fentry; do
 	d=$(awk '{print $3}' "$tmp/times" | median)
 	printf '  %-26s %7ss %6sx  attach %s us, detach %s us\n' "floor $h (empty)" "$t" "$(ratio "$t" "$u")" "$a" "$d"
 done
-for h in auto tp_btf raw_tp; do
+for h in auto fentry tp_btf raw_tp; do
 	: >"$tmp/times"
 	i=0
 	while [ $i -lt "$R" ]; do traced $h >>"$tmp/times" || break; i=$((i + 1)); done

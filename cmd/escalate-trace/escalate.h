@@ -173,12 +173,13 @@ void esc_breakdown_build(const struct esc_sc_stat *st, size_t n, uint64_t total_
 /* Cheapest first: auto tries them in this order (--hook). */
 enum esc_hook {
 	ESC_HOOK_AUTO = 0,
-	ESC_HOOK_FENTRY,          /* fentry/fexit per __x64_sys_* function */
+	ESC_HOOK_FENTRY_MULTI,    /* one fentry and one fexit multi-link (7.2+) */
+	ESC_HOOK_FENTRY,          /* fentry/fexit per syscall function */
 	ESC_HOOK_TP_BTF,          /* raw_syscalls sys_enter/sys_exit, tp_btf */
 	ESC_HOOK_RAW_TP,          /* the same, raw_tp */
 	ESC_HOOK_NR,
 };
-/* "auto", "fentry", "tp_btf", "raw_tp" */
+/* "auto", "fentry_multi", "fentry", "tp_btf", "raw_tp" */
 const char *esc_hook_name(enum esc_hook h);
 /* 0, or -EINVAL for a name not above. */
 int esc_hook_parse(const char *s, enum esc_hook *h);

@@ -12,19 +12,22 @@
 
 #include "escalate_trace.skel.h"
 #include "fnclone.h"
+#include "fnmulti.h"
 #include "hook.h"
 
 struct esc_hooks {
 	struct escalate_trace_bpf *skel;
 	enum esc_hook lo, hi;          /* the hooks loaded, cheapest first */
 	enum esc_hook used;            /* attached now (AUTO: none) */
+	struct tk_fnmulti me, mx;      /* fentry / fexit multi-links */
 	struct tk_fnclone fe, fx;      /* fentry / fexit copies */
 	struct bpf_link *sys[2];       /* tp_btf or raw_tp enter/exit */
 	struct bpf_link *sched[2];     /* fork, exit */
 };
 
 static const char *const hook_names[ESC_HOOK_NR] = {
-	[ESC_HOOK_AUTO] = "auto", [ESC_HOOK_FENTRY] = "fentry",
+	[ESC_HOOK_AUTO] = "auto", [ESC_HOOK_FENTRY_MULTI] = "fentry_multi",
+	[ESC_HOOK_FENTRY] = "fentry",
 	[ESC_HOOK_TP_BTF] = "tp_btf", [ESC_HOOK_RAW_TP] = "raw_tp",
 };
 
@@ -47,6 +50,7 @@ int esc_hook_parse(const char *s, enum esc_hook *h)
 static void hook_progs(struct escalate_trace_bpf *s, enum esc_hook k, struct bpf_program *p[2])
 {
 	switch (k) {
+	case ESC_HOOK_FENTRY_MULTI:
 	case ESC_HOOK_FENTRY:
 		p[0] = s->progs.esc_fentry, p[1] = s->progs.esc_fexit;
 		break;
@@ -104,10 +108,26 @@ static int load_copies(struct esc_hooks *h, char *why, size_t whysz)
 	return err;
 }
 
+/* One fentry and one fexit multi-link over the syscall functions. */
+static int load_multi(struct esc_hooks *h, char *why, size_t whysz)
+{
+	int err;
+
+	err = tk_fnmulti_load(&h->me, h->skel->progs.esc_fentry, false, tk_fnclone_x64_syscall, NULL);
+	if (!err)
+		err = tk_fnmulti_load(&h->mx, h->skel->progs.esc_fexit, true, tk_fnclone_x64_syscall, h);
+	if (err) {
+		tk_fnmulti_free(&h->me);
+		if (why)
+			snprintf(why, whysz, "fentry_multi: load: %s", strerror(-err));
+	}
+	return err;
+}
+
 int esc_hooks_load(struct esc_hooks **hp, struct escalate_trace_bpf **skel, enum esc_hook want,
 		   char *why, size_t whysz)
 {
-	enum esc_hook lo = want == ESC_HOOK_AUTO ? ESC_HOOK_FENTRY : want;
+	enum esc_hook lo = want == ESC_HOOK_AUTO ? ESC_HOOK_FENTRY_MULTI : want;
 	enum esc_hook hi = want == ESC_HOOK_AUTO ? ESC_HOOK_RAW_TP : want;
 	struct esc_hooks *h = calloc(1, sizeof(*h));
 	int err = -EINVAL;
@@ -120,6 +140,11 @@ int esc_hooks_load(struct esc_hooks **hp, struct escalate_trace_bpf **skel, enum
 			break;
 		if (why)
 			snprintf(why, whysz, "%s: load: %s", esc_hook_name(lo), strerror(-err));
+	}
+	if (!err && h->lo == ESC_HOOK_FENTRY_MULTI && load_multi(h, why, whysz)) {
+		if (h->hi == ESC_HOOK_FENTRY_MULTI)
+			err = -EOPNOTSUPP;
+		h->lo = ESC_HOOK_FENTRY;
 	}
 	if (!err && h->lo == ESC_HOOK_FENTRY && load_copies(h, why, whysz)) {
 		if (h->hi == ESC_HOOK_FENTRY)
@@ -151,7 +176,17 @@ static int attach_hook(struct esc_hooks *h, enum esc_hook k, char *fn, size_t fn
 	struct bpf_program *p[2];
 	int err;
 
+	if (k == ESC_HOOK_FENTRY_MULTI) {
+		err = tk_fnmulti_attach(&h->me);
+		if (!err)
+			err = tk_fnmulti_attach(&h->mx);
+		if (err)
+			tk_fnmulti_detach(&h->me);
+		return err;
+	}
 	if (k == ESC_HOOK_FENTRY) {
+		if (!h->fe.n)   /* not loaded: the multi-links were */
+			return -ENOENT;
 		err = tk_fnclone_attach(&h->fe, fn, fnsz);
 		if (!err)
 			err = tk_fnclone_attach(&h->fx, fn, fnsz);
@@ -200,6 +235,8 @@ int esc_hooks_attach(struct esc_hooks *h, enum esc_hook *used, char *why, size_t
 
 void esc_hooks_detach(struct esc_hooks *h)
 {
+	tk_fnmulti_detach(&h->me);
+	tk_fnmulti_detach(&h->mx);
 	tk_fnclone_detach(&h->fe);
 	tk_fnclone_detach(&h->fx);
 	for (int i = 0; i < 2; i++) {
@@ -216,6 +253,8 @@ unsigned long long esc_hooks_misses(const struct esc_hooks *h)
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
 
+	if (h->used == ESC_HOOK_FENTRY_MULTI)
+		return tk_fnmulti_misses(&h->me);
 	if (h->used == ESC_HOOK_FENTRY)
 		return tk_fnclone_misses(&h->fe);
 	if (h->used == ESC_HOOK_AUTO)
@@ -232,6 +271,8 @@ void esc_hooks_free(struct esc_hooks *h)
 	if (!h)
 		return;
 	esc_hooks_detach(h);
+	tk_fnmulti_free(&h->me);
+	tk_fnmulti_free(&h->mx);
 	tk_fnclone_free(&h->fe);
 	tk_fnclone_free(&h->fx);
 	escalate_trace_bpf__destroy(h->skel);

@@ -87,7 +87,7 @@ static const struct argp_option opts[] = {
 	{ "rate-limit", OPT_RATE, "N/DUR", 0, "At most N traces per DUR (default 100/60s)", 3 },
 	{ "trace-for", OPT_TRACE_FOR, "DUR", 0, "Trace window (default 1s)", 3 },
 	{ "follow-children", OPT_FOLLOW, NULL, 0, "Also trace processes the target forks", 3 },
-	{ "hook", OPT_HOOK, "HOOK", 0, "Syscall hook: auto (default), fentry, tp_btf, raw_tp", 3 },
+	{ "hook", OPT_HOOK, "HOOK", 0, "Syscall hook: auto (default), fentry_multi, fentry, tp_btf, raw_tp", 3 },
 	{ "top", OPT_TOP, "N", 0, "Syscalls listed per trace (default 10)", 3 },
 	{ "otlp", OPT_OTLP, "URL", 0, "POST each escalation as OTLP/JSON to URL", 3 },
 	{ "otlp-queue", OPT_OTLP_QUEUE, "N", 0, "OTLP queue length (default 64)", 3 },
@@ -184,7 +184,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_FOLLOW: env.follow = true; break;
 	case OPT_HOOK:
 		if (esc_hook_parse(arg, &env.hook))
-			tk_usage_error("use auto, fentry, tp_btf or raw_tp", "--hook '%s': unknown hook", arg);
+			tk_usage_error("use auto, fentry_multi, fentry, tp_btf or raw_tp", "--hook '%s': unknown hook", arg);
 		break;
 	case OPT_RATE:
 		if (esc_rl_parse(arg, &env.rl_max, &env.rl_interval_ns))

@@ -2,7 +2,8 @@
 /*
  * escalate_empty [HOOK] — attach bpf/test_escalate_trace_empty.bpf.c's
  * EMPTY programs on HOOK (tp_btf, the default; raw_tp; fentry: one
- * fentry+fexit pair per syscall function), print "attached <µs>" (the
+ * fentry+fexit pair per syscall function; fentry_multi: one fentry and one
+ * fexit multi-link over them all), print "attached <µs>" (the
  * attach time), and keep them attached until stdin reaches EOF or
  * SIGINT/SIGTERM; then print "detached <µs>" (the detach time).
  * bench/escalate's floors.
@@ -16,6 +17,7 @@
 #include "bpfutil.h"
 #include "clock.h"
 #include "fnclone.h"
+#include "fnmulti.h"
 #include "test_escalate_trace_empty.skel.h"
 
 struct empty {
@@ -23,7 +25,8 @@ struct empty {
 	struct bpf_program *p[2];
 	struct bpf_link *l[2];
 	struct tk_fnclone c[2];
-	int fentry;
+	struct tk_fnmulti m[2];
+	int fentry, multi;
 };
 
 static int load(struct empty *e, const char *hook)
@@ -34,7 +37,8 @@ static int load(struct empty *e, const char *hook)
 	e->skel = test_escalate_trace_empty_bpf__open();
 	if (!e->skel)
 		return -errno;
-	e->fentry = !strcmp(hook, "fentry");
+	e->multi = !strcmp(hook, "fentry_multi");
+	e->fentry = e->multi || !strcmp(hook, "fentry");
 	if (!strcmp(hook, "tp_btf"))
 		e->p[0] = e->skel->progs.esc_empty_enter, e->p[1] = e->skel->progs.esc_empty_exit;
 	else if (!strcmp(hook, "raw_tp"))
@@ -48,6 +52,12 @@ static int load(struct empty *e, const char *hook)
 	err = test_escalate_trace_empty_bpf__load(e->skel);
 	if (err || !e->fentry)
 		return err;
+	if (e->multi) {
+		err = tk_fnmulti_load(&e->m[0], e->p[0], false, tk_fnclone_x64_syscall, NULL);
+		if (!err)
+			err = tk_fnmulti_load(&e->m[1], e->p[1], true, tk_fnclone_x64_syscall, e);
+		return err;
+	}
 	err = tk_fnclone_load(&e->c[0], e->p[0], tk_fnclone_x64_syscall, NULL, fn, sizeof(fn));
 	if (!err)
 		err = tk_fnclone_load(&e->c[1], e->p[1], tk_fnclone_x64_syscall, e, fn, sizeof(fn));
@@ -61,6 +71,11 @@ static int attach(struct empty *e)
 	char fn[64] = "";
 	int err = 0;
 
+	if (e->multi) {
+		for (int i = 0; i < 2 && !err; i++)
+			err = tk_fnmulti_attach(&e->m[i]);
+		return err;
+	}
 	if (e->fentry) {
 		for (int i = 0; i < 2 && !err; i++)
 			err = tk_fnclone_attach(&e->c[i], fn, sizeof(fn));
@@ -79,6 +94,7 @@ static int attach(struct empty *e)
 static void detach(struct empty *e)
 {
 	for (int i = 0; i < 2; i++) {
+		tk_fnmulti_detach(&e->m[i]);
 		tk_fnclone_detach(&e->c[i]);
 		bpf_link__destroy(e->l[i]);
 		e->l[i] = NULL;
@@ -120,6 +136,8 @@ int main(int argc, char **argv)
 	printf("detached %llu\n", (unsigned long long)(tk_now_mono_ns() - t0) / 1000);
 out:
 	detach(&e);
+	tk_fnmulti_free(&e.m[0]);
+	tk_fnmulti_free(&e.m[1]);
 	tk_fnclone_free(&e.c[0]);
 	tk_fnclone_free(&e.c[1]);
 	test_escalate_trace_empty_bpf__destroy(e.skel);

@@ -2,7 +2,7 @@
 # load): escalate-trace on its cheapest hook.  For each case, what the host
 # checks lands under $OUT/escalate/; tests/61-escalate-guest.bats reads it.
 #   known-HOOK  escalate_target doing known numbers of syscalls, traced with
-#               --hook HOOK (auto, then tp_btf as a second opinion)
+#               --hook HOOK (auto, fentry, then tp_btf as a second opinion)
 #   follow      --exec of a shell that forks two known targets
 set -u
 o=$OUT/escalate
@@ -28,6 +28,7 @@ known() {
 	cp /tmp/err "$o/known-$1.err"
 }
 known auto
+known fentry
 known tp_btf
 echo "$R $F $M $E" >"$o/known.args"
 

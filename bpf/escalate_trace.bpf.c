@@ -7,7 +7,19 @@
  * time and errors at exit, only for calls entered in the current window
  * (generation `gen`).  `threads` keeps, per thread seen, when it entered the
  * window and when it exited, so user space can compute thread-time.  With
- * `follow`, processes forked by a traced process are traced too (strace -f).
+ * `follow`, processes forked by a traced process are traced too (strace -f):
+ * the fork hook marks each such task in its task storage (`follow_gen`), so
+ * other processes' syscalls cost no hash lookup.
+ *
+ * Three hooks carry the same entry/exit logic; user space (hook.c) attaches
+ * the cheapest the kernel accepts:
+ *   fentry/fexit  one program pair per syscall function (user space loads
+ *                 copies of esc_fentry/esc_fexit for each; the id is the
+ *                 task's orig_ax), no syscall tracepoint, so other tasks
+ *                 stay off the syscall slow path
+ *   tp_btf        raw_syscalls sys_enter/sys_exit through BTF
+ *   raw_tp        the same tracepoints, raw
+ * The sched_process_{fork,exit} hooks are tp_btf under all three.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,7 +37,7 @@ struct esc_start {
 	__u32 id;
 	__u32 gen;
 	__u32 seen_gen;
-	__u32 pad;
+	__u32 follow_gen;  /* == gen: forked by a traced task in this window */
 };
 
 struct esc_thread {
@@ -61,13 +73,31 @@ struct {
 	__type(value, __u8);
 } tgids SEC(".maps");
 
-static __always_inline bool is_target(__u32 tgid)
+/* Is @task (of @tgid) traced?  Other processes pay one compare, or with
+ * follow one task-storage get (no hash lookup). */
+static __always_inline bool is_target(struct task_struct *task, __u32 tgid)
 {
+	struct esc_start *s;
+
 	if (!target_tgid)
 		return false;
 	if (tgid == target_tgid)
 		return true;
-	return follow && bpf_map_lookup_elem(&tgids, &tgid);
+	if (!follow)
+		return false;
+	s = bpf_task_storage_get(&start, task, 0, 0);
+	return s && s->follow_gen == gen;
+}
+
+static __always_inline bool current_is_target(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (!target_tgid)
+		return false;
+	if (tgid == target_tgid)
+		return true;
+	return follow && is_target(bpf_get_current_task_btf(), tgid);
 }
 
 static __always_inline void note_thread(__u32 tid, __u64 task_start, __u64 exit_ns)
@@ -86,15 +116,14 @@ static __always_inline void note_thread(__u32 tid, __u64 task_start, __u64 exit_
 		__sync_fetch_and_add(&lost, 1);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
+static __always_inline int on_enter(__u64 id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task;
 	struct esc_start *s;
 	__u32 key;
 
-	if (!is_target(pid_tgid >> 32))
+	if (!current_is_target())
 		return 0;
 	task = bpf_get_current_task_btf();
 	s = bpf_task_storage_get(&start, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -104,9 +133,9 @@ int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 	}
 	if (s->seen_gen != gen) {
 		s->seen_gen = gen;
-		note_thread((__u32)pid_tgid, task->start_time, 0);
+		note_thread(task->pid, task->start_time, 0);
 	}
-	key = ((__u64)id < ESC_AGG_COMPAT ? (__u32)id : ESC_AGG_BADID) | esc_agg_abi(task);
+	key = (id < ESC_AGG_COMPAT ? (__u32)id : ESC_AGG_BADID) | esc_agg_abi(task);
 	esc_agg_enter(key, pid_tgid);
 	s->id = key;
 	s->gen = gen;
@@ -114,13 +143,12 @@ int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
+static __always_inline int on_exit(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct esc_start *s;
 
-	if (!is_target(pid_tgid >> 32))
+	if (!current_is_target())
 		return 0;
 	s = bpf_task_storage_get(&start, bpf_get_current_task_btf(), 0, 0);
 	if (!s || !s->ts)
@@ -131,10 +159,58 @@ int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* '?': loaded only when user space asks for that hook (hook.c). */
+SEC("?tp_btf/sys_enter")
+int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
+{
+	return on_enter(id);
+}
+
+SEC("?tp_btf/sys_exit")
+int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
+{
+	return on_exit(ret);
+}
+
+SEC("?raw_tp/sys_enter")
+int BPF_PROG(esc_raw_enter, struct pt_regs *regs, long id)
+{
+	return on_enter(id);
+}
+
+SEC("?raw_tp/sys_exit")
+int BPF_PROG(esc_raw_exit, struct pt_regs *regs, long ret)
+{
+	return on_exit(ret);
+}
+
+/*
+ * Templates: hook.c loads a copy of each per syscall function.  They read
+ * no argument (the id from the task's user registers, the return value
+ * with bpf_get_func_ret()), so a copy fits any prototype: __x64_sys_X(regs)
+ * and the __do_sys_X(void) that BTF names for argument-less syscalls.
+ */
+SEC("?fentry/__x64_sys_read")
+int esc_fentry(void *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return on_enter(BPF_CORE_READ(regs, orig_ax));
+}
+
+SEC("?fexit/__x64_sys_read")
+int esc_fexit(void *ctx)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return on_exit((long)ret);
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(esc_task_exit, struct task_struct *p, bool group_dead)
 {
-	if (!is_target(p->tgid))
+	if (!is_target(p, p->tgid))
 		return 0;
 	note_thread(p->pid, p->start_time, bpf_ktime_get_ns());
 	return 0;
@@ -144,11 +220,19 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(esc_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct esc_start *s;
 	__u8 one = 1;
 
-	if (!follow || ptgid == ctgid || !is_target(ptgid))
+	if (!follow || ctgid == target_tgid || !is_target(parent, ptgid))
 		return 0;
-	if (bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY))
+	s = bpf_task_storage_get(&start, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		__sync_fetch_and_add(&lost, 1);
+		return 0;
+	}
+	s->follow_gen = gen;
+	/* a new process (not a thread): counted in `processes` */
+	if (ptgid != ctgid && bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY))
 		__sync_fetch_and_add(&lost, 1);
 	return 0;
 }

@@ -193,3 +193,11 @@ check() {
 	run --separate-stderr "$(bin progstats)" --oneline --wide
 	assert_usage_error "--oneline"
 }
+
+@test "escalate-trace: --hook takes only the hooks it knows" {
+	for h in "" bogus FENTRY "fentry " kprobe fentry.multi; do
+		run --separate-stderr "$(bin escalate-trace)" --hook "$h" --manual --pid 1
+		assert_usage_error "--hook"
+		[[ "$stderr" == *"fentry"* ]] || fail "the fix names no hook: $stderr"
+	done
+}

@@ -23,11 +23,11 @@ static int tracer_get(struct esc_run *r, struct esc_tracer **t)
 	}
 	if (r->tracer_failed)
 		return -ENOTSUP;
-	err = esc_tracer_open(&r->tracer, tk_out.verbose);
+	err = esc_tracer_open(&r->tracer, r->env->hook, tk_out.verbose);
 	if (err) {
 		r->tracer_failed = true;
-		snprintf(r->tracer_error, sizeof(r->tracer_error), "loading BPF tracer: %s",
-			 strerror(-err));
+		snprintf(r->tracer_error, sizeof(r->tracer_error), "loading BPF tracer (hook %s): %s",
+			 esc_hook_name(r->env->hook), strerror(-err));
 		tk_warn("%s; escalations are reported untraced (needs root and BTF)",
 			r->tracer_error);
 		return err;

@@ -263,6 +263,21 @@ struct esc_breakdown {
 void esc_breakdown_build(const struct esc_sc_stat *st, size_t n, uint64_t total_ns,
 			 struct esc_breakdown *b);
 
+/* ---- syscall hook (hook.c) ---------------------------------------------- */
+/* Cheapest first: auto tries them in this order (--hook). */
+enum esc_hook {
+	ESC_HOOK_AUTO = 0,
+	ESC_HOOK_FENTRY_MULTI,    /* one fentry and one fexit multi-link (7.2+) */
+	ESC_HOOK_FENTRY,          /* fentry/fexit per syscall function */
+	ESC_HOOK_TP_BTF,          /* raw_syscalls sys_enter/sys_exit, tp_btf */
+	ESC_HOOK_RAW_TP,          /* the same, raw_tp */
+	ESC_HOOK_NR,
+};
+/* "auto", "fentry_multi", "fentry", "tp_btf", "raw_tp" */
+const char *esc_hook_name(enum esc_hook h);
+/* 0, or -EINVAL for a name not above. */
+int esc_hook_parse(const char *s, enum esc_hook *h);
+
 /* ---- tracer (tracer.c) -------------------------------------------------- */
 struct esc_trace_result {
 	bool traced;              /* false: could not trace (see error) */
@@ -279,14 +294,18 @@ struct esc_trace_result {
 	uint64_t lost;            /* tid slots the BPF side could not track */
 	uint64_t missed;          /* sys_enter runs the kernel skipped (any process) */
 	uint64_t sc_lost;         /* syscall figures a full map refused */
+	enum esc_hook hook;       /* the mechanism that traced (AUTO: none) */
 	struct esc_sc_stat *sc;   /* per-syscall (all threads), sorted by time desc */
 	size_t nsc;
 	struct esc_sc_table all;  /* rows per (syscall, tid); errno rows */
 	unsigned intervals;       /* interval records emitted (-i) */
 };
 struct esc_tracer;
-/* Open and load the BPF program (not attached).  0 or -errno. */
-int esc_tracer_open(struct esc_tracer **tp, int verbose);
+/*
+ * Open and load the BPF programs of @hook (AUTO: every hook the kernel
+ * loads, cheapest first), not attached.  0 or -errno.
+ */
+int esc_tracer_open(struct esc_tracer **tp, enum esc_hook hook, int verbose);
 void esc_tracer_close(struct esc_tracer *t);
 /*
  * Figures to collect from the next esc_trace_run() on.  With

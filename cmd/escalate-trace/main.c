@@ -61,7 +61,7 @@ enum {
 	OPT_WINDOW, OPT_CV, OPT_EFF, OPT_CLIFF, OPT_CLIFF_FIELD, OPT_GPU, OPT_GPU_FIELD,
 	OPT_MANUAL, OPT_STRICT, OPT_RATE, OPT_TRACE_FOR, OPT_TOP, OPT_TEE, OPT_OTLP,
 	OPT_OTLP_QUEUE, OPT_OTLP_RETRIES, OPT_OTLP_TIMEOUT, OPT_OTLP_FLUSH, OPT_EXEC,
-	OPT_RUNS, OPT_FAIL, OPT_FOLLOW, OPT_TYPE, OPT_MAX_BRICKS, OPT_MAX_LINE, OPT_THREADS,
+	OPT_RUNS, OPT_FAIL, OPT_FOLLOW, OPT_HOOK, OPT_TYPE, OPT_MAX_BRICKS, OPT_MAX_LINE, OPT_THREADS,
 	OPT_OTLP_LOGS, OPT_OTLP_HEADER, OPT_OTLP_COMPRESSION, OPT_OTLP_SYSCALLS,
 	OPT_OTLP_MAX_BODY,
 	OPT_PER_THREAD, OPT_HIST,
@@ -112,6 +112,7 @@ static const struct argp_option opts[] = {
 	{ "rate-limit", OPT_RATE, "N/DUR", 0, "At most N traces per DUR (default 100/60s)", 3 },
 	{ "trace-for", OPT_TRACE_FOR, "DUR", 0, "Trace window (default 1s)", 3 },
 	{ "follow-children", OPT_FOLLOW, NULL, 0, "Also trace processes the target forks", 3 },
+	{ "hook", OPT_HOOK, "HOOK", 0, "Syscall hook: auto (default), fentry_multi, fentry, tp_btf, raw_tp", 3 },
 	{ "top", OPT_TOP, "N", 0, "Syscalls listed per trace (default 10)", 3 },
 	{ "per-thread", OPT_PER_THREAD, NULL, 0, "Also list syscall figures per thread", 3 },
 	{ "hist", OPT_HIST, NULL, 0, "Log2 latency histogram per syscall", 3 },
@@ -246,6 +247,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_FOLLOW: env.follow = true; break;
 	case OPT_PER_THREAD: env.figs.per_thread = true; break;
 	case OPT_HIST: env.figs.hist = true; break;
+	case OPT_HOOK:
+		if (esc_hook_parse(arg, &env.hook))
+			tk_usage_error("use auto, fentry_multi, fentry, tp_btf or raw_tp", "--hook '%s': unknown hook", arg);
+		break;
 	case OPT_RATE:
 		if (esc_rl_parse(arg, &env.rl_max, &env.rl_interval_ns))
 			tk_usage_error("use N/DURATION, e.g. 100/60s or 5/1m",

@@ -148,6 +148,8 @@ static int report_event_json(const struct esc_event *e, unsigned top)
 	tk_rec_i64(rec, "pid", tr->pid);
 	tk_rec_bool(rec, "traced", tr->traced);
 	tk_rec_bool(rec, "partial", tr->partial);
+	if (tr->traced)
+		tk_rec_str(rec, "hook", esc_hook_name(tr->hook));
 	if (tr->error[0])
 		tk_rec_str(rec, "trace_error", tr->error);
 	tk_rec_u64(rec, "trace_start_ns", tr->start_real_ns);

@@ -22,6 +22,7 @@ struct esc_env {
 	pid_t pid;                 /* --pid PID (0 = none or field) */
 	bool manual, strict, tee, fail_on_escalation;
 	bool follow;               /* --follow-children (always with --exec) */
+	enum esc_hook hook;        /* --hook (default auto) */
 	uint64_t rl_max, rl_interval_ns;
 	uint64_t trace_ns;
 	unsigned top;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tracer.c — load bpf/escalate_trace.bpf.c once, attach it only for the
- * length of each trace window, filtered by the target's tgid.
+ * length of each trace window, filtered by the target's tgid, on the
+ * cheapest syscall hook the kernel accepts (hook.c).
  *
  * Window accounting: the window opens when the programs are attached and the
  * filter is set, and closes after --trace-for, when the target exits (then
@@ -27,6 +28,7 @@
 #include "errors.h"
 #include "escalate.h"
 #include "escalate_trace.skel.h"
+#include "hook.h"
 #include "proc.h"
 
 struct esc_thread {
@@ -39,10 +41,12 @@ struct esc_tracer {
 	struct esc_figs figs;
 	esc_interval_fn on_interval;
 	void *on_interval_arg;
+	struct esc_hooks *hooks;
 };
 
-int esc_tracer_open(struct esc_tracer **tp, int verbose)
+int esc_tracer_open(struct esc_tracer **tp, enum esc_hook hook, int verbose)
 {
+	char why[128] = "";
 	struct esc_tracer *t = calloc(1, sizeof(*t));
 	int err;
 
@@ -55,11 +59,11 @@ int esc_tracer_open(struct esc_tracer **tp, int verbose)
 		err = t->agg.ncpus ? t->agg.ncpus : -EINVAL;
 		goto fail;
 	}
-	t->skel = escalate_trace_bpf__open_and_load();
-	if (!t->skel) {
-		err = -errno ? -errno : -EINVAL;
+	err = esc_hooks_load(&t->hooks, &t->skel, hook, why, sizeof(why));
+	if (why[0])
+		tk_info(1, "syscall hook: %s", why);
+	if (err)
 		goto fail;
-	}
 	t->agg.arr = bpf_map__fd(t->skel->maps.agg);
 	t->agg.over = bpf_map__fd(t->skel->maps.agg_over);
 	t->agg.hists = bpf_map__fd(t->skel->maps.agg_hists);
@@ -75,7 +79,7 @@ void esc_tracer_close(struct esc_tracer *t)
 {
 	if (!t)
 		return;
-	escalate_trace_bpf__destroy(t->skel);
+	esc_hooks_free(t->hooks);
 	free(t);
 }
 
@@ -214,18 +218,6 @@ static uint64_t collect_threads(struct esc_tracer *t, uint64_t start, uint64_t e
 	return end;
 }
 
-/* Runs of the sys_enter program the kernel skipped (recursion on a CPU). */
-static uint64_t enter_misses(struct esc_tracer *t)
-{
-	struct bpf_prog_info info;
-	uint32_t len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(t->skel->progs.esc_sys_enter), &info, &len))
-		return 0;
-	return info.recursion_misses;
-}
-
 /*
  * Wait until @deadline, the target's exit (true) or a stop request; with
  * -i, report an interval each interval_ns on the way.
@@ -291,6 +283,7 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t born_by_boot_ns, uin
 {
 	struct escalate_trace_bpf__bss *bss = t->skel->bss;
 	uint64_t start, end, misses;
+	char why[128] = "";
 	bool exited;
 	int pidfd, err;
 
@@ -307,13 +300,19 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t born_by_boot_ns, uin
 	if (err)
 		goto out;
 	err = reset_maps(t);
-	if (!err)
-		err = escalate_trace_bpf__attach(t->skel);
 	if (err) {
-		snprintf(r->error, sizeof(r->error), "attach: %s", strerror(-err));
+		snprintf(r->error, sizeof(r->error), "resetting maps: %s", strerror(-err));
 		goto out;
 	}
-	misses = enter_misses(t);
+	err = esc_hooks_attach(t->hooks, &r->hook, why, sizeof(why));
+	if (why[0])
+		tk_info(1, "syscall hook: %s", why);
+	if (err) {
+		snprintf(r->error, sizeof(r->error), "attach: %s", why[0] ? why : strerror(-err));
+		goto out;
+	}
+	tk_info(2, "syscall hook: %s", esc_hook_name(r->hook));
+	misses = esc_hooks_misses(t->hooks);
 	start = tk_now_mono_ns();
 	bss->gen++;
 	bss->win_start_ns = start;
@@ -334,7 +333,8 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t born_by_boot_ns, uin
 	exited = wait_exit(t, r, pidfd, start + dur_ns);
 	__atomic_store_n(&bss->target_tgid, 0, __ATOMIC_SEQ_CST);
 	end = tk_now_mono_ns();
-	escalate_trace_bpf__detach(t->skel);
+	r->missed = esc_hooks_misses(t->hooks) - misses;
+	esc_hooks_detach(t->hooks);
 
 	r->traced = true;
 	r->partial = exited;
@@ -350,7 +350,6 @@ int esc_trace_run(struct esc_tracer *t, pid_t pid, uint64_t born_by_boot_ns, uin
 	r->end_real_ns = r->start_real_ns + r->window_ns;
 	r->lost = bss->lost;
 	r->sc_lost = bss->agg_lost;
-	r->missed = enter_misses(t) - misses;
 	r->processes = 1 + count_keys(bpf_map__fd(t->skel->maps.tgids));
 	err = collect_stats(t, r);
 	if (err)

@@ -135,10 +135,15 @@ pf() { awk -v n="$2" -v c="$3" '$1==n {print $c; f=1} END {if (!f) print 0}' "$1
 	finish_et
 	wait "$PERFPID" || fail "perf: $(cat "$BATS_TEST_TMPDIR/perf.err")"
 	cat "$work"
+	# perf trace may miss the loader's first calls (before it is fully set up)
+	# in either run: our count lies between perf's whole-run count less the
+	# idle run's and perf's whole-run count
 	for sc in read futex mmap munmap; do
-		echo "# $sc"
-		[ "$(fig $sc count)" -eq $(( $(pf "$work" $sc 2) - $(pf "$idle" $sc 2) )) ]
-		[ "$(fig $sc errors)" -eq $(( $(pf "$work" $sc 3) - $(pf "$idle" $sc 3) )) ]
+		for col in 2:count 3:errors; do
+			w=$(pf "$work" $sc "${col%%:*}") i=$(pf "$idle" $sc "${col%%:*}") f=$(fig $sc "${col#*:}")
+			echo "# $sc ${col#*:}: ours $f, perf $w, perf idle $i"
+			[ "$f" -ge $((w - i)) ] && [ "$f" -le "$w" ]
+		done
 	done
 	[ "$(fig read count)" -eq 2007 ]
 	[ "$(awk '$1=="read" {getline; print}' "$work" | tr -d '[:space:]')" = "EBADF:7" ]

@@ -101,7 +101,7 @@ out.flush()
 time.sleep(1e6)   # keep stdin open: escalate-trace is stopped by the script
 ' "$LINES" "$DUR" >"$tmp/lines" &
 pids+=($!)
-"$B/escalate-trace" -q -j --pid pid --trace-for 200ms <"$tmp/lines" >"$tmp/esc.json" &
+"$B/escalate-trace" -q -j --pid pid --trace-for 200ms --cooldown 0 <"$tmp/lines" >"$tmp/esc.json" &
 et_pid=$!
 pids+=("$et_pid")
 

@@ -32,7 +32,7 @@ known fentry
 known tp_btf
 echo "$R $F $M $E" >"$o/known.args"
 
-escalate-trace -j -v --exec "escalate_target -r 500; escalate_target -r 300" --runs 1 \
+escalate-trace -j -v --exec "escalate_target -r 500; escalate_target -r 300" --runs 1 --min-samples 1 \
 	--budget-us 1 --trace-for 120s --top 50 >"$o/follow.json" 2>"$o/follow.err"
 echo $? >"$o/follow.rc"
 # nothing left behind: no link, no escalate program

@@ -151,6 +151,12 @@ need_loader() {
 @test "progstats: one sample's records reach a file when the pass ends, not at exit" {
 	require_bpf
 	require_tool progstats
+	L=$(helper progstats_load)
+	[ -x "$L" ] || skip "test helper progstats_load is not built"
+	# programs of our own: a clean machine may have none, and then no sample records
+	"$L" -t 120 >"$D/psl" 2>&1 &
+	LPIDS+=($!)
+	wait_until 20 grep -q '^ready ' "$D/psl" || fail "loader: $(cat "$D/psl")"
 	"$(bin progstats)" -j -i 300ms -d 60s >"$D/ps.json" 2>"$D/ps.err" &
 	WPIDS+=($!)
 	# the whole of sample 2 is there (its last line ends the pass) while progstats runs on

@@ -135,14 +135,17 @@ pf() { awk -v n="$2" -v c="$3" '$1==n {print $c; f=1} END {if (!f) print 0}' "$1
 	finish_et
 	wait "$PERFPID" || fail "perf: $(cat "$BATS_TEST_TMPDIR/perf.err")"
 	cat "$work"
-	# perf trace may miss the loader's first calls (before it is fully set up)
-	# in either run: our count lies between perf's whole-run count less the
-	# idle run's and perf's whole-run count
+	# perf trace reads a ring buffer and can drop an event now and then (seen:
+	# 2006 reads of the target's exact 2007), and may miss the loader's first
+	# calls in either run: our count lies between perf's whole-run count less
+	# the idle run's and perf's whole-run count, each widened by 0.5% (at
+	# least 1).  strace above is the exact peer.
 	for sc in read futex mmap munmap; do
 		for col in 2:count 3:errors; do
 			w=$(pf "$work" $sc "${col%%:*}") i=$(pf "$idle" $sc "${col%%:*}") f=$(fig $sc "${col#*:}")
-			echo "# $sc ${col#*:}: ours $f, perf $w, perf idle $i"
-			[ "$f" -ge $((w - i)) ] && [ "$f" -le "$w" ]
+			slack=$(( w / 200 > 1 ? w / 200 : 1 ))
+			echo "# $sc ${col#*:}: ours $f, perf $w, perf idle $i, slack $slack"
+			[ "$f" -ge $((w - i - slack)) ] && [ "$f" -le $((w + slack)) ]
 		done
 	done
 	[ "$(fig read count)" -eq 2007 ]

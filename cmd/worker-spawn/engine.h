@@ -34,6 +34,7 @@ struct ws_engine {
 	int start_rd, start_wr, ready_rd, ready_wr;
 	int *pair_fds;             /* 4 per unit, -1 when unused */
 	unsigned nunits;
+	struct ws_unit_res *ures;        /* issue 15: wake — one per unit (unitres.c) */
 	struct ws_shared *sh;
 	size_t shsize;
 	char cg_abs[WS_MAX_GROUPS][320];

@@ -108,6 +108,9 @@ static void close_foreign(struct ws_engine *e, unsigned self)
 	for (unsigned u = 0; u < 4 * e->nunits; u++)
 		if (e->pair_fds[u] != e->p[self].ctx.rfd && e->pair_fds[u] != e->p[self].ctx.wfd)
 			close_fd(&e->pair_fds[u]);
+	for (unsigned u = 0; e->ures && u < e->nunits; u++)   /* issue 15: wake */
+		if (&e->ures[u] != e->p[self].ctx.ures)
+			ws_unit_res_close_fds(&e->ures[u]);
 	close_fd(&e->start_wr);
 	close_fd(&e->ready_rd);
 }
@@ -188,11 +191,12 @@ static int setup(struct ws_engine *e)
 	}
 	e->p = calloc(e->n, sizeof(*e->p));
 	e->pair_fds = malloc((4 * e->nunits + 1) * sizeof(int));
+	e->ures = calloc(e->nunits + 1, sizeof(*e->ures));   /* issue 15: wake */
 	e->shsize = sizeof(struct ws_shared) + e->nunits * sizeof(struct ws_unit);
 	e->sh = mmap(NULL, e->shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (e->sh == MAP_FAILED)
 		e->sh = NULL;
-	if (!e->p || !e->pair_fds || !e->sh)
+	if (!e->p || !e->pair_fds || !e->sh || !e->ures)
 		return -ENOMEM;
 	for (unsigned i = 0; i < 4 * e->nunits; i++)
 		e->pair_fds[i] = -1;
@@ -219,6 +223,10 @@ static int setup(struct ws_engine *e)
 			c->sh = e->sh;
 			c->rng = rng ^ ((uint64_t)(w + 1) * 0x9E3779B97F4A7C15ULL);
 			c->rfd = c->wfd = -1;
+			c->ures = &e->ures[u];   /* issue 15: wake */
+			c->efd = -1;
+			if (c->role == 0 && (err = ws_unit_res_open(grp, c->ures)))
+				return err;
 			p->set_valid = pick_set(grp, k, &online, &rng, &p->set);
 			c->allowed = online;   /* affinity-churn roams every online CPU */
 			if (piped && c->role == 0) {
@@ -452,6 +460,9 @@ static void teardown(struct ws_engine *e)
 	}
 	for (unsigned u = 0; e->pair_fds && u < 4 * e->nunits; u++)
 		close_fd(&e->pair_fds[u]);
+	for (unsigned u = 0; e->ures && u < e->nunits; u++)   /* issue 15: wake */
+		ws_unit_res_free(&e->ures[u]);
+	free(e->ures);
 	close_fd(&e->start_rd);
 	close_fd(&e->start_wr);
 	close_fd(&e->ready_rd);

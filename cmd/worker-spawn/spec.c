@@ -11,6 +11,7 @@
 
 #include "errors.h"
 #include "ws.h"
+#include "wake_spec.h"   /* issue 15: wake */
 
 #define WFIX "see the work types in 'man worker-spawn'"
 
@@ -63,6 +64,7 @@ static void set_defaults(struct ws_group *g)
 	default:
 		break;
 	}
+	ws_wake_defaults(g);   /* issue 15: wake */
 }
 
 static bool key_allowed(const char *keys, const char *key)
@@ -140,6 +142,7 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 				       arg, name, k, *ti->keys ? ti->keys : "none");
 		if (g->type == WS_SEQUENCE && strcmp(k, "file")) {
 			seq_step(g, arg, k, v);
+		} else if (ws_wake_param(g, arg, k, v)) {   /* issue 15: wake */
 		} else if (!strcmp(k, "file")) {
 			if (!v || !*v || strlen(v) >= sizeof(g->p_file))
 				tk_usage_error("give a directory", "-w '%s': bad file= directory", arg);
@@ -386,6 +389,11 @@ void ws_groups_finish(struct ws_opts *o)
 			break;
 		case WS_MUTEX_CONTENTION:
 			g->unit = g->p_fanout;
+			break;
+		/* issue 15: wake */
+		case WS_WAKE_CHAIN: case WS_THUNDERING_HERD: case WS_EPOLL_STORM:
+		case WS_ASYMMETRIC_WAKER: case WS_PRODUCER_CONSUMER:
+			g->unit = ws_wake_unit(g);
 			break;
 		default:
 			g->unit = 1;

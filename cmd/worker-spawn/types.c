@@ -60,6 +60,20 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 		"spin burst us, nanosleep sleep us" },
 	[WS_SEQUENCE] = { "sequence", WAKE, ws_sequence, ws_sequence_prep, ws_io_fini,
 		"spin,sleep,yield,io,alu-hot,file", "loop of spin/sleep/yield/io/alu-hot steps" },
+	/* issue 15: wake */
+	[WS_WAKE_CHAIN] = { "wake-chain", WAKE, ws_wake_chain, NULL, NULL,
+		"depth,wake,work_per_hop", "ring of depth stages: wait, spin work_per_hop, wake the next" },
+	[WS_THUNDERING_HERD] = { "thundering-herd", WAKE, ws_thundering_herd, NULL, NULL,
+		"waiters,batches,inter_batch_ms", "one futex word: role 0 wakes all waiters per batch" },
+	[WS_EPOLL_STORM] = { "epoll-storm", WAKE, ws_epoll_storm, ws_epoll_prep, ws_epoll_fini,
+		"producers,consumers,events_per_burst,gap_us",
+		"eventfd writes by producers, epoll_wait(1) + read by consumers" },
+	[WS_ASYMMETRIC_WAKER] = { "asymmetric-waker", WAKE, ws_asymmetric_waker, ws_asym_prep,
+		NULL, "waker_class,wakee_class,burst_iters",
+		"pair in two scheduling classes: waker spins and wakes, wakee waits" },
+	[WS_PRODUCER_CONSUMER] = { "producer-consumer-imbalance", WAKE, ws_producer_consumer, NULL,
+		NULL, "producers,consumers,produce_rate_hz,consume_iters,queue_depth_target",
+		"MPMC ring in shared memory: paced producers, spinning consumers" },
 	[WS_EXEC] = { "exec", 0, NULL, NULL, NULL, "", "run CMD with /bin/sh -c as the worker" },
 };
 

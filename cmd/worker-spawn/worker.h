@@ -36,6 +36,35 @@ struct ws_shared {
 	struct ws_unit units[];
 };
 
+/*
+ * issue 15: wake — what the parent makes for one unit before any worker
+ * starts, when the unit's members need more than struct ws_unit: the pipe
+ * ring of wake-chain (wake=pipe), the eventfd of epoll-storm, the MAP_SHARED
+ * ring of producer-consumer-imbalance (unitres.c).  Forked workers inherit
+ * it; the parent closes and unmaps it after the run.
+ */
+struct ws_unit_res {
+	int *fds;                /* nfds descriptors, -1 once closed */
+	unsigned nfds;
+	void *mem;               /* MAP_SHARED, memsz bytes, or NULL */
+	size_t memsz;
+};
+/* producer-consumer-imbalance: the ring header; slot[queue_depth] follows. */
+struct ws_pc_ring {
+	_Atomic uint64_t head;           /* producers reserve (CAS) */
+	_Atomic uint64_t pub;            /* published, in reservation order */
+	_Atomic uint64_t tail;           /* consumers take (CAS) */
+	_Atomic uint32_t not_full;       /* futex: bumped when a slot frees */
+	_Atomic uint32_t not_empty;      /* futex: bumped when an item lands */
+	uint64_t slot[];
+};
+/* Make what a unit of group @g needs (nothing for most types): 0 or -errno. */
+int ws_unit_res_open(const struct ws_group *g, struct ws_unit_res *r);
+/* Close the descriptors (a forked worker of another unit calls this). */
+void ws_unit_res_close_fds(struct ws_unit_res *r);
+/* Close and unmap everything; @r is left empty. */
+void ws_unit_res_free(struct ws_unit_res *r);
+
 /* One read of /proc/.../schedstat. */
 struct ws_schedstat {
 	uint64_t cpu_ns, run_delay_ns, run_count;
@@ -68,6 +97,8 @@ struct ws_ctx {
 	uint8_t *buf;            /* cache/io buffer */
 	size_t bufsz;
 	struct tk_cpuset allowed; /* CPUs affinity-churn may pick */
+	struct ws_unit_res *ures; /* issue 15: wake — the unit's pipes, eventfd, ring */
+	int efd;                  /* issue 15: wake — epoll-storm consumer's epoll fd */
 	struct ws_report rep;
 	struct ws_tel tel;
 };
@@ -139,5 +170,14 @@ int ws_io_direct_prep(struct ws_ctx *c);
 int ws_sequence_prep(struct ws_ctx *c);
 void ws_buf_fini(struct ws_ctx *c);
 void ws_io_fini(struct ws_ctx *c);
+/* issue 15: wake (work_wake.c) */
+int ws_wake_chain(struct ws_ctx *c);
+int ws_thundering_herd(struct ws_ctx *c);
+int ws_epoll_storm(struct ws_ctx *c);
+int ws_asymmetric_waker(struct ws_ctx *c);
+int ws_producer_consumer(struct ws_ctx *c);
+int ws_epoll_prep(struct ws_ctx *c);
+int ws_asym_prep(struct ws_ctx *c);
+void ws_epoll_fini(struct ws_ctx *c);
 
 #endif

@@ -52,7 +52,11 @@ enum ws_type {
 	WS_IO_RAND_READ, WS_IO_CONVOY, WS_NICE_SWEEP, WS_AFFINITY_CHURN,
 	WS_POLICY_CHURN, WS_MUTEX_CONTENTION, WS_FORK_EXIT, WS_ALU_HOT,
 	WS_SMT_SIBLING_SPIN, WS_IPC_VARIANCE, WS_TIMER_LATENCY, WS_IDLE_CHURN,
-	WS_SEQUENCE, WS_EXEC, WS_NTYPES
+	WS_SEQUENCE,
+	/* issue 15: wake */
+	WS_WAKE_CHAIN, WS_THUNDERING_HERD, WS_EPOLL_STORM, WS_ASYMMETRIC_WAKER,
+	WS_PRODUCER_CONSUMER,
+	WS_EXEC, WS_NTYPES
 };
 
 /* Reservoirs a type fills: wake latencies, iteration costs, timer latencies. */
@@ -87,6 +91,19 @@ struct ws_seq_step {
 	uint64_t amount;        /* ms for spin/sleep/alu-hot, count for yield/io */
 };
 
+/* issue 15: wake — parameters of the wake-topology types (spec_wake.c, work_wake.c) */
+struct ws_wake_params {
+	unsigned depth;                  /* wake-chain: stages per ring */
+	bool futex;                      /* wake-chain: futex hops (default: pipe) */
+	uint64_t work_per_hop_ns;        /* wake-chain: spin per hop */
+	unsigned waiters;                /* thundering-herd: the herd */
+	uint64_t batches, inter_batch_ns;
+	unsigned producers, consumers;   /* epoll-storm, producer-consumer-imbalance */
+	uint64_t events_per_burst, gap_ns;          /* epoll-storm */
+	struct ws_policy waker_class, wakee_class;  /* asymmetric-waker */
+	uint64_t produce_rate_hz, consume_iters, queue_depth;   /* producer-consumer */
+};
+
 struct ws_group {
 	unsigned idx;
 	enum ws_type type;
@@ -109,6 +126,8 @@ struct ws_group {
 	bool aff_set, cgroup_set;
 	bool no_telemetry;       /* copied from ws_opts */
 	bool pol_deferred;       /* --policy-delay: the parent sets the policy */
+	/* issue 15: wake */
+	struct ws_wake_params wk;
 };
 
 struct ws_migration {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * work_ipc.c — partnered work types.  Wake latency is measured from the
- * waker's timestamp (taken just before the write/futex_wake) to the moment
- * the wakee runs again.
+ * work_ipc.c — partnered work types.  A wake sample is the blocked interval,
+ * as the reference measures it: from just before the blocking call (poll and
+ * read, FUTEX_WAIT) to running again after it (issue 15).  fan-out-compute
+ * alone keeps the waker's timestamp (taken just before FUTEX_WAKE) to the
+ * receiver running, as the reference's FanOutCompute does.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,27 +21,32 @@ static void burst(struct ws_ctx *c, bool cache)
 		ws_spin(c, c->g->p_burst);
 }
 
-/* 8-byte timestamp messages over a pipe pair; role 0 serves first. */
+/* Add the interval since @t0 (just before a blocking call) as a wake sample. */
+static void blocked_since(struct ws_ctx *c, uint64_t t0)
+{
+	ws_wake(c, tk_sat_sub_u64(ws_now(), t0));
+}
+
+/* 8-byte messages over a pipe pair; role 0 serves first. */
 static int pipe_pingpong(struct ws_ctx *c, bool cache)
 {
-	uint64_t stamp;
+	uint64_t msg = 0;
 	int err = 0;
 
-	if (c->role == 0) {
-		stamp = ws_now();
-		err = ws_write_full(c->wfd, &stamp, sizeof(stamp));
-	}
+	if (c->role == 0)
+		err = ws_write_full(c->wfd, &msg, sizeof(msg));
 	while (!err && !ws_stopping()) {
-		err = ws_read_full(c->rfd, &stamp, sizeof(stamp));
+		uint64_t t0 = ws_now();
+
+		err = ws_read_full(c->rfd, &msg, sizeof(msg));
 		if (err)
 			break;
-		ws_wake(c, tk_sat_sub_u64(ws_now(), stamp));
+		blocked_since(c, t0);
 		burst(c, cache);
 		if (!cache && !c->g->p_burst)
 			ws_tick(c, 1);
 		ws_iter(c);
-		stamp = ws_now();
-		err = ws_write_full(c->wfd, &stamp, sizeof(stamp));
+		err = ws_write_full(c->wfd, &msg, sizeof(msg));
 	}
 	return err;
 }
@@ -60,25 +67,24 @@ int ws_futex_ping_pong(struct ws_ctx *c)
 	struct ws_unit *u = c->unit;
 	uint32_t me = c->role & 1;
 
-	while (!ws_stopping()) {
-		uint32_t turn = atomic_load(&u->word[0]);
+	for (bool first = true; !ws_stopping(); first = false) {
+		uint64_t t0 = ws_now();
+		uint32_t turn;
 
-		if (turn != me) {
+		while ((turn = atomic_load(&u->word[0])) != me)
 			if (ws_futex_wait(&u->word[0], turn))
-				break;
-			continue;
-		}
-		if (atomic_load(&u->stamp))   /* the very first turn had no waker */
-			ws_wake(c, tk_sat_sub_u64(ws_now(), atomic_load(&u->stamp)));
+				goto out;
+		if (!(first && me == 0))   /* role 0's very first turn had no waker */
+			blocked_since(c, t0);
 		if (c->g->p_burst)
 			ws_spin(c, c->g->p_burst);
 		else
 			ws_tick(c, 1);
 		ws_iter(c);
-		atomic_store(&u->stamp, ws_now());
 		atomic_store(&u->word[0], 1 - me);
 		ws_futex_wake(&u->word[0], 1);
 	}
+out:
 	/* hand the turn over so a partner still waiting sees a change */
 	atomic_store(&u->word[0], 1 - me);
 	ws_futex_wake(&u->word[0], 1);
@@ -116,10 +122,15 @@ static int fan_out(struct ws_ctx *c, bool compute)
 	}
 	/* generations start at 0 for everyone, so a wake sent before we got here counts */
 	for (uint32_t seen = 0; !ws_stopping();) {
+		uint64_t t0 = ws_now();
+
 		if (ws_futex_wait(&u->word[0], seen))
 			break;
 		seen = atomic_load(&u->word[0]);
-		ws_wake(c, tk_sat_sub_u64(ws_now(), atomic_load(&u->stamp)));
+		if (compute)   /* FanOutCompute: the messenger's timestamp */
+			ws_wake(c, tk_sat_sub_u64(ws_now(), atomic_load(&u->stamp)));
+		else
+			blocked_since(c, t0);
 		if (compute) {
 			size_t n = c->g->p_size;
 			uint64_t *m = (uint64_t *)c->buf, *a = m, *b = m + n * n, *r = m + 2 * n * n;
@@ -170,6 +181,7 @@ int ws_matrix_prep(struct ws_ctx *c)
 static bool lock(struct ws_ctx *c, _Atomic uint32_t *w)
 {
 	uint32_t v = 0;
+	uint64_t t0 = ws_now();
 	bool waited = false;
 
 	if (atomic_compare_exchange_strong(w, &v, 1))
@@ -183,15 +195,14 @@ static bool lock(struct ws_ctx *c, _Atomic uint32_t *w)
 		v = atomic_exchange(w, 2);
 	}
 	if (waited)
-		ws_wake(c, tk_sat_sub_u64(ws_now(), atomic_load(&c->unit->stamp)));
+		blocked_since(c, t0);
 	return true;
 }
 
-static void unlock(struct ws_ctx *c, _Atomic uint32_t *w)
+static void unlock(_Atomic uint32_t *w)
 {
 	if (atomic_fetch_sub(w, 1) != 1) {
 		atomic_store(w, 0);
-		atomic_store(&c->unit->stamp, ws_now());
 		ws_futex_wake(w, 1);
 	}
 }
@@ -204,7 +215,7 @@ int ws_mutex_contention(struct ws_ctx *c)
 		if (!lock(c, w))
 			break;
 		ws_spin(c, c->g->p_burst);        /* hold */
-		unlock(c, w);
+		unlock(w);
 		ws_spin(c, c->g->p_spin);         /* outside */
 		ws_iter(c);
 	}

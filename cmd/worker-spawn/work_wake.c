@@ -150,10 +150,10 @@ static int storm_produce(struct ws_ctx *c)
 
 	while (!ws_stopping()) {
 		for (uint64_t i = 0; i < p->events_per_burst; i++) {
-			if (write(fd, &one, sizeof(one)) != sizeof(one) && errno != EAGAIN &&
-			    errno != EINTR)
+			if (write(fd, &one, sizeof(one)) == sizeof(one))
+				ws_tick(c, 1);
+			else if (errno != EAGAIN && errno != EINTR)
 				return -errno;
-			ws_tick(c, 1);
 		}
 		ws_iter(c);
 		if (p->gap_ns && !ws_sleep(p->gap_ns))

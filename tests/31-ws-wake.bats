@@ -1,0 +1,246 @@
+#!/usr/bin/env bats
+# worker-spawn, issue 15 (wake): the wake-topology work types and the
+# blocked-interval wake samples, held against peers: strace (one trace file
+# per process, -ff, so no call is ever split), /proc, perf bench sched pipe.
+# Counts are compared exactly; times only by causality or within a wide
+# factor of a peer measured in the same test (the host has 2 loaded CPUs).
+
+load test_helper
+
+setup() {
+	require_tool worker-spawn
+	WSBIN=$(bin worker-spawn)
+	require_cmd jq
+}
+
+reports() { jq -c 'select(.type == "report")' "$1"; }
+
+# traced SYSCALLS ARGS...: worker-spawn -j -q ARGS under strace -ff (one file
+# per process: $T/t.PID); its stdout in $T/out.
+traced() {
+	require_cmd strace
+	T=$BATS_TEST_TMPDIR
+	local calls=$1
+	shift
+	strace -ff -qq -o "$T/t" -e trace="$calls" "$WSBIN" -j -q "$@" >"$T/out" 2>"$T/err" ||
+		fail "worker-spawn under strace: exit $?: $(head -5 "$T/err")"
+	[ "$(reports "$T/out" | wc -l)" -gt 0 ] || fail "no reports: $(head -5 "$T/err")"
+}
+
+# calls PID REGEX: how many lines of PID's trace match REGEX (grep -E).
+calls() { grep -cE "$2" "$T/t.$1" || true; }
+
+# field TID KEY: KEY of the report of worker TID.
+field() { jq -r --argjson t "$1" "select(.type == \"report\" and .tid == \$t) | .$2" "$T/out"; }
+
+tids() { jq -r 'select(.type == "report") | .tid' "$T/out"; }
+
+@test "wake types: bad parameters are one line naming them, exit 2" {
+	run --separate-stderr "$WSBIN" -w wake-chain:depth=1
+	assert_usage_error "depth=1"
+	run --separate-stderr "$WSBIN" -w wake-chain:wake=signal
+	assert_usage_error "wake=signal"
+	run --separate-stderr "$WSBIN" -w wake-chain:work_per_hop=fast
+	assert_usage_error "work_per_hop=fast"
+	run --separate-stderr "$WSBIN" -w wake-chain:depth=3 -n 4
+	assert_usage_error "groups of 3"
+	run --separate-stderr "$WSBIN" -w thundering-herd:waiters=0
+	assert_usage_error "waiters=0"
+	run --separate-stderr "$WSBIN" -w epoll-storm:events_per_burst=x
+	assert_usage_error "events_per_burst=x"
+	run --separate-stderr "$WSBIN" -w asymmetric-waker:waker_class=fifo:100
+	assert_usage_error "fifo:100"
+	run --separate-stderr "$WSBIN" -w asymmetric-waker:wakee_class=deadline
+	assert_usage_error "wakee_class=deadline"
+	run --separate-stderr "$WSBIN" -w asymmetric-waker:waker_class=batch:3
+	assert_usage_error "batch:3"
+	run --separate-stderr "$WSBIN" -w producer-consumer-imbalance -n 2
+	assert_usage_error "groups of 3"
+	run --separate-stderr "$WSBIN" -w producer-consumer-imbalance:queue_depth_target=0
+	assert_usage_error "queue_depth_target=0"
+	run --separate-stderr "$WSBIN" -w thundering-herd:depth=2
+	assert_usage_error "depth"
+}
+
+@test "wake types: defaults are the reference's group sizes, in fork and thread mode" {
+	for mode in fork thread; do
+		run --separate-stderr "$WSBIN" --mode "$mode" -w wake-chain -w thundering-herd \
+			-w epoll-storm -w asymmetric-waker -w producer-consumer-imbalance -d 1s -j -q
+		assert_success
+		# reference defaults: depth 4, waiters 7 (+1 waker), 1+2, 2, 2+1
+		got=$(jq -s -c '[.[] | select(.type == "report")] | group_by(.group_idx) |
+			map(length)' <<<"$output")
+		assert_equal "$got" "[4,8,3,2,3]"
+		jq -se '[.[] | select(.type == "report")] | all(.completed and .work_units > 0)' \
+			<<<"$output" >/dev/null || fail "$mode: $output"
+	done
+}
+
+@test "wake-chain (pipe): each stage's hops are its 1-byte pipe reads (strace), round trips near perf bench sched pipe" {
+	traced read,write -w wake-chain:depth=3 -d 1s
+	for t in $(tids); do
+		n=$(calls "$t" '^read\([0-9]+, "\\0", 1\) += 1$')
+		[ "$n" -gt 10 ] || fail "stage $t: $n pipe reads"
+		assert_equal "$(field "$t" iterations)" "$n"
+		assert_equal "$(field "$t" wake_sample_total)" "$n"
+	done
+	# a ring of 2 with no work per hop is perf bench sched pipe's ping-pong:
+	# a stage's blocked interval is one round trip (its write to its next read)
+	require_cmd perf
+	run perf bench sched pipe -l 20000
+	assert_success
+	perf_ns=$(awk '/usecs\/op/ { printf "%d", $1 * 1000 }' <<<"$output")
+	[ "${perf_ns:-0}" -gt 0 ] || fail "perf bench: $output"
+	run --separate-stderr "$WSBIN" -w wake-chain:depth=2,work_per_hop=0 -d 1s -j -q
+	assert_success
+	for p50 in $(jq 'select(.type == "report") | .wake_p50_ns' <<<"$output"); do
+		# same order as the peer: within 20x either way (no timing goal here)
+		[ "$p50" -gt $((perf_ns / 20)) ] && [ "$p50" -lt $((perf_ns * 20)) ] ||
+			fail "wake p50 $p50 ns vs perf bench sched pipe $perf_ns ns/op"
+	done
+}
+
+@test "wake-chain (futex): one FUTEX_WAKE of every stage per hop (strace)" {
+	traced futex -w wake-chain:depth=3,wake=futex -d 1s
+	for t in $(tids); do
+		n=$(calls "$t" 'FUTEX_WAKE, 2147483647\)')
+		[ "$n" -gt 10 ] || fail "stage $t: $n wakes"
+		assert_equal "$(field "$t" iterations)" "$n"
+		assert_equal "$(field "$t" wake_sample_total)" "$n"
+	done
+}
+
+# two_cpus: skip unless stages can sit on CPUs of their own (--affinity single);
+# on one CPU a woken partner may run its whole hop before the waker reaches
+# its next wait (a WF_SYNC wake prefers the waker's CPU), and that time is
+# not a blocked interval.
+two_cpus() {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs (--affinity single, one each)"
+}
+
+@test "wake-chain: a wake sample is the blocked interval, at least the other stage's hop" {
+	two_cpus
+	# depth 2, 3 ms per hop: while one stage waits the other spins its 3 ms,
+	# which starts after our write (its wake) and so after our wait began,
+	# less what preemption took between our write and our wait (0.9 allows it)
+	run --separate-stderr "$WSBIN" -w wake-chain:depth=2,work_per_hop=3ms --affinity single \
+		-d 1s -j -q
+	assert_success
+	for p50 in $(jq 'select(.type == "report") | .wake_p50_ns' <<<"$output"); do
+		[ "$p50" -ge 2700000 ] || fail "wake p50 $p50 ns < 0.9 x the partner's 3 ms hop"
+	done
+}
+
+@test "thundering-herd: batches FUTEX_WAKE(INT_MAX) calls (strace); waiters saw no more than the kernel woke" {
+	traced futex -w thundering-herd:waiters=3,batches=20,inter_batch_ms=1 -d 4s
+	set -- $(tids)
+	waker=$1
+	shift
+	assert_equal "$(calls "$waker" 'FUTEX_WAKE, 2147483647\)')" 20
+	assert_equal "$(field "$waker" iterations)" 20
+	# the kernel's count of waiters each wake woke (the calls' return values)
+	woken=$(grep -hE 'FUTEX_WAKE, 2147483647\) += [0-9]+$' "$T/t.$waker" |
+		awk '{ s += $NF } END { print s + 0 }')
+	seen=0
+	for t in "$@"; do
+		i=$(field "$t" iterations)
+		[ "$i" -le 20 ] || fail "waiter $t saw $i of 20 batches"
+		assert_equal "$(field "$t" wake_sample_total)" "$i"
+		seen=$((seen + i))
+	done
+	[ "$woken" -gt 0 ] || fail "the kernel woke no waiter"
+	# every kernel wake of a waiter is one batch it saw; it may also see one unparked
+	[ "$woken" -le "$seen" ] || fail "kernel woke $woken, waiters saw $seen"
+}
+
+@test "epoll-storm: producers' eventfd writes and consumers' reads are the kernel's (strace)" {
+	traced write,read,epoll_wait -w epoll-storm:producers=1,consumers=2,events_per_burst=8 -d 1s
+	set -- $(tids)
+	w=$(calls "$1" '^write\([0-9]+, "\\1\\0\\0\\0\\0\\0\\0\\0", 8\) += 8$')
+	[ "$w" -gt 8 ] || fail "producer wrote $w events"
+	assert_equal "$(field "$1" work_units)" "$w"
+	assert_equal $((w % 8)) 0
+	assert_equal "$(field "$1" iterations)" $((w / 8))
+	shift
+	for t in "$@"; do
+		r=$(calls "$t" '^read\([0-9]+, "[^"]*", 8\) += 8$')
+		e=$(calls "$t" '^epoll_wait\([0-9]+, .*\) += 1$')
+		[ "$r" -gt 0 ] || fail "consumer $t read nothing"
+		assert_equal "$(field "$t" iterations)" "$r"
+		assert_equal "$(field "$t" wake_sample_total)" "$r"
+		[ "$e" -ge "$r" ] || fail "consumer $t: $r reads but $e epoll_wait wakes"
+	done
+}
+
+@test "asymmetric-waker: the kernel runs each role in its class; the wakee saw no more than the kernel woke" {
+	require_cmd chrt
+	: >"$BATS_TEST_TMPDIR/out"
+	: >"$BATS_TEST_TMPDIR/err"
+	"$WSBIN" -v -w asymmetric-waker:waker_class=batch,wakee_class=fifo:7,burst_iters=20000 \
+		-d 2s -j >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	ws=$!
+	wait_until 30 grep -q 'running [0-9]* worker' "$BATS_TEST_TMPDIR/err" ||
+		fail "workers never ran: $(cat "$BATS_TEST_TMPDIR/err")"
+	wait_until 10 test "$(pgrep -c -P "$ws")" -eq 2 || fail "no 2 workers under $ws"
+	pol=""
+	for k in $(pgrep -P "$ws" | sort -n); do
+		pol+="$k $(chrt -p "$k" | tr '\n' ' ')"$'\n'
+	done
+	wait "$ws"
+	T=$BATS_TEST_TMPDIR
+	set -- $(tids)
+	grep -E "^$1 .*SCHED_BATCH" <<<"$pol" >/dev/null || fail "waker $1 not batch: $pol"
+	grep -E "^$2 .*SCHED_FIFO.*priority: 7" <<<"$pol" >/dev/null || fail "wakee $2 not fifo 7: $pol"
+	jq -se '[.[] | select(.type == "report")] | all(.sched_policy_error == null)' "$T/out" \
+		>/dev/null || fail "$(cat "$T/out")"
+	traced futex -w asymmetric-waker:wakee_class=fifo:1,burst_iters=20000 -d 1s
+	set -- $(tids)
+	woken=$(grep -hE 'FUTEX_WAKE, 1\) += 1$' "$T/t.$1" | wc -l)
+	i=$(field "$2" iterations)
+	[ "$woken" -gt 0 ] || fail "the kernel never woke the wakee"
+	[ "$woken" -le "$i" ] || fail "kernel woke the wakee $woken times, it counted $i"
+	[ "$i" -le "$(field "$1" iterations)" ] || fail "wakee ran more turns than the waker gave"
+}
+
+@test "producer-consumer-imbalance: a slow consumer fills the ring and producers wait; a fast one waits empty" {
+	# no pacing, 8 slots, slow consumer: producers find it full (FUTEX_WAIT, strace)
+	traced futex -w producer-consumer-imbalance:produce_rate_hz=0,consume_iters=200000,queue_depth_target=8 -d 1s
+	set -- $(tids)
+	produced=$(($(field "$1" iterations) + $(field "$2" iterations)))
+	consumed=$(field "$3" iterations)
+	[ "$consumed" -gt 0 ] || fail "nothing consumed"
+	# a ring of 8: never more than 8 items ahead, never behind
+	[ "$produced" -ge "$consumed" ] && [ "$produced" -le $((consumed + 8)) ] ||
+		fail "produced $produced, consumed $consumed"
+	for p in "$1" "$2"; do
+		[ "$(calls "$p" 'FUTEX_WAIT,')" -gt 0 ] || fail "producer $p never waited"
+		[ "$(field "$p" wake_sample_total)" -gt 0 ] || fail "producer $p has no full-ring wait"
+	done
+	# paced producers (50 Hz), free consumer: only the consumer waits (empty)
+	traced futex,clock_nanosleep,nanosleep -w producer-consumer-imbalance:produce_rate_hz=50,consume_iters=0 -d 1s
+	set -- $(tids)
+	for p in "$1" "$2"; do
+		assert_equal "$(calls "$p" 'FUTEX_WAIT,')" 0
+		assert_equal "$(field "$p" wake_sample_total)" 0
+		[ "$(calls "$p" 'nanosleep\(')" -gt 0 ] || fail "producer $p never paced"
+	done
+	[ "$(calls "$3" 'FUTEX_WAIT,')" -gt 0 ] || fail "the consumer never waited on an empty ring"
+	[ "$(field "$3" wake_sample_total)" -gt 0 ] || fail "the consumer has no empty-ring wait"
+}
+
+@test "pipe-io, futex-ping-pong, mutex-contention: a wake sample holds the partner's burst (blocked interval)" {
+	# while a worker is blocked its partner spins its burst, so a blocked
+	# interval is at least the partner's CPU time per turn (the kernel's
+	# thread CPU clock); the old waker-to-wakee figure was microseconds
+	two_cpus
+	for spec in pipe-io:burst=400000 futex-ping-pong:burst=400000 \
+		mutex-contention:contenders=2,burst=400000,spin=20000; do
+		run --separate-stderr "$WSBIN" -w "$spec" --affinity single -d 1500ms -j -q
+		assert_success
+		r=$(jq -s -c '[.[] | select(.type == "report")]' <<<"$output")
+		jq -e 'all(.iterations >= 4) and
+			(.[0].wake_p50_ns >= 0.5 * .[1].cpu_time_ns / .[1].iterations) and
+			(.[1].wake_p50_ns >= 0.5 * .[0].cpu_time_ns / .[0].iterations)' <<<"$r" >/dev/null ||
+			fail "$spec: $(jq -c 'map({iterations, cpu_time_ns, wake_p50_ns})' <<<"$r")"
+	done
+}

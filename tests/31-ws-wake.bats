@@ -228,7 +228,7 @@ two_cpus() {
 	[ "$(field "$3" wake_sample_total)" -gt 0 ] || fail "the consumer has no empty-ring wait"
 }
 
-@test "pipe-io, futex-ping-pong, mutex-contention: a wake sample holds the partner's burst (blocked interval)" {
+@test "pipe-io, futex-ping-pong, mutex-contention, futex-fan-out: a wake sample holds the partner's burst (blocked interval)" {
 	# while a worker is blocked its partner spins its burst, so a blocked
 	# interval is at least the partner's CPU time per turn (the kernel's
 	# thread CPU clock); the old waker-to-wakee figure was microseconds
@@ -243,4 +243,12 @@ two_cpus() {
 			(.[1].wake_p50_ns >= 0.5 * .[0].cpu_time_ns / .[0].iterations)' <<<"$r" >/dev/null ||
 			fail "$spec: $(jq -c 'map({iterations, cpu_time_ns, wake_p50_ns})' <<<"$r")"
 	done
+	# futex-fan-out: a receiver waits while the messenger spins its burst
+	run --separate-stderr "$WSBIN" -w futex-fan-out:fanout=1,burst=400000 --affinity single \
+		-d 1500ms -j -q
+	assert_success
+	r=$(jq -s -c '[.[] | select(.type == "report")]' <<<"$output")
+	jq -e '.[0].is_messenger and all(.iterations >= 4) and
+		(.[1].wake_p50_ns >= 0.5 * .[0].cpu_time_ns / .[0].iterations)' <<<"$r" >/dev/null ||
+		fail "futex-fan-out: $(jq -c 'map({iterations, cpu_time_ns, wake_p50_ns})' <<<"$r")"
 }

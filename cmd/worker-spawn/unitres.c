@@ -47,7 +47,7 @@ static int storm_eventfd(struct ws_unit_res *r)
 
 static int pc_ring(const struct ws_group *g, struct ws_unit_res *r)
 {
-	size_t sz = sizeof(struct ws_pc_ring) + g->wk.queue_depth * sizeof(uint64_t);
+	size_t sz = sizeof(struct ws_pc_ring) + g->wk.queue_depth * sizeof(_Atomic uint64_t);
 	void *m = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	if (m == MAP_FAILED)

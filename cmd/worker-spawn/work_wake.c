@@ -272,7 +272,7 @@ static int pc_produce(struct ws_ctx *c, struct ws_pc_ring *q, uint64_t depth, ui
 		if (atomic_compare_exchange_weak(&q->head, &head, head + 1))
 			break;
 	}
-	q->slot[head % depth] = seq;
+	atomic_store_explicit(&q->slot[head % depth], seq, memory_order_relaxed);
 	while (atomic_load(&q->pub) != head) {
 		if (ws_stopping())
 			return -EINTR;
@@ -289,12 +289,11 @@ static int pc_consume(struct ws_ctx *c, struct ws_pc_ring *q, uint64_t depth)
 {
 	uint32_t gen = atomic_load(&q->not_empty);
 	uint64_t tail = atomic_load(&q->tail);
-	volatile uint64_t item;
 
 	if (tail == atomic_load(&q->pub))
 		return pc_wait(c, &q->not_empty, gen) ? -EINTR : -EAGAIN;
-	item = q->slot[tail % depth];   /* read before the slot can be reused */
-	(void)item;
+	/* taken before the CAS: once tail moves on, a producer may refill the slot */
+	(void)atomic_load_explicit(&q->slot[tail % depth], memory_order_relaxed);
 	if (!atomic_compare_exchange_weak(&q->tail, &tail, tail + 1))
 		return -EAGAIN;
 	atomic_fetch_add(&q->not_full, 1);

@@ -56,7 +56,7 @@ struct ws_pc_ring {
 	_Atomic uint64_t tail;           /* consumers take (CAS) */
 	_Atomic uint32_t not_full;       /* futex: bumped when a slot frees */
 	_Atomic uint32_t not_empty;      /* futex: bumped when an item lands */
-	uint64_t slot[];
+	_Atomic uint64_t slot[];        /* relaxed: pub and tail order them */
 };
 /* Make what a unit of group @g needs (nothing for most types): 0 or -errno. */
 int ws_unit_res_open(const struct ws_group *g, struct ws_unit_res *r);

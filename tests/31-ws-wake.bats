@@ -22,7 +22,9 @@ traced() {
 	T=$BATS_TEST_TMPDIR
 	local calls=$1
 	shift
-	strace -ff -qq -o "$T/t" -e trace="$calls" "$WSBIN" -j -q "$@" >"$T/out" 2>"$T/err" ||
+	# (LeakSanitizer cannot run under ptrace: leak checks are off for these runs)
+	env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -ff -qq -o "$T/t" -e trace="$calls" "$WSBIN" -j -q "$@" >"$T/out" 2>"$T/err" ||
 		fail "worker-spawn under strace: exit $?: $(head -5 "$T/err")"
 	[ "$(reports "$T/out" | wc -l)" -gt 0 ] || fail "no reports: $(head -5 "$T/err")"
 }
@@ -34,6 +36,17 @@ calls() { grep -cE "$2" "$T/t.$1" || true; }
 field() { jq -r --argjson t "$1" "select(.type == \"report\" and .tid == \$t) | .$2" "$T/out"; }
 
 tids() { jq -r 'select(.type == "report") | .tid' "$T/out"; }
+
+# policies_of N PID: $pol = "CHILD chrt -p output" per child of PID (the
+# kernel's children list); true once there are N of them.
+policies_of() {
+	local k
+	pol=""
+	for k in $(cat "/proc/$2/task/$2/children" 2>/dev/null); do
+		pol+="$k $(chrt -p "$k" 2>/dev/null | tr '\n' ' ')"$'\n'
+	done
+	[ "$(grep -c 'policy:' <<<"$pol")" -eq "$1" ]
+}
 
 @test "wake types: bad parameters are one line naming them, exit 2" {
 	run --separate-stderr "$WSBIN" -w wake-chain:depth=1
@@ -73,6 +86,11 @@ tids() { jq -r 'select(.type == "report") | .tid' "$T/out"; }
 		assert_equal "$got" "[4,8,3,2,3]"
 		jq -se '[.[] | select(.type == "report")] | all(.completed and .work_units > 0)' \
 			<<<"$output" >/dev/null || fail "$mode: $output"
+		# each fills the wake reservoir only (W in the man page's table)
+		jq -se '[.[] | select(.type == "report")] | group_by(.group_idx) |
+			all((map(.wake_sample_total) | add) > 0 and
+			    all(.iteration_cost_sample_total == 0 and .timer_sample_total == 0))' \
+			<<<"$output" >/dev/null || fail "$mode: reservoirs: $output"
 	done
 }
 
@@ -181,11 +199,8 @@ two_cpus() {
 	ws=$!
 	wait_until 30 grep -q 'running [0-9]* worker' "$BATS_TEST_TMPDIR/err" ||
 		fail "workers never ran: $(cat "$BATS_TEST_TMPDIR/err")"
-	wait_until 10 test "$(pgrep -c -P "$ws")" -eq 2 || fail "no 2 workers under $ws"
-	pol=""
-	for k in $(pgrep -P "$ws" | sort -n); do
-		pol+="$k $(chrt -p "$k" | tr '\n' ' ')"$'\n'
-	done
+	# the kernel's list of the children and each one's policy (chrt)
+	wait_until 10 policies_of 2 "$ws" || fail "no 2 workers under $ws: [$pol]"
 	wait "$ws"
 	T=$BATS_TEST_TMPDIR
 	set -- $(tids)

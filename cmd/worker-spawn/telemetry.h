@@ -32,6 +32,11 @@ static inline void ws_tick(struct ws_ctx *c, uint64_t n)
 }
 static inline void ws_iter(struct ws_ctx *c) { c->rep.iterations++; }
 void ws_wake(struct ws_ctx *c, uint64_t ns);
+/* issue 15: wake — a blocked interval: @t0 was taken just before the blocking call. */
+static inline void ws_wake_since(struct ws_ctx *c, uint64_t t0)
+{
+	ws_wake(c, tk_sat_sub_u64(ws_now(), t0));
+}
 void ws_iter_cost(struct ws_ctx *c, uint64_t ns);
 void ws_timer(struct ws_ctx *c, uint64_t ns);
 

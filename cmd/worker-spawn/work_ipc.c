@@ -21,12 +21,6 @@ static void burst(struct ws_ctx *c, bool cache)
 		ws_spin(c, c->g->p_burst);
 }
 
-/* Add the interval since @t0 (just before a blocking call) as a wake sample. */
-static void blocked_since(struct ws_ctx *c, uint64_t t0)
-{
-	ws_wake(c, tk_sat_sub_u64(ws_now(), t0));
-}
-
 /* 8-byte messages over a pipe pair; role 0 serves first. */
 static int pipe_pingpong(struct ws_ctx *c, bool cache)
 {
@@ -41,7 +35,7 @@ static int pipe_pingpong(struct ws_ctx *c, bool cache)
 		err = ws_read_full(c->rfd, &msg, sizeof(msg));
 		if (err)
 			break;
-		blocked_since(c, t0);
+		ws_wake_since(c, t0);
 		burst(c, cache);
 		if (!cache && !c->g->p_burst)
 			ws_tick(c, 1);
@@ -75,7 +69,7 @@ int ws_futex_ping_pong(struct ws_ctx *c)
 			if (ws_futex_wait(&u->word[0], turn))
 				goto out;
 		if (!(first && me == 0))   /* role 0's very first turn had no waker */
-			blocked_since(c, t0);
+			ws_wake_since(c, t0);
 		if (c->g->p_burst)
 			ws_spin(c, c->g->p_burst);
 		else
@@ -130,7 +124,7 @@ static int fan_out(struct ws_ctx *c, bool compute)
 		if (compute)   /* FanOutCompute: the messenger's timestamp */
 			ws_wake(c, tk_sat_sub_u64(ws_now(), atomic_load(&u->stamp)));
 		else
-			blocked_since(c, t0);
+			ws_wake_since(c, t0);
 		if (compute) {
 			size_t n = c->g->p_size;
 			uint64_t *m = (uint64_t *)c->buf, *a = m, *b = m + n * n, *r = m + 2 * n * n;
@@ -195,7 +189,7 @@ static bool lock(struct ws_ctx *c, _Atomic uint32_t *w)
 		v = atomic_exchange(w, 2);
 	}
 	if (waited)
-		blocked_since(c, t0);
+		ws_wake_since(c, t0);
 	return true;
 }
 

@@ -15,12 +15,6 @@
 
 #include "telemetry.h"
 
-/* Add the interval since @t0 to the wake reservoir. */
-static void blocked_since(struct ws_ctx *c, uint64_t t0)
-{
-	ws_wake(c, tk_sat_sub_u64(ws_now(), t0));
-}
-
 /* wake-chain: the work of one hop (a tick when work_per_hop is 0). */
 static void hop(struct ws_ctx *c)
 {
@@ -46,7 +40,7 @@ static int chain_pipe(struct ws_ctx *c)
 
 		if ((err = ws_read_full(rfd, &b, 1)))
 			break;
-		blocked_since(c, t0);
+		ws_wake_since(c, t0);
 		hop(c);
 		err = ws_write_full(wfd, &b, 1);
 	}
@@ -66,7 +60,7 @@ static int chain_futex(struct ws_ctx *c)
 		while ((cur = atomic_load(w)) != me)
 			if (ws_futex_wait(w, cur))
 				return 0;
-		blocked_since(c, t0);
+		ws_wake_since(c, t0);
 		hop(c);
 		atomic_store(w, next);
 		ws_futex_wake(w, INT_MAX);
@@ -100,7 +94,7 @@ int ws_thundering_herd(struct ws_ctx *c)
 			if (!ws_sleep(p->inter_batch_ns))
 				return 0;
 			if (p->inter_batch_ns)
-				blocked_since(c, t0);
+				ws_wake_since(c, t0);
 		}
 		while (ws_sleep(WS_POLL_NS))
 			;
@@ -112,7 +106,7 @@ int ws_thundering_herd(struct ws_ctx *c)
 
 		if (ws_futex_wait(w, seen))
 			break;
-		blocked_since(c, t0);
+		ws_wake_since(c, t0);
 		seen = atomic_load(w);
 		ws_tick(c, 1);
 		ws_iter(c);
@@ -185,7 +179,7 @@ static int storm_consume(struct ws_ctx *c)
 				continue;
 			return -errno;
 		}
-		blocked_since(c, t0);
+		ws_wake_since(c, t0);
 		ws_spin(c, 1024);
 		ws_iter(c);
 	}
@@ -230,7 +224,7 @@ int ws_asymmetric_waker(struct ws_ctx *c)
 
 			if (ws_futex_wait(w, seen))
 				break;
-			blocked_since(c, t0);
+			ws_wake_since(c, t0);
 			ws_spin(c, c->g->p_burst);
 		}
 		if (!c->g->p_burst)
@@ -251,7 +245,7 @@ static int pc_wait(struct ws_ctx *c, _Atomic uint32_t *w, uint32_t gen)
 	int err = ws_futex_wait(w, gen);
 
 	if (!err)
-		blocked_since(c, t0);
+		ws_wake_since(c, t0);
 	return err;
 }
 

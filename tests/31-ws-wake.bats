@@ -190,6 +190,23 @@ two_cpus() {
 	done
 }
 
+@test "epoll-storm's counting method counts stress-ng's eventfd stressor exactly" {
+	# the strace patterns above, on a peer whose count the test sets:
+	# stress-ng --eventfd (a writer/reader pair) with --eventfd-ops 300
+	require_cmd stress-ng
+	require_cmd strace
+	T=$BATS_TEST_TMPDIR
+	run strace -ff -qq -o "$T/s" -e trace=read,write stress-ng --eventfd 1 --eventfd-ops 300 -q
+	assert_success
+	pairs=""
+	for f in "$T"/s.*; do
+		w=$(grep -cE '^write\([0-9]+, "[^"]*", 8\) += 8$' "$f" || true)
+		r=$(grep -cE '^read\([0-9]+, "[^"]*", 8\) += 8$' "$f" || true)
+		[ "$w$r" = 00 ] || pairs+="$w/$r "
+	done
+	assert_equal "$pairs" "300/300 300/300 "
+}
+
 @test "asymmetric-waker: the kernel runs each role in its class; the wakee saw no more than the kernel woke" {
 	require_cmd chrt
 	: >"$BATS_TEST_TMPDIR/out"

@@ -165,16 +165,28 @@ static void pass_out_close(void)
 	free(pass_out.buf);
 }
 
-/*
- * One pass: collect, compare with @prev (NULL for --once), report.  The
- * pass's output is gathered in memory and written at once: one write per
- * sample instead of one per record.
- */
-int ps_pass_sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pids *pids,
-		   struct ps_view *view, bool *breached)
+/* Collect, compare with @prev (NULL for --once), report. */
+static int pass(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pids *pids,
+		struct ps_view *view, bool *breached)
 {
-	uint64_t t0 = tk_now_mono_ns();
-	int err, ferr;
+	int err = ps_pass_collect(cur, prev, pids, view);
+
+	if (!err) {
+		ps_derive(cur, prev);
+		if (view->duty > 0)
+			ps_duty_scale(cur, view->period_ns);
+		err = ps_pass_fill(cur, prev, view, false);
+	}
+	if (!err && prev)
+		err = emit_changes(cur, prev);
+	return err ? err : ps_report(cur, view, pids, breached);
+}
+
+/* The other forms: the pass's lines gathered in a memory stream, then written. */
+static int pass_via_memstream(struct ps_snap *cur, const struct ps_snap *prev,
+			      struct ps_pids *pids, struct ps_view *view, bool *breached)
+{
+	int err;
 
 	if (!pass_out.f && !(pass_out.f = open_memstream(&pass_out.buf, &pass_out.len))) {
 		tk_error(NULL, "out of memory");
@@ -182,19 +194,7 @@ int ps_pass_sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pi
 	}
 	rewind(pass_out.f);
 	tk_out.out = pass_out.f;
-	err = ps_pass_collect(cur, prev, pids, view);
-	if (!err) {
-		ps_derive(cur, prev);
-		if (view->duty > 0)
-			ps_duty_scale(cur, view->period_ns);
-		err = ps_pass_fill(cur, prev, view, false);
-	}
-	if (!err) {
-		if (prev)
-			err = emit_changes(cur, prev);
-		if (!err)
-			err = ps_report(cur, view, pids, breached);
-	}
+	err = pass(cur, prev, pids, view, breached);
 	tk_out.out = stdout;
 	if (fflush(pass_out.f) && !err) {
 		tk_error(NULL, "out of memory");
@@ -202,7 +202,29 @@ int ps_pass_sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pi
 	}
 	if (pass_out.len && !tk_out.broken)
 		fwrite(pass_out.buf, 1, pass_out.len, stdout);
-	ferr = tk_flush();
+	return err;
+}
+
+/*
+ * One pass, its output written at once: one write per sample instead of
+ * one per record.  JSON lines (events, samples, errors) are held by
+ * output.h and released straight to stdout (no second copy); the other
+ * forms go through a memory stream.
+ */
+int ps_pass_sample(struct ps_snap *cur, const struct ps_snap *prev, struct ps_pids *pids,
+		   struct ps_view *view, bool *breached)
+{
+	uint64_t t0 = tk_now_mono_ns();
+	int err, ferr;
+
+	if (tk_out.fmt == TK_FMT_JSON && !ps_screen) {
+		tk_output_hold();
+		err = pass(cur, prev, pids, view, breached);
+		ferr = tk_output_release();
+	} else {
+		err = pass_via_memstream(cur, prev, pids, view, breached);
+		ferr = tk_flush();
+	}
 	tk_info(1, "sample %llu: %zu programs in %.1f us", (unsigned long long)view->seq,
 		cur->n, (double)(tk_now_mono_ns() - t0) / 1e3);
 	return err ? err : ferr;

@@ -12,7 +12,7 @@ $(OUT)/tests/progstats_derive: $(wildcard cmd/progstats/*.c cmd/progstats/*.h)
 .DEFAULT_GOAL := $(progstats_goal)
 # The live screen (tui.c) draws with ncurses.  The Debian libraries progstats
 # calls are linked in statically: a one-shot `progstats --once` is a few
-# milliseconds, and loading and relocating seven shared objects (ncurses,
+# milliseconds, and loading and relocating six shared objects (ncurses,
 # tinfo, bpf, elf, z, json-c) cost ~0.7 ms of it (bench/README.md).  Only
 # libc and libm stay shared.
 LDLIBS_progstats += -Wl,-Bstatic -lncurses -ltinfo -lbpf -lelf -lz -ljson-c -Wl,-Bdynamic

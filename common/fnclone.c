@@ -82,43 +82,43 @@ bool tk_fnclone_x64_syscall(const struct btf *btf, const char *fn, void *fexit)
 	return btf__find_by_name_kind(btf, x64, BTF_KIND_FUNC) < 0;
 }
 
+/* One tk_fnclone_load(): what each picked function's copy needs. */
+struct load_walk {
+	struct tk_fnclone *c;
+	const struct bpf_program *tmpl;
+	size_t cap;
+	char *errfn;
+	size_t errsz;
+};
+
+static int load_picked(__u32 id, const char *fn, void *ctx)
+{
+	struct load_walk *w = ctx;
+	int err;
+
+	if (w->c->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 256;
+		bump_nofile(2 * w->cap);
+		err = grow(w->c, w->cap);
+		if (err)
+			return err;
+	}
+	err = load_one(w->c, w->tmpl, id, fn);
+	if (err && w->errfn)
+		snprintf(w->errfn, w->errsz, "%s", fn);
+	return err;
+}
+
 int tk_fnclone_load(struct tk_fnclone *c, const struct bpf_program *tmpl, tk_fnclone_pick pick,
 		    void *ctx, char *errfn, size_t errsz)
 {
-	size_t cap = 0;
-	struct btf *btf = btf__load_vmlinux_btf();
-	int err = 0;
+	struct load_walk w = { c, tmpl, 0, errfn, errsz };
+	int err;
 
 	memset(c, 0, sizeof(*c));
-	if (!btf)
-		return -errno ? -errno : -ENOENT;
-	if (bpf_program__fd(tmpl) < 0) {
-		btf__free(btf);
+	if (bpf_program__fd(tmpl) < 0)
 		return -EINVAL;
-	}
-	for (__u32 id = 1, nt = btf__type_cnt(btf); id < nt && !err; id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-		const char *fn;
-
-		if (!btf_is_func(t))
-			continue;
-		fn = btf__name_by_offset(btf, t->name_off);
-		if (!fn || !pick(btf, fn, ctx))
-			continue;
-		if (c->n == cap) {
-			cap = cap ? cap * 2 : 256;
-			bump_nofile(2 * cap);
-			err = grow(c, cap);
-			if (err)
-				break;
-		}
-		err = load_one(c, tmpl, id, fn);
-		if (err && errfn)
-			snprintf(errfn, errsz, "%s", fn);
-	}
-	btf__free(btf);
-	if (!err && !c->n)
-		err = -ENOENT;
+	err = tk_btf_for_each_func(pick, ctx, load_picked, &w);
 	if (err)
 		tk_fnclone_free(c);
 	return err;

@@ -23,6 +23,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "btfwalk.h"
+
 struct tk_fnclone {
 	size_t n;
 	int *prog_fd;    /* n program fds */
@@ -30,8 +32,8 @@ struct tk_fnclone {
 	char **name;     /* n target function names */
 };
 
-/* Trace function @name of @btf (vmlinux)? */
-typedef bool (*tk_fnclone_pick)(const struct btf *btf, const char *name, void *ctx);
+/* Trace function @name of @btf (vmlinux)?  (btfwalk.h) */
+typedef tk_btf_func_pick tk_fnclone_pick;
 /*
  * Load copies of @tmpl (loaded, BPF_PROG_TYPE_TRACING) for every vmlinux
  * function @pick says yes to.  On error nothing stays loaded; @errfn (may

@@ -24,37 +24,22 @@ struct tk_link_create_multi {
 	__u32 pad[7];    /* up to the 64 bytes of link_create */
 };
 
-static int collect(struct tk_fnmulti *m, tk_fnclone_pick pick, void *ctx)
+/* A picked function: its BTF id joins m->ids. */
+static int add_id(__u32 id, const char *name, void *ctx)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	size_t cap = 0;
+	struct tk_fnmulti *m = ctx;
 
-	if (!btf)
-		return -errno ? -errno : -ENOENT;
-	for (__u32 id = 1, nt = btf__type_cnt(btf); id < nt; id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-		const char *fn;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 512;
+		__u32 *p = realloc(m->ids, cap * sizeof(*p));
 
-		if (!btf_is_func(t))
-			continue;
-		fn = btf__name_by_offset(btf, t->name_off);
-		if (!fn || !pick(btf, fn, ctx))
-			continue;
-		if (m->n == cap) {
-			__u32 *p;
-
-			cap = cap ? cap * 2 : 512;
-			p = realloc(m->ids, cap * sizeof(*p));
-			if (!p) {
-				btf__free(btf);
-				return -ENOMEM;
-			}
-			m->ids = p;
-		}
-		m->ids[m->n++] = id;
+		if (!p)
+			return -ENOMEM;
+		m->ids = p;
+		m->cap = cap;
 	}
-	btf__free(btf);
-	return m->n ? 0 : -ENOENT;
+	m->ids[m->n++] = id;
+	return 0;
 }
 
 int tk_fnmulti_load(struct tk_fnmulti *m, const struct bpf_program *tmpl, bool fexit,
@@ -67,7 +52,7 @@ int tk_fnmulti_load(struct tk_fnmulti *m, const struct bpf_program *tmpl, bool f
 	m->prog_fd = m->link_fd = -1;
 	m->attach_type = fexit ? TK_BPF_TRACE_FEXIT_MULTI : TK_BPF_TRACE_FENTRY_MULTI;
 	o.expected_attach_type = (enum bpf_attach_type)m->attach_type;
-	err = collect(m, pick, ctx);
+	err = tk_btf_for_each_func(pick, ctx, add_id, m);
 	if (!err) {
 		m->prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, bpf_program__name(tmpl), "Dual BSD/GPL",
 					   bpf_program__insns(tmpl), bpf_program__insn_cnt(tmpl), &o);

@@ -23,7 +23,7 @@ struct tk_fnmulti {
 	int link_fd;     /* -1: detached */
 	__u32 attach_type;
 	__u32 *ids;      /* BTF ids of the target functions */
-	size_t n;
+	size_t n, cap;   /* ids held, room for */
 };
 
 /* A zeroed struct is "not loaded": free and detach do nothing. */

@@ -2,14 +2,17 @@
 # bench/progstats: one full sample of 1000+ programs, progstats vs bpftool.
 #   bench/progstats/run.sh [NPROGS] [REPS]      (root; binaries from $TELKIT_BIN)
 # Loads NPROGS trivial socket filters (tests/helpers/progstats_load), then in
-# the same run, interleaved, times REPS rounds of
+# the same run, interleaved (bench/progstats/spawn.py: wall time and the
+# child's CPU), times REPS rounds of
 #   bpftool prog show -j                  one sample = one process
-#   progstats -j -i 1ms -c 201 vs -c 1    one sample of a sampling run:
-#                                         the wall time of 200 more / 200
 #   progstats --once -j                   a one-shot process
-# (progstats' default walk: the iter/bpf_prog iterator; output to
-# /dev/null), and counts system calls with strace -c -f.  Prints medians,
-# the ratios and syscalls per program.
+#   progstats -j -i 1ms -c 201 vs -c 1    one sample of a sampling run:
+#                                         200 more samples / 200
+# and, to say where the one-shot's time goes, progstats --version (process
+# start), --once -j --top 1 (all but the records), the iterator's load
+# (strace -T) and the pass as -v times it.  (progstats' default walk: the
+# iter/bpf_prog iterator; output to /dev/null.)  Counts system calls with
+# strace -c -f.  Prints medians, the ratios and syscalls per program.
 set -eu
 N=${1:-1000}
 REPS=${2:-15}
@@ -33,41 +36,59 @@ total=$(bpftool prog show -j | jq length)
 listed=$("$PS" --once -j | grep -c '"type":"sample"')
 echo "programs loaded: $N test + $((total - N)) others = $total; progstats listed $listed"
 
-now() { date +%s%N; }
-# wall NS of one run of "$@", output to /dev/null
-wall() { local a b; a=$(now); "$@" >/dev/null; b=$(now); echo $((b - a)); }
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+SPAWN="python3 $here/bench/progstats/spawn.py"
 ms() { echo "$1 / 1000000" | bc -l; }
 ratio() { echo "$1 / $2" | bc -l; }
 MORE=200
-ps_t=(); bt_t=(); run_t=(); floor_t=()
+# Every command a process of its own, interleaved round by round; medians of
+# the wall time and of the CPU (user + system, the child's rusage), stdout to
+# /dev/null.  One-shot commands, and a sampling run whose MORE further
+# samples are the difference between -c MORE+1 and -c 1 (at -i 1ms passes
+# run back to back: a pass takes longer than that).
+$SPAWN "$REPS" \
+	"bpftool prog show -j" \
+	"$PS --once -j" \
+	"$PS --version" \
+	"$PS --once -j --top 1" \
+	"$PS -j -i 1ms -c 1" \
+	"$PS -j -i 1ms -c $((MORE + 1))" >"$tmp/spawn"
+row() { sed -n "${1}p" "$tmp/spawn"; }
+read -r bt_w bt_c _ < <(row 1)
+read -r ps_w ps_c _ < <(row 2)
+read -r st_w st_c _ < <(row 3)
+read -r top_w top_c _ < <(row 4)
+read -r one_w one_c _ < <(row 5)
+read -r many_w many_c _ < <(row 6)
+run_w=$(((many_w - one_w) / MORE))
+run_c=$(((many_c - one_c) / MORE))
+printf 'medians of %d rounds, interleaved, wall / CPU (user+sys)\n' "$REPS"
+printf 'bpftool prog show -j (a process per sample):  %6.2f ms / %6.2f ms\n' \
+	"$(ms "$bt_w")" "$(ms "$bt_c")"
+printf 'progstats --once -j (a one-shot process):      %6.2f ms / %6.2f ms: ratio %.1fx / %.1fx (goal >= 5x)\n' \
+	"$(ms "$ps_w")" "$(ms "$ps_c")" "$(ratio "$bt_w" "$ps_w")" "$(ratio "$bt_c" "$ps_c")"
+printf 'one sample of a running progstats -j:          %6.2f ms / %6.2f ms: ratio %.1fx / %.1fx (goal >= 25x)\n' \
+	"$(ms "$run_w")" "$(ms "$run_c")" "$(ratio "$bt_w" "$run_w")" "$(ratio "$bt_c" "$run_c")"
+printf '  (-c %d minus -c 1, / %d)\n' "$((MORE + 1))" "$MORE"
+printf 'of the one-shot: starting a process (progstats --version) %.2f / %.2f ms;\n' \
+	"$(ms "$st_w")" "$(ms "$st_c")"
+printf '  the records of all but one program (--once -j minus --once -j --top 1) %.2f / %.2f ms\n' \
+	"$(ms $((ps_w - top_w)))" "$(ms $((ps_c - top_c)))"
+
+# Loading the iterator (a light skeleton: its loader program's BPF_PROG_LOAD,
+# then BPF_PROG_TEST_RUN, which loads the iterator inside the kernel), as
+# strace -T times the two calls; median of REPS.
 for _ in $(seq "$REPS"); do
-	ps_t+=("$(wall "$PS" --once -j)")
-	bt_t+=("$(wall bpftool prog show -j)")
-	floor_t+=("$(wall "$PS" --version)")
-	# a sampling run: what MORE further samples cost, measured from outside
-	# (at -i 1ms passes run back to back: a pass takes longer than that)
-	one=$(wall "$PS" -j -i 1ms -c 1)
-	many=$(wall "$PS" -j -i 1ms -c $((MORE + 1)))
-	run_t+=($(((many - one) / MORE)))
-done
-ps_m=$(median "${ps_t[@]}")
-bt_m=$(median "${bt_t[@]}")
-run_m=$(median "${run_t[@]}")
-floor_m=$(median "${floor_t[@]}")
-printf 'medians of %d, interleaved; bpftool prog show -j (a process per sample): %.2f ms\n' "$REPS" "$(ms "$bt_m")"
-printf 'one sample of a running progstats -j (wall time of %d more samples / %d): %.2f ms: ratio %.1fx (goal >= 5x)\n' \
-	"$MORE" "$MORE" "$(ms "$run_m")" "$(ratio "$bt_m" "$run_m")"
-printf 'one-shot process progstats --once -j: %.2f ms: ratio %.1fx (of which starting a process: %.2f ms, progstats --version)\n' \
-	"$(ms "$ps_m")" "$(ratio "$bt_m" "$ps_m")" "$(ms "$floor_m")"
+	strace -T -e trace=bpf -o "$tmp/lt" "$PS" --once -j --id 1 >/dev/null
+	awk -F'<' '/BPF_PROG_LOAD|BPF_PROG_TEST_RUN/ { sub(/>.*/, "", $NF); t += $NF } END { print t * 1e6 }' "$tmp/lt"
+done | sort -n | awk '{ v[NR] = $1 } END { printf "  loading the program iterator (strace -T: the loader load + test run): %.2f ms\n", v[int((NR + 1) / 2)] / 1000 }'
 
 # The pass as progstats times it itself (-v), per walk.
 for walk in iter syscall; do
 	pass_us=$("$PS" -j -i 100ms -c "$REPS" -v --walk "$walk" 2>&1 >/dev/null |
 		sed -n 's/.* programs in \([0-9.]*\) us$/\1/p' | sort -n |
 		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	printf 'pass timed by progstats -v (--walk %s): %.2f ms; bpftool process / pass: %.1fx\n' \
-		"$walk" "$(echo "$pass_us / 1000" | bc -l)" "$(echo "$bt_m / ($pass_us * 1000)" | bc -l)"
+	printf 'pass timed by progstats -v (--walk %s): %.2f ms; bpftool process (wall) / pass: %.1fx\n' \
+		"$walk" "$(echo "$pass_us / 1000" | bc -l)" "$(echo "$bt_w / ($pass_us * 1000)" | bc -l)"
 done
 
 # Syscalls: strace's summary "total" line, and the bpf() calls alone.

@@ -10,8 +10,12 @@ $(OUT)/cmd/progstats/iter.o $(OUT)/tests/progstats_derive: $(OUT)/bpf/progstats_
 # progstats_derive compiles progstats' own sources in: rebuild it with them.
 $(OUT)/tests/progstats_derive: $(wildcard cmd/progstats/*.c cmd/progstats/*.h)
 .DEFAULT_GOAL := $(progstats_goal)
-# The live screen (tui.c) draws with ncurses.
-LDLIBS_progstats += -lncurses
+# The live screen (tui.c) draws with ncurses.  The Debian libraries progstats
+# calls are linked in statically: a one-shot `progstats --once` is a few
+# milliseconds, and loading and relocating six shared objects (ncurses,
+# tinfo, bpf, elf, z, json-c) cost ~0.7 ms of it (bench/README.md).  Only
+# libc and libm stay shared.
+LDLIBS_progstats += -Wl,-Bstatic -lncurses -ltinfo -lbpf -lelf -lz -ljson-c -Wl,-Bdynamic
 DEB_PKGS += libncurses-dev
 # The stats-holder iterator: a light skeleton too (holders.c).
 progstats_goal := $(.DEFAULT_GOAL)

@@ -104,7 +104,29 @@ struct collect_pass {
 	const struct ps_snap *prev;
 	const struct ps_filter *f;
 	uint64_t ts_ns;              /* iterator walk: when the pass was read */
+	size_t prev_at;              /* prev_find's cursor into prev */
 };
+
+/*
+ * The previous pass's entry for @id.  Both walks find programs in ascending
+ * id order, as prev holds them: a cursor that only moves forward finds each
+ * in a step or two (a binary search per program missed the cache on every
+ * probe); out of order, the binary search.
+ */
+static const struct ps_prog *prev_find(struct collect_pass *pass, __u32 id)
+{
+	const struct ps_snap *prev = pass->prev;
+	size_t j = pass->prev_at;
+
+	if (!prev)
+		return NULL;
+	if (j && j <= prev->n && prev->v[j - 1].id >= id)
+		return ps_snap_find(prev, id);
+	while (j < prev->n && prev->v[j].id < id)
+		j++;
+	pass->prev_at = j;
+	return j < prev->n && prev->v[j].id == id ? &prev->v[j] : NULL;
+}
 
 /* What either walk knows of one program. */
 struct prog_found {
@@ -179,10 +201,10 @@ static int add_prog(struct collect_pass *pass, struct prog_found *s)
 	p->id = s->id;
 	p->type = s->type;
 	p->btf_id = s->btf_id;
-	snprintf(p->kname, sizeof(p->kname), "%s", s->kname);
+	memcpy(p->kname, s->kname, strnlen(s->kname, sizeof(p->kname) - 1));
 	tk_prog_tag_hex(s->tag, p->tag);
 	/* A truncated name costs a BTF load: do it once per program. */
-	old = ps_snap_find(pass->prev, s->id);
+	old = prev_find(pass, s->id);
 	if (old && !strcmp(old->kname, p->kname) && !strcmp(old->tag, p->tag)) {
 		memcpy(p->name, old->name, sizeof(p->name));
 		p->flagged = old->flagged;
@@ -226,7 +248,7 @@ static int on_prog(int fd, const struct bpf_prog_info *info, void *ctx)
 int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_filter *f,
 	       struct ps_iter *it)
 {
-	struct collect_pass pass = { cur, prev, f, 0 };
+	struct collect_pass pass = { cur, prev, f, 0, 0 };
 	size_t n = 0;
 	int err;
 

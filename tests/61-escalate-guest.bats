@@ -9,7 +9,7 @@ load test_helper
 setup_file() {
 	export VM_OUT=$BATS_FILE_TMPDIR/out
 	local st=0
-	"$TELKIT_ROOT/tests/vm/run" --out "$VM_OUT" "$TELKIT_ROOT/tests/vm/escalate.sh" \
+	"$TELKIT_ROOT/tests/vm/run" --timeout 900 --out "$VM_OUT" "$TELKIT_ROOT/tests/vm/escalate.sh" \
 		>"$BATS_FILE_TMPDIR/stdout" 2>"$BATS_FILE_TMPDIR/stderr" || st=$?
 	echo "$st" >"$BATS_FILE_TMPDIR/status"
 }

@@ -10,6 +10,8 @@ mkdir -p "$o"
 R=2000 F=300 M=50 E=7
 
 # known HOOK: release a waiting escalate_target once the tracer is attached
+# (loading hundreds of fentry programs under TCG on a loaded host can take
+# minutes: wait up to 240 s, or until the tracer exits)
 known() {
 	rm -f /tmp/ready /tmp/err
 	escalate_target -w -p -r $R -f $F -m $M -e $E >/tmp/ready &
@@ -20,7 +22,7 @@ known() {
 		>"$o/known-$1.json" 2>/tmp/err &
 	epid=$!
 	i=0
-	until grep -qs "tracing pid" /tmp/err || [ $i -ge 600 ]; do sleep 0.1; i=$((i + 1)); done
+	until grep -qs "tracing pid" /tmp/err || ! kill -0 $epid 2>/dev/null || [ $i -ge 2400 ]; do sleep 0.1; i=$((i + 1)); done
 	kill -USR1 $tpid
 	wait $tpid
 	wait $epid

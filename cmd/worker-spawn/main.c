@@ -34,6 +34,7 @@ static const char doc[] =
 enum {
 	OPT_MODE = 256, OPT_AFFINITY, OPT_POLICY, OPT_NICE, OPT_CGROUP, OPT_PHASES,
 	OPT_SAMPLES, OPT_ASSERT, OPT_SEED, OPT_NO_TEL, OPT_POLICY_DELAY,
+	OPT_MEMPOLICY = 400,   /* issue 15: mem */
 };
 
 static const struct argp_option opts[] = {
@@ -57,6 +58,9 @@ static const struct argp_option opts[] = {
 	{ "seed", OPT_SEED, "N", 0, "Seed for random affinity and sampling", 2 },
 	{ "no-telemetry", OPT_NO_TEL, NULL, 0, "No checkpoints (migrations, gaps, phases): "
 	  "the benchmark baseline", 2 },
+	/* issue 15: mem */
+	{ "mempolicy", OPT_MEMPOLICY, "MODE[:NODES]", 0, "bind, preferred, interleave, "
+	  "preferred-many, weighted-interleave or local: set_mempolicy in every worker", 1 },
 	{ 0 },
 };
 
@@ -129,6 +133,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SEED:
 		cfg.seed = tk_u64_or_err(arg, 0, UINT64_MAX, "--seed");
+		break;
+	case OPT_MEMPOLICY:   /* issue 15: mem */
+		ws_mempolicy_parse(arg, &current_group()->mpol);
 		break;
 	case ARGP_KEY_ARG:
 		tk_usage_error("work types go after -w", "unexpected argument '%s'", arg);

@@ -185,6 +185,8 @@ int ws_numa_migration_churn(struct ws_ctx *c)
 		bool any = false;
 
 		ws_spin_for(c, c->g->p_period_ms * 1000000ULL);
+		if (ws_stopping())
+			break;
 		CPU_ZERO(&set);
 		for (int cpu = 0; s->nsets && cpu < CPU_SETSIZE; cpu++)
 			if (CPU_ISSET(cpu, &s->own) && tk_cpuset_isset(&s->sets[i % s->nsets], cpu)) {

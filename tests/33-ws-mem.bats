@@ -250,3 +250,37 @@ sys.exit(0 if n == a - {lo} else 1)' "$all" "$narrowed" "$lowest" || fail "narro
 		[[ "$stderr" == *"assert $c: skipped: 1 NUMA node online"* ]] || fail "$stderr"
 	done
 }
+
+@test "two NUMA nodes (guest): sweeps move pages, churn moves CPUs, checks run, --mempolicy binds" {
+	out=$BATS_TEST_TMPDIR/vm
+	st=0
+	"$TELKIT_ROOT/tests/vm/run" --numa 2 --out "$out" --timeout 280 \
+		"$TELKIT_ROOT/tests/vm/ws-numa.sh" >"$BATS_TEST_TMPDIR/vm.out" 2>"$BATS_TEST_TMPDIR/vm.err" ||
+		st=$?
+	[ "$st" -ne 77 ] || skip "$(tail -1 "$BATS_TEST_TMPDIR/vm.err")"
+	[ "$st" -eq 0 ] && grep -qx done "$BATS_TEST_TMPDIR/vm.out" ||
+		fail "guest exit $st: $(tail -20 "$BATS_TEST_TMPDIR/vm.err")"
+	assert_equal "$(cat "$out/online")" 0-1
+	for c in sweep mig near bind1 nopol; do
+		assert_equal "$(cat "$out/$c.rc")" 0
+	done
+	! grep -q "NUMA node online" "$out"/*.err || fail "a one-node warning on two nodes"
+	# each sweep after the first moves the whole region (256 pages) to the
+	# other node: the kernel's pgmigrate_success counts at least that
+	moved=$(( $(cat "$out/sweep.pgm1") - $(cat "$out/sweep.pgm0") ))
+	iters=$(sum_of iterations "$(cat "$out/sweep.json")")
+	echo "# pgmigrate_success +$moved over $iters sweeps"
+	[ "$iters" -ge 3 ] && [ "$moved" -ge $(( (iters - 1) * 256 )) ] || fail "moved $moved, $iters sweeps"
+	# numa-migration-churn: /proc saw the worker on both nodes' CPUs (0 and 1)
+	[ "$(sort -u "$out/mig.cpus" | paste -sd,)" = 0,1 ] || fail "cpus: $(sort -u "$out/mig.cpus")"
+	# page-locality: the region on node 1 with CPU 0 fails, on node 0 passes
+	assert_equal "$(cat "$out/far.rc")" 3
+	grep -q "assert page-locality: group 0: page locality" "$out/far.err" || fail "$(cat "$out/far.err")"
+	# --mempolicy bind:1 puts the 16 MiB region (4096 pages) on node 1; without it node 0
+	jq -se '[.[] | select(.type == "report")][0] | .numa_pages["1"] >= 4096' "$out/bind1.json" \
+		>/dev/null ||
+		fail "$(cat "$out/bind1.json")"
+	jq -se '[.[] | select(.type == "report")][0] | .numa_pages["0"] >= 4096 and
+		.numa_pages["1"] < 4096' "$out/nopol.json" >/dev/null || fail "$(cat "$out/nopol.json")"
+	! grep -q skipped "$out/bind1.err" || fail "$(cat "$out/bind1.err")"
+}

@@ -144,9 +144,11 @@ bool ws_mem_assert_parse(const char *arg, struct ws_assert *a)
 		if (strncmp(arg, names[k], nl))
 			continue;
 		a->kind = k ? WS_A_CROSS_NODE : WS_A_PAGE_LOCALITY;
-		if (tk_parse_double(arg + nl, 0, 1, &a->numa_bound))
-			tk_usage_error("give a fraction 0..1, e.g. page-locality=0.9",
-				       "--assert '%s': not a fraction 0..1", arg);
+		/* a page can migrate many times: the ratio has no upper bound */
+		if (tk_parse_double(arg + nl, 0, k ? 1e18 : 1, &a->numa_bound))
+			tk_usage_error(k ? "give a ratio >= 0, e.g. cross-node-migration=0.1" :
+				       "give a fraction 0..1, e.g. page-locality=0.9",
+				       "--assert '%s': not a %s", arg, k ? "ratio >= 0" : "fraction 0..1");
 		return true;
 	}
 	return false;

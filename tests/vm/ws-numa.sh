@@ -34,13 +34,13 @@ wait $ws
 echo $? >"$OUT/mig.rc"
 
 # page-locality: pages bound away from the CPU's node fail it, near pass
-# (a 16 MiB region outweighs the libraries' pages, wherever they are)
-sw=numa-working-set-sweep:region_kib=16384
-case1 far -w $sw,target_nodes=1 --affinity 0 -d 1s --assert page-locality=0.8
-case1 near -w $sw,target_nodes=0 --affinity 0 -d 1s --assert page-locality=0.8
+# (a 64 MiB region outweighs the libraries' and ASan's pages, wherever they are)
+sw=numa-working-set-sweep:region_kib=65536
+case1 far -w $sw,target_nodes=1 --affinity 0 -d 2s --assert page-locality=0.8
+case1 near -w $sw,target_nodes=0 --affinity 0 -d 2s --assert page-locality=0.8
 # --mempolicy bind:1 on CPU 0: the region lands on node 1, local by policy;
 # without it the region is touched first on CPU 0, so lands on node 0
-case1 bind1 --mempolicy bind:1 -w $sw --affinity 0 -d 1s --assert page-locality=0.8 \
+case1 bind1 --mempolicy bind:1 -w $sw --affinity 0 -d 2s --assert page-locality=0.8 \
 	--assert cross-node-migration=1000
-case1 nopol -w $sw --affinity 0 -d 1s
+case1 nopol -w $sw --affinity 0 -d 2s
 echo done

@@ -294,3 +294,23 @@ sys.exit(0 if n == a - {lo} else 1)' "$all" "$narrowed" "$lowest" || fail "narro
 		.numa_pages["1"] < 16384' "$out/nopol.json" >/dev/null || fail "$(cat "$out/nopol.json")"
 	! grep -q skipped "$out/bind1.err" || fail "$(cat "$out/bind1.err")"
 }
+
+@test "--mempolicy: the parent's own policy is the one it had (its probe is undone)" {
+	[ "$(uname -m)" = x86_64 ] || skip "set_mempolicy's syscall number here is x86_64's"
+	require_cmd python3
+	n0=$(nodes_online | cut -d, -f1 | cut -d- -f1)
+	# exec worker-spawn with MPOL_INTERLEAVE on node n0 set (inherited across exec)
+	: >"$BATS_TEST_TMPDIR/err"
+	python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+mask = (ctypes.c_ulong * 16)()
+mask[int(sys.argv[1]) // 64] = 1 << (int(sys.argv[1]) % 64)
+sys.exit(3) if libc.syscall(238, 3, mask, 1025) else os.execv(sys.argv[2], sys.argv[2:])' \
+		"$n0" "$WSBIN" -v --mempolicy "bind:$n0" -w spin-wait -d 30s -j \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	ws=$!
+	wait_until 30 grep -q 'running 1 worker' "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	grep -q " interleave:$n0 " "/proc/$ws/numa_maps" || fail "parent: $(head -2 /proc/$ws/numa_maps)"
+	grep -q " bind:$n0 " "/proc/$(workers | head -1)/numa_maps" || fail "worker"
+	stop_ws INT
+}

@@ -124,6 +124,22 @@ static int make_subs(struct ws_group *g, char *msg, size_t size)
 	return 0;
 }
 
+/* Try @m on this thread, then put back the policy it had; NULL or why not. */
+static char *mempolicy_try(const struct ws_mempol *m)
+{
+	struct tk_cpuset had;
+	int mode = MPOL_DEFAULT;
+	char *why;
+
+	memset(&had, 0, sizeof(had));
+	if (syscall(SYS_get_mempolicy, &mode, had.bits, TK_CPUSET_MAX + 1, NULL, 0))
+		mode = MPOL_DEFAULT;
+	why = ws_mempolicy_apply(m);
+	if (ws_set_mempolicy(mode, mode == MPOL_DEFAULT || mode == MPOL_LOCAL ? NULL : &had))
+		ws_set_mempolicy(MPOL_DEFAULT, NULL);
+	return why;
+}
+
 int ws_mem_setup(struct ws_opts *o, const char (*cg_abs)[320], char *msg, size_t size,
 		 const char **fix)
 {
@@ -134,17 +150,14 @@ int ws_mem_setup(struct ws_opts *o, const char (*cg_abs)[320], char *msg, size_t
 
 		snprintf(g->mem_cg, sizeof(g->mem_cg), "%s", cg_abs[i]);
 		g->mem_made = 0;
-		if (g->mpol.set && (why = ws_mempolicy_apply(&g->mpol))) {
-			err = -errno;
-			ws_set_mempolicy(MPOL_DEFAULT, NULL);
+		if (g->mpol.set && (why = mempolicy_try(&g->mpol))) {
 			snprintf(msg, size, "--mempolicy '%s': the kernel refuses it: %s",
 				 g->mpol.arg, why);
 			free(why);
 			*fix = "give nodes from /sys/devices/system/node/online (and the cgroup's "
 			       "cpuset.mems); weighted-interleave needs Linux 6.9";
-			return err ? err : -EINVAL;
+			return -EINVAL;
 		}
-		ws_set_mempolicy(MPOL_DEFAULT, NULL);
 		if (!nsubs(g) || !*g->mem_cg)
 			continue;
 		if ((err = make_subs(g, msg, size))) {

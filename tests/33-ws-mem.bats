@@ -121,6 +121,14 @@ no_lsan() { export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0";
 		[[ "$stderr" == *"1 NUMA node online: every rotation re-pins to the same node"* ]] ||
 			fail "no one-node warning: $stderr"
 	fi
+	# the group summary says how many nodes it had: sysfs's node directories
+	nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+	[ "$nodes" -gt 0 ] || nodes=1
+	jq -se --argjson n "$nodes" '[.[] | select(.type == "summary" and .scope == "group")][0] |
+		.numa_nodes_online == $n' <<<"$output" >/dev/null || fail "$output"
+	jq -se '[.[] | select(.type == "summary" and .scope == "run")][0] | has("numa_nodes_online") | not' \
+		<<<"$output" >/dev/null || fail "the run summary has numa_nodes_online"
+
 }
 
 @test "cross-affinity-churn: a sibling's allowed CPUs flip between two masks one CPU apart" {
@@ -275,6 +283,8 @@ sys.exit(0 if n == a - {lo} else 1)' "$all" "$narrowed" "$lowest" || fail "narro
 		assert_equal "$(cat "$out/$c.rc")" 0
 	done
 	! grep -q "NUMA node online" "$out"/*.err || fail "a one-node warning on two nodes"
+	jq -se '[.[] | select(.type == "summary" and .scope == "group")][0] | .numa_nodes_online == 2' \
+		"$out/sweep.json" >/dev/null || fail "$(cat "$out/sweep.json")"
 	# each sweep after the first moves the whole region (256 pages) to the
 	# other node: the kernel's pgmigrate_success counts at least that
 	moved=$(( $(cat "$out/sweep.pgm1") - $(cat "$out/sweep.pgm0") ))

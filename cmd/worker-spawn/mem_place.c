@@ -52,6 +52,19 @@ int ws_online_nodes(struct tk_cpuset *nodes)
 	return 0;
 }
 
+bool ws_mem_numa_type(const struct ws_group *g)
+{
+	return g->type == WS_NUMA_MIGRATION_CHURN || g->type == WS_NUMA_WORKING_SET_SWEEP;
+}
+
+unsigned ws_mem_numa_nodes(void)
+{
+	struct tk_cpuset nodes;
+
+	ws_online_nodes(&nodes);
+	return tk_cpuset_count(&nodes);
+}
+
 int ws_node_cpus(unsigned node, struct tk_cpuset *cpus)
 {
 	char path[96], buf[4096];

@@ -275,6 +275,9 @@ void ws_mem_groups_finish(struct ws_opts *o);                       /* exit 2 */
 int ws_online_nodes(struct tk_cpuset *nodes);
 /* The CPUs of NUMA node @node (its sysfs cpulist); 0 or -errno. */
 int ws_node_cpus(unsigned node, struct tk_cpuset *cpus);
+/* The NUMA types (their group summary says how many nodes they had). */
+bool ws_mem_numa_type(const struct ws_group *g);
+unsigned ws_mem_numa_nodes(void);
 /* set_mempolicy(2) with @nodes (NULL: none); 0 or -1 with errno. */
 long ws_set_mempolicy(int mode, const struct tk_cpuset *nodes);
 /*

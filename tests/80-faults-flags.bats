@@ -201,3 +201,31 @@ check() {
 		[[ "$stderr" == *"fentry"* ]] || fail "the fix names no hook: $stderr"
 	done
 }
+
+# issue 15: mem
+@test "worker-spawn: --mempolicy and the mem types' parameters" {
+	MEMPOL_BAD=("" "bogus" "bind:" "bind:x" "bind:0-" "local:0" "preferred:0-1" "BIND:0")
+	check worker-spawn --mempolicy MEMPOL_BAD -d 1s
+	W_BAD=("page-fault-churn:region_kib=0" "page-fault-churn:touches_per_cycle=0"
+	       "page-fault-churn:spin_iters=x" "numa-working-set-sweep:target_nodes="
+	       "numa-working-set-sweep:target_nodes=0-x" "numa-working-set-sweep:target_nodes=1023"
+	       "cgroup-churn:groups=0" "cgroup-churn:groups=65" "cgroup-attach-storm:dest=a/b"
+	       "cgroup-attach-storm:dest=cgroup.procs" "cgroup-attach-storm:reap=both"
+	       "numa-migration-churn:period_ms=-1" "cross-affinity-churn:groups=2")
+	for w in "${W_BAD[@]}"; do
+		echo "# -w $w"
+		run --separate-stderr "$(bin worker-spawn)" -w "$w" --cgroup x -n 2 -d 1s
+		assert_usage_error "$w"
+	done
+	run --separate-stderr "$(bin worker-spawn)" -w cgroup-churn -d 1s
+	assert_usage_error "--cgroup"
+	run --separate-stderr "$(bin worker-spawn)" --mode thread -w cgroup-attach-storm --cgroup x -d 1s
+	assert_usage_error "thread mode"
+	run --separate-stderr "$(bin worker-spawn)" -w cross-affinity-churn -n 1 -d 1s
+	assert_usage_error "-n 1"
+	for a in page-locality page-locality= page-locality=1.5 cross-node-migration=x \
+		 cross-node-migration=-0.1; do
+		run --separate-stderr "$(bin worker-spawn)" --assert "$a" -d 1s
+		assert_usage_error "$a"
+	done
+}

@@ -105,6 +105,8 @@ static unsigned check_group(const struct ws_run *run, const struct ws_assert *a,
 			break;
 		case WS_A_SCX_EVENTS:   /* run-level: ws_scx_check() */
 			break;
+		case WS_A_PAGE_LOCALITY: case WS_A_CROSS_NODE:   /* issue 15: mem_check.c */
+			break;
 		}
 	}
 	snprintf(who, sizeof(who), "group %u", g);
@@ -129,6 +131,10 @@ int ws_check(const struct ws_run *run, unsigned *unrun)
 
 		if (a->kind == WS_A_SCX_EVENTS) {   /* one per run, not per group */
 			fails += ws_scx_check(&run->scx, a, unrun);
+			continue;
+		}
+		if (a->kind == WS_A_PAGE_LOCALITY || a->kind == WS_A_CROSS_NODE) {   /* issue 15: mem */
+			fails += ws_mem_check(run, a, unrun);
 			continue;
 		}
 		for (unsigned g = 0; g < run->o->ngroups; g++)

@@ -54,6 +54,13 @@ static void place(struct ws_ctx *c, const struct tk_cpuset *set)
 		c->rep.affinity_error = ws_apply_affinity(0, set);
 	if (g->pol.set && !g->pol_deferred)
 		c->rep.sched_policy_error = ws_apply_policy(0, &g->pol);
+	if (g->mpol.set) {   /* issue 15: mem */
+		char *why = ws_mempolicy_apply(&g->mpol);
+
+		if (why)
+			tk_warn("worker %d: --mempolicy refused: %s", c->rep.tid, why);
+		free(why);
+	}
 	if (g->nice_set && setpriority(PRIO_PROCESS, c->rep.tid, g->nice) &&
 	    !c->rep.sched_policy_error) {
 		char buf[128];

@@ -24,8 +24,11 @@ static const char doc[] =
 "io-convoy nice-sweep affinity-churn policy-churn mutex-contention fork-exit alu-hot "
 "smt-sibling-spin ipc-variance timer-latency idle-churn sequence exec:CMD "
 /* issue 15: wake */
-"wake-chain thundering-herd epoll-storm asymmetric-waker producer-consumer-imbalance\n\n"
-"Placement options (--affinity, --policy, --nice, --cgroup) apply to the group of the "
+"wake-chain thundering-herd epoll-storm asymmetric-waker producer-consumer-imbalance "
+/* issue 15: mem */
+"cross-affinity-churn numa-migration-churn numa-working-set-sweep page-fault-churn "
+"cgroup-churn cgroup-attach-storm\n\n"
+"Placement options (--affinity, --policy, --nice, --cgroup, --mempolicy) apply to the group of the "
 "last -w; given before any -w they apply to every group.\n\n"
 "EXAMPLES:\n"
 "  worker-spawn -w spin-wait -n 4 -d 5s\n"
@@ -36,6 +39,7 @@ static const char doc[] =
 enum {
 	OPT_MODE = 256, OPT_AFFINITY, OPT_POLICY, OPT_NICE, OPT_CGROUP, OPT_PHASES,
 	OPT_SAMPLES, OPT_ASSERT, OPT_SEED, OPT_NO_TEL, OPT_POLICY_DELAY,
+	OPT_MEMPOLICY = 400,   /* issue 15: mem */
 };
 
 static const struct argp_option opts[] = {
@@ -59,6 +63,9 @@ static const struct argp_option opts[] = {
 	{ "seed", OPT_SEED, "N", 0, "Seed for random affinity and sampling", 2 },
 	{ "no-telemetry", OPT_NO_TEL, NULL, 0, "No checkpoints (migrations, gaps, phases): "
 	  "the benchmark baseline", 2 },
+	/* issue 15: mem */
+	{ "mempolicy", OPT_MEMPOLICY, "MODE[:NODES]", 0, "bind, preferred, interleave, "
+	  "preferred-many, weighted-interleave or local: set_mempolicy in every worker", 1 },
 	{ 0 },
 };
 
@@ -131,6 +138,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SEED:
 		cfg.seed = tk_u64_or_err(arg, 0, UINT64_MAX, "--seed");
+		break;
+	case OPT_MEMPOLICY:   /* issue 15: mem */
+		ws_mempolicy_parse(arg, &current_group()->mpol);
 		break;
 	case ARGP_KEY_ARG:
 		tk_usage_error("work types go after -w", "unexpected argument '%s'", arg);

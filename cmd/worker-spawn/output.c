@@ -189,6 +189,8 @@ static struct json_object *summary_rec(const struct ws_run *run, int g, const st
 	tk_rec_dbl(rec, "iterations_per_worker", s->iterations_per_worker);
 	tk_rec_dbl(rec, "iterations_per_cpu_sec", s->iterations_per_cpu_sec);
 	tk_rec_dbl(rec, "cross_node_migration_ratio", s->cross_node);
+	if (g >= 0 && ws_mem_numa_type(&run->o->groups[g]))   /* issue 15: mem */
+		tk_rec_u64(rec, "numa_nodes_online", ws_mem_numa_nodes());
 	if (g < 0 && (scx = ws_scx_json(&run->scx)))
 		json_object_object_add(rec, "scx", scx);
 	return rec;

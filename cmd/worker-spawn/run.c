@@ -467,6 +467,7 @@ static void teardown(struct ws_engine *e)
 	close_fd(&e->start_wr);
 	close_fd(&e->ready_rd);
 	close_fd(&e->ready_wr);
+	ws_mem_teardown(e->o);   /* issue 15: mem: before the cgroups they sit in */
 	for (unsigned g = e->o->ngroups; g-- > 0;)   /* later groups may sit in earlier ones' parents */
 		ws_cgroup_remove(e->cg_abs[g], e->cg_made[g]);
 	if (e->sh)
@@ -492,6 +493,13 @@ int ws_run(struct ws_opts *o, struct ws_run *run)
 		goto cleanup;
 	}
 	err = make_cgroups(&e, run);
+	if (!err) {   /* issue 15: mem */
+		const char *fix = NULL;
+		char msg[512];
+
+		if ((err = ws_mem_setup(o, (const char (*)[320])e.cg_abs, msg, sizeof(msg), &fix)))
+			fail(run, err, fix, "%s", msg);
+	}
 	for (unsigned i = 0; !err && i < e.n && !tk_stop_requested(); i++) {
 		err = spawn_one(&e, i);
 		if (err)

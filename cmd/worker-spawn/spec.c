@@ -65,6 +65,7 @@ static void set_defaults(struct ws_group *g)
 		break;
 	}
 	ws_wake_defaults(g);   /* issue 15: wake */
+	ws_mem_defaults(g);   /* issue 15: mem */
 }
 
 static bool key_allowed(const char *keys, const char *key)
@@ -140,6 +141,8 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 		if (!key_allowed(ti->keys, k))
 			tk_usage_error(WFIX, "-w '%s': %s takes no parameter '%s' (it takes: %s)",
 				       arg, name, k, *ti->keys ? ti->keys : "none");
+		if (ws_mem_param(g, arg, k, v))   /* issue 15: mem */
+			continue;
 		if (g->type == WS_SEQUENCE && strcmp(k, "file")) {
 			seq_step(g, arg, k, v);
 		} else if (ws_wake_param(g, arg, k, v)) {   /* issue 15: wake */
@@ -280,6 +283,8 @@ const char *const ws_assert_names[WS_A_NKINDS] = {
 	[WS_A_NOT_STARVED] = "not-starved", [WS_A_PARITY] = "throughput-parity",
 	[WS_A_WAKE] = "wake", [WS_A_TIMER] = "timer", [WS_A_ISOLATION] = "isolation",
 	[WS_A_MAX_MIGR] = "max-migrations", [WS_A_SCX_EVENTS] = "scx-events-clean",
+	/* issue 15: mem */
+	[WS_A_PAGE_LOCALITY] = "page-locality", [WS_A_CROSS_NODE] = "cross-node-migration",
 };
 
 /* The check the @nl bytes at @arg name; WS_A_NKINDS when none does. */
@@ -288,7 +293,8 @@ static int assert_kind(const char *arg, size_t nl)
 	int k;
 
 	for (k = 0; k < WS_A_NKINDS; k++)
-		if (k != WS_A_MAX_MIGR && strlen(ws_assert_names[k]) == nl &&
+		if (k != WS_A_MAX_MIGR && k != WS_A_PAGE_LOCALITY && k != WS_A_CROSS_NODE &&
+		    strlen(ws_assert_names[k]) == nl &&
 		    !strncmp(arg, ws_assert_names[k], nl))
 			break;
 	return k;
@@ -297,8 +303,9 @@ static int assert_kind(const char *arg, size_t nl)
 void ws_assert_parse(const char *arg, struct ws_assert *a)
 {
 	const char *fix = "use not-starved[:gap_ms=,spread=], throughput-parity[:cv=,min_rate=], "
-			  "wake[:p99_ns=,cv=], timer[:p99_ns=], isolation, max-migrations=N or "
-			  "scx-events-clean[:NAME=MAX,...]";
+			  "wake[:p99_ns=,cv=], timer[:p99_ns=], isolation, max-migrations=N, "
+			  "scx-events-clean[:NAME=MAX,...], page-locality=F or "
+			  "cross-node-migration=R";
 	const char *colon = strchr(arg, ':');
 	char buf[256];
 	struct tk_kv kv[8];
@@ -315,6 +322,8 @@ void ws_assert_parse(const char *arg, struct ws_assert *a)
 		a->max = tk_u64_or_err(arg + 15, 0, UINT64_MAX, "--assert max-migrations");
 		return;
 	}
+	if (ws_mem_assert_parse(arg, a))   /* issue 15: mem */
+		return;
 	kind = assert_kind(arg, nl);
 	if (kind == WS_A_NKINDS)
 		tk_usage_error(fix, "--assert '%s': unknown check", arg);
@@ -412,4 +421,5 @@ void ws_groups_finish(struct ws_opts *o)
 	if (total > WS_MAX_WORKERS)
 		tk_usage_error("use fewer workers", "-n: %u workers in all (max %d)", total,
 			       WS_MAX_WORKERS);
+	ws_mem_groups_finish(o);   /* issue 15: mem */
 }

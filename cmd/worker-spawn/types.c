@@ -74,6 +74,22 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 	[WS_PRODUCER_CONSUMER] = { "producer-consumer-imbalance", WAKE, ws_producer_consumer, NULL,
 		NULL, "producers,consumers,produce_rate_hz,consume_iters,queue_depth_target",
 		"MPMC ring in shared memory: paced producers, spinning consumers" },
+	/* issue 15: mem */
+	[WS_CROSS_AFFINITY_CHURN] = { "cross-affinity-churn", WAKE, ws_cross_affinity_churn,
+		ws_mem_prep, ws_mem_fini, "spin_iters,spin",
+		"spin, set the group siblings' affinity (masks one CPU apart), yield" },
+	[WS_NUMA_MIGRATION_CHURN] = { "numa-migration-churn", 0, ws_numa_migration_churn,
+		ws_mem_prep, ws_mem_fini, "period_ms", "spin period_ms, then pin to the next node's CPUs" },
+	[WS_NUMA_WORKING_SET_SWEEP] = { "numa-working-set-sweep", WAKE, ws_numa_working_set_sweep,
+		ws_mem_prep, ws_mem_fini, "region_kib,sweep_period_ms,target_nodes",
+		"mbind(MPOL_BIND, MF_MOVE) to the next node, touch every page, sleep" },
+	[WS_PAGE_FAULT_CHURN] = { "page-fault-churn", 0, ws_page_fault_churn, ws_mem_prep,
+		ws_mem_fini, "region_kib,touches_per_cycle,spin_iters,spin",
+		"write-fault random pages, then MADV_DONTNEED" },
+	[WS_CGROUP_CHURN] = { "cgroup-churn", 0, ws_cgroup_churn, ws_mem_prep, ws_mem_fini,
+		"groups,cycle_ms", "move itself through groups cgroups, one per cycle_ms" },
+	[WS_CGROUP_ATTACH_STORM] = { "cgroup-attach-storm", WAKE, ws_cgroup_attach_storm,
+		ws_mem_prep, ws_mem_fini, "dest,reap", "fork, move the exiting child to dest" },
 	[WS_EXEC] = { "exec", 0, NULL, NULL, NULL, "", "run CMD with /bin/sh -c as the worker" },
 };
 
@@ -95,6 +111,8 @@ int ws_group_fills(const struct ws_group *g)
 {
 	int f = 0;
 
+	if (g->type == WS_CGROUP_ATTACH_STORM)   /* issue 15: mem */
+		return g->p_reap_wait ? WS_FILL_WAKE : 0;
 	if (g->type != WS_SEQUENCE)
 		return ws_types[g->type].fills;
 	for (unsigned i = 0; i < g->nseq; i++)

@@ -179,5 +179,14 @@ int ws_producer_consumer(struct ws_ctx *c);
 int ws_epoll_prep(struct ws_ctx *c);
 int ws_asym_prep(struct ws_ctx *c);
 void ws_epoll_fini(struct ws_ctx *c);
+/* issue 15: mem (work_mem.c) */
+int ws_cross_affinity_churn(struct ws_ctx *c);
+int ws_numa_migration_churn(struct ws_ctx *c);
+int ws_numa_working_set_sweep(struct ws_ctx *c);
+int ws_page_fault_churn(struct ws_ctx *c);
+int ws_cgroup_churn(struct ws_ctx *c);
+int ws_cgroup_attach_storm(struct ws_ctx *c);
+int ws_mem_prep(struct ws_ctx *c);
+void ws_mem_fini(struct ws_ctx *c);
 
 #endif

@@ -56,6 +56,9 @@ enum ws_type {
 	/* issue 15: wake */
 	WS_WAKE_CHAIN, WS_THUNDERING_HERD, WS_EPOLL_STORM, WS_ASYMMETRIC_WAKER,
 	WS_PRODUCER_CONSUMER,
+	/* issue 15: mem */
+	WS_CROSS_AFFINITY_CHURN, WS_NUMA_MIGRATION_CHURN, WS_NUMA_WORKING_SET_SWEEP,
+	WS_PAGE_FAULT_CHURN, WS_CGROUP_CHURN, WS_CGROUP_ATTACH_STORM,
 	WS_EXEC, WS_NTYPES
 };
 
@@ -102,6 +105,12 @@ struct ws_wake_params {
 	uint64_t events_per_burst, gap_ns;          /* epoll-storm */
 	struct ws_policy waker_class, wakee_class;  /* asymmetric-waker */
 	uint64_t produce_rate_hz, consume_iters, queue_depth;   /* producer-consumer */
+/* issue 15: mem. --mempolicy MODE[:NODES]: set_mempolicy() in every worker. */
+struct ws_mempol {
+	bool set;
+	int mode;                /* MPOL_* */
+	struct tk_cpuset nodes;  /* empty: none given */
+	char arg[64];            /* as given, for messages */
 };
 
 struct ws_group {
@@ -128,6 +137,15 @@ struct ws_group {
 	bool pol_deferred;       /* --policy-delay: the parent sets the policy */
 	/* issue 15: wake */
 	struct ws_wake_params wk;
+	/* issue 15: mem (mem_spec.c, mem_place.c, work_mem.c) */
+	uint64_t p_region, p_touches, p_period_ms;   /* region_kib (bytes), touches, ms */
+	struct tk_cpuset p_nodes;    /* numa-working-set-sweep target_nodes; none = no bind */
+	unsigned p_groups;           /* cgroup-churn groups */
+	char p_dest[64];             /* cgroup-attach-storm dest (a name we make) */
+	bool p_reap_wait;            /* cgroup-attach-storm reap=waitpid */
+	struct ws_mempol mpol;       /* --mempolicy */
+	char mem_cg[320];            /* the group's cgroup, absolute (ws_mem_setup) */
+	unsigned mem_made;           /* cgroups ws_mem_setup() made under it */
 };
 
 struct ws_migration {
@@ -215,8 +233,10 @@ int ws_group_fills(const struct ws_group *g);
 enum ws_assert_kind {
 	WS_A_NOT_STARVED, WS_A_PARITY, WS_A_WAKE, WS_A_TIMER, WS_A_ISOLATION,
 	WS_A_MAX_MIGR, WS_A_SCX_EVENTS,
+	/* issue 15: mem */
+	WS_A_PAGE_LOCALITY, WS_A_CROSS_NODE,
 };
-#define WS_A_NKINDS (WS_A_SCX_EVENTS + 1)
+#define WS_A_NKINDS (WS_A_CROSS_NODE + 1)
 /* The --assert names by kind (spec.c); max-migrations is written "=N". */
 extern const char *const ws_assert_names[WS_A_NKINDS];
 #define WS_SCX_NAME      64       /* event name bytes, NUL included */
@@ -228,6 +248,7 @@ struct ws_scx_bound {
 struct ws_assert {
 	enum ws_assert_kind kind;
 	double gap_ms, spread, cv, min_rate, p99_ns;
+	double numa_bound;       /* issue 15: mem: page-locality F, cross-node-migration R */
 	uint64_t max;
 	struct ws_scx_bound bounds[WS_SCX_BOUNDS];   /* scx-events-clean */
 	unsigned nbounds;
@@ -255,6 +276,40 @@ void ws_policy_parse(const char *arg, struct ws_policy *p);      /* exit 2 */
 void ws_assert_parse(const char *arg, struct ws_assert *a);      /* exit 2 */
 void ws_phases_parse(const char *arg, struct ws_opts *o);        /* exit 2 */
 void ws_groups_finish(struct ws_opts *o);                        /* exit 2 */
+
+/* --- issue 15: mem (mem_spec.c, mem_place.c, mem_check.c) --------------- */
+/* Defaults of the mem types; called by set_defaults(). */
+void ws_mem_defaults(struct ws_group *g);
+/* A k=v of a mem type: true when taken (exit 2 on a bad value). */
+bool ws_mem_param(struct ws_group *g, const char *arg, const char *key, const char *val);
+void ws_mempolicy_parse(const char *arg, struct ws_mempol *m);        /* exit 2 */
+/* page-locality=F, cross-node-migration=R: true when @arg is one (exit 2 if bad). */
+bool ws_mem_assert_parse(const char *arg, struct ws_assert *a);
+/* Checks that need the whole group list; warns when one NUMA node limits a type. */
+void ws_mem_groups_finish(struct ws_opts *o);                       /* exit 2 */
+/* Online NUMA nodes (/sys/devices/system/node/online; node 0 without it). */
+int ws_online_nodes(struct tk_cpuset *nodes);
+/* The CPUs of NUMA node @node (its sysfs cpulist); 0 or -errno. */
+int ws_node_cpus(unsigned node, struct tk_cpuset *cpus);
+/* The NUMA types (their group summary says how many nodes they had). */
+bool ws_mem_numa_type(const struct ws_group *g);
+unsigned ws_mem_numa_nodes(void);
+/* set_mempolicy(2) with @nodes (NULL: none); 0 or -1 with errno. */
+long ws_set_mempolicy(int mode, const struct tk_cpuset *nodes);
+/*
+ * Parent, before any worker: try each group's --mempolicy on this thread
+ * (and undo it), make the cgroups the cgroup types rotate through under
+ * g->mem_cg.  0 or -errno with @msg/@fix set.
+ */
+int ws_mem_setup(struct ws_opts *o, const char (*cg_abs)[320], char *msg, size_t size,
+		 const char **fix);
+/* Parent, after every worker is reaped: remove what ws_mem_setup() made. */
+void ws_mem_teardown(struct ws_opts *o);
+/* Worker: set its --mempolicy; NULL or a malloc'd error text. */
+char *ws_mempolicy_apply(const struct ws_mempol *m);
+/* The NUMA checks over the run: failures; *@unrun counts the skipped. */
+struct ws_run;
+unsigned ws_mem_check(const struct ws_run *run, const struct ws_assert *a, unsigned *unrun);
 
 /* --- the report wire format (wire.c) ------------------------------------- */
 #define WS_REPORT_MAGIC   0x31525357u  /* "WSR1" little-endian */

@@ -105,6 +105,8 @@ struct ws_wake_params {
 	uint64_t events_per_burst, gap_ns;          /* epoll-storm */
 	struct ws_policy waker_class, wakee_class;  /* asymmetric-waker */
 	uint64_t produce_rate_hz, consume_iters, queue_depth;   /* producer-consumer */
+};
+
 /* issue 15: mem. --mempolicy MODE[:NODES]: set_mempolicy() in every worker. */
 struct ws_mempol {
 	bool set;

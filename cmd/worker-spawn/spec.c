@@ -28,9 +28,12 @@ static void set_defaults(struct ws_group *g)
 		g->p_burst = 50;
 		g->p_sleep = 100;
 		break;
-	case WS_IDLE_CHURN:
-		g->p_burst = 100;
-		g->p_sleep = 50;
+	case WS_IDLE_CHURN:   /* ktstr: 1 ms burst, 5 ms sleep */
+		g->p_burst = 1000;
+		g->p_sleep = 5000;
+		break;
+	case WS_NICE_SWEEP:   /* ktstr: spin 512 */
+		g->p_spin = 512;
 		break;
 	case WS_PIPE_IO:
 	case WS_FUTEX_PING_PONG:
@@ -134,10 +137,16 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 		tk_usage_error("write TYPE:key=value,key=value", "-w '%s': malformed parameters", arg);
 	for (size_t i = 0; i < nkv; i++) {
 		const char *k = kv[i].key, *v = kv[i].val;
+		char vbuf[32], refs[256];
 
+		if (ws_param_alias(g->type, &k, &v, vbuf, sizeof(vbuf)))
+			tk_usage_error("give KiB as an integer, a duration like 5ms in whole units",
+				       "-w '%s': %s=%s cannot be converted", arg, kv[i].key, v);
+		ws_param_aliases_of(g->type, refs, sizeof(refs));
 		if (!key_allowed(ti->keys, k))
-			tk_usage_error(WFIX, "-w '%s': %s takes no parameter '%s' (it takes: %s)",
-				       arg, name, k, *ti->keys ? ti->keys : "none");
+			tk_usage_error(WFIX, "-w '%s': %s takes no parameter '%s' (it takes: %s%s%s)",
+				       arg, name, k, *ti->keys ? ti->keys : "none",
+				       *refs ? "; reference names: " : "", refs);
 		if (g->type == WS_SEQUENCE && strcmp(k, "file")) {
 			seq_step(g, arg, k, v);
 		} else if (!strcmp(k, "file")) {
@@ -173,6 +182,8 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 			g->p_width = num(arg, k, v, 1, 512);
 		} else if (!strcmp(k, "blocks")) {
 			g->p_blocks = num(arg, k, v, 1, 4096);
+		} else if (!strcmp(k, "precise_timing")) {
+			g->p_precise = num(arg, k, v, 0, 1);
 		} else if (!strcmp(k, "rt")) {
 			g->p_hot = num(arg, k, v, 0, 1);   /* policy-churn: include FIFO/RR */
 		}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "telemetry.h"
 
@@ -39,7 +40,7 @@ int ws_mixed(struct ws_ctx *c)
 	return 0;
 }
 
-/* Spin @burst ms, sleep @sleep ms; the wake sample is the sleep's overshoot. */
+/* Spin @burst ms, sleep @sleep ms; the wake sample is the full elapsed sleep (ktstr). */
 int ws_bursty(struct ws_ctx *c)
 {
 	const uint64_t ms = 1000000ULL;
@@ -51,17 +52,22 @@ int ws_bursty(struct ws_ctx *c)
 		t = ws_now();
 		if (!ws_sleep(c->g->p_sleep * ms))
 			break;
-		ws_wake(c, tk_sat_sub_u64(ws_now() - t, c->g->p_sleep * ms));
+		ws_wake(c, ws_now() - t);
 		ws_iter(c);
 	}
 	return 0;
 }
 
-/* Burst @burst_us, nanosleep @sleep_us; sample = elapsed - requested. */
+/*
+ * Burst @burst_us, nanosleep @sleep_us; sample = elapsed - requested.
+ * precise_timing=1: timer slack 1 ns (PR_SET_TIMERSLACK), as ktstr.
+ */
 int ws_idle_churn(struct ws_ctx *c)
 {
 	const uint64_t us = 1000ULL;
 
+	if (c->g->p_precise)
+		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	while (!ws_stopping()) {
 		uint64_t t;
 
@@ -195,24 +201,27 @@ int ws_smt_sibling_spin(struct ws_ctx *c)
 	return 0;
 }
 
-/* Alternate @hot ALU iterations and @cold random cache-line touches every @period. */
+/*
+ * One outer iteration: @period rounds of @hot ALU iterations then @cold random
+ * cache-line touches; one iteration-cost sample per outer iteration (ktstr).
+ */
 int ws_ipc_variance(struct ws_ctx *c)
 {
 	const struct ws_group *g = c->g;
 	size_t lines = c->bufsz / 64;
 
-	for (uint64_t i = 0; !ws_stopping(); i++) {
-		bool hot = (i / g->p_period) % 2 == 0;
+	while (!ws_stopping()) {
 		uint64_t t = ws_now();
 
-		if (hot) {
+		for (uint64_t p = 0; p < g->p_period && !ws_stopping(); p++) {
 			alu_sink = ws_alu(g->p_hot);
 			ws_tick(c, g->p_hot);
-		} else {
 			for (uint64_t k = 0; k < g->p_cold; k++)
 				((volatile uint8_t *)c->buf)[tk_rand_below(&c->rng, lines) * 64]++;
 			ws_tick(c, g->p_cold);
 		}
+		if (ws_stopping())   /* a cut-short outer iteration is no sample */
+			break;
 		ws_iter_cost(c, ws_now() - t);
 		ws_iter(c);
 	}

@@ -26,6 +26,7 @@
 #define WS_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -84,7 +85,7 @@ struct ws_policy {
 enum ws_step { WS_STEP_SPIN, WS_STEP_SLEEP, WS_STEP_YIELD, WS_STEP_IO, WS_STEP_ALU };
 struct ws_seq_step {
 	enum ws_step kind;
-	uint64_t amount;        /* ms for spin/sleep/alu-hot, count for yield/io */
+	uint64_t amount;        /* ms, every kind (ktstr WorkPhase durations) */
 };
 
 struct ws_group {
@@ -96,6 +97,7 @@ struct ws_group {
 	/* type parameters (see work types table in the man page) */
 	uint64_t p_burst, p_sleep, p_size, p_stride, p_spin, p_interval_us;
 	uint64_t p_fanout, p_hot, p_cold, p_period, p_width, p_blocks;
+	bool p_precise;          /* idle-churn precise_timing */
 	char p_file[256];
 	char exec_cmd[1024];
 	struct ws_seq_step seq[WS_MAX_PARAMS];
@@ -231,6 +233,15 @@ struct ws_opts {
 };
 
 void ws_group_parse(const char *arg, struct ws_group *g);         /* exit 2 */
+/*
+ * alias.c: the reference's name for a parameter of type @t becomes ours in
+ * *@key (and a KiB size or a duration value is converted into @vbuf, *@val
+ * pointing there).  0, or -EINVAL for a value the alias cannot convert.
+ */
+int ws_param_alias(enum ws_type t, const char **key, const char **val, char *vbuf,
+		   size_t vsize);
+/* The reference names @t accepts, comma-separated ("" when none). */
+void ws_param_aliases_of(enum ws_type t, char *buf, size_t size);
 void ws_affinity_parse(const char *arg, struct ws_affinity *a);  /* exit 2 */
 void ws_policy_parse(const char *arg, struct ws_policy *p);      /* exit 2 */
 void ws_assert_parse(const char *arg, struct ws_assert *a);      /* exit 2 */

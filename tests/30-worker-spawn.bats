@@ -342,9 +342,9 @@ TYPES=(
 }
 
 @test "worker-spawn: failed --assert exits 3 naming worker and figure; passing exits 0" {
-	run --separate-stderr "$(bin worker-spawn)" -w futex-ping-pong -n 2 -d 1s -q --assert wake:p99_ns=1
+	run --separate-stderr "$(bin worker-spawn)" -w futex-ping-pong -n 2 -d 1s -q --assert wake-worker:p99_ns=1
 	assert_equal "$status" 3
-	[[ "$stderr" == *"assert wake: worker "*"wake p99="*"> 1"* ]] || fail "$stderr"
+	[[ "$stderr" == *"assert wake-worker: worker "*"wake p99="*"> 1"* ]] || fail "$stderr"
 	run --separate-stderr "$(bin worker-spawn)" -w timer-latency -d 1s -q \
 		--assert timer:p99_ns=10000000000 --assert not-starved:gap_ms=100000,spread=100
 	assert_success

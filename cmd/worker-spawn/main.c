@@ -52,8 +52,10 @@ static const struct argp_option opts[] = {
 	  "report per-phase slices", 2 },
 	{ "samples", OPT_SAMPLES, NULL, 0, "Include the raw sample vectors in JSON", 2 },
 	{ "assert", OPT_ASSERT, "CHECK", 0, "not-starved[:gap_ms=,spread=], "
-	  "throughput-parity[:cv=,min_rate=], wake[:p99_ns=,cv=], timer[:p99_ns=], isolation, "
-	  "max-migrations=N, scx-events-clean[:NAME=MAX,..] (repeatable; exit 3 on failure)", 2 },
+	  "throughput-parity[:cv=,min_rate=], wake[:p99_ns=,cv=] (pooled per group), "
+	  "wake-worker[:p99_ns=], timer[:p99_ns=], iteration-cost[:p99_ns=], isolation, "
+	  "max-migrations=N, min-iteration-rate=R, scx-events-clean[:NAME=MAX,..] (repeatable; "
+	  "exit 3 on failure, 4 when nothing was measurable)", 2 },
 	{ "seed", OPT_SEED, "N", 0, "Seed for random affinity and sampling", 2 },
 	{ "no-telemetry", OPT_NO_TEL, NULL, 0, "No checkpoints (migrations, gaps, phases): "
 	  "the benchmark baseline", 2 },
@@ -166,7 +168,7 @@ int main(int argc, char **argv)
 		TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE | TK_OPT_TEXTFILE, "Common options:", 10,
 	};
 	struct ws_run run;
-	unsigned unrun = 0;
+	unsigned unrun = 0, inconcl = 0;
 	int err, reduce_err, fails = 0;
 
 	tk_cli_parse(&cli, argc, argv);
@@ -199,9 +201,11 @@ int main(int argc, char **argv)
 		ws_output(&run);
 	}
 	if (!err && !tk_out.broken)
-		fails = ws_check(&run, &unrun);
+		fails = ws_check(&run, &unrun, &inconcl);
 	ws_run_free(&run);
 	if (fails)
 		return TK_EXIT_CHECK;
-	return err || unrun ? TK_EXIT_RUNTIME : TK_EXIT_OK;
+	if (err || unrun)
+		return TK_EXIT_RUNTIME;
+	return inconcl ? TK_EXIT_INCONCLUSIVE : TK_EXIT_OK;
 }

@@ -288,6 +288,9 @@ const char *const ws_assert_names[WS_A_NKINDS] = {
 	[WS_A_NOT_STARVED] = "not-starved", [WS_A_PARITY] = "throughput-parity",
 	[WS_A_WAKE] = "wake", [WS_A_TIMER] = "timer", [WS_A_ISOLATION] = "isolation",
 	[WS_A_MAX_MIGR] = "max-migrations", [WS_A_SCX_EVENTS] = "scx-events-clean",
+	/* issue 15: report checks */
+	[WS_A_MIN_ITER_RATE] = "min-iteration-rate", [WS_A_ITER_COST] = "iteration-cost",
+	[WS_A_WAKE_WORKER] = "wake-worker",
 };
 
 /* The check the @nl bytes at @arg name; WS_A_NKINDS when none does. */
@@ -296,7 +299,7 @@ static int assert_kind(const char *arg, size_t nl)
 	int k;
 
 	for (k = 0; k < WS_A_NKINDS; k++)
-		if (k != WS_A_MAX_MIGR && strlen(ws_assert_names[k]) == nl &&
+		if (k != WS_A_MAX_MIGR && k != WS_A_MIN_ITER_RATE && strlen(ws_assert_names[k]) == nl &&
 		    !strncmp(arg, ws_assert_names[k], nl))
 			break;
 	return k;
@@ -305,8 +308,9 @@ static int assert_kind(const char *arg, size_t nl)
 void ws_assert_parse(const char *arg, struct ws_assert *a)
 {
 	const char *fix = "use not-starved[:gap_ms=,spread=], throughput-parity[:cv=,min_rate=], "
-			  "wake[:p99_ns=,cv=], timer[:p99_ns=], isolation, max-migrations=N or "
-			  "scx-events-clean[:NAME=MAX,...]";
+			  "wake[:p99_ns=,cv=], wake-worker[:p99_ns=], timer[:p99_ns=], "
+			  "iteration-cost[:p99_ns=], isolation, max-migrations=N, "
+			  "min-iteration-rate=R or scx-events-clean[:NAME=MAX,...]";
 	const char *colon = strchr(arg, ':');
 	char buf[256];
 	struct tk_kv kv[8];
@@ -323,15 +327,22 @@ void ws_assert_parse(const char *arg, struct ws_assert *a)
 		a->max = tk_u64_or_err(arg + 15, 0, UINT64_MAX, "--assert max-migrations");
 		return;
 	}
+	if (!strncmp(arg, "min-iteration-rate=", 19)) {   /* issue 15 */
+		a->kind = WS_A_MIN_ITER_RATE;
+		if (tk_parse_double(arg + 19, 0, 1e18, &a->min_iter_rate))
+			tk_usage_error(fix, "--assert '%s': the rate must be a non-negative number "
+				       "(iterations per wall-clock second)", arg);
+		return;
+	}
 	kind = assert_kind(arg, nl);
 	if (kind == WS_A_NKINDS)
 		tk_usage_error(fix, "--assert '%s': unknown check", arg);
 	a->kind = kind;
 	if (a->kind == WS_A_PARITY)
 		a->cv = 25;
-	else if (a->kind == WS_A_WAKE)
+	else if (a->kind == WS_A_WAKE || a->kind == WS_A_WAKE_WORKER)
 		a->p99_ns = 10e6;
-	else if (a->kind == WS_A_TIMER)
+	else if (a->kind == WS_A_TIMER || a->kind == WS_A_ITER_COST)   /* ktstr strict: 1 ms */
 		a->p99_ns = 1e6;
 	if (a->kind == WS_A_SCX_EVENTS) {
 		scx_bounds_parse(arg, colon ? colon + 1 : NULL, a);
@@ -350,7 +361,8 @@ void ws_assert_parse(const char *arg, struct ws_assert *a)
 			dst = &a->cv;
 		else if (!strcmp(kv[i].key, "min_rate") && a->kind == WS_A_PARITY)
 			dst = &a->min_rate;
-		else if (!strcmp(kv[i].key, "p99_ns") && (a->kind == WS_A_WAKE || a->kind == WS_A_TIMER))
+		else if (!strcmp(kv[i].key, "p99_ns") && (a->kind == WS_A_WAKE || a->kind == WS_A_TIMER ||
+			 a->kind == WS_A_WAKE_WORKER || a->kind == WS_A_ITER_COST))
 			dst = &a->p99_ns;
 		if (!dst)
 			tk_usage_error(fix, "--assert '%s': unknown parameter '%s'", arg, kv[i].key);

@@ -198,8 +198,10 @@ int ws_group_fills(const struct ws_group *g);
 enum ws_assert_kind {
 	WS_A_NOT_STARVED, WS_A_PARITY, WS_A_WAKE, WS_A_TIMER, WS_A_ISOLATION,
 	WS_A_MAX_MIGR, WS_A_SCX_EVENTS,
+	/* issue 15: report checks (check_report.c) */
+	WS_A_MIN_ITER_RATE, WS_A_ITER_COST, WS_A_WAKE_WORKER,
 };
-#define WS_A_NKINDS (WS_A_SCX_EVENTS + 1)
+#define WS_A_NKINDS (WS_A_WAKE_WORKER + 1)
 /* The --assert names by kind (spec.c); max-migrations is written "=N". */
 extern const char *const ws_assert_names[WS_A_NKINDS];
 #define WS_SCX_NAME      64       /* event name bytes, NUL included */
@@ -211,6 +213,7 @@ struct ws_scx_bound {
 struct ws_assert {
 	enum ws_assert_kind kind;
 	double gap_ms, spread, cv, min_rate, p99_ns;
+	double min_iter_rate;    /* min-iteration-rate=R: iterations per wall second */
 	uint64_t max;
 	struct ws_scx_bound bounds[WS_SCX_BOUNDS];   /* scx-events-clean */
 	unsigned nbounds;
@@ -395,8 +398,11 @@ void ws_run_free(struct ws_run *run);
  */
 int ws_reduce(struct ws_run *run);
 void ws_output(const struct ws_run *run);
-/* Failures count; *@unrun: checks that could not run (no sched_ext, ...). */
-int ws_check(const struct ws_run *run, unsigned *unrun);
+/*
+ * Failures count; *@unrun: checks that could not run (no sched_ext, ...);
+ * *@inconclusive: checks that had nothing to measure (never a pass).
+ */
+int ws_check(const struct ws_run *run, unsigned *unrun, unsigned *inconclusive);
 /* The run summary's "scx" object (NULL: no sched_ext), scx-events-clean. */
 struct json_object;
 struct json_object *ws_scx_json(const struct ws_scx *x);

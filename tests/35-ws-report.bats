@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# worker-spawn, issue 15 (report part): the reference's measurement
+# semantics, report keys, placement and checks.  Figures are held against
+# values the test sets (a sleep lasts at least its request, an iteration
+# costs more than 0 ns) or against a peer (strace, sysfs, /proc); never
+# against a timing that could flake on a loaded 2-CPU box.
+
+load test_helper
+
+setup() {
+	require_tool worker-spawn
+	WSBIN=$(bin worker-spawn)
+	require_cmd jq
+}
+
+reports() { jq -c 'select(.type == "report")' <<<"$1"; }
+
+# start_ws ARGS...: worker-spawn -v ARGS in the background ($ws; stdout in
+# $BATS_TEST_TMPDIR/out), back once its workers are placed and released.
+start_ws() {
+	: >"$BATS_TEST_TMPDIR/out"
+	: >"$BATS_TEST_TMPDIR/err"
+	"$WSBIN" -v "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	ws=$!
+	wait_until 30 grep -q 'running [0-9]* worker' "$BATS_TEST_TMPDIR/err" ||
+		fail "workers never ran: $(cat "$BATS_TEST_TMPDIR/err")"
+}
+
+# --- measurement --------------------------------------------------------------
+
+@test "ws-report: bursty samples the full elapsed sleep (each >= the request), reference names accepted" {
+	for spec in bursty:burst=1,sleep=20 bursty:burst_duration=1ms,sleep_duration=20ms; do
+		run --separate-stderr "$WSBIN" -w "$spec" -d 1s -j --samples
+		assert_success
+		r=$(reports "$output")
+		# nanosleep never returns before its request: 20 ms is a floor
+		jq -e '.wake_sample_total >= 1 and (.wake_latencies_ns | length) == .wake_sample_total
+			and all(.wake_latencies_ns[]; . >= 20000000)' <<<"$r" >/dev/null || fail "$spec: $r"
+	done
+}
+
+@test "ws-report: sequence steps are durations; sleep is the full sleep, alu-hot fills iteration costs" {
+	run --separate-stderr "$WSBIN" -w sequence:sleep=20,alu-hot=5 -d 1s -j --samples
+	assert_success
+	r=$(reports "$output")
+	# every outer iteration slept once, >= its 20 ms request (the last one
+	# may be cut short by the stop, and is then no sample)
+	jq -e '.iterations >= 2 and .iteration_cost_sample_total >= 1
+		and ([.wake_latencies_ns[] | select(. >= 20000000)] | length) >= .iterations - 1' \
+		<<<"$r" >/dev/null || fail "$(jq -c '{iterations, wake_sample_total, iteration_cost_sample_total}' <<<"$r")"
+	jq -se '.[] | select(.type == "summary" and .scope == "run")
+		| .wake_samples > 0 and .iteration_cost_samples > 0' <<<"$output" >/dev/null ||
+		fail "the run summary lacks a reservoir"
+	# yield=20 is 20 ms of yields, not 20 yields: an outer iteration lasts >= 20 ms
+	run --separate-stderr "$WSBIN" -w sequence:yield=20 -d 1s -j
+	assert_success
+	jq -e '.iterations >= 1 and .iterations <= 51 and .wake_sample_total > .iterations' \
+		<<<"$(reports "$output")" >/dev/null || fail "$(reports "$output" | jq -c '{iterations, wake_sample_total}')"
+}
+
+@test "ws-report: ipc-variance is one iteration-cost sample per period x (hot + cold); reference names accepted" {
+	run --separate-stderr "$WSBIN" -w ipc-variance:size=1M,hot_iters=300,cold_iters=100,period_iters=5 \
+		-d 1s -j
+	assert_success
+	r=$(reports "$output")
+	# work units are ticked per hot and cold block: 5 x (300 + 100) per outer
+	# iteration, and a cut-short last one is no sample
+	jq -e '.iteration_cost_sample_total >= 1 and .iteration_cost_sample_total == .iterations
+		and .work_units >= .iterations * 2000 and .work_units < (.iterations + 1) * 2000' \
+		<<<"$r" >/dev/null || fail "$r"
+}
+
+@test "ws-report: io-convoy is one wake sample per iteration (strace counts the preads)" {
+	require_cmd strace
+	strace -f -qq -e trace=pread64 -o "$BATS_TEST_TMPDIR/st" "$WSBIN" -w io-convoy:size=1M \
+		-d 1s -j >"$BATS_TEST_TMPDIR/out"
+	r=$(reports "$(cat "$BATS_TEST_TMPDIR/out")")
+	# the worker's reads are 4 KiB ones (ld.so's ELF-header preads are not)
+	preads=$(grep -cE 'pread64\([0-9]+, .*, 4096, [0-9]+\) = 4096' "$BATS_TEST_TMPDIR/st")
+	jq -e --argjson p "$preads" '.wake_sample_total == $p and .iterations == $p and $p > 0' \
+		<<<"$r" >/dev/null || fail "strace: $preads preads; $r"
+}
+
+@test "ws-report: a reference name converts its unit (size_kib), bad values exit 2" {
+	run --separate-stderr "$WSBIN" -w cache-pressure:size_kib=64,stride=64 -d 300ms -j
+	assert_success
+	# one pass touches size/stride lines: 64 KiB / 64 = 1024 units per iteration
+	jq -e '.work_units == .iterations * 1024' <<<"$(reports "$output")" >/dev/null ||
+		fail "$(reports "$output")"
+	run --separate-stderr "$WSBIN" -w cache-pressure:size_kib=lots
+	assert_usage_error "size_kib=lots"
+	run --separate-stderr "$WSBIN" -w bursty:sleep_duration=1500us
+	assert_usage_error "sleep_duration=1500us"
+}
+
+# --- checks --------------------------------------------------------------------
+
+@test "ws-report: --assert wake is the group's pooled p99: just under the sleep fails, far above passes" {
+	# every sample is >= the 20 ms sleep, so a p99 bound of 20 ms - 1 ns must fail
+	run --separate-stderr "$WSBIN" -w sequence:sleep=20 -n 2 -d 1s -j --assert wake:p99_ns=19999999
+	assert_equal "$status" 3
+	[[ "$stderr" == *"assert wake: group 0: pooled wake p99="*"> 19999999"* ]] || fail "$stderr"
+	run --separate-stderr "$WSBIN" -w sequence:sleep=20 -n 2 -d 1s -j --assert wake:p99_ns=10000000000
+	assert_success
+}
+
+@test "ws-report: --assert wake-worker is per worker: just under the sleep fails for each, far above passes" {
+	run --separate-stderr "$WSBIN" -w sequence:sleep=20 -n 2 -d 1s -j \
+		--assert wake-worker:p99_ns=19999999
+	assert_equal "$status" 3
+	[ "$(grep -c 'assert wake-worker: worker ' <<<"$stderr")" -eq 2 ] || fail "$stderr"
+	run --separate-stderr "$WSBIN" -w sequence:sleep=20 -n 2 -d 1s -j \
+		--assert wake-worker:p99_ns=10000000000
+	assert_success
+}
+
+@test "ws-report: --assert min-iteration-rate: a 100 ms sleep per iteration cannot reach 10.01/s; 0 passes" {
+	run --separate-stderr "$WSBIN" -w bursty:burst=0,sleep=100 -d 1s -j --assert min-iteration-rate=10.01
+	assert_equal "$status" 3
+	[[ "$stderr" == *"assert min-iteration-rate: worker "*"< 10.01"* ]] || fail "$stderr"
+	run --separate-stderr "$WSBIN" -w bursty:burst=0,sleep=100 -d 1s -j --assert min-iteration-rate=0
+	assert_success
+	run --separate-stderr "$WSBIN" --assert min-iteration-rate=fast
+	assert_usage_error "min-iteration-rate=fast"
+}
+
+@test "ws-report: --assert iteration-cost: a positive cost fails p99_ns=0, passes 1e12" {
+	run --separate-stderr "$WSBIN" -w alu-hot -d 500ms -j --assert iteration-cost:p99_ns=0
+	assert_equal "$status" 3
+	[[ "$stderr" == *"assert iteration-cost: group 0: pooled iteration cost p99="*"> 0 over"* ]] ||
+		fail "$stderr"
+	run --separate-stderr "$WSBIN" -w alu-hot -d 500ms -j --assert iteration-cost:p99_ns=1e12
+	assert_success
+}
+
+@test "ws-report: nothing measurable is inconclusive (exit 4), never a pass; a failure still wins" {
+	# the 60 s sleep outlasts the run: no wake sample can exist
+	run --separate-stderr "$WSBIN" -w bursty:burst=0,sleep=60000 -d 500ms -j --assert wake
+	assert_equal "$status" 4
+	[[ "$stderr" == *"assert wake: group 0: inconclusive: no wake samples"* ]] || fail "$stderr"
+	# no group fills wake samples at all
+	run --separate-stderr "$WSBIN" -w spin-wait -d 300ms -j --assert wake
+	assert_equal "$status" 4
+	[[ "$stderr" == *"assert wake: run: inconclusive"* ]] || fail "$stderr"
+	# inconclusive and failed together: the failure's exit
+	run --separate-stderr "$WSBIN" -w bursty:burst=0,sleep=60000 -d 500ms -j --assert wake \
+		--assert max-migrations=0 --assert min-iteration-rate=1e12
+	assert_equal "$status" 3
+}
+
+@test "ws-report: throughput-parity with all-zero CPU time (killed workers) is inconclusive" {
+	start_ws -w spin-wait -n 2 -d 60s -j --assert throughput-parity
+	wait_until 10 test "$(pgrep -P "$ws" | wc -l)" -eq 2 || fail "workers: $(pgrep -P "$ws")"
+	for p in $(pgrep -P "$ws"); do kill -KILL "$p"; done
+	kill -INT "$ws"
+	wait "$ws" && rc=0 || rc=$?
+	assert_equal "$rc" 4
+	grep -q 'assert throughput-parity: group 0: inconclusive: all-zero CPU time' "$BATS_TEST_TMPDIR/err" ||
+		fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	jq -se '[.[] | select(.type == "report") | .cpu_time_ns] == [0, 0]' "$BATS_TEST_TMPDIR/out" >/dev/null ||
+		fail "$(cat "$BATS_TEST_TMPDIR/out")"
+}

@@ -15,6 +15,11 @@ setup() {
 
 reports() { jq -c 'select(.type == "report")' <<<"$1"; }
 
+# require_cpus N: skip unless this process may run on N CPUs.
+require_cpus() {
+	[ "$(nproc)" -ge "$1" ] || skip "needs $1 CPUs (nproc: $(nproc))"
+}
+
 # start_ws ARGS...: worker-spawn -v ARGS in the background ($ws; stdout in
 # $BATS_TEST_TMPDIR/out), back once its workers are placed and released.
 start_ws() {
@@ -159,4 +164,33 @@ start_ws() {
 		fail "$(cat "$BATS_TEST_TMPDIR/err")"
 	jq -se '[.[] | select(.type == "report") | .cpu_time_ns] == [0, 0]' "$BATS_TEST_TMPDIR/out" >/dev/null ||
 		fail "$(cat "$BATS_TEST_TMPDIR/out")"
+}
+
+# --- report keys -----------------------------------------------------------------
+
+@test "ws-report: migrations are {at_ns, from_cpu, to_cpu}, each a move between two used CPUs" {
+	require_cpus 2
+	run --separate-stderr "$WSBIN" -w affinity-churn -d 500ms -j --samples
+	assert_success
+	r=$(reports "$output")
+	jq -e '(.migrations | length) >= 1 and (.migrations | length) == ([.migration_count, 4096] | min)
+		and all(.migrations[]; (keys == ["at_ns", "from_cpu", "to_cpu"]) and .from_cpu != .to_cpu)
+		and ([.migrations[] | .from_cpu, .to_cpu] - .cpus_used) == []
+		and ([.migrations[].at_ns] | . == sort)' <<<"$r" >/dev/null ||
+		fail "$(jq -c '{migration_count, cpus_used, m: .migrations[:5]}' <<<"$r")"
+}
+
+@test "ws-report: exit_info is an object; a thread whose body fails is panicked with the message" {
+	missing="$BATS_TEST_TMPDIR/no-such-dir"
+	run --separate-stderr "$WSBIN" --mode thread -w "io-sync-write:file=$missing" -w spin-wait -d 300ms -j
+	assert_success
+	jq -se '[.[] | select(.type == "report")] | (.[0].exit_info.kind == "panicked"
+		and (.[0].exit_info.message | test("No such file or directory"))
+		and (.[0].exit_info | keys) == ["kind", "message"] and .[0].completed == false
+		and .[1].exit_info == null and .[1].completed == true)' <<<"$output" >/dev/null ||
+		fail "$(reports "$output" | jq -c '{exit_info, completed}')"
+	run --separate-stderr "$WSBIN" -w 'exec:exit 3' -d 300ms -j
+	assert_success
+	jq -e '.exit_info == {"kind": "exited", "code": 3}' <<<"$(reports "$output")" >/dev/null ||
+		fail "$(reports "$output")"
 }

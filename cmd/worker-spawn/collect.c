@@ -189,6 +189,12 @@ static void join_thread(struct ws_proc *p, struct ws_report *r, bool have_report
 	}
 	if (!have_report)
 		sentinel_from_status(r, p->joined ? WS_EXIT_EXITED : WS_EXIT_TIMED_OUT, 0);
+	if (p->joined && p->ctx.fail_msg[0]) {   /* ktstr Panicked: the body failed */
+		r->exit_kind = WS_EXIT_PANICKED;
+		r->exit_code = 0;
+		r->exit_message = strndup(p->ctx.fail_msg, sizeof(p->ctx.fail_msg));
+		r->completed = false;
+	}
 }
 
 void ws_collect(struct ws_engine *e, struct ws_run *run)

@@ -63,6 +63,26 @@ static void add_policy(struct json_object *rec, const struct ws_report *r)
 			       json_object_new_boolean(r->ext_enabled));
 }
 
+/* exit_info as ktstr's WorkerExitInfo: {kind, code|signal|errno|message}, or null. */
+static struct json_object *exit_info_json(const struct ws_report *r)
+{
+	static const char *const kinds[] = { NULL, "exited", "signaled", "timed_out",
+					     "wait_failed", "panicked" };
+	static const char *const keys[] = { NULL, "code", "signal", NULL, "errno", NULL };
+	struct json_object *o;
+
+	if (r->exit_kind == WS_EXIT_NONE || r->exit_kind >= TK_ARRAY_SIZE(kinds))
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(kinds[r->exit_kind]));
+	if (keys[r->exit_kind])
+		json_object_object_add(o, keys[r->exit_kind], json_object_new_int(r->exit_code));
+	if (r->exit_kind == WS_EXIT_PANICKED)
+		json_object_object_add(o, "message", tk_json_str(r->exit_message ? r->exit_message :
+								  ""));
+	return o;
+}
+
 static struct json_object *slices_json(const struct ws_report *r)
 {
 	struct json_object *a = json_object_new_array_ext(r->nslices);
@@ -85,7 +105,6 @@ static void report_json(const struct ws_run *run, const struct ws_result *res)
 	const struct ws_report *r = &res->rep;
 	struct json_object *rec = tk_record_new("report"), *cpus, *numa;
 	bool samples = run->o->samples;
-	char info[64];
 
 	tk_rec_u64(rec, "group_idx", r->group_idx);
 	tk_rec_str(rec, "work_type", type_name(res));
@@ -107,8 +126,9 @@ static void report_json(const struct ws_run *run, const struct ws_result *res)
 			struct json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "at_ns", json_object_new_uint64(r->migrations[k].at_ns));
-			json_object_object_add(o, "from", json_object_new_int(r->migrations[k].from));
-			json_object_object_add(o, "to", json_object_new_int(r->migrations[k].to));
+			json_object_object_add(o, "from_cpu",
+					       json_object_new_int(r->migrations[k].from));
+			json_object_object_add(o, "to_cpu", json_object_new_int(r->migrations[k].to));
 			json_object_array_add(m, o);
 		}
 		json_object_object_add(rec, "migrations", m);
@@ -134,8 +154,7 @@ static void report_json(const struct ws_run *run, const struct ws_result *res)
 	}
 	json_object_object_add(rec, "numa_pages", numa);
 	tk_rec_u64(rec, "vmstat_numa_pages_migrated", r->vmstat_migrated);
-	ws_exit_info_str(r, info, sizeof(info));
-	add_opt_str(rec, "exit_info", *info ? info : NULL);
+	json_object_object_add(rec, "exit_info", exit_info_json(r));
 	tk_rec_bool(rec, "is_messenger", r->is_messenger);
 	add_opt_str(rec, "affinity_error", r->affinity_error);
 	add_opt_str(rec, "sched_policy_error", r->sched_policy_error);

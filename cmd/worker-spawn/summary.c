@@ -67,7 +67,7 @@ static int summarize(const struct ws_run *run, int group, struct ws_sum *s)
 			continue;
 		s->workers++;
 		s->completed += r->completed;
-		s->sentinels += r->exit_kind != WS_EXIT_NONE;
+		s->sentinels += r->exit_kind != WS_EXIT_NONE && r->exit_kind != WS_EXIT_PANICKED;
 		s->work_units = tk_sat_add_u64(s->work_units, r->work_units);
 		s->iterations = tk_sat_add_u64(s->iterations, r->iterations);
 		s->migrations = tk_sat_add_u64(s->migrations, r->migration_count);

@@ -371,6 +371,7 @@ void ws_report_free(struct ws_report *r)
 	free(r->affinity_error);
 	free(r->sched_policy_error);
 	free(r->slices);
+	free(r->exit_message);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -388,6 +389,9 @@ void ws_exit_info_str(const struct ws_report *r, char *buf, size_t size)
 		break;
 	case WS_EXIT_WAIT_FAILED:
 		snprintf(buf, size, "wait_failed:%d", r->exit_code);
+		break;
+	case WS_EXIT_PANICKED:
+		snprintf(buf, size, "panicked");
 		break;
 	default:
 		snprintf(buf, size, "%s", "");

@@ -70,6 +70,7 @@ struct ws_ctx {
 	struct tk_cpuset allowed; /* CPUs affinity-churn may pick */
 	struct ws_report rep;
 	struct ws_tel tel;
+	char fail_msg[256];      /* the body's failure (thread mode: read by the parent) */
 };
 
 static inline uint64_t ws_now(void)

@@ -62,6 +62,7 @@ enum { WS_FILL_WAKE = 1, WS_FILL_ITER = 2, WS_FILL_TIMER = 4 };
 enum ws_exit_kind {
 	WS_EXIT_NONE, WS_EXIT_EXITED, WS_EXIT_SIGNALED, WS_EXIT_TIMED_OUT,
 	WS_EXIT_WAIT_FAILED,
+	WS_EXIT_PANICKED,        /* thread mode: the worker's body failed; parent-side only */
 };
 
 enum ws_affinity_kind { WS_AFF_INHERIT, WS_AFF_LIST, WS_AFF_RANDOM, WS_AFF_SINGLE };
@@ -176,6 +177,7 @@ struct ws_report {
 	/* parent-side, not on the wire: the kernel's view at the end of the run */
 	int32_t eff_policy;      /* sched_getattr() policy; -1 = not read */
 	int8_t ext_enabled;      /* /proc/.../sched ext.enabled; -1 = no such line */
+	char *exit_message;      /* WS_EXIT_PANICKED: what failed (malloc'd) */
 };
 
 /* --- work type table (types.c) ------------------------------------------ */
@@ -265,7 +267,7 @@ int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *r);
 void ws_report_free(struct ws_report *r);
 /* The whole frame's length once its header has arrived (@len >= 12), else 0. */
 size_t ws_report_frame_len(const uint8_t *buf, size_t len);
-/* "exited:7", "signaled:9", "timed_out", "wait_failed:10" or "" */
+/* "exited:7", "signaled:9", "timed_out", "wait_failed:10", "panicked" or "" */
 void ws_exit_info_str(const struct ws_report *r, char *buf, size_t size);
 
 /* --- placement (place.c) -------------------------------------------------- */

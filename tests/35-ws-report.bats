@@ -194,3 +194,82 @@ start_ws() {
 	jq -e '.exit_info == {"kind": "exited", "code": 3}' <<<"$(reports "$output")" >/dev/null ||
 		fail "$(reports "$output")"
 }
+
+# --- placement -------------------------------------------------------------------
+
+# cpus LIST: a CPU list ("0-2,5") as sorted, comma-separated CPUs ("0,1,2,5").
+cpus() {
+	local part out=()
+	IFS=, read -ra parts <<<"$1"
+	for part in "${parts[@]}"; do
+		if [[ $part == *-* ]]; then out+=($(seq "${part%-*}" "${part#*-}")); else out+=("$part"); fi
+	done
+	printf '%s\n' "${out[@]}" | sort -n | paste -sd, -
+}
+
+# affinity_of PID: the CPUs taskset sees PID allowed on, as cpus() writes them.
+affinity_of() {
+	cpus "$(taskset -cp "$1" | sed 's/.*: //')"
+}
+
+# stop_ws: SIGINT the background worker-spawn and wait for it.
+stop_ws() {
+	kill -INT "$ws"
+	wait "$ws" || fail "worker-spawn: exit $?: $(cat "$BATS_TEST_TMPDIR/err")"
+}
+
+@test "ws-report: --affinity llc pins to the CPUs of one last-level cache (sysfs cache topology)" {
+	require_cmd taskset
+	# the peer: cpu0's highest-level data or unified cache, read here
+	llc="" best=-1
+	for d in /sys/devices/system/cpu/cpu0/cache/index*; do
+		[ "$(cat "$d/type")" != Instruction ] || continue
+		[ "$(cat "$d/level")" -gt "$best" ] || continue
+		best=$(cat "$d/level") llc=$(cat "$d/shared_cpu_list")
+	done
+	[ -n "$llc" ] || skip "no cache topology in sysfs"
+	start_ws -w spin-wait --affinity llc -d 60s -j
+	w=$(pgrep -P "$ws" | head -1)
+	assert_equal "$(affinity_of "$w")" "$(cpus "$llc")"
+	stop_ws
+	jq -se '[.[] | select(.type == "report")][0].affinity_error == null' "$BATS_TEST_TMPDIR/out" >/dev/null ||
+		fail "$(cat "$BATS_TEST_TMPDIR/out")"
+}
+
+@test "ws-report: --affinity cross-cgroup spans every online CPU, past an inherited narrower set" {
+	require_cmd taskset
+	require_cpus 2
+	: >"$BATS_TEST_TMPDIR/out"
+	: >"$BATS_TEST_TMPDIR/err"
+	taskset -c 0 "$WSBIN" -v -w spin-wait --affinity cross-cgroup -d 60s -j \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	ws=$!
+	wait_until 30 grep -q 'running 1 worker' "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+	w=$(pgrep -P "$ws" | head -1)
+	assert_equal "$(affinity_of "$ws")" 0
+	assert_equal "$(affinity_of "$w")" "$(cpus "$(cat /sys/devices/system/cpu/online)")"
+	stop_ws
+}
+
+@test "ws-report: --affinity smt-pair pins pairs to SMT siblings, or exits 2 saying the host has none" {
+	smt=""
+	for f in /sys/devices/system/cpu/cpu*/topology/thread_siblings_list; do
+		l=$(cpus "$(cat "$f")")
+		[[ $l == *,* ]] && { smt=$l; break; }
+	done
+	if [ -z "$smt" ]; then
+		run --separate-stderr "$WSBIN" -w spin-wait -n 2 --affinity smt-pair -d 1s
+		assert_usage_error "smt-pair"
+		[[ "$stderr" == *"no SMT siblings"* ]] || fail "$stderr"
+		return 0
+	fi
+	require_cmd taskset
+	start_ws -w spin-wait -n 2 --affinity smt-pair -d 60s -j
+	for w in $(pgrep -P "$ws"); do
+		a=$(affinity_of "$w")
+		[ "$(tr , '\n' <<<"$a" | wc -l)" -eq 2 ] || fail "worker $w: $a"
+		sib=$(cpus "$(cat "/sys/devices/system/cpu/cpu${a%%,*}/topology/thread_siblings_list")")
+		[[ ",$sib," == *",${a#*,},"* ]] || fail "worker $w: $a are not siblings ($sib)"
+	done
+	stop_ws
+}

@@ -40,7 +40,8 @@ static const struct argp_option opts[] = {
 	{ "work", 'w', "TYPE[:K=V,..]", 0, "Start a group of this work type (repeatable)", 0 },
 	{ "workers", 'n', "N", 0, "Workers in the current group (default: its group size)", 0 },
 	{ "mode", OPT_MODE, "fork|thread", 0, "Workers are processes (default) or threads", 0 },
-	{ "affinity", OPT_AFFINITY, "AFF", 0, "inherit, CPULIST, random:K or single", 1 },
+	{ "affinity", OPT_AFFINITY, "AFF", 0, "inherit, CPULIST, random:K, single, llc, smt-pair "
+	  "or cross-cgroup", 1 },
 	{ "policy", OPT_POLICY, "POL", 0,
 	  "normal, batch, idle, ext, fifo:P, rr:P or deadline:RUNTIME/DEADLINE/PERIOD", 1 },
 	{ "policy-delay", OPT_POLICY_DELAY, "DUR", 0, "Set --policy DUR after the start, "

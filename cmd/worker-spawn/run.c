@@ -65,9 +65,39 @@ static int mkpipe(int *rd, int *wr)
 	return 0;
 }
 
+/* issue 15: the topology the llc, smt-pair and cross-cgroup affinities draw on. */
+struct topo {
+	struct tk_cpuset *llc;     /* LLC domains within the allowed CPUs */
+	unsigned nllc;
+	struct tk_cpuset all;      /* every online CPU (sysfs), for cross-cgroup */
+};
+
+/* The set of @kind for worker @gidx: false when the host has none. */
+static bool pick_topo(enum ws_affinity_kind kind, unsigned gidx, const struct tk_cpuset *on,
+		      const struct topo *t, struct tk_cpuset *set)
+{
+	unsigned cpus[2];
+
+	switch (kind) {
+	case WS_AFF_LLC:
+		if (t->nllc)
+			*set = t->llc[gidx % t->nllc];
+		return t->nllc > 0;
+	case WS_AFF_SMT_PAIR:   /* worker pairs share one core's two siblings */
+		if (ws_topo_smt_pair(on, gidx / 2, cpus))
+			return false;
+		tk_cpuset_set(set, cpus[0]);
+		tk_cpuset_set(set, cpus[1]);
+		return true;
+	default:   /* cross-cgroup: every online CPU, past the inherited cpuset */
+		*set = t->all;
+		return tk_cpuset_count(set) > 0;
+	}
+}
+
 /* The cpuset worker @gidx of @g gets, from the online CPUs @on. */
 static bool pick_set(const struct ws_group *g, unsigned gidx, const struct tk_cpuset *on,
-		     uint64_t *rng, struct tk_cpuset *set)
+		     const struct topo *topo, uint64_t *rng, struct tk_cpuset *set)
 {
 	unsigned cpus[WS_MAX_CPUS], n = 0;
 
@@ -92,6 +122,8 @@ static bool pick_set(const struct ws_group *g, unsigned gidx, const struct tk_cp
 			tk_cpuset_set(set, cpus[k]);
 		}
 		return n > 0;
+	case WS_AFF_LLC: case WS_AFF_SMT_PAIR: case WS_AFF_CROSS_CGROUP:
+		return pick_topo(g->aff.kind, gidx, on, topo, set);
 	default:
 		return false;
 	}
@@ -172,16 +204,56 @@ static int spawn_one(struct ws_engine *e, unsigned i)
 	return 0;
 }
 
+/* Read the topology when a group asks for llc or cross-cgroup. */
+static int load_topo(const struct ws_opts *o, const struct tk_cpuset *online, struct topo *t)
+{
+	int err = 0;
+
+	for (unsigned g = 0; g < o->ngroups && !err; g++) {
+		enum ws_affinity_kind k = o->groups[g].aff.kind;
+
+		if (k == WS_AFF_LLC && !t->llc) {
+			err = ws_topo_llcs(online, &t->llc, &t->nllc);
+			if (err == -ENOENT)   /* no cache topology: the workers say so */
+				err = 0;
+		} else if (k == WS_AFF_CROSS_CGROUP && !tk_cpuset_count(&t->all)) {
+			if (ws_topo_online(&t->all))
+				err = 0;   /* empty: the workers run where they are */
+		}
+	}
+	return err;
+}
+
+static int setup_workers(struct ws_engine *e, const struct tk_cpuset *on, const struct topo *topo,
+			 uint64_t rng);
+
 static int setup(struct ws_engine *e)
 {
 	struct ws_opts *o = e->o;
 	struct tk_cpuset online;
+	struct topo topo = { 0 };
 	uint64_t rng = o->seed ? o->seed : (tk_now_mono_ns() | 1);
-	unsigned w = 0, unit = 0;
 	int err;
 
 	if ((err = ws_online_cpus(&online)))
 		return err;
+	if ((err = load_topo(o, &online, &topo)))
+		return err;
+	err = setup_workers(e, &online, &topo, rng);
+	free(topo.llc);
+	return err;
+}
+
+/* Every worker's context, cpuset and pipes. */
+static int setup_workers(struct ws_engine *e, const struct tk_cpuset *on, const struct topo *topo,
+			 uint64_t rng)
+{
+	struct ws_opts *o = e->o;
+	struct tk_cpuset online = *on;
+	unsigned w = 0, unit = 0;
+	int err;
+
+
 	for (unsigned g = 0; g < o->ngroups; g++) {
 		e->n += o->groups[g].n;
 		e->nunits += o->groups[g].n / o->groups[g].unit;
@@ -219,7 +291,7 @@ static int setup(struct ws_engine *e)
 			c->sh = e->sh;
 			c->rng = rng ^ ((uint64_t)(w + 1) * 0x9E3779B97F4A7C15ULL);
 			c->rfd = c->wfd = -1;
-			p->set_valid = pick_set(grp, k, &online, &rng, &p->set);
+			p->set_valid = pick_set(grp, k, &online, topo, &rng, &p->set);
 			c->allowed = online;   /* affinity-churn roams every online CPU */
 			if (piped && c->role == 0) {
 				if ((err = mkpipe(&e->pair_fds[4 * u], &e->pair_fds[4 * u + 1])) ||

@@ -200,13 +200,27 @@ void ws_affinity_parse(const char *arg, struct ws_affinity *a)
 		a->kind = WS_AFF_INHERIT;
 	} else if (!strcmp(arg, "single")) {
 		a->kind = WS_AFF_SINGLE;
+	} else if (!strcmp(arg, "llc")) {   /* issue 15 */
+		a->kind = WS_AFF_LLC;
+	} else if (!strcmp(arg, "cross-cgroup")) {
+		a->kind = WS_AFF_CROSS_CGROUP;
+	} else if (!strcmp(arg, "smt-pair")) {
+		unsigned cpus[2];
+
+		a->kind = WS_AFF_SMT_PAIR;
+		if (ws_topo_smt_pair(NULL, 0, cpus))
+			tk_usage_error("use another --affinity (llc, single, a CPU list)",
+				       "--affinity smt-pair: this host has no SMT siblings "
+				       "(every thread_siblings_list in /sys/devices/system/cpu "
+				       "holds one CPU)");
 	} else if (!strncmp(arg, "random:", 7)) {
 		a->kind = WS_AFF_RANDOM;
 		a->k = tk_u64_or_err(arg + 7, 1, WS_MAX_CPUS, "--affinity random:K");
 	} else {
 		a->kind = WS_AFF_LIST;
 		if (tk_parse_cpulist(arg, &a->set) || !tk_cpuset_count(&a->set))
-			tk_usage_error("use inherit, a CPU list like 0-3,6, random:K or single",
+			tk_usage_error("use inherit, a CPU list like 0-3,6, random:K, single, llc, "
+				       "smt-pair or cross-cgroup",
 				       "--affinity '%s': not an affinity", arg);
 	}
 }

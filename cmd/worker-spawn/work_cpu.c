@@ -134,48 +134,12 @@ int ws_alu_hot(struct ws_ctx *c)
 	return 0;
 }
 
-/* The first SMT sibling pair (lowest CPU first), or -ENOENT. */
-static int smt_pair(unsigned pair_idx, unsigned cpus[2])
-{
-	unsigned found = 0;
-
-	for (unsigned cpu = 0; cpu < WS_MAX_CPUS; cpu++) {
-		char path[128], line[128];
-		struct tk_cpuset s;
-		unsigned sib[2], n = 0;
-		FILE *f;
-
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/cpu/cpu%u/topology/thread_siblings_list", cpu);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (!fgets(line, sizeof(line), f))
-			line[0] = '\0';
-		fclose(f);
-		line[strcspn(line, "\n")] = '\0';
-		if (tk_parse_cpulist(line, &s))
-			continue;
-		for (unsigned i = 0; i < WS_MAX_CPUS && n < 2; i++)
-			if (tk_cpuset_isset(&s, i))
-				sib[n++] = i;
-		if (n < 2 || sib[0] != cpu)
-			continue;
-		if (found++ == pair_idx) {
-			cpus[0] = sib[0];
-			cpus[1] = sib[1];
-			return 0;
-		}
-	}
-	return found ? smt_pair(pair_idx % found, cpus) : -ENOENT;
-}
-
 int ws_smt_prep(struct ws_ctx *c)
 {
 	unsigned cpus[2];
 	struct tk_cpuset set;
 
-	if (smt_pair(c->gidx / 2, cpus)) {
+	if (ws_topo_smt_pair(NULL, c->gidx / 2, cpus)) {
 		free(c->rep.affinity_error);
 		c->rep.affinity_error = strdup("no SMT siblings on this host "
 					       "(thread_siblings_list has one CPU per core); "

@@ -65,7 +65,11 @@ enum ws_exit_kind {
 	WS_EXIT_PANICKED,        /* thread mode: the worker's body failed; parent-side only */
 };
 
-enum ws_affinity_kind { WS_AFF_INHERIT, WS_AFF_LIST, WS_AFF_RANDOM, WS_AFF_SINGLE };
+enum ws_affinity_kind {
+	WS_AFF_INHERIT, WS_AFF_LIST, WS_AFF_RANDOM, WS_AFF_SINGLE,
+	/* issue 15: ktstr LlcAligned, SmtSiblingPair, CrossCgroup */
+	WS_AFF_LLC, WS_AFF_SMT_PAIR, WS_AFF_CROSS_CGROUP,
+};
 
 struct ws_affinity {
 	enum ws_affinity_kind kind;
@@ -291,6 +295,22 @@ int ws_cgroup_make_threaded(const char *abs, int levels);
 int ws_cgroup_attach(const char *abs, pid_t pid, bool thread);
 /* Remove @abs and then its parents, @levels directories in all. */
 void ws_cgroup_remove(const char *abs, int levels);
+
+/* --- CPU topology (topo.c), from /sys/devices/system/cpu ----------------- */
+/* The online CPUs (sysfs "online"): 0 or -errno. */
+int ws_topo_online(struct tk_cpuset *set);
+/*
+ * The last-level cache domains (highest-level data/unified cache's
+ * shared_cpu_list) cut to @within, distinct, non-empty, by lowest CPU:
+ * *@sets malloc'd (free it), *@n of them.  0, -ENOENT (none), -ENOMEM.
+ */
+int ws_topo_llcs(const struct tk_cpuset *within, struct tk_cpuset **sets, unsigned *n);
+/*
+ * The (@idx modulo their count)-th SMT sibling pair (thread_siblings_list,
+ * its two lowest CPUs) with both CPUs in @within (NULL: any), lowest first.
+ * 0 or -ENOENT (no core with two siblings).
+ */
+int ws_topo_smt_pair(const struct tk_cpuset *within, unsigned idx, unsigned cpus[2]);
 
 /* --- sched_ext sysfs (scx.c) ---------------------------------------------- */
 /*

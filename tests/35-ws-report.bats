@@ -273,3 +273,30 @@ stop_ws() {
 	done
 	stop_ws
 }
+
+# --- phase slices -------------------------------------------------------------------
+
+@test "ws-report: phase slices carry their CPUs, own samples and percentiles, schedstat, NUMA, gap" {
+	cpu=0
+	[ "$(nproc)" -lt 2 ] || cpu=1
+	run --separate-stderr "$WSBIN" -w sequence:sleep=20,alu-hot=5 --affinity "$cpu" \
+		--phases 600ms,600ms -j --samples
+	assert_success
+	r=$(reports "$output")
+	jq -e --argjson cpu "$cpu" '(.phase_slices | length) == 2
+		and all(.phase_slices[]; .cpus_used == [$cpu]
+			and (.wake_latencies_ns | length) == .wake_total and .wake_total >= 1
+			and all(.wake_latencies_ns[]; . >= 20000000) and .wake_p50_ns >= 20000000
+			and (.iteration_costs_ns | length) == ([.iter_total, 8192] | min)
+			and .iter_p99_ns > 0 and .iter_p99_ns <= .iter_max_ns
+			and .schedstat_cpu_time_ns > 0 and .schedstat_cpu_time_ns <= .wall_ns + 10000000
+			and (.numa_pages | length) >= 1 and .vmstat_numa_pages_migrated >= 0)
+		and ([.phase_slices[].wake_total] | add) == .wake_sample_total
+		and ([.phase_slices[].max_gap_ms] | max) == .max_gap_ms' <<<"$r" >/dev/null ||
+		fail "$(jq -c '.phase_slices[] | del(.wake_latencies_ns, .iteration_costs_ns, .timer_latencies_ns)' <<<"$r")"
+	# without --samples: the percentiles, not the vectors
+	run --separate-stderr "$WSBIN" -w timer-latency --phases 300ms,300ms -j
+	assert_success
+	jq -e 'all(.phase_slices[]; has("timer_p99_ns") and (has("timer_latencies_ns") | not)
+		and .timer_total >= 1)' <<<"$(reports "$output")" >/dev/null || fail "$(reports "$output")"
+}

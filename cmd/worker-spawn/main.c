@@ -189,6 +189,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < cfg.ngroups; i++) {
 		cfg.groups[i].no_telemetry = cfg.no_telemetry;
 		cfg.groups[i].pol_deferred = cfg.policy_delay_ns > 0;
+		cfg.groups[i].phased = cfg.nphases > 1;
 	}
 	tk_stop_install();
 	err = ws_run(&cfg, &run);

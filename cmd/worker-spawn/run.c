@@ -587,8 +587,10 @@ cleanup:
 
 void ws_run_free(struct ws_run *run)
 {
-	for (unsigned i = 0; run->results && i < run->nworkers; i++)
+	for (unsigned i = 0; run->results && i < run->nworkers; i++) {
 		ws_report_free(&run->results[i].rep);
+		free(run->results[i].slice_res);
+	}
 	free(run->results);
 	free(run->sums);
 	memset(run, 0, sizeof(*run));

@@ -124,6 +124,15 @@ static int reduce_result(struct ws_result *res)
 
 		err = tk_summarize_u64(sm->v, sm->n, &res->res[k]);
 	}
+	/* issue 15: each phase slice's own percentiles */
+	if (!err && r->nslices && !(res->slice_res = calloc(r->nslices, sizeof(*res->slice_res))))
+		err = -ENOMEM;
+	for (uint32_t i = 0; i < r->nslices && !err; i++)
+		for (int k = 0; k < WS_NRES && !err; k++) {
+			const struct ws_samples *sm = ws_slice_samples(&r->slices[i], k);
+
+			err = tk_summarize_u64(sm->v, sm->n, &res->slice_res[i][k]);
+		}
 	res->offcpu_measured = r->wall_time_ns != 0;
 	res->offcpu_pct = res->offcpu_measured ? 100.0 * r->off_cpu_ns / r->wall_time_ns : 0;
 	return err;

@@ -53,6 +53,8 @@ struct ws_tel {
 	struct tk_reservoir wake, iter, timer;
 	uint32_t epoch;
 	struct ws_phase_slice cur;       /* running totals at the phase start */
+	struct tk_cpuset phase_used;     /* CPUs of the current phase */
+	struct tk_reservoir pwake, piter, ptimer;   /* the current phase's samples */
 };
 
 struct ws_ctx {

@@ -40,6 +40,7 @@
 #define WS_MAX_NODES     1024
 #define WS_MAX_STR       512
 #define WS_MAX_SLICES    256
+#define WS_MAX_PHASE_SAMPLES 8192 /* per reservoir per phase (MAX_PHASE_WAKE_SAMPLES) */
 #define WS_MAX_GROUPS    64
 #define WS_MAX_WORKERS   4096
 #define WS_MAX_PARAMS    16
@@ -115,6 +116,7 @@ struct ws_group {
 	char cgroup[256];        /* relative to /sys/fs/cgroup, or absolute */
 	bool aff_set, cgroup_set;
 	bool no_telemetry;       /* copied from ws_opts */
+	bool phased;             /* --phases: keep per-phase samples (telemetry.c) */
 	bool pol_deferred;       /* --policy-delay: the parent sets the policy */
 };
 
@@ -141,14 +143,27 @@ struct ws_samples {
 	X(wake_total, DELTA) X(wake_sum_ns, DELTA) X(wake_max_ns, MAX) \
 	X(iter_total, DELTA) X(iter_sum_ns, DELTA) X(iter_max_ns, MAX) \
 	X(timer_total, DELTA) X(timer_sum_ns, DELTA) X(timer_max_ns, MAX) \
-	X(run_delay_ns, DELTA) X(run_count, DELTA)
+	X(run_delay_ns, DELTA) X(run_count, DELTA) \
+	X(schedstat_cpu_time_ns, DELTA) X(vmstat_numa_pages_migrated, DELTA) \
+	X(max_gap_ms, MAX) X(max_gap_cpu, MAX)
 
-/* Per-phase subset of the telemetry (pushed when the phase epoch moves). */
+struct ws_numa;
+
+/*
+ * Per-phase subset of the telemetry (pushed when the phase epoch moves):
+ * the u64 fields, then (issue 15, ktstr PhaseSlice) the CPUs the phase ran
+ * on, the NUMA pages at its end and its own samples (at most
+ * WS_MAX_PHASE_SAMPLES per reservoir; total counts every one).  The vectors
+ * are owned by the slice (ws_report_free).
+ */
 struct ws_phase_slice {
 	uint32_t phase;
 #define WS_SLICE_MEMBER(name, how) uint64_t name;
 	WS_SLICE_FIELDS(WS_SLICE_MEMBER)
 #undef WS_SLICE_MEMBER
+	uint32_t ncpus; uint32_t *cpus_used;         /* ascending */
+	uint32_t nnuma; struct ws_numa *numa;
+	struct ws_samples wake, iter, timer;
 };
 #define WS_SLICE_ONE(name, how) + 1
 enum { WS_SLICE_U64S = 0 WS_SLICE_FIELDS(WS_SLICE_ONE) };   /* u64 fields per slice */
@@ -259,7 +274,7 @@ void ws_groups_finish(struct ws_opts *o);                        /* exit 2 */
 
 /* --- the report wire format (wire.c) ------------------------------------- */
 #define WS_REPORT_MAGIC   0x31525357u  /* "WSR1" little-endian */
-#define WS_REPORT_VERSION 1
+#define WS_REPORT_VERSION 2            /* 2: phase slices carry CPUs, NUMA, samples */
 /* Encode into a malloc'd buffer; 0 or -ENOMEM. */
 int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len);
 /*
@@ -366,6 +381,11 @@ static inline const struct ws_samples *ws_samples_of(const struct ws_report *r, 
 {
 	return k == WS_RES_WAKE ? &r->wake : k == WS_RES_ITER ? &r->iter : &r->timer;
 }
+static inline const struct ws_samples *ws_slice_samples(const struct ws_phase_slice *s,
+							enum ws_res k)
+{
+	return k == WS_RES_WAKE ? &s->wake : k == WS_RES_ITER ? &s->iter : &s->timer;
+}
 
 /*
  * One worker: its report and what the parent knows of it (collect.c), then
@@ -380,6 +400,7 @@ struct ws_result {
 	struct tk_summary res[WS_NRES];  /* each reservoir (zeros when empty) */
 	bool offcpu_measured;            /* it has a wall time */
 	double offcpu_pct;               /* off-CPU % of its wall time */
+	struct tk_summary (*slice_res)[WS_NRES];   /* per phase slice, each reservoir */
 };
 
 /* Per-group (or whole-run) reduction of the results (ktstr cgroup_stats). */

@@ -300,3 +300,47 @@ stop_ws() {
 	jq -e 'all(.phase_slices[]; has("timer_p99_ns") and (has("timer_latencies_ns") | not)
 		and .timer_total >= 1)' <<<"$(reports "$output")" >/dev/null || fail "$(reports "$output")"
 }
+
+# --- --mode pcomm ----------------------------------------------------------------------
+
+@test "ws-report: --mode pcomm: one forked leader whose threads are the workers (/proc task list)" {
+	start_ws --mode pcomm -w spin-wait -n 3 -w pipe-io -n 2 -d 60s -j
+	kids=$(pgrep -P "$ws")
+	[ "$(wc -w <<<"$kids")" -eq 1 ] || fail "children: $kids"
+	wait_until 10 test "$(ls "/proc/$kids/task" | wc -l)" -eq 6 || fail "tasks: $(ls "/proc/$kids/task")"
+	tasks=$(ls "/proc/$kids/task" | tr '\n' ' ')
+	stop_ws
+	[ "$(jq -s '[.[] | select(.type == "report" and .completed)] | length' "$BATS_TEST_TMPDIR/out")" -eq 5 ] ||
+		fail "$(cat "$BATS_TEST_TMPDIR/out")"
+	for t in $(jq -r 'select(.type == "report") | .tid' "$BATS_TEST_TMPDIR/out"); do
+		[ "$t" != "$kids" ] || fail "a worker is the leader itself"
+		[[ " $tasks " == *" $t "* ]] || fail "tid $t is not a thread of leader $kids: $tasks"
+	done
+	run kill -0 "$kids"
+	assert_failure
+}
+
+@test "ws-report: --mode pcomm: --cgroup moves the leader (all its threads); a killed leader gives sentinels" {
+	require_root
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	[ -n "$root" ] || skip "no cgroup v2 mount"
+	cg="ws-pcomm-$$-$RANDOM"
+	start_ws --mode pcomm --cgroup "$cg" -w spin-wait -n 2 -d 60s -j
+	leader=$(pgrep -P "$ws")
+	grep -qx "$leader" "$root/$cg/cgroup.procs" || fail "procs: $(cat "$root/$cg/cgroup.procs")"
+	[ "$(wc -l <"$root/$cg/cgroup.threads")" -eq 3 ] || fail "threads: $(cat "$root/$cg/cgroup.threads")"
+	kill -KILL "$leader"
+	stop_ws
+	jq -se '[.[] | select(.type == "report")] | length == 2 and all(.exit_info == {"kind": "signaled", "signal": 9}
+		and .completed == false)' "$BATS_TEST_TMPDIR/out" >/dev/null || fail "$(cat "$BATS_TEST_TMPDIR/out")"
+	[ ! -d "$root/$cg" ] || fail "cgroup $cg left behind"
+}
+
+@test "ws-report: --mode pcomm refuses fork-exit, exec and differing cgroups (exit 2)" {
+	run --separate-stderr "$WSBIN" --mode pcomm -w fork-exit
+	assert_usage_error "pcomm"
+	run --separate-stderr "$WSBIN" --mode pcomm -w spin-wait --cgroup a -w spin-wait --cgroup b
+	assert_usage_error "pcomm"
+	run --separate-stderr "$WSBIN" --mode threads
+	assert_usage_error "threads"
+}

@@ -39,7 +39,8 @@ enum {
 static const struct argp_option opts[] = {
 	{ "work", 'w', "TYPE[:K=V,..]", 0, "Start a group of this work type (repeatable)", 0 },
 	{ "workers", 'n', "N", 0, "Workers in the current group (default: its group size)", 0 },
-	{ "mode", OPT_MODE, "fork|thread", 0, "Workers are processes (default) or threads", 0 },
+	{ "mode", OPT_MODE, "fork|thread|pcomm", 0, "Workers are processes (default), threads, "
+	  "or the threads of one forked leader (pcomm)", 0 },
 	{ "affinity", OPT_AFFINITY, "AFF", 0, "inherit, CPULIST, random:K, single, llc, smt-pair "
 	  "or cross-cgroup", 1 },
 	{ "policy", OPT_POLICY, "POL", 0,
@@ -89,9 +90,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		current_group()->n = tk_u64_or_err(arg, 1, WS_MAX_WORKERS, "-n");
 		break;
 	case OPT_MODE:
-		if (strcmp(arg, "fork") && strcmp(arg, "thread"))
-			tk_usage_error("use fork or thread", "--mode '%s': unknown mode", arg);
+		if (strcmp(arg, "fork") && strcmp(arg, "thread") && strcmp(arg, "pcomm"))
+			tk_usage_error("use fork, thread or pcomm", "--mode '%s': unknown mode", arg);
 		cfg.thread_mode = !strcmp(arg, "thread");
+		cfg.pcomm = !strcmp(arg, "pcomm");
 		break;
 	case OPT_AFFINITY:
 		ws_affinity_parse(arg, &current_group()->aff);

@@ -382,11 +382,13 @@ static int attach_cgroups(struct ws_engine *e, struct ws_run *run)
 	for (unsigned i = 0; i < e->n; i++) {
 		struct ws_proc *p = &e->p[i];
 		const char *abs = e->cg_abs[p->ctx.g->idx];
-		pid_t id = e->o->thread_mode ? atomic_load(&p->tid) : p->pid;
+		pid_t id = e->o->pcomm ? e->leader : ws_engine_tid(e, i);
 		int err;
 
 		if (!p->ctx.g->cgroup_set || !*abs || !p->spawned || id <= 0)
 			continue;
+		if (e->o->pcomm && i > 0)   /* the leader moves all its threads at once */
+			break;
 		err = ws_cgroup_attach(abs, id, e->o->thread_mode);
 		if (err)
 			return fail(run, err, "use fork mode, or a cgroup whose controllers allow the "
@@ -422,11 +424,6 @@ static void progress(const struct ws_engine *e, uint64_t elapsed, uint64_t total
 	fflush(stderr);
 }
 
-static pid_t worker_tid(const struct ws_engine *e, const struct ws_proc *p)
-{
-	return e->o->thread_mode ? atomic_load(&p->tid) : p->pid;
-}
-
 /* --policy-delay: the parent switches every worker whose group has --policy. */
 static void apply_deferred_policy(struct ws_engine *e)
 {
@@ -434,7 +431,7 @@ static void apply_deferred_policy(struct ws_engine *e)
 
 	for (unsigned i = 0; i < e->n; i++) {
 		struct ws_proc *p = &e->p[i];
-		pid_t tid = worker_tid(e, p);
+		pid_t tid = ws_engine_tid(e, i);
 
 		if (!p->ctx.g->pol.set || !p->spawned || tid <= 0)
 			continue;
@@ -459,13 +456,12 @@ static void read_back(struct ws_engine *e)
 {
 	for (unsigned i = 0; i < e->n; i++) {
 		struct ws_proc *p = &e->p[i];
-		pid_t tid = worker_tid(e, p);
+		pid_t tid = ws_engine_tid(e, i);
 
 		p->eff_policy = -1;
 		p->ext_enabled = -1;
 		if (p->spawned && tid > 0)
-			ws_read_sched(e->o->thread_mode ? getpid() : p->pid, tid, &p->eff_policy,
-				      &p->ext_enabled);
+			ws_read_sched(ws_engine_tgid(e, i), tid, &p->eff_policy, &p->ext_enabled);
 	}
 }
 
@@ -532,6 +528,7 @@ static void teardown(struct ws_engine *e)
 		ws_cgroup_remove(e->cg_abs[g], e->cg_made[g]);
 	if (e->sh)
 		munmap(e->sh, e->shsize);
+	ws_pcomm_free(e);
 	free(e->pair_fds);
 	free(e->p);
 }
@@ -553,7 +550,10 @@ int ws_run(struct ws_opts *o, struct ws_run *run)
 		goto cleanup;
 	}
 	err = make_cgroups(&e, run);
-	for (unsigned i = 0; !err && i < e.n && !tk_stop_requested(); i++) {
+	if (!err && o->pcomm && (err = ws_pcomm_spawn(&e)))
+		fail(run, err, "lower -n or raise ulimit -u", "cannot start the pcomm leader: %s",
+		     strerror(-err));
+	for (unsigned i = 0; !o->pcomm && !err && i < e.n && !tk_stop_requested(); i++) {
 		err = spawn_one(&e, i);
 		if (err)
 			fail(run, err, "lower -n or raise ulimit -u", "cannot start worker %u: %s", i,

@@ -433,9 +433,15 @@ void ws_groups_finish(struct ws_opts *o)
 			tk_usage_error("make -n a multiple of the group size",
 				       "-w '%s' -n %u: %s needs workers in groups of %u", g->spec,
 				       g->n, ws_types[g->type].name, g->unit);
-		if (o->thread_mode && (g->type == WS_FORK_EXIT || g->type == WS_EXEC))
-			tk_usage_error("use --mode fork", "-w '%s': not possible in thread mode",
-				       g->spec);
+		if ((o->thread_mode || o->pcomm) && (g->type == WS_FORK_EXIT || g->type == WS_EXEC))
+			tk_usage_error("use --mode fork", "-w '%s': not possible in %s mode",
+				       g->spec, o->pcomm ? "pcomm" : "thread");
+		/* pcomm: one process, so one cgroup (or none) for every group */
+		if (o->pcomm && i && (g->cgroup_set != o->groups[0].cgroup_set ||
+				      strcmp(g->cgroup, o->groups[0].cgroup)))
+			tk_usage_error("give every group the same --cgroup (before the first -w)",
+				       "--mode pcomm: group %u's --cgroup differs from group 0's: the "
+				       "workers are the threads of one process", i);
 		total += g->n;
 	}
 	if (total > WS_MAX_WORKERS)

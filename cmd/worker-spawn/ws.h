@@ -245,6 +245,7 @@ struct ws_opts {
 	unsigned ngroups;
 	struct ws_group defaults;        /* placement given before any -w */
 	bool thread_mode;
+	bool pcomm;                      /* --mode pcomm: threads of one forked leader */
 	bool samples;
 	bool no_telemetry;               /* benchmark baseline: no checkpoints */
 	uint64_t duration_ns;

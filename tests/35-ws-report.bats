@@ -98,6 +98,24 @@ start_ws() {
 	assert_usage_error "sleep_duration=1500us"
 }
 
+@test "ws-report: reference defaults: idle-churn 1 ms burst + 5 ms sleep, nice-sweep 512 spins" {
+	run --separate-stderr "$WSBIN" -w idle-churn -w nice-sweep -d 1s -j
+	assert_success
+	# an idle-churn iteration lasts >= 1 + 5 ms: at most 1000/6 + 1 in a second
+	jq -se '[.[] | select(.type == "report")] | (.[0].iterations >= 1 and .[0].iterations <= 167)
+		and .[1].iterations >= 1 and .[1].work_units == .[1].iterations * 512' <<<"$output" >/dev/null ||
+		fail "$(reports "$output" | jq -c '{work_type, iterations, work_units}')"
+}
+
+@test "ws-report: idle-churn precise_timing=1 sets a 1 ns timer slack (/proc timerslack_ns)" {
+	start_ws -w idle-churn:precise_timing=1 -w idle-churn -d 60s -j
+	# exactly one of the two workers (the precise one) has a 1 ns slack
+	slack1() { for p in $(pgrep -P "$ws"); do cat "/proc/$p/timerslack_ns"; done | grep -cx 1; }
+	wait_until 10 test "$(slack1)" -eq 1 || fail "slacks: $(cat /proc/$(pgrep -P "$ws" | head -1)/timerslack_ns)"
+	[ "$(pgrep -P "$ws" | wc -l)" -eq 2 ] || fail "workers: $(pgrep -P "$ws")"
+	stop_ws
+}
+
 # --- checks --------------------------------------------------------------------
 
 @test "ws-report: --assert wake is the group's pooled p99: just under the sleep fails, far above passes" {

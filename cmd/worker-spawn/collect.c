@@ -219,11 +219,10 @@ void ws_collect(struct ws_engine *e, struct ws_run *run)
 			r->tid = ws_engine_tid(e, i);
 			r->group_idx = p->ctx.g->idx;
 		}
-		if (p->spawned && e->o->pcomm && !ok)   /* no report: how the leader ended */
-			sentinel_from_status(r, e->leader_kind, e->leader_code);
-		else if (p->spawned && e->o->pcomm)
-			;
-		else if (p->spawned && e->o->thread_mode)
+		if (p->spawned && e->o->pcomm) {
+			if (!ok)   /* no report: how the leader ended */
+				sentinel_from_status(r, e->leader_kind, e->leader_code);
+		} else if (p->spawned && e->o->thread_mode)
 			join_thread(p, r, ok, deadline);
 		else if (p->spawned)
 			reap_proc(p, r, ok, deadline);

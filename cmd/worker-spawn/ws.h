@@ -3,7 +3,8 @@
  * ws.h — worker-spawn: shared types.
  *
  * A run is a list of groups (-w TYPE -n N).  Each worker is a forked process
- * (or a thread) that places itself (affinity, policy, nice), waits on the
+ * (or a thread, or a thread of one forked leader: --mode pcomm, pcomm.c) that
+ * places itself (affinity, policy, nice), waits on the
  * start pipe, runs its work type while the telemetry layer (telemetry.c)
  * samples it, and on SIGUSR1 writes a struct ws_report (wire.c encoding) to
  * its report pipe.  The parent (run.c) spawns and drives the workers, then

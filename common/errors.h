@@ -29,6 +29,7 @@ enum tk_exit {
 	TK_EXIT_RUNTIME = 1, /* a runtime failure (syscall, kernel feature, device) */
 	TK_EXIT_USAGE   = 2, /* bad usage or bad input: nothing was done */
 	TK_EXIT_CHECK   = 3, /* a requested check or threshold failed */
+	TK_EXIT_INCONCLUSIVE = 4, /* no check failed, but one had nothing to measure */
 };
 
 /* Report an error; @fix may be NULL.  Honours JSON mode (see output.h). */

@@ -60,7 +60,7 @@ TYPES=(
 	"nice-sweep 1 W" "affinity-churn 1 W" "policy-churn 1 W"
 	"mutex-contention:contenders=3,burst=20000 3 W" "fork-exit 1 W" "alu-hot 1 I"
 	"smt-sibling-spin 2 I" "ipc-variance:size=1M 1 I" "timer-latency 1 T"
-	"idle-churn 1 W" "sequence:spin=2,sleep=2,yield=5,io=1,alu-hot=2 1 W"
+	"idle-churn 1 W" "sequence:spin=2,sleep=2,yield=5,io=1,alu-hot=2 1 WI"
 )
 
 @test "worker-spawn: every work type runs and fills its own reservoirs only" {
@@ -76,7 +76,7 @@ TYPES=(
 	for t in "${TYPES[@]}"; do
 		read -r spec n fills <<<"$t"
 		want_w=0 want_i=0 want_t=0
-		case $fills in W) want_w=1 ;; I) want_i=1 ;; T) want_t=1 ;; esac
+		case $fills in W) want_w=1 ;; I) want_i=1 ;; T) want_t=1 ;; WI) want_w=1 want_i=1 ;; esac
 		got=$(jq -s --argjson g "$g" '[.[] | select(.type == "report" and .group_idx == $g)]' <<<"$output")
 		[ "$(jq length <<<"$got")" -eq "$n" ] || fail "$spec: expected $n reports"
 		jq -e 'all(.[]; .completed == true and .exit_info == null and .work_units > 0
@@ -134,7 +134,7 @@ TYPES=(
 	run --separate-stderr "$(bin worker-spawn)" -w 'exec:exit 7' -d 1s -j
 	assert_success
 	r=$(reports "$output")
-	jq -e '.exit_info == "exited:7" and .completed == false and .work_units == 0' <<<"$r" >/dev/null ||
+	jq -e '.exit_info == {"kind": "exited", "code": 7} and .completed == false and .work_units == 0' <<<"$r" >/dev/null ||
 		fail "$r"
 }
 
@@ -145,7 +145,7 @@ TYPES=(
 	kill -KILL "$victim"
 	wait "$ws"
 	r=$(jq -c --argjson v "$victim" 'select(.type=="report" and .tid == $v)' "$BATS_TEST_TMPDIR/out")
-	jq -e '.exit_info == "signaled:9" and .completed == false' <<<"$r" >/dev/null || fail "$r"
+	jq -e '.exit_info == {"kind": "signaled", "signal": 9} and .completed == false' <<<"$r" >/dev/null || fail "$r"
 	r=$(jq -c --argjson v "$victim" 'select(.type=="report" and .tid != $v)' "$BATS_TEST_TMPDIR/out")
 	jq -e '.exit_info == null and .completed == true' <<<"$r" >/dev/null || fail "$r"
 }
@@ -157,7 +157,7 @@ TYPES=(
 	end=$(date +%s)
 	assert_success
 	r=$(reports "$output")
-	jq -e '.exit_info == "timed_out" and .completed == false' <<<"$r" >/dev/null || fail "$r"
+	jq -e '.exit_info == {"kind": "timed_out"} and .completed == false' <<<"$r" >/dev/null || fail "$r"
 	# the shared 5 s collection deadline, then SIGKILL: not the 60 s sleep
 	[ $((end - start)) -ge 5 ] && [ $((end - start)) -lt 30 ] || fail "took $((end - start)) s"
 	run pgrep -f "$marker"
@@ -168,7 +168,7 @@ TYPES=(
 	run --separate-stderr "$(bin worker-spawn)" -w 'exec:sleep 30' -d 1s -j
 	assert_success
 	r=$(reports "$output")
-	jq -e '.exit_info == "signaled:10" and .completed == true and .wall_time_ns > 900000000
+	jq -e '.exit_info == {"kind": "signaled", "signal": 10} and .completed == true and .wall_time_ns > 900000000
 		and .schedstat_run_count >= 1' <<<"$r" >/dev/null || fail "$r"
 }
 
@@ -342,9 +342,9 @@ TYPES=(
 }
 
 @test "worker-spawn: failed --assert exits 3 naming worker and figure; passing exits 0" {
-	run --separate-stderr "$(bin worker-spawn)" -w futex-ping-pong -n 2 -d 1s -q --assert wake:p99_ns=1
+	run --separate-stderr "$(bin worker-spawn)" -w futex-ping-pong -n 2 -d 1s -q --assert wake-worker:p99_ns=1
 	assert_equal "$status" 3
-	[[ "$stderr" == *"assert wake: worker "*"wake p99="*"> 1"* ]] || fail "$stderr"
+	[[ "$stderr" == *"assert wake-worker: worker "*"wake p99="*"> 1"* ]] || fail "$stderr"
 	run --separate-stderr "$(bin worker-spawn)" -w timer-latency -d 1s -q \
 		--assert timer:p99_ns=10000000000 --assert not-starved:gap_ms=100000,spread=100
 	assert_success

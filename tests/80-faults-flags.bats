@@ -228,4 +228,23 @@ check() {
 		run --separate-stderr "$(bin worker-spawn)" --assert "$a" -d 1s
 		assert_usage_error "$a"
 	done
+@test "worker-spawn: issue 15 report checks, affinities and modes refuse bad values" {
+	RATE_BAD=("" "-1" "1e999" "abc" "nan")
+	for v in "${RATE_BAD[@]}"; do
+		run --separate-stderr "$(bin worker-spawn)" --assert "min-iteration-rate=$v"
+		assert_usage_error "min-iteration-rate"
+	done
+	for a in "iteration-cost:p99_ns=-1" "iteration-cost:cv=3" "wake-worker:p99_ns=abc"; do
+		run --separate-stderr "$(bin worker-spawn)" --assert "$a"
+		assert_usage_error "$a"
+	done
+	for a in "llc:1" "LLC" "smt" "cross"; do
+		run --separate-stderr "$(bin worker-spawn)" --affinity "$a"
+		assert_usage_error "$a"
+	done
+	for w in "idle-churn:precise_timing=2" "ipc-variance:hot_iters=0" "bursty:burst_duration=" \
+		"cache-yield:size_kib=0"; do
+		run --separate-stderr "$(bin worker-spawn)" -w "$w"
+		assert_usage_error "$w"
+	done
 }

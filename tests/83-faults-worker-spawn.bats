@@ -39,7 +39,7 @@ none_left() {
 	assert_success
 	echo "$output" >"$D/out"
 	[ "$(reports "$D/out" | wc -l)" -eq 2 ]
-	reports "$D/out" | jq -se '.[0].exit_info == "signaled:9" and .[0].completed == false and
+	reports "$D/out" | jq -se '.[0].exit_info == {"kind": "signaled", "signal": 9} and .[0].completed == false and
 		.[1].exit_info == null and .[1].completed == true' >/dev/null || fail "$(reports "$D/out")"
 	none_left
 }
@@ -67,13 +67,13 @@ shim() {
 		r=$(reports "$D/$mode.out" | head -2)
 		[ "$(wc -l <<<"$r")" -eq 2 ] || fail "$mode: $(cat "$D/$mode.out")"
 		case $mode in
-		half|header) want='"exited:0"' ;;
-		*) want='"timed_out"' ;;
+		half|header) want='{"kind": "exited", "code": 0}' ;;
+		*) want='{"kind": "timed_out"}' ;;
 		esac
 		jq -se "all(.exit_info == $want and .completed == false and .work_units == 0)" \
 			<<<"$r" >/dev/null || fail "$mode: $r"
 		# the exec worker never writes a report: untouched by the shim
-		reports "$D/$mode.out" | tail -1 | jq -e '.exit_info == "signaled:10"' >/dev/null ||
+		reports "$D/$mode.out" | tail -1 | jq -e '.exit_info == {"kind": "signaled", "signal": 10}' >/dev/null ||
 			fail "$mode: exec worker: $(reports "$D/$mode.out" | tail -1)"
 		jq -se 'map(select(.type == "summary")) | length >= 1' "$D/$mode.out" >/dev/null ||
 			fail "$mode: no summary"
@@ -158,7 +158,7 @@ sigint_at() {
 	# collecting: a worker ignoring SIGUSR1 holds the 5 s deadline open while
 	# a second SIGINT arrives
 	sigint_at "0.5 1" -w "exec:trap '' USR1; $MK"
-	reports "$D/out" | tail -1 | jq -e '.exit_info == "timed_out"' >/dev/null ||
+	reports "$D/out" | tail -1 | jq -e '.exit_info == {"kind": "timed_out"}' >/dev/null ||
 		fail "$(reports "$D/out" | tail -1)"
 }
 

@@ -32,11 +32,11 @@ static void signal_stop(struct ws_engine *e)
 			continue;
 		if (p->ctx.g->type == WS_EXEC && p->pid > 0)
 			p->sched_ok = p->sched_ok && ws_schedstat_read(p->pid, &p->sched1);
-		if (e->o->thread_mode) {
-			pid_t tid = atomic_load(&p->tid);
+		if (e->o->thread_mode || e->o->pcomm) {
+			pid_t tid = ws_engine_tid(e, i);
 
 			if (tid > 0)
-				syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+				syscall(SYS_tgkill, ws_engine_tgid(e, i), tid, SIGUSR1);
 		} else {
 			kill(p->pid, SIGUSR1);
 		}
@@ -189,6 +189,12 @@ static void join_thread(struct ws_proc *p, struct ws_report *r, bool have_report
 	}
 	if (!have_report)
 		sentinel_from_status(r, p->joined ? WS_EXIT_EXITED : WS_EXIT_TIMED_OUT, 0);
+	if (p->joined && p->ctx.fail_msg[0]) {   /* ktstr Panicked: the body failed */
+		r->exit_kind = WS_EXIT_PANICKED;
+		r->exit_code = 0;
+		r->exit_message = strndup(p->ctx.fail_msg, sizeof(p->ctx.fail_msg));
+		r->completed = false;
+	}
 }
 
 void ws_collect(struct ws_engine *e, struct ws_run *run)
@@ -197,6 +203,8 @@ void ws_collect(struct ws_engine *e, struct ws_run *run)
 
 	signal_stop(e);
 	gather(e, deadline);
+	if (e->o->pcomm)   /* its threads have sent what they will */
+		ws_pcomm_reap(e, deadline);
 	run->results = calloc(e->n + 1, sizeof(*run->results));
 	run->nworkers = run->results ? e->n : 0;
 	for (unsigned i = 0; i < e->n; i++) {
@@ -208,10 +216,13 @@ void ws_collect(struct ws_engine *e, struct ws_run *run)
 			ws_report_free(r), ok = false;
 		if (!ok) {
 			memset(r, 0, sizeof(*r));
-			r->tid = e->o->thread_mode ? atomic_load(&p->tid) : p->pid;
+			r->tid = ws_engine_tid(e, i);
 			r->group_idx = p->ctx.g->idx;
 		}
-		if (p->spawned && e->o->thread_mode)
+		if (p->spawned && e->o->pcomm) {
+			if (!ok)   /* no report: how the leader ended */
+				sentinel_from_status(r, e->leader_kind, e->leader_code);
+		} else if (p->spawned && e->o->thread_mode)
 			join_thread(p, r, ok, deadline);
 		else if (p->spawned)
 			reap_proc(p, r, ok, deadline);

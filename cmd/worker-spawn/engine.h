@@ -4,6 +4,7 @@
 #define WS_ENGINE_H
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include "telemetry.h"
 
@@ -40,7 +41,35 @@ struct ws_engine {
 	char cg_abs[WS_MAX_GROUPS][320];
 	int cg_made[WS_MAX_GROUPS];      /* directory levels this run made */
 	bool pol_applied;                /* --policy-delay has passed */
+	/* --mode pcomm (pcomm.c): the leader and its worker threads' tids (MAP_SHARED) */
+	pid_t leader;
+	_Atomic pid_t *tids;
+	int leader_kind, leader_code;    /* how the leader ended (WS_EXIT_*), for sentinels */
 };
+
+/* The thread (or process) id of worker @i, 0 while unknown. */
+static inline pid_t ws_engine_tid(const struct ws_engine *e, unsigned i)
+{
+	if (e->o->pcomm)
+		return e->tids ? atomic_load(&e->tids[i]) : 0;
+	return e->o->thread_mode ? atomic_load(&e->p[i].tid) : e->p[i].pid;
+}
+/* The process worker @i's thread belongs to. */
+static inline pid_t ws_engine_tgid(const struct ws_engine *e, unsigned i)
+{
+	return e->o->pcomm ? e->leader : e->o->thread_mode ? getpid() : e->p[i].pid;
+}
+
+/*
+ * --mode pcomm (pcomm.c): fork one leader (its own process group, killed
+ * with the parent) whose threads are the workers, each running
+ * ws_worker_main() and writing its tid to e->tids[].  0 or -errno.
+ */
+int ws_pcomm_spawn(struct ws_engine *e);
+/* Wait for the leader until @deadline (ns, monotonic), then SIGKILL its group and reap it. */
+void ws_pcomm_reap(struct ws_engine *e, uint64_t deadline);
+/* Unmap e->tids. */
+void ws_pcomm_free(struct ws_engine *e);
 
 /* Stop every worker, collect reports under one 5 s deadline, reap. */
 void ws_collect(struct ws_engine *e, struct ws_run *run);

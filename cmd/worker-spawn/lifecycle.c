@@ -97,8 +97,9 @@ int ws_worker_main(struct ws_ctx *c, int start_fd, int ready_fd, int report_fd,
 			       c->g->type == WS_FAN_OUT_COMPUTE) && c->role == 0;
 	c->iofd = -1;
 	place(c, set);
-	if (ti->prep)
-		err = ti->prep(c);
+	if (ti->prep && (err = ti->prep(c)))
+		snprintf(c->fail_msg, sizeof(c->fail_msg), "%s: preparing: %s", ti->name,
+			 strerror(-err));
 	if (ws_write_full(ready_fd, "r", 1) || wait_start(start_fd)) {
 		if (ti->fini)
 			ti->fini(c);
@@ -119,8 +120,12 @@ int ws_worker_main(struct ws_ctx *c, int start_fd, int ready_fd, int report_fd,
 	if (err && err != -EINTR && err != -EPIPE) {
 		tk_warn("worker %d (%s): %s", c->rep.tid, ti->name, strerror(-err));
 		c->rep.completed = false;
+		if (!c->fail_msg[0])
+			snprintf(c->fail_msg, sizeof(c->fail_msg), "%s: %s", ti->name, strerror(-err));
 	}
 	err = send_report(c, report_fd);
+	if (err && !c->fail_msg[0])
+		snprintf(c->fail_msg, sizeof(c->fail_msg), "sending the report: %s", strerror(-err));
 	ws_tel_free(c);
 	ws_report_free(&c->rep);
 	return err ? 1 : 0;

@@ -45,8 +45,10 @@ enum {
 static const struct argp_option opts[] = {
 	{ "work", 'w', "TYPE[:K=V,..]", 0, "Start a group of this work type (repeatable)", 0 },
 	{ "workers", 'n', "N", 0, "Workers in the current group (default: its group size)", 0 },
-	{ "mode", OPT_MODE, "fork|thread", 0, "Workers are processes (default) or threads", 0 },
-	{ "affinity", OPT_AFFINITY, "AFF", 0, "inherit, CPULIST, random:K or single", 1 },
+	{ "mode", OPT_MODE, "fork|thread|pcomm", 0, "Workers are processes (default), threads, "
+	  "or the threads of one forked leader (pcomm)", 0 },
+	{ "affinity", OPT_AFFINITY, "AFF", 0, "inherit, CPULIST, random:K, single, llc, smt-pair "
+	  "or cross-cgroup", 1 },
 	{ "policy", OPT_POLICY, "POL", 0,
 	  "normal, batch, idle, ext, fifo:P, rr:P or deadline:RUNTIME/DEADLINE/PERIOD", 1 },
 	{ "policy-delay", OPT_POLICY_DELAY, "DUR", 0, "Set --policy DUR after the start, "
@@ -58,8 +60,10 @@ static const struct argp_option opts[] = {
 	  "report per-phase slices", 2 },
 	{ "samples", OPT_SAMPLES, NULL, 0, "Include the raw sample vectors in JSON", 2 },
 	{ "assert", OPT_ASSERT, "CHECK", 0, "not-starved[:gap_ms=,spread=], "
-	  "throughput-parity[:cv=,min_rate=], wake[:p99_ns=,cv=], timer[:p99_ns=], isolation, "
-	  "max-migrations=N, scx-events-clean[:NAME=MAX,..] (repeatable; exit 3 on failure)", 2 },
+	  "throughput-parity[:cv=,min_rate=], wake[:p99_ns=,cv=] (pooled per group), "
+	  "wake-worker[:p99_ns=], timer[:p99_ns=], iteration-cost[:p99_ns=], isolation, "
+	  "max-migrations=N, min-iteration-rate=R, scx-events-clean[:NAME=MAX,..] (repeatable; "
+	  "exit 3 on failure, 4 when nothing was measurable)", 2 },
 	{ "seed", OPT_SEED, "N", 0, "Seed for random affinity and sampling", 2 },
 	{ "no-telemetry", OPT_NO_TEL, NULL, 0, "No checkpoints (migrations, gaps, phases): "
 	  "the benchmark baseline", 2 },
@@ -95,9 +99,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		current_group()->n = tk_u64_or_err(arg, 1, WS_MAX_WORKERS, "-n");
 		break;
 	case OPT_MODE:
-		if (strcmp(arg, "fork") && strcmp(arg, "thread"))
-			tk_usage_error("use fork or thread", "--mode '%s': unknown mode", arg);
+		if (strcmp(arg, "fork") && strcmp(arg, "thread") && strcmp(arg, "pcomm"))
+			tk_usage_error("use fork, thread or pcomm", "--mode '%s': unknown mode", arg);
 		cfg.thread_mode = !strcmp(arg, "thread");
+		cfg.pcomm = !strcmp(arg, "pcomm");
 		break;
 	case OPT_AFFINITY:
 		ws_affinity_parse(arg, &current_group()->aff);
@@ -178,7 +183,7 @@ int main(int argc, char **argv)
 		TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE | TK_OPT_TEXTFILE, "Common options:", 10,
 	};
 	struct ws_run run;
-	unsigned unrun = 0;
+	unsigned unrun = 0, inconcl = 0;
 	int err, reduce_err, fails = 0;
 
 	tk_cli_parse(&cli, argc, argv);
@@ -198,6 +203,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < cfg.ngroups; i++) {
 		cfg.groups[i].no_telemetry = cfg.no_telemetry;
 		cfg.groups[i].pol_deferred = cfg.policy_delay_ns > 0;
+		cfg.groups[i].phased = cfg.nphases > 1;
 	}
 	tk_stop_install();
 	err = ws_run(&cfg, &run);
@@ -211,9 +217,11 @@ int main(int argc, char **argv)
 		ws_output(&run);
 	}
 	if (!err && !tk_out.broken)
-		fails = ws_check(&run, &unrun);
+		fails = ws_check(&run, &unrun, &inconcl);
 	ws_run_free(&run);
 	if (fails)
 		return TK_EXIT_CHECK;
-	return err || unrun ? TK_EXIT_RUNTIME : TK_EXIT_OK;
+	if (err || unrun)
+		return TK_EXIT_RUNTIME;
+	return inconcl ? TK_EXIT_INCONCLUSIVE : TK_EXIT_OK;
 }

@@ -162,9 +162,10 @@ static void finish_group(const struct ws_opts *o, const struct ws_group *g, unsi
 	if (cg && !g->cgroup_set)
 		tk_usage_error("give the group --cgroup PATH: its groups are made under it",
 			       "-w '%s': %s needs --cgroup", g->spec, ws_types[g->type].name);
-	if (cg && o->thread_mode)
+	if (cg && (o->thread_mode || o->pcomm))
 		tk_usage_error("use --mode fork", "-w '%s': %s moves whole processes: not possible "
-			       "in thread mode", g->spec, ws_types[g->type].name);
+			       "in %s mode", g->spec, ws_types[g->type].name,
+			       o->pcomm ? "pcomm" : "thread");
 	if (g->type == WS_CROSS_AFFINITY_CHURN && g->n < 2)
 		tk_usage_error("give -n 2 or more", "-w '%s' -n %u: cross-affinity-churn rewrites "
 			       "its siblings' affinity and has none", g->spec, g->n);

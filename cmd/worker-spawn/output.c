@@ -63,8 +63,75 @@ static void add_policy(struct json_object *rec, const struct ws_report *r)
 			       json_object_new_boolean(r->ext_enabled));
 }
 
-static struct json_object *slices_json(const struct ws_report *r)
+/* exit_info as ktstr's WorkerExitInfo: {kind, code|signal|errno|message}, or null. */
+static struct json_object *exit_info_json(const struct ws_report *r)
 {
+	static const char *const kinds[] = { NULL, "exited", "signaled", "timed_out",
+					     "wait_failed", "panicked" };
+	static const char *const keys[] = { NULL, "code", "signal", NULL, "errno", NULL };
+	struct json_object *o;
+
+	if (r->exit_kind == WS_EXIT_NONE || r->exit_kind >= TK_ARRAY_SIZE(kinds))
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(kinds[r->exit_kind]));
+	if (keys[r->exit_kind])
+		json_object_object_add(o, keys[r->exit_kind], json_object_new_int(r->exit_code));
+	if (r->exit_kind == WS_EXIT_PANICKED)
+		json_object_object_add(o, "message", tk_json_str(r->exit_message ? r->exit_message :
+								  ""));
+	return o;
+}
+
+static struct json_object *cpus_json(const uint32_t *cpus, uint32_t n)
+{
+	struct json_object *a = json_object_new_array_ext(n);
+
+	for (uint32_t k = 0; k < n; k++)
+		json_object_array_add(a, json_object_new_int(cpus[k]));
+	return a;
+}
+
+static struct json_object *numa_json(const struct ws_numa *numa, uint32_t n)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (uint32_t k = 0; k < n; k++) {
+		char node[16];
+
+		snprintf(node, sizeof(node), "%u", numa[k].node);
+		json_object_object_add(o, node, json_object_new_uint64(numa[k].pages));
+	}
+	return o;
+}
+
+/* issue 15: a slice's CPUs, NUMA pages, per-phase percentiles (and vectors). */
+static void slice_extras(struct json_object *o, const struct ws_phase_slice *s,
+			 const struct tk_summary *sum, bool samples)
+{
+	static const char *const prefix[WS_NRES] = { "wake", "iter", "timer" };
+	static const char *const vec[WS_NRES] = { "wake_latencies_ns", "iteration_costs_ns",
+						  "timer_latencies_ns" };
+
+	json_object_object_add(o, "cpus_used", cpus_json(s->cpus_used, s->ncpus));
+	json_object_object_add(o, "numa_pages", numa_json(s->numa, s->nnuma));
+	for (int k = 0; k < WS_NRES; k++) {
+		const struct ws_samples *sm = ws_slice_samples(s, k);
+		char key[64];
+
+#define P(name, val) snprintf(key, sizeof(key), "%s_" name, prefix[k]), tk_rec_dbl(o, key, val)
+		P("p50_ns", sum[k].p50);
+		P("p99_ns", sum[k].p99);
+		P("p999_ns", sum[k].p999);
+#undef P
+		if (samples)
+			json_object_object_add(o, vec[k], u64_array(sm->v, sm->n));
+	}
+}
+
+static struct json_object *slices_json(const struct ws_result *res, bool samples)
+{
+	const struct ws_report *r = &res->rep;
 	struct json_object *a = json_object_new_array_ext(r->nslices);
 
 	for (uint32_t i = 0; i < r->nslices; i++) {
@@ -75,6 +142,8 @@ static struct json_object *slices_json(const struct ws_report *r)
 #define J_FIELD(name, how) json_object_object_add(o, #name, json_object_new_uint64(s->name));
 		WS_SLICE_FIELDS(J_FIELD)
 #undef J_FIELD
+		if (res->slice_res)
+			slice_extras(o, s, res->slice_res[i], samples);
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -83,9 +152,8 @@ static struct json_object *slices_json(const struct ws_report *r)
 static void report_json(const struct ws_run *run, const struct ws_result *res)
 {
 	const struct ws_report *r = &res->rep;
-	struct json_object *rec = tk_record_new("report"), *cpus, *numa;
+	struct json_object *rec = tk_record_new("report");
 	bool samples = run->o->samples;
-	char info[64];
 
 	tk_rec_u64(rec, "group_idx", r->group_idx);
 	tk_rec_str(rec, "work_type", type_name(res));
@@ -96,10 +164,7 @@ static void report_json(const struct ws_run *run, const struct ws_result *res)
 	tk_rec_u64(rec, "wall_time_ns", r->wall_time_ns);
 	tk_rec_u64(rec, "off_cpu_ns", r->off_cpu_ns);
 	tk_rec_u64(rec, "migration_count", r->migration_count);
-	cpus = json_object_new_array();
-	for (uint32_t k = 0; k < r->ncpus; k++)
-		json_object_array_add(cpus, json_object_new_int(r->cpus_used[k]));
-	json_object_object_add(rec, "cpus_used", cpus);
+	json_object_object_add(rec, "cpus_used", cpus_json(r->cpus_used, r->ncpus));
 	if (samples) {
 		struct json_object *m = json_object_new_array_ext(r->nmigr);
 
@@ -107,8 +172,9 @@ static void report_json(const struct ws_run *run, const struct ws_result *res)
 			struct json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "at_ns", json_object_new_uint64(r->migrations[k].at_ns));
-			json_object_object_add(o, "from", json_object_new_int(r->migrations[k].from));
-			json_object_object_add(o, "to", json_object_new_int(r->migrations[k].to));
+			json_object_object_add(o, "from_cpu",
+					       json_object_new_int(r->migrations[k].from));
+			json_object_object_add(o, "to_cpu", json_object_new_int(r->migrations[k].to));
 			json_object_array_add(m, o);
 		}
 		json_object_object_add(rec, "migrations", m);
@@ -125,21 +191,13 @@ static void report_json(const struct ws_run *run, const struct ws_result *res)
 	tk_rec_u64(rec, "schedstat_run_count", r->run_count);
 	tk_rec_u64(rec, "schedstat_cpu_time_ns", r->sched_cpu_ns);
 	tk_rec_bool(rec, "completed", r->completed);
-	numa = json_object_new_object();
-	for (uint32_t k = 0; k < r->nnuma; k++) {
-		char node[16];
-
-		snprintf(node, sizeof(node), "%u", r->numa[k].node);
-		json_object_object_add(numa, node, json_object_new_uint64(r->numa[k].pages));
-	}
-	json_object_object_add(rec, "numa_pages", numa);
+	json_object_object_add(rec, "numa_pages", numa_json(r->numa, r->nnuma));
 	tk_rec_u64(rec, "vmstat_numa_pages_migrated", r->vmstat_migrated);
-	ws_exit_info_str(r, info, sizeof(info));
-	add_opt_str(rec, "exit_info", *info ? info : NULL);
+	json_object_object_add(rec, "exit_info", exit_info_json(r));
 	tk_rec_bool(rec, "is_messenger", r->is_messenger);
 	add_opt_str(rec, "affinity_error", r->affinity_error);
 	add_opt_str(rec, "sched_policy_error", r->sched_policy_error);
-	json_object_object_add(rec, "phase_slices", slices_json(r));
+	json_object_object_add(rec, "phase_slices", slices_json(res, samples));
 	add_policy(rec, r);
 	tk_emit(rec);
 }

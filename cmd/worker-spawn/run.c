@@ -65,9 +65,39 @@ static int mkpipe(int *rd, int *wr)
 	return 0;
 }
 
+/* issue 15: the topology the llc, smt-pair and cross-cgroup affinities draw on. */
+struct topo {
+	struct tk_cpuset *llc;     /* LLC domains within the allowed CPUs */
+	unsigned nllc;
+	struct tk_cpuset all;      /* every online CPU (sysfs), for cross-cgroup */
+};
+
+/* The set of @kind for worker @gidx: false when the host has none. */
+static bool pick_topo(enum ws_affinity_kind kind, unsigned gidx, const struct tk_cpuset *on,
+		      const struct topo *t, struct tk_cpuset *set)
+{
+	unsigned cpus[2];
+
+	switch (kind) {
+	case WS_AFF_LLC:
+		if (t->nllc)
+			*set = t->llc[gidx % t->nllc];
+		return t->nllc > 0;
+	case WS_AFF_SMT_PAIR:   /* worker pairs share one core's two siblings */
+		if (ws_topo_smt_pair(on, gidx / 2, cpus))
+			return false;
+		tk_cpuset_set(set, cpus[0]);
+		tk_cpuset_set(set, cpus[1]);
+		return true;
+	default:   /* cross-cgroup: every online CPU, past the inherited cpuset */
+		*set = t->all;
+		return tk_cpuset_count(set) > 0;
+	}
+}
+
 /* The cpuset worker @gidx of @g gets, from the online CPUs @on. */
 static bool pick_set(const struct ws_group *g, unsigned gidx, const struct tk_cpuset *on,
-		     uint64_t *rng, struct tk_cpuset *set)
+		     const struct topo *topo, uint64_t *rng, struct tk_cpuset *set)
 {
 	unsigned cpus[WS_MAX_CPUS], n = 0;
 
@@ -92,6 +122,8 @@ static bool pick_set(const struct ws_group *g, unsigned gidx, const struct tk_cp
 			tk_cpuset_set(set, cpus[k]);
 		}
 		return n > 0;
+	case WS_AFF_LLC: case WS_AFF_SMT_PAIR: case WS_AFF_CROSS_CGROUP:
+		return pick_topo(g->aff.kind, gidx, on, topo, set);
 	default:
 		return false;
 	}
@@ -175,16 +207,56 @@ static int spawn_one(struct ws_engine *e, unsigned i)
 	return 0;
 }
 
+/* Read the topology when a group asks for llc or cross-cgroup. */
+static int load_topo(const struct ws_opts *o, const struct tk_cpuset *online, struct topo *t)
+{
+	int err = 0;
+
+	for (unsigned g = 0; g < o->ngroups && !err; g++) {
+		enum ws_affinity_kind k = o->groups[g].aff.kind;
+
+		if (k == WS_AFF_LLC && !t->llc) {
+			err = ws_topo_llcs(online, &t->llc, &t->nllc);
+			if (err == -ENOENT)   /* no cache topology: the workers say so */
+				err = 0;
+		} else if (k == WS_AFF_CROSS_CGROUP && !tk_cpuset_count(&t->all)) {
+			if (ws_topo_online(&t->all))
+				err = 0;   /* empty: the workers run where they are */
+		}
+	}
+	return err;
+}
+
+static int setup_workers(struct ws_engine *e, const struct tk_cpuset *on, const struct topo *topo,
+			 uint64_t rng);
+
 static int setup(struct ws_engine *e)
 {
 	struct ws_opts *o = e->o;
 	struct tk_cpuset online;
+	struct topo topo = { 0 };
 	uint64_t rng = o->seed ? o->seed : (tk_now_mono_ns() | 1);
-	unsigned w = 0, unit = 0;
 	int err;
 
 	if ((err = ws_online_cpus(&online)))
 		return err;
+	if ((err = load_topo(o, &online, &topo)))
+		return err;
+	err = setup_workers(e, &online, &topo, rng);
+	free(topo.llc);
+	return err;
+}
+
+/* Every worker's context, cpuset and pipes. */
+static int setup_workers(struct ws_engine *e, const struct tk_cpuset *on, const struct topo *topo,
+			 uint64_t rng)
+{
+	struct ws_opts *o = e->o;
+	struct tk_cpuset online = *on;
+	unsigned w = 0, unit = 0;
+	int err;
+
+
 	for (unsigned g = 0; g < o->ngroups; g++) {
 		e->n += o->groups[g].n;
 		e->nunits += o->groups[g].n / o->groups[g].unit;
@@ -227,7 +299,7 @@ static int setup(struct ws_engine *e)
 			c->efd = -1;
 			if (c->role == 0 && (err = ws_unit_res_open(grp, c->ures)))
 				return err;
-			p->set_valid = pick_set(grp, k, &online, &rng, &p->set);
+			p->set_valid = pick_set(grp, k, &online, topo, &rng, &p->set);
 			c->allowed = online;   /* affinity-churn roams every online CPU */
 			if (piped && c->role == 0) {
 				if ((err = mkpipe(&e->pair_fds[4 * u], &e->pair_fds[4 * u + 1])) ||
@@ -318,11 +390,13 @@ static int attach_cgroups(struct ws_engine *e, struct ws_run *run)
 	for (unsigned i = 0; i < e->n; i++) {
 		struct ws_proc *p = &e->p[i];
 		const char *abs = e->cg_abs[p->ctx.g->idx];
-		pid_t id = e->o->thread_mode ? atomic_load(&p->tid) : p->pid;
+		pid_t id = e->o->pcomm ? e->leader : ws_engine_tid(e, i);
 		int err;
 
 		if (!p->ctx.g->cgroup_set || !*abs || !p->spawned || id <= 0)
 			continue;
+		if (e->o->pcomm && i > 0)   /* the leader moves all its threads at once */
+			break;
 		err = ws_cgroup_attach(abs, id, e->o->thread_mode);
 		if (err)
 			return fail(run, err, "use fork mode, or a cgroup whose controllers allow the "
@@ -358,11 +432,6 @@ static void progress(const struct ws_engine *e, uint64_t elapsed, uint64_t total
 	fflush(stderr);
 }
 
-static pid_t worker_tid(const struct ws_engine *e, const struct ws_proc *p)
-{
-	return e->o->thread_mode ? atomic_load(&p->tid) : p->pid;
-}
-
 /* --policy-delay: the parent switches every worker whose group has --policy. */
 static void apply_deferred_policy(struct ws_engine *e)
 {
@@ -370,7 +439,7 @@ static void apply_deferred_policy(struct ws_engine *e)
 
 	for (unsigned i = 0; i < e->n; i++) {
 		struct ws_proc *p = &e->p[i];
-		pid_t tid = worker_tid(e, p);
+		pid_t tid = ws_engine_tid(e, i);
 
 		if (!p->ctx.g->pol.set || !p->spawned || tid <= 0)
 			continue;
@@ -395,13 +464,12 @@ static void read_back(struct ws_engine *e)
 {
 	for (unsigned i = 0; i < e->n; i++) {
 		struct ws_proc *p = &e->p[i];
-		pid_t tid = worker_tid(e, p);
+		pid_t tid = ws_engine_tid(e, i);
 
 		p->eff_policy = -1;
 		p->ext_enabled = -1;
 		if (p->spawned && tid > 0)
-			ws_read_sched(e->o->thread_mode ? getpid() : p->pid, tid, &p->eff_policy,
-				      &p->ext_enabled);
+			ws_read_sched(ws_engine_tgid(e, i), tid, &p->eff_policy, &p->ext_enabled);
 	}
 }
 
@@ -472,6 +540,7 @@ static void teardown(struct ws_engine *e)
 		ws_cgroup_remove(e->cg_abs[g], e->cg_made[g]);
 	if (e->sh)
 		munmap(e->sh, e->shsize);
+	ws_pcomm_free(e);
 	free(e->pair_fds);
 	free(e->p);
 }
@@ -500,7 +569,10 @@ int ws_run(struct ws_opts *o, struct ws_run *run)
 		if ((err = ws_mem_setup(o, (const char (*)[320])e.cg_abs, msg, sizeof(msg), &fix)))
 			fail(run, err, fix, "%s", msg);
 	}
-	for (unsigned i = 0; !err && i < e.n && !tk_stop_requested(); i++) {
+	if (!err && o->pcomm && (err = ws_pcomm_spawn(&e)))
+		fail(run, err, "lower -n or raise ulimit -u", "cannot start the pcomm leader: %s",
+		     strerror(-err));
+	for (unsigned i = 0; !o->pcomm && !err && i < e.n && !tk_stop_requested(); i++) {
 		err = spawn_one(&e, i);
 		if (err)
 			fail(run, err, "lower -n or raise ulimit -u", "cannot start worker %u: %s", i,
@@ -534,8 +606,10 @@ cleanup:
 
 void ws_run_free(struct ws_run *run)
 {
-	for (unsigned i = 0; run->results && i < run->nworkers; i++)
+	for (unsigned i = 0; run->results && i < run->nworkers; i++) {
 		ws_report_free(&run->results[i].rep);
+		free(run->results[i].slice_res);
+	}
 	free(run->results);
 	free(run->sums);
 	memset(run, 0, sizeof(*run));

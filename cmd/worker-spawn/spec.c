@@ -29,9 +29,12 @@ static void set_defaults(struct ws_group *g)
 		g->p_burst = 50;
 		g->p_sleep = 100;
 		break;
-	case WS_IDLE_CHURN:
-		g->p_burst = 100;
-		g->p_sleep = 50;
+	case WS_IDLE_CHURN:   /* ktstr: 1 ms burst, 5 ms sleep */
+		g->p_burst = 1000;
+		g->p_sleep = 5000;
+		break;
+	case WS_NICE_SWEEP:   /* ktstr: spin 512 */
+		g->p_spin = 512;
 		break;
 	case WS_PIPE_IO:
 	case WS_FUTEX_PING_PONG:
@@ -137,10 +140,16 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 		tk_usage_error("write TYPE:key=value,key=value", "-w '%s': malformed parameters", arg);
 	for (size_t i = 0; i < nkv; i++) {
 		const char *k = kv[i].key, *v = kv[i].val;
+		char vbuf[32], refs[256];
 
+		if (ws_param_alias(g->type, &k, &v, vbuf, sizeof(vbuf)))
+			tk_usage_error("give KiB as an integer, a duration like 5ms in whole units",
+				       "-w '%s': %s=%s cannot be converted", arg, kv[i].key, v);
+		ws_param_aliases_of(g->type, refs, sizeof(refs));
 		if (!key_allowed(ti->keys, k))
-			tk_usage_error(WFIX, "-w '%s': %s takes no parameter '%s' (it takes: %s)",
-				       arg, name, k, *ti->keys ? ti->keys : "none");
+			tk_usage_error(WFIX, "-w '%s': %s takes no parameter '%s' (it takes: %s%s%s)",
+				       arg, name, k, *ti->keys ? ti->keys : "none",
+				       *refs ? "; reference names: " : "", refs);
 		if (ws_mem_param(g, arg, k, v))   /* issue 15: mem */
 			continue;
 		if (g->type == WS_SEQUENCE && strcmp(k, "file")) {
@@ -179,6 +188,8 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 			g->p_width = num(arg, k, v, 1, 512);
 		} else if (!strcmp(k, "blocks")) {
 			g->p_blocks = num(arg, k, v, 1, 4096);
+		} else if (!strcmp(k, "precise_timing")) {
+			g->p_precise = num(arg, k, v, 0, 1);
 		} else if (!strcmp(k, "rt")) {
 			g->p_hot = num(arg, k, v, 0, 1);   /* policy-churn: include FIFO/RR */
 		}
@@ -195,13 +206,27 @@ void ws_affinity_parse(const char *arg, struct ws_affinity *a)
 		a->kind = WS_AFF_INHERIT;
 	} else if (!strcmp(arg, "single")) {
 		a->kind = WS_AFF_SINGLE;
+	} else if (!strcmp(arg, "llc")) {   /* issue 15 */
+		a->kind = WS_AFF_LLC;
+	} else if (!strcmp(arg, "cross-cgroup")) {
+		a->kind = WS_AFF_CROSS_CGROUP;
+	} else if (!strcmp(arg, "smt-pair")) {
+		unsigned cpus[2];
+
+		a->kind = WS_AFF_SMT_PAIR;
+		if (ws_topo_smt_pair(NULL, 0, cpus))
+			tk_usage_error("use another --affinity (llc, single, a CPU list)",
+				       "--affinity smt-pair: this host has no SMT siblings "
+				       "(every thread_siblings_list in /sys/devices/system/cpu "
+				       "holds one CPU)");
 	} else if (!strncmp(arg, "random:", 7)) {
 		a->kind = WS_AFF_RANDOM;
 		a->k = tk_u64_or_err(arg + 7, 1, WS_MAX_CPUS, "--affinity random:K");
 	} else {
 		a->kind = WS_AFF_LIST;
 		if (tk_parse_cpulist(arg, &a->set) || !tk_cpuset_count(&a->set))
-			tk_usage_error("use inherit, a CPU list like 0-3,6, random:K or single",
+			tk_usage_error("use inherit, a CPU list like 0-3,6, random:K, single, llc, "
+				       "smt-pair or cross-cgroup",
 				       "--affinity '%s': not an affinity", arg);
 	}
 }
@@ -285,6 +310,9 @@ const char *const ws_assert_names[WS_A_NKINDS] = {
 	[WS_A_MAX_MIGR] = "max-migrations", [WS_A_SCX_EVENTS] = "scx-events-clean",
 	/* issue 15: mem */
 	[WS_A_PAGE_LOCALITY] = "page-locality", [WS_A_CROSS_NODE] = "cross-node-migration",
+	/* issue 15: report checks */
+	[WS_A_MIN_ITER_RATE] = "min-iteration-rate", [WS_A_ITER_COST] = "iteration-cost",
+	[WS_A_WAKE_WORKER] = "wake-worker",
 };
 
 /* The check the @nl bytes at @arg name; WS_A_NKINDS when none does. */
@@ -293,8 +321,8 @@ static int assert_kind(const char *arg, size_t nl)
 	int k;
 
 	for (k = 0; k < WS_A_NKINDS; k++)
-		if (k != WS_A_MAX_MIGR && k != WS_A_PAGE_LOCALITY && k != WS_A_CROSS_NODE &&
-		    strlen(ws_assert_names[k]) == nl &&
+		if (k != WS_A_MAX_MIGR && k != WS_A_MIN_ITER_RATE && k != WS_A_PAGE_LOCALITY &&
+		    k != WS_A_CROSS_NODE && strlen(ws_assert_names[k]) == nl &&
 		    !strncmp(arg, ws_assert_names[k], nl))
 			break;
 	return k;
@@ -303,9 +331,10 @@ static int assert_kind(const char *arg, size_t nl)
 void ws_assert_parse(const char *arg, struct ws_assert *a)
 {
 	const char *fix = "use not-starved[:gap_ms=,spread=], throughput-parity[:cv=,min_rate=], "
-			  "wake[:p99_ns=,cv=], timer[:p99_ns=], isolation, max-migrations=N, "
-			  "scx-events-clean[:NAME=MAX,...], page-locality=F or "
-			  "cross-node-migration=R";
+			  "wake[:p99_ns=,cv=], wake-worker[:p99_ns=], timer[:p99_ns=], "
+			  "iteration-cost[:p99_ns=], isolation, max-migrations=N, "
+			  "min-iteration-rate=R, scx-events-clean[:NAME=MAX,...], "
+			  "page-locality=F or cross-node-migration=R";
 	const char *colon = strchr(arg, ':');
 	char buf[256];
 	struct tk_kv kv[8];
@@ -324,15 +353,22 @@ void ws_assert_parse(const char *arg, struct ws_assert *a)
 	}
 	if (ws_mem_assert_parse(arg, a))   /* issue 15: mem */
 		return;
+	if (!strncmp(arg, "min-iteration-rate=", 19)) {   /* issue 15 */
+		a->kind = WS_A_MIN_ITER_RATE;
+		if (tk_parse_double(arg + 19, 0, 1e18, &a->min_iter_rate))
+			tk_usage_error(fix, "--assert '%s': the rate must be a non-negative number "
+				       "(iterations per wall-clock second)", arg);
+		return;
+	}
 	kind = assert_kind(arg, nl);
 	if (kind == WS_A_NKINDS)
 		tk_usage_error(fix, "--assert '%s': unknown check", arg);
 	a->kind = kind;
 	if (a->kind == WS_A_PARITY)
 		a->cv = 25;
-	else if (a->kind == WS_A_WAKE)
+	else if (a->kind == WS_A_WAKE || a->kind == WS_A_WAKE_WORKER)
 		a->p99_ns = 10e6;
-	else if (a->kind == WS_A_TIMER)
+	else if (a->kind == WS_A_TIMER || a->kind == WS_A_ITER_COST)   /* ktstr strict: 1 ms */
 		a->p99_ns = 1e6;
 	if (a->kind == WS_A_SCX_EVENTS) {
 		scx_bounds_parse(arg, colon ? colon + 1 : NULL, a);
@@ -351,7 +387,8 @@ void ws_assert_parse(const char *arg, struct ws_assert *a)
 			dst = &a->cv;
 		else if (!strcmp(kv[i].key, "min_rate") && a->kind == WS_A_PARITY)
 			dst = &a->min_rate;
-		else if (!strcmp(kv[i].key, "p99_ns") && (a->kind == WS_A_WAKE || a->kind == WS_A_TIMER))
+		else if (!strcmp(kv[i].key, "p99_ns") && (a->kind == WS_A_WAKE || a->kind == WS_A_TIMER ||
+			 a->kind == WS_A_WAKE_WORKER || a->kind == WS_A_ITER_COST))
 			dst = &a->p99_ns;
 		if (!dst)
 			tk_usage_error(fix, "--assert '%s': unknown parameter '%s'", arg, kv[i].key);
@@ -413,9 +450,15 @@ void ws_groups_finish(struct ws_opts *o)
 			tk_usage_error("make -n a multiple of the group size",
 				       "-w '%s' -n %u: %s needs workers in groups of %u", g->spec,
 				       g->n, ws_types[g->type].name, g->unit);
-		if (o->thread_mode && (g->type == WS_FORK_EXIT || g->type == WS_EXEC))
-			tk_usage_error("use --mode fork", "-w '%s': not possible in thread mode",
-				       g->spec);
+		if ((o->thread_mode || o->pcomm) && (g->type == WS_FORK_EXIT || g->type == WS_EXEC))
+			tk_usage_error("use --mode fork", "-w '%s': not possible in %s mode",
+				       g->spec, o->pcomm ? "pcomm" : "thread");
+		/* pcomm: one process, so one cgroup (or none) for every group */
+		if (o->pcomm && i && (g->cgroup_set != o->groups[0].cgroup_set ||
+				      strcmp(g->cgroup, o->groups[0].cgroup)))
+			tk_usage_error("give every group the same --cgroup (before the first -w)",
+				       "--mode pcomm: group %u's --cgroup differs from group 0's: the "
+				       "workers are the threads of one process", i);
 		total += g->n;
 	}
 	if (total > WS_MAX_WORKERS)

@@ -67,7 +67,7 @@ static int summarize(const struct ws_run *run, int group, struct ws_sum *s)
 			continue;
 		s->workers++;
 		s->completed += r->completed;
-		s->sentinels += r->exit_kind != WS_EXIT_NONE;
+		s->sentinels += r->exit_kind != WS_EXIT_NONE && r->exit_kind != WS_EXIT_PANICKED;
 		s->work_units = tk_sat_add_u64(s->work_units, r->work_units);
 		s->iterations = tk_sat_add_u64(s->iterations, r->iterations);
 		s->migrations = tk_sat_add_u64(s->migrations, r->migration_count);
@@ -124,6 +124,15 @@ static int reduce_result(struct ws_result *res)
 
 		err = tk_summarize_u64(sm->v, sm->n, &res->res[k]);
 	}
+	/* issue 15: each phase slice's own percentiles */
+	if (!err && r->nslices && !(res->slice_res = calloc(r->nslices, sizeof(*res->slice_res))))
+		err = -ENOMEM;
+	for (uint32_t i = 0; i < r->nslices && !err; i++)
+		for (int k = 0; k < WS_NRES && !err; k++) {
+			const struct ws_samples *sm = ws_slice_samples(&r->slices[i], k);
+
+			err = tk_summarize_u64(sm->v, sm->n, &res->slice_res[i][k]);
+		}
 	res->offcpu_measured = r->wall_time_ns != 0;
 	res->offcpu_pct = res->offcpu_measured ? 100.0 * r->off_cpu_ns / r->wall_time_ns : 0;
 	return err;

@@ -57,8 +57,8 @@ static uint64_t read_vmstat_migrated(void)
 	return r;
 }
 
-/* Sum N<node>=<pages> tokens of /proc/self/numa_maps per node. */
-static void read_numa(struct ws_report *r)
+/* Sum N<node>=<pages> tokens of /proc/self/numa_maps per node into *@out. */
+static void read_numa(uint32_t *nout, struct ws_numa **out)
 {
 	FILE *f = fopen("/proc/self/numa_maps", "re");
 	uint64_t *pages = calloc(WS_MAX_NODES, sizeof(*pages));
@@ -89,11 +89,12 @@ static void read_numa(struct ws_report *r)
 	fclose(f);
 	for (unsigned i = 0; i < WS_MAX_NODES; i++)
 		n += pages[i] != 0;
-	r->numa = n ? calloc(n, sizeof(*r->numa)) : NULL;
-	for (unsigned i = 0; r->numa && i < WS_MAX_NODES; i++)
+	*out = n ? calloc(n, sizeof(**out)) : NULL;
+	*nout = 0;
+	for (unsigned i = 0; *out && i < WS_MAX_NODES; i++)
 		if (pages[i]) {
-			r->numa[r->nnuma].node = i;
-			r->numa[r->nnuma++].pages = pages[i];
+			(*out)[*nout].node = i;
+			(*out)[(*nout)++].pages = pages[i];
 		}
 	free(pages);
 }
@@ -116,6 +117,7 @@ static void note_cpu(struct ws_ctx *c, uint64_t now)
 		}
 	}
 	tk_cpuset_set(&t->used, cpu);
+	tk_cpuset_set(&t->phase_used, cpu);
 	t->last_cpu = cpu;
 }
 
@@ -130,6 +132,10 @@ void ws_checkpoint(struct ws_ctx *c)
 		c->rep.max_gap_cpu = t->last_cpu < 0 ? 0 : t->last_cpu;
 		c->rep.max_gap_at_ms = (now - t->t0) / 1000000ULL;
 	}
+	if (gap > t->cur.max_gap_ms) {   /* the phase's own worst gap */
+		t->cur.max_gap_ms = gap;
+		t->cur.max_gap_cpu = t->last_cpu < 0 ? 0 : t->last_cpu;
+	}
 	t->last_cp = now;
 	note_cpu(c, now);
 	t->next_cp = (c->rep.work_units / WS_CHECKPOINT + 1) * WS_CHECKPOINT;
@@ -140,6 +146,8 @@ void ws_checkpoint(struct ws_ctx *c)
 void ws_wake(struct ws_ctx *c, uint64_t ns)
 {
 	tk_reservoir_add(&c->tel.wake, ns);
+	if (c->tel.pwake.v)
+		tk_reservoir_add(&c->tel.pwake, ns);
 	if (ns > c->tel.cur.wake_max_ns)
 		c->tel.cur.wake_max_ns = ns;
 }
@@ -147,6 +155,8 @@ void ws_wake(struct ws_ctx *c, uint64_t ns)
 void ws_iter_cost(struct ws_ctx *c, uint64_t ns)
 {
 	tk_reservoir_add(&c->tel.iter, ns);
+	if (c->tel.piter.v)
+		tk_reservoir_add(&c->tel.piter, ns);
 	if (ns > c->tel.cur.iter_max_ns)
 		c->tel.cur.iter_max_ns = ns;
 }
@@ -154,6 +164,8 @@ void ws_iter_cost(struct ws_ctx *c, uint64_t ns)
 void ws_timer(struct ws_ctx *c, uint64_t ns)
 {
 	tk_reservoir_add(&c->tel.timer, ns);
+	if (c->tel.ptimer.v)
+		tk_reservoir_add(&c->tel.ptimer, ns);
 	if (ns > c->tel.cur.timer_max_ns)
 		c->tel.cur.timer_max_ns = ns;
 }
@@ -179,7 +191,43 @@ static void snapshot(struct ws_ctx *c, struct ws_phase_slice *s)
 	if (t->sched_ok && ws_schedstat_read(0, &ss)) {
 		s->run_delay_ns = tk_sat_sub_u64(ss.run_delay_ns, t->sched0.run_delay_ns);
 		s->run_count = tk_sat_sub_u64(ss.run_count, t->sched0.run_count);
+		s->schedstat_cpu_time_ns = tk_sat_sub_u64(ss.cpu_ns, t->sched0.cpu_ns);
 	}
+	s->vmstat_numa_pages_migrated = tk_sat_sub_u64(read_vmstat_migrated(), t->vm0);
+}
+
+/* The current phase's samples move into @dst (a copy); the reservoir restarts. */
+static void take_phase_samples(struct ws_samples *dst, struct tk_reservoir *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (!src->v)
+		return;
+	dst->total = src->total;
+	dst->v = src->len ? malloc(src->len * sizeof(*dst->v)) : NULL;
+	if (dst->v) {
+		memcpy(dst->v, src->v, src->len * sizeof(*dst->v));
+		dst->n = src->len;
+	}
+	if (dst->total < dst->n)
+		dst->total = dst->n;
+	tk_reservoir_reset(src);
+}
+
+/* ktstr PhaseSlice extras: the phase's CPUs, NUMA pages at its end, its samples. */
+static void close_extras(struct ws_ctx *c, struct ws_phase_slice *s)
+{
+	struct ws_tel *t = &c->tel;
+	unsigned n = 0;
+
+	s->cpus_used = calloc(tk_cpuset_count(&t->phase_used) + 1, sizeof(uint32_t));
+	for (unsigned cpu = 0; s->cpus_used && cpu < WS_MAX_CPUS; cpu++)
+		if (tk_cpuset_isset(&t->phase_used, cpu))
+			s->cpus_used[n++] = cpu;
+	s->ncpus = n;
+	read_numa(&s->nnuma, &s->numa);
+	take_phase_samples(&s->wake, &t->pwake);
+	take_phase_samples(&s->iter, &t->piter);
+	take_phase_samples(&s->timer, &t->ptimer);
 }
 
 /* Closing a slice: each field by its WS_SLICE_FIELDS kind; opening one: maxima restart. */
@@ -206,9 +254,16 @@ static void push_slice(struct ws_ctx *c, uint32_t next_epoch, bool last)
 		s->phase = t->epoch;
 		s->start_ns = t->cur.start_ns;
 		s->off_cpu_ns = tk_sat_sub_u64(s->wall_ns, s->cpu_ns);
+		close_extras(c, s);
 	}
 	if (last)
 		return;
+	memset(&t->phase_used, 0, sizeof(t->phase_used));
+	if (t->last_cpu >= 0)
+		tk_cpuset_set(&t->phase_used, t->last_cpu);
+	tk_reservoir_reset(&t->pwake);
+	tk_reservoir_reset(&t->piter);
+	tk_reservoir_reset(&t->ptimer);
 	t->cur = now;
 	t->cur.start_ns = now.wall_ns;
 	WS_SLICE_FIELDS(OPEN_FIELD)
@@ -238,6 +293,13 @@ int ws_tel_begin(struct ws_ctx *c)
 		err = err ? err : tk_reservoir_init(&t->iter, WS_MAX_SAMPLES, c->rng | 3);
 	if (fills & WS_FILL_TIMER)
 		err = err ? err : tk_reservoir_init(&t->timer, WS_MAX_SAMPLES, c->rng | 5);
+	/* --phases: each phase's own samples too, capped as ktstr's */
+	if (c->g->phased && (fills & WS_FILL_WAKE))
+		err = err ? err : tk_reservoir_init(&t->pwake, WS_MAX_PHASE_SAMPLES, c->rng | 7);
+	if (c->g->phased && (fills & WS_FILL_ITER))
+		err = err ? err : tk_reservoir_init(&t->piter, WS_MAX_PHASE_SAMPLES, c->rng | 9);
+	if (c->g->phased && (fills & WS_FILL_TIMER))
+		err = err ? err : tk_reservoir_init(&t->ptimer, WS_MAX_PHASE_SAMPLES, c->rng | 11);
 	if (err)
 		return err;
 	t->sched_ok = ws_schedstat_read(0, &t->sched0);
@@ -284,7 +346,7 @@ void ws_tel_end(struct ws_ctx *c)
 		r->run_count = tk_sat_sub_u64(ss.run_count, t->sched0.run_count);
 	}
 	r->vmstat_migrated = tk_sat_sub_u64(read_vmstat_migrated(), t->vm0);
-	read_numa(r);
+	read_numa(&r->nnuma, &r->numa);
 	r->cpus_used = calloc(tk_cpuset_count(&t->used) + 1, sizeof(uint32_t));
 	for (unsigned cpu = 0; r->cpus_used && cpu < WS_MAX_CPUS; cpu++)
 		if (tk_cpuset_isset(&t->used, cpu))
@@ -305,4 +367,7 @@ void ws_tel_free(struct ws_ctx *c)
 	tk_reservoir_free(&c->tel.wake);
 	tk_reservoir_free(&c->tel.iter);
 	tk_reservoir_free(&c->tel.timer);
+	tk_reservoir_free(&c->tel.pwake);
+	tk_reservoir_free(&c->tel.piter);
+	tk_reservoir_free(&c->tel.ptimer);
 }

@@ -56,10 +56,10 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 		"hot,cold,period,size", "alternate ALU and random cache-line phases" },
 	[WS_TIMER_LATENCY] = { "timer-latency", TIMER, ws_timer_latency, NULL, NULL, "interval_us",
 		"clock_nanosleep TIMER_ABSTIME every interval_us" },
-	[WS_IDLE_CHURN] = { "idle-churn", WAKE, ws_idle_churn, NULL, NULL, "burst,sleep",
-		"spin burst us, nanosleep sleep us" },
-	[WS_SEQUENCE] = { "sequence", WAKE, ws_sequence, ws_sequence_prep, ws_io_fini,
-		"spin,sleep,yield,io,alu-hot,file", "loop of spin/sleep/yield/io/alu-hot steps" },
+	[WS_IDLE_CHURN] = { "idle-churn", WAKE, ws_idle_churn, NULL, NULL,
+		"burst,sleep,precise_timing", "spin burst us, nanosleep sleep us" },
+	[WS_SEQUENCE] = { "sequence", WAKE | ITER, ws_sequence, ws_sequence_prep, ws_io_fini,
+		"spin,sleep,yield,io,alu-hot,file", "loop of spin/sleep/yield/io/alu-hot steps (ms)" },
 	/* issue 15: wake */
 	[WS_WAKE_CHAIN] = { "wake-chain", WAKE, ws_wake_chain, NULL, NULL,
 		"depth,wake,work_per_hop", "ring of depth stages: wait, spin work_per_hop, wake the next" },
@@ -116,8 +116,9 @@ int ws_group_fills(const struct ws_group *g)
 	if (g->type != WS_SEQUENCE)
 		return ws_types[g->type].fills;
 	for (unsigned i = 0; i < g->nseq; i++)
-		if (g->seq[i].kind == WS_STEP_SLEEP || g->seq[i].kind == WS_STEP_YIELD ||
-		    g->seq[i].kind == WS_STEP_IO)
-			f = WS_FILL_WAKE;
+		if (g->seq[i].kind == WS_STEP_ALU)
+			f |= WS_FILL_ITER;
+		else if (g->seq[i].kind != WS_STEP_SPIN)
+			f |= WS_FILL_WAKE;
 	return f;
 }

@@ -6,7 +6,8 @@
  * Little-endian, positional, every field always present:
  *   u32 magic "WSR1", u16 version, u16 reserved, u32 body length, body.
  * Vectors are u32 count + elements; strings u8 present + u32 len + bytes;
- * every count is bounded before anything is allocated.
+ * every count is bounded before anything is allocated.  Version 2: each
+ * phase slice also carries its CPUs, NUMA pages and samples.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -74,12 +75,33 @@ static void w_samples(struct wbuf *w, const struct ws_samples *s)
 	w_u64(w, s->total);
 }
 
+static void w_cpus(struct wbuf *w, const uint32_t *cpus, uint32_t n)
+{
+	w_u32(w, n);
+	for (uint32_t i = 0; i < n; i++)
+		w_u32(w, cpus[i]);
+}
+
+static void w_numa(struct wbuf *w, const struct ws_numa *numa, uint32_t n)
+{
+	w_u32(w, n);
+	for (uint32_t i = 0; i < n; i++) {
+		w_u32(w, numa[i].node);
+		w_u64(w, numa[i].pages);
+	}
+}
+
 static void w_slice(struct wbuf *w, const struct ws_phase_slice *s)
 {
 	w_u32(w, s->phase);
 #define W_FIELD(name, how) w_u64(w, s->name);
 	WS_SLICE_FIELDS(W_FIELD)
 #undef W_FIELD
+	w_cpus(w, s->cpus_used, s->ncpus);
+	w_numa(w, s->numa, s->nnuma);
+	w_samples(w, &s->wake);
+	w_samples(w, &s->iter);
+	w_samples(w, &s->timer);
 }
 
 int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len)
@@ -96,9 +118,7 @@ int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len)
 	w_u64(&w, r->wall_time_ns);
 	w_u64(&w, r->off_cpu_ns);
 	w_u64(&w, r->migration_count);
-	w_u32(&w, r->ncpus);
-	for (uint32_t i = 0; i < r->ncpus; i++)
-		w_u32(&w, r->cpus_used[i]);
+	w_cpus(&w, r->cpus_used, r->ncpus);
 	w_u32(&w, r->nmigr);
 	for (uint32_t i = 0; i < r->nmigr; i++) {
 		w_u64(&w, r->migrations[i].at_ns);
@@ -116,11 +136,7 @@ int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len)
 	w_u64(&w, r->run_count);
 	w_u64(&w, r->sched_cpu_ns);
 	w_u8(&w, r->completed);
-	w_u32(&w, r->nnuma);
-	for (uint32_t i = 0; i < r->nnuma; i++) {
-		w_u32(&w, r->numa[i].node);
-		w_u64(&w, r->numa[i].pages);
-	}
+	w_numa(&w, r->numa, r->nnuma);
 	w_u64(&w, r->vmstat_migrated);
 	w_u8(&w, r->exit_kind);
 	w_u32(&w, (uint32_t)r->exit_code);
@@ -254,9 +270,9 @@ static char *r_str(struct rbuf *r)
 	return s;
 }
 
-static void r_samples(struct rbuf *r, struct ws_samples *s)
+static void r_samples_max(struct rbuf *r, struct ws_samples *s, uint32_t max)
 {
-	s->n = r_count(r, WS_MAX_SAMPLES, 8);
+	s->n = r_count(r, max, 8);
 	s->v = r_alloc(r, s->n, sizeof(*s->v));
 	for (uint32_t i = 0; i < s->n && !r->err; i++)
 		s->v[i] = r_u64(r);
@@ -265,12 +281,50 @@ static void r_samples(struct rbuf *r, struct ws_samples *s)
 		r->err = -EINVAL;
 }
 
+static void r_samples(struct rbuf *r, struct ws_samples *s)
+{
+	r_samples_max(r, s, WS_MAX_SAMPLES);
+}
+
+/* A CPU list: ascending, each below WS_MAX_CPUS. */
+static uint32_t *r_cpus(struct rbuf *r, uint32_t *n)
+{
+	uint32_t *v;
+
+	*n = r_count(r, WS_MAX_CPUS, 4);
+	v = r_alloc(r, *n, sizeof(*v));
+	for (uint32_t i = 0; i < *n && !r->err; i++) {
+		v[i] = r_u32(r);
+		if (v[i] >= WS_MAX_CPUS || (i && v[i] <= v[i - 1]))
+			r->err = -EINVAL;
+	}
+	return v;
+}
+
+static struct ws_numa *r_numa(struct rbuf *r, uint32_t *n)
+{
+	struct ws_numa *v;
+
+	*n = r_count(r, WS_MAX_NODES, 12);
+	v = r_alloc(r, *n, sizeof(*v));
+	for (uint32_t i = 0; i < *n && !r->err; i++) {
+		v[i].node = r_u32(r);
+		v[i].pages = r_u64(r);
+	}
+	return v;
+}
+
 static void r_slice(struct rbuf *r, struct ws_phase_slice *s)
 {
 	s->phase = r_u32(r);
 #define R_FIELD(name, how) s->name = r_u64(r);
 	WS_SLICE_FIELDS(R_FIELD)
 #undef R_FIELD
+	s->cpus_used = r_cpus(r, &s->ncpus);
+	s->numa = r_numa(r, &s->nnuma);
+	r_samples_max(r, &s->wake, WS_MAX_PHASE_SAMPLES);
+	r_samples_max(r, &s->iter, WS_MAX_PHASE_SAMPLES);
+	r_samples_max(r, &s->timer, WS_MAX_PHASE_SAMPLES);
 }
 
 int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
@@ -296,13 +350,7 @@ int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
 	x.wall_time_ns = r_u64(&r);
 	x.off_cpu_ns = r_u64(&r);
 	x.migration_count = r_u64(&r);
-	x.ncpus = r_count(&r, WS_MAX_CPUS, 4);
-	x.cpus_used = r_alloc(&r, x.ncpus, sizeof(*x.cpus_used));
-	for (uint32_t i = 0; i < x.ncpus && !r.err; i++) {
-		x.cpus_used[i] = r_u32(&r);
-		if (x.cpus_used[i] >= WS_MAX_CPUS || (i && x.cpus_used[i] <= x.cpus_used[i - 1]))
-			r.err = -EINVAL;
-	}
+	x.cpus_used = r_cpus(&r, &x.ncpus);
 	x.nmigr = r_count(&r, WS_MAX_MIGR, 16);
 	x.migrations = r_alloc(&r, x.nmigr, sizeof(*x.migrations));
 	for (uint32_t i = 0; i < x.nmigr && !r.err; i++) {
@@ -321,12 +369,7 @@ int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
 	x.run_count = r_u64(&r);
 	x.sched_cpu_ns = r_u64(&r);
 	x.completed = r_bool(&r);
-	x.nnuma = r_count(&r, WS_MAX_NODES, 12);
-	x.numa = r_alloc(&r, x.nnuma, sizeof(*x.numa));
-	for (uint32_t i = 0; i < x.nnuma && !r.err; i++) {
-		x.numa[i].node = r_u32(&r);
-		x.numa[i].pages = r_u64(&r);
-	}
+	x.numa = r_numa(&r, &x.nnuma);
 	x.vmstat_migrated = r_u64(&r);
 	x.exit_kind = r_u8(&r);
 	if (x.exit_kind > WS_EXIT_WAIT_FAILED && !r.err)
@@ -336,7 +379,7 @@ int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
 	x.group_idx = r_u32(&r);
 	x.affinity_error = r_str(&r);
 	x.sched_policy_error = r_str(&r);
-	x.nslices = r_count(&r, WS_MAX_SLICES, 4 + WS_SLICE_U64S * 8);
+	x.nslices = r_count(&r, WS_MAX_SLICES, 4 + WS_SLICE_U64S * 8 + 8 + 3 * 12);
 	x.slices = r_alloc(&r, x.nslices, sizeof(*x.slices));
 	for (uint32_t i = 0; i < x.nslices && !r.err; i++)
 		r_slice(&r, &x.slices[i]);
@@ -370,7 +413,17 @@ void ws_report_free(struct ws_report *r)
 	free(r->numa);
 	free(r->affinity_error);
 	free(r->sched_policy_error);
+	for (uint32_t i = 0; r->slices && i < r->nslices; i++) {
+		struct ws_phase_slice *s = &r->slices[i];
+
+		free(s->cpus_used);
+		free(s->numa);
+		free(s->wake.v);
+		free(s->iter.v);
+		free(s->timer.v);
+	}
 	free(r->slices);
+	free(r->exit_message);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -388,6 +441,9 @@ void ws_exit_info_str(const struct ws_report *r, char *buf, size_t size)
 		break;
 	case WS_EXIT_WAIT_FAILED:
 		snprintf(buf, size, "wait_failed:%d", r->exit_code);
+		break;
+	case WS_EXIT_PANICKED:
+		snprintf(buf, size, "panicked");
 		break;
 	default:
 		snprintf(buf, size, "%s", "");

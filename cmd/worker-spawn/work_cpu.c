@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "telemetry.h"
 
@@ -39,7 +40,7 @@ int ws_mixed(struct ws_ctx *c)
 	return 0;
 }
 
-/* Spin @burst ms, sleep @sleep ms; the wake sample is the sleep's overshoot. */
+/* Spin @burst ms, sleep @sleep ms; the wake sample is the full elapsed sleep (ktstr). */
 int ws_bursty(struct ws_ctx *c)
 {
 	const uint64_t ms = 1000000ULL;
@@ -51,17 +52,22 @@ int ws_bursty(struct ws_ctx *c)
 		t = ws_now();
 		if (!ws_sleep(c->g->p_sleep * ms))
 			break;
-		ws_wake(c, tk_sat_sub_u64(ws_now() - t, c->g->p_sleep * ms));
+		ws_wake(c, ws_now() - t);
 		ws_iter(c);
 	}
 	return 0;
 }
 
-/* Burst @burst_us, nanosleep @sleep_us; sample = elapsed - requested. */
+/*
+ * Burst @burst_us, nanosleep @sleep_us; sample = elapsed - requested.
+ * precise_timing=1: timer slack 1 ns (PR_SET_TIMERSLACK), as ktstr.
+ */
 int ws_idle_churn(struct ws_ctx *c)
 {
 	const uint64_t us = 1000ULL;
 
+	if (c->g->p_precise)
+		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	while (!ws_stopping()) {
 		uint64_t t;
 
@@ -128,48 +134,12 @@ int ws_alu_hot(struct ws_ctx *c)
 	return 0;
 }
 
-/* The first SMT sibling pair (lowest CPU first), or -ENOENT. */
-static int smt_pair(unsigned pair_idx, unsigned cpus[2])
-{
-	unsigned found = 0;
-
-	for (unsigned cpu = 0; cpu < WS_MAX_CPUS; cpu++) {
-		char path[128], line[128];
-		struct tk_cpuset s;
-		unsigned sib[2], n = 0;
-		FILE *f;
-
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/cpu/cpu%u/topology/thread_siblings_list", cpu);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (!fgets(line, sizeof(line), f))
-			line[0] = '\0';
-		fclose(f);
-		line[strcspn(line, "\n")] = '\0';
-		if (tk_parse_cpulist(line, &s))
-			continue;
-		for (unsigned i = 0; i < WS_MAX_CPUS && n < 2; i++)
-			if (tk_cpuset_isset(&s, i))
-				sib[n++] = i;
-		if (n < 2 || sib[0] != cpu)
-			continue;
-		if (found++ == pair_idx) {
-			cpus[0] = sib[0];
-			cpus[1] = sib[1];
-			return 0;
-		}
-	}
-	return found ? smt_pair(pair_idx % found, cpus) : -ENOENT;
-}
-
 int ws_smt_prep(struct ws_ctx *c)
 {
 	unsigned cpus[2];
 	struct tk_cpuset set;
 
-	if (smt_pair(c->gidx / 2, cpus)) {
+	if (ws_topo_smt_pair(NULL, c->gidx / 2, cpus)) {
 		free(c->rep.affinity_error);
 		c->rep.affinity_error = strdup("no SMT siblings on this host "
 					       "(thread_siblings_list has one CPU per core); "
@@ -195,24 +165,27 @@ int ws_smt_sibling_spin(struct ws_ctx *c)
 	return 0;
 }
 
-/* Alternate @hot ALU iterations and @cold random cache-line touches every @period. */
+/*
+ * One outer iteration: @period rounds of @hot ALU iterations then @cold random
+ * cache-line touches; one iteration-cost sample per outer iteration (ktstr).
+ */
 int ws_ipc_variance(struct ws_ctx *c)
 {
 	const struct ws_group *g = c->g;
 	size_t lines = c->bufsz / 64;
 
-	for (uint64_t i = 0; !ws_stopping(); i++) {
-		bool hot = (i / g->p_period) % 2 == 0;
+	while (!ws_stopping()) {
 		uint64_t t = ws_now();
 
-		if (hot) {
+		for (uint64_t p = 0; p < g->p_period && !ws_stopping(); p++) {
 			alu_sink = ws_alu(g->p_hot);
 			ws_tick(c, g->p_hot);
-		} else {
 			for (uint64_t k = 0; k < g->p_cold; k++)
 				((volatile uint8_t *)c->buf)[tk_rand_below(&c->rng, lines) * 64]++;
 			ws_tick(c, g->p_cold);
 		}
+		if (ws_stopping())   /* a cut-short outer iteration is no sample */
+			break;
 		ws_iter_cost(c, ws_now() - t);
 		ws_iter(c);
 	}

@@ -2,7 +2,8 @@
 /*
  * work_io.c — I/O work types on an unlinked temp file (TMPDIR, /var/tmp, or
  * the file= directory); and Sequence, which mixes spin/sleep/yield/io/alu.
- * The wake sample is the duration of each blocking call (fdatasync, pread).
+ * The wake sample is the duration of each blocking call (fdatasync, pread);
+ * io-convoy's is its whole iteration, as ktstr's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,6 +98,11 @@ void ws_io_fini(struct ws_ctx *c)
 	c->buf = NULL;
 }
 
+static uint64_t blocks(const struct ws_ctx *c)
+{
+	return c->g->p_size / BS ? c->g->p_size / BS : 1;
+}
+
 static int timed_sync(struct ws_ctx *c)
 {
 	uint64_t t = ws_now();
@@ -107,9 +113,13 @@ static int timed_sync(struct ws_ctx *c)
 	return 0;
 }
 
-static uint64_t blocks(const struct ws_ctx *c)
+/* @n 4 KiB pwrites from block @blk on, wrapping at the file's end. */
+static int write_blocks(struct ws_ctx *c, uint64_t blk, uint64_t n)
 {
-	return c->g->p_size / BS ? c->g->p_size / BS : 1;
+	for (uint64_t i = 0; i < n; i++)
+		if (pwrite(c->iofd, c->buf, BS, ((blk + i) % blocks(c)) * BS) != BS)
+			return errno ? -errno : -EIO;
+	return 0;
 }
 
 /* @p_blocks striped 4 KiB pwrites, then fdatasync. */
@@ -118,11 +128,11 @@ int ws_io_sync_write(struct ws_ctx *c)
 	uint64_t nb = blocks(c), blk = 0;
 
 	while (!ws_stopping()) {
-		for (uint64_t i = 0; i < c->g->p_blocks; i++, blk++)
-			if (pwrite(c->iofd, c->buf, BS, (blk % nb) * BS) != BS)
-				return -errno;
-		if (timed_sync(c))
-			return -errno;
+		int err = write_blocks(c, blk, c->g->p_blocks);
+
+		blk = (blk + c->g->p_blocks) % nb;
+		if (err || (err = timed_sync(c)))
+			return err;
 		ws_tick(c, c->g->p_blocks);
 		ws_iter(c);
 	}
@@ -155,21 +165,25 @@ int ws_io_rand_read(struct ws_ctx *c)
 	return 0;
 }
 
-/* Sequential pwrite + random pread, fdatasync every 16 iterations. */
+/*
+ * Sequential pwrite + random pread, fdatasync every 16 iterations; the wake
+ * sample is the whole iteration (pwrite + pread + the sync when there is one).
+ */
 int ws_io_convoy(struct ws_ctx *c)
 {
 	uint64_t nb = blocks(c);
 
 	for (uint64_t i = 0; !ws_stopping(); i++) {
-		int err;
+		uint64_t t = ws_now();
+		int err = write_blocks(c, i, 1);
 
-		if (pwrite(c->iofd, c->buf, BS, (i % nb) * BS) != BS)
-			return -errno;
-		err = timed_pread(c, tk_rand_below(&c->rng, nb) * BS);
-		if (!err && i % 16 == 15)
-			err = timed_sync(c);
+		if (!err && pread(c->iofd, c->buf, BS, tk_rand_below(&c->rng, nb) * BS) < 0)
+			err = -errno;
+		if (!err && i % 16 == 15 && fdatasync(c->iofd))
+			err = -errno;
 		if (err)
 			return err;
+		ws_wake(c, ws_now() - t);
 		ws_tick(c, 2);
 		ws_iter(c);
 	}
@@ -178,50 +192,73 @@ int ws_io_convoy(struct ws_ctx *c)
 
 static volatile uint64_t seq_sink;
 
+/* A sleep sampled as its full elapsed time (ktstr); false when stopped. */
+static bool sleep_sampled(struct ws_ctx *c, uint64_t ns)
+{
+	uint64_t t = ws_now();
+
+	if (!ws_sleep(ns))
+		return false;
+	ws_wake(c, ws_now() - t);
+	return true;
+}
+
+/*
+ * One sequence step for @ns of wall time (ktstr WorkPhase): spin; sleep
+ * (sample: full elapsed); yield (sample: each yield); io (16 x 4 KiB pwrites
+ * then a sampled 100 us sleep, repeated); alu-hot (iteration cost per 1024
+ * rounds).
+ */
+static int seq_run_step(struct ws_ctx *c, enum ws_step kind, uint64_t ns)
+{
+	uint64_t end = ws_now() + ns, blk = 0;
+	int err;
+
+	switch (kind) {
+	case WS_STEP_SPIN:
+		ws_spin_for(c, ns);
+		break;
+	case WS_STEP_SLEEP:
+		sleep_sampled(c, ns);
+		break;
+	case WS_STEP_YIELD:
+		while (!ws_stopping() && ws_now() < end) {
+			ws_yield_sampled(c);
+			ws_tick(c, 1);
+		}
+		break;
+	case WS_STEP_IO:
+		while (!ws_stopping() && ws_now() < end) {
+			if ((err = write_blocks(c, blk, 16)))
+				return err;
+			blk += 16;
+			ws_tick(c, 16);
+			sleep_sampled(c, 100000);
+		}
+		break;
+	case WS_STEP_ALU:
+		while (!ws_stopping() && ws_now() < end) {
+			uint64_t t = ws_now();
+
+			seq_sink = ws_alu(1024);
+			ws_iter_cost(c, ws_now() - t);
+			ws_tick(c, 1024);
+		}
+		break;
+	}
+	return 0;
+}
+
 int ws_sequence(struct ws_ctx *c)
 {
 	const struct ws_group *g = c->g;
-	const uint64_t ms = 1000000ULL;
 
 	while (!ws_stopping()) {
 		for (unsigned s = 0; s < g->nseq && !ws_stopping(); s++) {
-			const struct ws_seq_step *st = &g->seq[s];
-			uint64_t t, end;
-			int err;
+			int err = seq_run_step(c, g->seq[s].kind, g->seq[s].amount * 1000000ULL);
 
-			switch (st->kind) {
-			case WS_STEP_SPIN:
-				ws_spin_for(c, st->amount * ms);
-				break;
-			case WS_STEP_SLEEP:
-				t = ws_now();
-				if (ws_sleep(st->amount * ms))
-					ws_wake(c, tk_sat_sub_u64(ws_now() - t, st->amount * ms));
-				break;
-			case WS_STEP_YIELD:
-				for (uint64_t i = 0; i < st->amount && !ws_stopping(); i++) {
-					ws_yield_sampled(c);
-					ws_tick(c, 1);
-				}
-				break;
-			case WS_STEP_IO:
-				for (uint64_t i = 0; i < st->amount && !ws_stopping(); i++) {
-					if (pwrite(c->iofd, c->buf, BS, (i % blocks(c)) * BS) != BS)
-						return -errno;
-					err = timed_sync(c);
-					if (err)
-						return err;
-					ws_tick(c, 1);
-				}
-				break;
-			case WS_STEP_ALU:
-				end = ws_now() + st->amount * ms;
-				while (!ws_stopping() && ws_now() < end) {
-					seq_sink = ws_alu(1024);
-					ws_tick(c, 1024);
-				}
-				break;
-			}
+			if (err)
+				return err;
 		}
 		ws_iter(c);
 	}

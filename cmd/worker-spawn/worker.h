@@ -82,6 +82,8 @@ struct ws_tel {
 	struct tk_reservoir wake, iter, timer;
 	uint32_t epoch;
 	struct ws_phase_slice cur;       /* running totals at the phase start */
+	struct tk_cpuset phase_used;     /* CPUs of the current phase */
+	struct tk_reservoir pwake, piter, ptimer;   /* the current phase's samples */
 };
 
 struct ws_ctx {
@@ -101,6 +103,7 @@ struct ws_ctx {
 	int efd;                  /* issue 15: wake — epoll-storm consumer's epoll fd */
 	struct ws_report rep;
 	struct ws_tel tel;
+	char fail_msg[256];      /* the body's failure (thread mode: read by the parent) */
 };
 
 static inline uint64_t ws_now(void)

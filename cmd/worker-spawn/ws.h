@@ -3,7 +3,8 @@
  * ws.h — worker-spawn: shared types.
  *
  * A run is a list of groups (-w TYPE -n N).  Each worker is a forked process
- * (or a thread) that places itself (affinity, policy, nice), waits on the
+ * (or a thread, or a thread of one forked leader: --mode pcomm, pcomm.c) that
+ * places itself (affinity, policy, nice), waits on the
  * start pipe, runs its work type while the telemetry layer (telemetry.c)
  * samples it, and on SIGUSR1 writes a struct ws_report (wire.c encoding) to
  * its report pipe.  The parent (run.c) spawns and drives the workers, then
@@ -26,6 +27,7 @@
 #define WS_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -39,6 +41,7 @@
 #define WS_MAX_NODES     1024
 #define WS_MAX_STR       512
 #define WS_MAX_SLICES    256
+#define WS_MAX_PHASE_SAMPLES 8192 /* per reservoir per phase (MAX_PHASE_WAKE_SAMPLES) */
 #define WS_MAX_GROUPS    64
 #define WS_MAX_WORKERS   4096
 #define WS_MAX_PARAMS    16
@@ -68,9 +71,14 @@ enum { WS_FILL_WAKE = 1, WS_FILL_ITER = 2, WS_FILL_TIMER = 4 };
 enum ws_exit_kind {
 	WS_EXIT_NONE, WS_EXIT_EXITED, WS_EXIT_SIGNALED, WS_EXIT_TIMED_OUT,
 	WS_EXIT_WAIT_FAILED,
+	WS_EXIT_PANICKED,        /* thread mode: the worker's body failed; parent-side only */
 };
 
-enum ws_affinity_kind { WS_AFF_INHERIT, WS_AFF_LIST, WS_AFF_RANDOM, WS_AFF_SINGLE };
+enum ws_affinity_kind {
+	WS_AFF_INHERIT, WS_AFF_LIST, WS_AFF_RANDOM, WS_AFF_SINGLE,
+	/* issue 15: ktstr LlcAligned, SmtSiblingPair, CrossCgroup */
+	WS_AFF_LLC, WS_AFF_SMT_PAIR, WS_AFF_CROSS_CGROUP,
+};
 
 struct ws_affinity {
 	enum ws_affinity_kind kind;
@@ -91,7 +99,7 @@ struct ws_policy {
 enum ws_step { WS_STEP_SPIN, WS_STEP_SLEEP, WS_STEP_YIELD, WS_STEP_IO, WS_STEP_ALU };
 struct ws_seq_step {
 	enum ws_step kind;
-	uint64_t amount;        /* ms for spin/sleep/alu-hot, count for yield/io */
+	uint64_t amount;        /* ms, every kind (ktstr WorkPhase durations) */
 };
 
 /* issue 15: wake — parameters of the wake-topology types (spec_wake.c, work_wake.c) */
@@ -124,6 +132,7 @@ struct ws_group {
 	/* type parameters (see work types table in the man page) */
 	uint64_t p_burst, p_sleep, p_size, p_stride, p_spin, p_interval_us;
 	uint64_t p_fanout, p_hot, p_cold, p_period, p_width, p_blocks;
+	bool p_precise;          /* idle-churn precise_timing */
 	char p_file[256];
 	char exec_cmd[1024];
 	struct ws_seq_step seq[WS_MAX_PARAMS];
@@ -136,6 +145,7 @@ struct ws_group {
 	char cgroup[256];        /* relative to /sys/fs/cgroup, or absolute */
 	bool aff_set, cgroup_set;
 	bool no_telemetry;       /* copied from ws_opts */
+	bool phased;             /* --phases: keep per-phase samples (telemetry.c) */
 	bool pol_deferred;       /* --policy-delay: the parent sets the policy */
 	/* issue 15: wake */
 	struct ws_wake_params wk;
@@ -173,14 +183,27 @@ struct ws_samples {
 	X(wake_total, DELTA) X(wake_sum_ns, DELTA) X(wake_max_ns, MAX) \
 	X(iter_total, DELTA) X(iter_sum_ns, DELTA) X(iter_max_ns, MAX) \
 	X(timer_total, DELTA) X(timer_sum_ns, DELTA) X(timer_max_ns, MAX) \
-	X(run_delay_ns, DELTA) X(run_count, DELTA)
+	X(run_delay_ns, DELTA) X(run_count, DELTA) \
+	X(schedstat_cpu_time_ns, DELTA) X(vmstat_numa_pages_migrated, DELTA) \
+	X(max_gap_ms, MAX) X(max_gap_cpu, MAX)
 
-/* Per-phase subset of the telemetry (pushed when the phase epoch moves). */
+struct ws_numa;
+
+/*
+ * Per-phase subset of the telemetry (pushed when the phase epoch moves):
+ * the u64 fields, then (issue 15, ktstr PhaseSlice) the CPUs the phase ran
+ * on, the NUMA pages at its end and its own samples (at most
+ * WS_MAX_PHASE_SAMPLES per reservoir; total counts every one).  The vectors
+ * are owned by the slice (ws_report_free).
+ */
 struct ws_phase_slice {
 	uint32_t phase;
 #define WS_SLICE_MEMBER(name, how) uint64_t name;
 	WS_SLICE_FIELDS(WS_SLICE_MEMBER)
 #undef WS_SLICE_MEMBER
+	uint32_t ncpus; uint32_t *cpus_used;         /* ascending */
+	uint32_t nnuma; struct ws_numa *numa;
+	struct ws_samples wake, iter, timer;
 };
 #define WS_SLICE_ONE(name, how) + 1
 enum { WS_SLICE_U64S = 0 WS_SLICE_FIELDS(WS_SLICE_ONE) };   /* u64 fields per slice */
@@ -213,6 +236,7 @@ struct ws_report {
 	/* parent-side, not on the wire: the kernel's view at the end of the run */
 	int32_t eff_policy;      /* sched_getattr() policy; -1 = not read */
 	int8_t ext_enabled;      /* /proc/.../sched ext.enabled; -1 = no such line */
+	char *exit_message;      /* WS_EXIT_PANICKED: what failed (malloc'd) */
 };
 
 /* --- work type table (types.c) ------------------------------------------ */
@@ -237,8 +261,10 @@ enum ws_assert_kind {
 	WS_A_MAX_MIGR, WS_A_SCX_EVENTS,
 	/* issue 15: mem */
 	WS_A_PAGE_LOCALITY, WS_A_CROSS_NODE,
+	/* issue 15: report checks (check_report.c) */
+	WS_A_MIN_ITER_RATE, WS_A_ITER_COST, WS_A_WAKE_WORKER,
 };
-#define WS_A_NKINDS (WS_A_CROSS_NODE + 1)
+#define WS_A_NKINDS (WS_A_WAKE_WORKER + 1)
 /* The --assert names by kind (spec.c); max-migrations is written "=N". */
 extern const char *const ws_assert_names[WS_A_NKINDS];
 #define WS_SCX_NAME      64       /* event name bytes, NUL included */
@@ -251,6 +277,7 @@ struct ws_assert {
 	enum ws_assert_kind kind;
 	double gap_ms, spread, cv, min_rate, p99_ns;
 	double numa_bound;       /* issue 15: mem: page-locality F, cross-node-migration R */
+	double min_iter_rate;    /* min-iteration-rate=R: iterations per wall second */
 	uint64_t max;
 	struct ws_scx_bound bounds[WS_SCX_BOUNDS];   /* scx-events-clean */
 	unsigned nbounds;
@@ -261,6 +288,7 @@ struct ws_opts {
 	unsigned ngroups;
 	struct ws_group defaults;        /* placement given before any -w */
 	bool thread_mode;
+	bool pcomm;                      /* --mode pcomm: threads of one forked leader */
 	bool samples;
 	bool no_telemetry;               /* benchmark baseline: no checkpoints */
 	uint64_t duration_ns;
@@ -273,6 +301,15 @@ struct ws_opts {
 };
 
 void ws_group_parse(const char *arg, struct ws_group *g);         /* exit 2 */
+/*
+ * alias.c: the reference's name for a parameter of type @t becomes ours in
+ * *@key (and a KiB size or a duration value is converted into @vbuf, *@val
+ * pointing there).  0, or -EINVAL for a value the alias cannot convert.
+ */
+int ws_param_alias(enum ws_type t, const char **key, const char **val, char *vbuf,
+		   size_t vsize);
+/* The reference names @t accepts, comma-separated ("" when none). */
+void ws_param_aliases_of(enum ws_type t, char *buf, size_t size);
 void ws_affinity_parse(const char *arg, struct ws_affinity *a);  /* exit 2 */
 void ws_policy_parse(const char *arg, struct ws_policy *p);      /* exit 2 */
 void ws_assert_parse(const char *arg, struct ws_assert *a);      /* exit 2 */
@@ -315,7 +352,7 @@ unsigned ws_mem_check(const struct ws_run *run, const struct ws_assert *a, unsig
 
 /* --- the report wire format (wire.c) ------------------------------------- */
 #define WS_REPORT_MAGIC   0x31525357u  /* "WSR1" little-endian */
-#define WS_REPORT_VERSION 1
+#define WS_REPORT_VERSION 2            /* 2: phase slices carry CPUs, NUMA, samples */
 /* Encode into a malloc'd buffer; 0 or -ENOMEM. */
 int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len);
 /*
@@ -327,7 +364,7 @@ int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *r);
 void ws_report_free(struct ws_report *r);
 /* The whole frame's length once its header has arrived (@len >= 12), else 0. */
 size_t ws_report_frame_len(const uint8_t *buf, size_t len);
-/* "exited:7", "signaled:9", "timed_out", "wait_failed:10" or "" */
+/* "exited:7", "signaled:9", "timed_out", "wait_failed:10", "panicked" or "" */
 void ws_exit_info_str(const struct ws_report *r, char *buf, size_t size);
 
 /* --- placement (place.c) -------------------------------------------------- */
@@ -351,6 +388,22 @@ int ws_cgroup_make_threaded(const char *abs, int levels);
 int ws_cgroup_attach(const char *abs, pid_t pid, bool thread);
 /* Remove @abs and then its parents, @levels directories in all. */
 void ws_cgroup_remove(const char *abs, int levels);
+
+/* --- CPU topology (topo.c), from /sys/devices/system/cpu ----------------- */
+/* The online CPUs (sysfs "online"): 0 or -errno. */
+int ws_topo_online(struct tk_cpuset *set);
+/*
+ * The last-level cache domains (highest-level data/unified cache's
+ * shared_cpu_list) cut to @within, distinct, non-empty, by lowest CPU:
+ * *@sets malloc'd (free it), *@n of them.  0, -ENOENT (none), -ENOMEM.
+ */
+int ws_topo_llcs(const struct tk_cpuset *within, struct tk_cpuset **sets, unsigned *n);
+/*
+ * The (@idx modulo their count)-th SMT sibling pair (thread_siblings_list,
+ * its two lowest CPUs) with both CPUs in @within (NULL: any), lowest first.
+ * 0 or -ENOENT (no core with two siblings).
+ */
+int ws_topo_smt_pair(const struct tk_cpuset *within, unsigned idx, unsigned cpus[2]);
 
 /* --- sched_ext sysfs (scx.c) ---------------------------------------------- */
 /*
@@ -406,6 +459,11 @@ static inline const struct ws_samples *ws_samples_of(const struct ws_report *r, 
 {
 	return k == WS_RES_WAKE ? &r->wake : k == WS_RES_ITER ? &r->iter : &r->timer;
 }
+static inline const struct ws_samples *ws_slice_samples(const struct ws_phase_slice *s,
+							enum ws_res k)
+{
+	return k == WS_RES_WAKE ? &s->wake : k == WS_RES_ITER ? &s->iter : &s->timer;
+}
 
 /*
  * One worker: its report and what the parent knows of it (collect.c), then
@@ -420,6 +478,7 @@ struct ws_result {
 	struct tk_summary res[WS_NRES];  /* each reservoir (zeros when empty) */
 	bool offcpu_measured;            /* it has a wall time */
 	double offcpu_pct;               /* off-CPU % of its wall time */
+	struct tk_summary (*slice_res)[WS_NRES];   /* per phase slice, each reservoir */
 };
 
 /* Per-group (or whole-run) reduction of the results (ktstr cgroup_stats). */
@@ -460,8 +519,11 @@ void ws_run_free(struct ws_run *run);
  */
 int ws_reduce(struct ws_run *run);
 void ws_output(const struct ws_run *run);
-/* Failures count; *@unrun: checks that could not run (no sched_ext, ...). */
-int ws_check(const struct ws_run *run, unsigned *unrun);
+/*
+ * Failures count; *@unrun: checks that could not run (no sched_ext, ...);
+ * *@inconclusive: checks that had nothing to measure (never a pass).
+ */
+int ws_check(const struct ws_run *run, unsigned *unrun, unsigned *inconclusive);
 /* The run summary's "scx" object (NULL: no sched_ext), scx-events-clean. */
 struct json_object;
 struct json_object *ws_scx_json(const struct ws_scx *x);

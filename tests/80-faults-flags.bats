@@ -228,6 +228,8 @@ check() {
 		run --separate-stderr "$(bin worker-spawn)" --assert "$a" -d 1s
 		assert_usage_error "$a"
 	done
+}
+
 @test "worker-spawn: issue 15 report checks, affinities and modes refuse bad values" {
 	RATE_BAD=("" "-1" "1e999" "abc" "nan")
 	for v in "${RATE_BAD[@]}"; do

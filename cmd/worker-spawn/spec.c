@@ -23,6 +23,7 @@ static void set_defaults(struct ws_group *g)
 	g->p_fanout = 4;
 	g->p_width = 1;
 	g->p_blocks = 16;
+	ws_rt_defaults(g);   /* issue 15: rt */
 	switch (g->type) {
 	case WS_BURSTY:
 		g->p_burst = 50;
@@ -175,6 +176,8 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 			g->p_blocks = num(arg, k, v, 1, 4096);
 		} else if (!strcmp(k, "rt")) {
 			g->p_hot = num(arg, k, v, 0, 1);   /* policy-churn: include FIFO/RR */
+		} else if (ws_rt_param(g, arg, k, v)) {
+			/* issue 15: rt */
 		}
 	}
 	if (g->type == WS_SEQUENCE && !g->nseq)
@@ -388,7 +391,7 @@ void ws_groups_finish(struct ws_opts *o)
 			g->unit = g->p_fanout;
 			break;
 		default:
-			g->unit = 1;
+			g->unit = ws_rt_unit(g) ? ws_rt_unit(g) : 1;   /* issue 15: rt */
 		}
 		if (!g->n)
 			g->n = g->unit;
@@ -404,4 +407,5 @@ void ws_groups_finish(struct ws_opts *o)
 	if (total > WS_MAX_WORKERS)
 		tk_usage_error("use fewer workers", "-n: %u workers in all (max %d)", total,
 			       WS_MAX_WORKERS);
+	ws_rt_preflight(o);   /* issue 15: rt */
 }

@@ -60,6 +60,16 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 		"spin burst us, nanosleep sleep us" },
 	[WS_SEQUENCE] = { "sequence", WAKE, ws_sequence, ws_sequence_prep, ws_io_fini,
 		"spin,sleep,yield,io,alu-hot,file", "loop of spin/sleep/yield/io/alu-hot steps" },
+	/* issue 15: rt */
+	[WS_PRIORITY_INVERSION] = { "priority-inversion", WAKE, ws_priority_inversion, NULL, NULL,
+		"high_count,medium_count,low_count,hold_iters,work_iters,pi_mode,window_ms,"
+		"high,medium,low,hold,work", "FIFO 70/50/30 tiers over a plain or FUTEX_LOCK_PI lock" },
+	[WS_RT_STARVATION] = { "rt-starvation", 0, ws_rt_starvation, NULL, NULL,
+		"rt_workers,cfs_workers,rt_priority,burst_iters", "FIFO spinners vs normal spinners" },
+	[WS_PREEMPT_STORM] = { "preempt-storm", 0, ws_preempt_storm, NULL, NULL,
+		"cfs_workers,rt_burst_iters,rt_sleep_us", "FIFO 1 bursts + sleeps vs normal spinners" },
+	[WS_SIGNAL_STORM] = { "signal-storm", 0, ws_signal_storm, NULL, NULL,
+		"signals_per_iter,work_iters", "pair: tgkill SIGUSR2 bursts at the partner thread" },
 	[WS_EXEC] = { "exec", 0, NULL, NULL, NULL, "", "run CMD with /bin/sh -c as the worker" },
 };
 

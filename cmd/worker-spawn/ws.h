@@ -52,7 +52,10 @@ enum ws_type {
 	WS_IO_RAND_READ, WS_IO_CONVOY, WS_NICE_SWEEP, WS_AFFINITY_CHURN,
 	WS_POLICY_CHURN, WS_MUTEX_CONTENTION, WS_FORK_EXIT, WS_ALU_HOT,
 	WS_SMT_SIBLING_SPIN, WS_IPC_VARIANCE, WS_TIMER_LATENCY, WS_IDLE_CHURN,
-	WS_SEQUENCE, WS_EXEC, WS_NTYPES
+	WS_SEQUENCE,
+	/* issue 15: rt */
+	WS_PRIORITY_INVERSION, WS_RT_STARVATION, WS_PREEMPT_STORM, WS_SIGNAL_STORM,
+	WS_EXEC, WS_NTYPES
 };
 
 /* Reservoirs a type fills: wake latencies, iteration costs, timer latencies. */
@@ -109,6 +112,14 @@ struct ws_group {
 	bool aff_set, cgroup_set;
 	bool no_telemetry;       /* copied from ws_opts */
 	bool pol_deferred;       /* --policy-delay: the parent sets the policy */
+	/* issue 15: rt (spec_rt.c parses them, work_rt.c runs them) */
+	struct {
+		uint64_t high, medium, low;          /* priority-inversion tiers */
+		uint64_t hold_iters, work_iters, window_ms;
+		bool pi;                              /* pi_mode=pi: FUTEX_LOCK_PI */
+		uint64_t rt_workers, cfs_workers, rt_priority, burst_iters;
+		uint64_t rt_burst_iters, rt_sleep_us, signals_per_iter;
+	} rt;
 };
 
 struct ws_migration {
@@ -236,6 +247,21 @@ void ws_policy_parse(const char *arg, struct ws_policy *p);      /* exit 2 */
 void ws_assert_parse(const char *arg, struct ws_assert *a);      /* exit 2 */
 void ws_phases_parse(const char *arg, struct ws_opts *o);        /* exit 2 */
 void ws_groups_finish(struct ws_opts *o);                        /* exit 2 */
+
+/* --- issue 15: rt work types (spec_rt.c) --------------------------------- */
+/* Set the rt parameters' defaults of @g (any type; only rt types read them). */
+void ws_rt_defaults(struct ws_group *g);
+/* Parse rt key @k=@v of -w @arg into @g: true when @k is an rt key; exit 2 on a bad value. */
+bool ws_rt_param(struct ws_group *g, const char *arg, const char *k, const char *v);
+/* Group size of an rt type (0: not an rt type); exit 2 on a bad tier count. */
+unsigned ws_rt_unit(const struct ws_group *g);
+/*
+ * Before any worker starts: the rt types need RT permitted (a probe child
+ * tries SCHED_FIFO), RT throttling on (sched_rt_runtime_us not -1) and, for
+ * the types whose FIFO workers never block, two allowed CPUs.  Exit 2 naming
+ * the type and the reason otherwise.
+ */
+void ws_rt_preflight(const struct ws_opts *o);
 
 /* --- the report wire format (wire.c) ------------------------------------- */
 #define WS_REPORT_MAGIC   0x31525357u  /* "WSR1" little-endian */

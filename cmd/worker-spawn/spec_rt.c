@@ -181,10 +181,14 @@ void ws_rt_preflight(const struct ws_opts *o)
 				       "nothing would bound its FIFO workers", g->spec,
 				       ws_types[g->type].name);
 		err = fifo_probe(prio);
-		if (err)
-			tk_usage_error("run as root, or raise RLIMIT_RTPRIO (ulimit -r) with "
-				       "CAP_SYS_NICE", "-w '%s': %s needs SCHED_FIFO %d, which is "
-				       "not permitted here: %s", g->spec, ws_types[g->type].name,
-				       prio, strerror(err));
+		if (err) {
+			char fix[128];
+
+			snprintf(fix, sizeof(fix), "run with CAP_SYS_NICE (root), or with "
+				 "RLIMIT_RTPRIO (ulimit -r) at least %d", prio);
+			tk_usage_error(fix, "-w '%s': %s needs SCHED_FIFO %d, which is not "
+				       "permitted here: %s", g->spec, ws_types[g->type].name, prio,
+				       strerror(err));
+		}
 	}
 }

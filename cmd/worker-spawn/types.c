@@ -68,7 +68,7 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 		"rt_workers,cfs_workers,rt_priority,burst_iters", "FIFO spinners vs normal spinners" },
 	[WS_PREEMPT_STORM] = { "preempt-storm", 0, ws_preempt_storm, NULL, NULL,
 		"cfs_workers,rt_burst_iters,rt_sleep_us", "FIFO 1 bursts + sleeps vs normal spinners" },
-	[WS_SIGNAL_STORM] = { "signal-storm", 0, ws_signal_storm, NULL, NULL,
+	[WS_SIGNAL_STORM] = { "signal-storm", WAKE, ws_signal_storm, NULL, NULL,
 		"signals_per_iter,work_iters", "pair: tgkill SIGUSR2 bursts at the partner thread" },
 	[WS_EXEC] = { "exec", 0, NULL, NULL, NULL, "", "run CMD with /bin/sh -c as the worker" },
 };

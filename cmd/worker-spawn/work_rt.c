@@ -7,6 +7,7 @@
  * loop re-checks the stop flag between bursts of at most a few ms.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
@@ -187,42 +188,76 @@ int ws_preempt_storm(struct ws_ctx *c)
 	return 0;
 }
 
-static void sigusr2_noop(int sig)
+/*
+ * signal-storm delivery latency: the sender of a burst stamps the low 32 bits
+ * of CLOCK_MONOTONIC into word[2 + role] before its first tgkill; the
+ * partner's handler takes the stamp and leaves the latency for its loop.
+ */
+static __thread _Atomic uint32_t *sig_stamp;
+static __thread volatile uint32_t sig_lat;
+static __thread volatile sig_atomic_t sig_have;
+
+static uint32_t now32(void)
 {
+	return (uint32_t)ws_now() | 1;
+}
+
+static void sigusr2_handler(int sig)
+{
+	uint32_t st;
+
 	(void)sig;
+	if (!sig_stamp)
+		return;
+	st = atomic_exchange(sig_stamp, 0);
+	if (st && !sig_have) {
+		sig_lat = now32() - st;
+		sig_have = 1;
+	}
 }
 
 /*
- * Pairs: word[role] = tid, word[2 + role] = tgid, published before the loop;
- * each iteration sends signals_per_iter SIGUSR2 with tgkill to the partner
- * thread, then spins work_iters.  Every signal is a work unit.
+ * Pairs: word[role] = tid, published before the loop.  Each iteration sends
+ * signals_per_iter SIGUSR2 with tgkill to the partner thread (its process is
+ * itself in fork mode, ours in thread mode), then spins work_iters.  Every
+ * signal sent is a work unit; a stamped signal's delivery is a wake sample.
  */
 int ws_signal_storm(struct ws_ctx *c)
 {
 	struct ws_unit *u = c->unit;
 	unsigned me = c->role & 1, peer = me ^ 1;
-	struct sigaction sa = { .sa_handler = sigusr2_noop, .sa_flags = SA_RESTART };
+	struct sigaction sa = { .sa_handler = sigusr2_handler, .sa_flags = SA_RESTART };
 	pid_t ptid, ptgid;
+	sigset_t set;
 
+	sig_stamp = &u->word[2 + peer];
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGUSR2, &sa, NULL))
 		return -errno;
-	atomic_store(&u->word[2 + me], (uint32_t)getpid());
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	atomic_store(&u->word[me], (uint32_t)c->rep.tid);
 	ws_futex_wake(&u->word[me], 1);
 	while (!atomic_load(&u->word[peer]))
 		if (ws_futex_wait(&u->word[peer], 0))
 			return 0;
 	ptid = (pid_t)atomic_load(&u->word[peer]);
-	ptgid = (pid_t)atomic_load(&u->word[2 + peer]);
+	ptgid = getpid() == c->rep.tid ? ptid : getpid();
 	while (!ws_stopping()) {
 		for (uint64_t i = 0; i < c->g->rt.signals_per_iter; i++) {
+			if (i == 0 && !atomic_load(&u->word[2 + me]))
+				atomic_store(&u->word[2 + me], now32());
 			/* the partner may have ended first: ESRCH ends us too */
 			if (syscall(SYS_tgkill, ptgid, ptid, SIGUSR2) && errno == ESRCH)
 				return 0;
 			ws_tick(c, 1);
 		}
 		ws_spin(c, c->g->rt.work_iters);
+		if (sig_have) {
+			ws_wake(c, sig_lat);
+			sig_have = 0;
+		}
 		ws_iter(c);
 	}
 	return 0;

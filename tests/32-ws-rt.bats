@@ -16,6 +16,16 @@ setup() {
 	CPU=$(($(nproc) - 1))
 }
 
+# a background run a failed test left behind (stopped, too) is ended here
+teardown() {
+	local p
+	for p in $(jobs -p); do
+		kill -CONT "$p" 2>/dev/null || true
+		kill -TERM "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
 reports() { jq -c 'select(.type == "report")' <<<"$1"; }
 
 # start_ws ARGS...: worker-spawn -v ARGS in the background ($ws; stdout in
@@ -172,6 +182,26 @@ need_two_cpus() {
 	[ "$ron" -ge 1000000000 ] || fail "FIFO worker ran only $ron ns"
 	[ "$((con * 4))" -lt "$ron" ] || fail "normal worker not starved: fifo $ron ns, normal $con ns"
 	[ "$((con * 200))" -gt "$ron" ] || fail "normal worker got nothing (throttling not respected?): $con ns"
+}
+
+@test "ws-rt: a FIFO worker its parent cannot stop is killed by the kernel at run length + 5 s (RLIMIT_RTTIME)" {
+	require_root
+	need_two_cpus
+	start_ws -w rt-starvation --affinity "$CPU" -d 1s -j
+	kill -STOP "$ws"
+	read -r rt cfs _ <"/proc/$ws/task/$ws/children" || [ -n "$cfs" ] || fail "no workers"
+	grep -q '^Max realtime timeout  *6000000  *6000000  *us' "/proc/$rt/limits" ||
+		{ kill -CONT "$ws"; fail "$(grep realtime "/proc/$rt/limits")"; }
+	grep -q '^Max realtime timeout  *unlimited' "/proc/$cfs/limits" ||
+		{ kill -CONT "$ws"; fail "normal worker: $(grep realtime "/proc/$cfs/limits")"; }
+	# the stopped parent sends no SIGUSR1: the kernel ends the FIFO spinner
+	gone() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+	wait_until 60 gone "$rt" || { kill -CONT "$ws"; fail "FIFO worker $rt still running"; }
+	kill -CONT "$ws"
+	wait "$ws"
+	jq -se '[.[] | select(.type == "report")] |
+		(.[0].exit_info == "signaled:9" and (.[0].completed | not)) and .[1].completed' \
+		"$BATS_TEST_TMPDIR/out" >/dev/null || fail "$(cat "$BATS_TEST_TMPDIR/out")"
 }
 
 @test "ws-rt: preempt-storm: sched_switch counts the FIFO worker's sleeps (its iterations) and its preemptions of the normal spinner" {

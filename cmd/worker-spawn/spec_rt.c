@@ -156,19 +156,24 @@ static int top_prio(const struct ws_group *g)
 	}
 }
 
-void ws_rt_preflight(const struct ws_opts *o)
+void ws_rt_preflight(struct ws_opts *o)
 {
+	uint64_t run = o->duration_ns;
 	cpu_set_t own;
 	int ncpu = 0;
 
 	if (!sched_getaffinity(0, sizeof(own), &own))
 		ncpu = CPU_COUNT(&own);
+	if (o->nphases)
+		for (unsigned i = run = 0; i < o->nphases; i++)
+			run += o->phases[i];
 	for (unsigned i = 0; i < o->ngroups; i++) {
-		const struct ws_group *g = &o->groups[i];
+		struct ws_group *g = &o->groups[i];
 		int prio = top_prio(g), err;
 
 		if (!prio)
 			continue;
+		g->rt.rttime_us = (run + WS_RT_GRACE_NS) / 1000;
 		/* FIFO workers that never block: one CPU must stay for the rest */
 		if (g->type != WS_PREEMPT_STORM && ncpu < 2)
 			tk_usage_error("run it where two CPUs are allowed; pin the group with "

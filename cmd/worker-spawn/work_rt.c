@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,13 +24,26 @@
 /* The tier priorities of priority-inversion (the reference's 70/50/30). */
 enum { PI_HIGH_PRIO = 70, PI_MEDIUM_PRIO = 50, PI_LOW_PRIO = 30 };
 
-/* SCHED_FIFO @prio for the calling thread; the refusal goes into the report. */
+/*
+ * SCHED_FIFO @prio for the calling thread; the refusal goes into the report.
+ * First RLIMIT_RTTIME: a FIFO worker that runs rttime_us of CPU without
+ * blocking (the parent could not stop it) gets SIGKILL from the kernel; in
+ * thread mode that ends the whole process.
+ */
 static int set_fifo(struct ws_ctx *c, int prio)
 {
 	struct sched_param sp = { .sched_priority = prio };
+	struct rlimit rl = { c->g->rt.rttime_us, c->g->rt.rttime_us };
 	char buf[128];
 	int err;
 
+	if (rl.rlim_cur && setrlimit(RLIMIT_RTTIME, &rl)) {
+		err = -errno;
+		snprintf(buf, sizeof(buf), "setrlimit(RLIMIT_RTTIME): %s", strerror(-err));
+		if (!c->rep.sched_policy_error)
+			c->rep.sched_policy_error = strdup(buf);
+		return err;
+	}
 	if (!sched_setscheduler(0, SCHED_FIFO, &sp))
 		return 0;
 	err = -errno;

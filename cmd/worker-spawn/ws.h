@@ -119,6 +119,7 @@ struct ws_group {
 		bool pi;                              /* pi_mode=pi: FUTEX_LOCK_PI */
 		uint64_t rt_workers, cfs_workers, rt_priority, burst_iters;
 		uint64_t rt_burst_iters, rt_sleep_us, signals_per_iter;
+		uint64_t rttime_us;                   /* RLIMIT_RTTIME of its FIFO workers */
 	} rt;
 };
 
@@ -259,9 +260,11 @@ unsigned ws_rt_unit(const struct ws_group *g);
  * Before any worker starts: the rt types need RT permitted (a probe child
  * tries SCHED_FIFO), RT throttling on (sched_rt_runtime_us not -1) and, for
  * the types whose FIFO workers never block, two allowed CPUs.  Exit 2 naming
- * the type and the reason otherwise.
+ * the type and the reason otherwise.  Sets each rt group's rttime_us: the
+ * run length (o->duration_ns or the phases) plus WS_RT_GRACE_NS.
  */
-void ws_rt_preflight(const struct ws_opts *o);
+#define WS_RT_GRACE_NS   (5 * 1000000000ULL)
+void ws_rt_preflight(struct ws_opts *o);
 
 /* --- the report wire format (wire.c) ------------------------------------- */
 #define WS_REPORT_MAGIC   0x31525357u  /* "WSR1" little-endian */

@@ -16,14 +16,13 @@ setup() {
 	CPU=$(($(nproc) - 1))
 }
 
-# a background run a failed test left behind (stopped, too) is ended here
+# a background run ($ws) a failed test left behind, stopped too, is ended
+# here (only it: bats' own timeout watchdog is a job of this shell as well)
 teardown() {
-	local p
-	for p in $(jobs -p); do
-		kill -CONT "$p" 2>/dev/null || true
-		kill -TERM "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	[ -n "${ws:-}" ] && [[ " $(jobs -p | tr '\n' ' ') " == *" $ws "* ]] || return 0
+	kill -CONT "$ws" 2>/dev/null || true
+	kill -TERM "$ws" 2>/dev/null || true
+	wait "$ws" 2>/dev/null || true
 }
 
 reports() { jq -c 'select(.type == "report")' <<<"$1"; }

@@ -22,7 +22,9 @@ static const char doc[] =
 "Work types: spin-wait yield-heavy mixed bursty pipe-io futex-ping-pong futex-fan-out "
 "fan-out-compute cache-pressure cache-yield cache-pipe io-sync-write io-rand-read "
 "io-convoy nice-sweep affinity-churn policy-churn mutex-contention fork-exit alu-hot "
-"smt-sibling-spin ipc-variance timer-latency idle-churn sequence exec:CMD\n\n"
+"smt-sibling-spin ipc-variance timer-latency idle-churn sequence exec:CMD "
+"priority-inversion rt-starvation preempt-storm signal-storm"   /* issue 15: rt */
+"\n\n"
 "Placement options (--affinity, --policy, --nice, --cgroup) apply to the group of the "
 "last -w; given before any -w they apply to every group.\n\n"
 "EXAMPLES:\n"

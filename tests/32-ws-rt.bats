@@ -61,6 +61,37 @@ need_two_cpus() {
 	assert_usage_error "rt_workers"
 }
 
+# type:args  its wake_sample_total > 0 per worker (1/0), policies per worker
+RT_TYPES=(
+	"priority-inversion 1,0,? fifo,fifo,fifo"
+	"rt-starvation:cfs_workers=2 0,0,0 fifo,normal,normal"
+	"preempt-storm 0,0,0 fifo,normal,normal"
+	"signal-storm 1,1 normal,normal"
+)
+
+@test "ws-rt: each type fills its own reservoirs only, in both modes" {
+	require_root
+	need_two_cpus
+	for mode in fork thread; do
+		for t in "${RT_TYPES[@]}"; do
+			read -r spec w pol <<<"$t"
+			# one type per run: FIFO groups sharing a CPU would starve each other
+			run --separate-stderr "$WSBIN" --mode "$mode" -w "$spec" --affinity "$CPU" -d 1s -j
+			assert_success
+			r=$(reports "$output" | jq -sc .)
+			# the low lock waiter (?) waits only when two lows meet
+			jq -e --arg w "$w" --arg pol "$pol" '($w | split(",")) as $w | ($pol | split(",")) as $p |
+				length == ($w | length) and all(.[]; .completed and .work_units > 0
+				and .iterations > 0 and .iteration_cost_sample_total == 0
+				and .timer_sample_total == 0 and .sched_policy_error == null)
+				and ([.[] | .sched_policy] == $p)
+				and all(to_entries[]; $w[.key] == "?" or
+					((.value.wake_sample_total > 0) == ($w[.key] == "1")))' \
+				<<<"$r" >/dev/null || fail "$mode $spec: $r"
+		done
+	done
+}
+
 @test "ws-rt: on one CPU the types with never-blocking FIFO workers say so (exit 2); preempt-storm runs" {
 	require_root
 	require_cmd taskset

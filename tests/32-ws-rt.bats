@@ -185,7 +185,7 @@ RT_TYPES=(
 	# kernel work there waits for the throttled share, so they can take
 	# seconds; the kernel's trace is read after the run.  nice -10: the normal
 	# worker outweighs other runs' tasks in what throttling leaves.
-	perf record -q -o "$BATS_TEST_TMPDIR/sw.data" -e sched:sched_switch -C "$CPU" -- \
+	perf record -q -m 1024 -o "$BATS_TEST_TMPDIR/sw.data" -e sched:sched_switch -C "$CPU" -- \
 		"$WSBIN" -w rt-starvation:rt_priority=42 --affinity "$CPU" --nice -10 -d 3s -j \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" ||
 		skip "perf record failed: $(tail -2 "$BATS_TEST_TMPDIR/err")"
@@ -238,7 +238,7 @@ RT_TYPES=(
 	require_root
 	require_cmd perf
 	need_two_cpus
-	perf record -q -o "$BATS_TEST_TMPDIR/sw.data" -e sched:sched_switch -C "$CPU" -- \
+	perf record -q -m 1024 -o "$BATS_TEST_TMPDIR/sw.data" -e sched:sched_switch -C "$CPU" -- \
 		"$WSBIN" -w preempt-storm:cfs_workers=1 --affinity "$CPU" -d 2s -j \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" ||
 		skip "perf record failed: $(tail -2 "$BATS_TEST_TMPDIR/err")"

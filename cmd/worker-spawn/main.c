@@ -27,7 +27,9 @@ static const char doc[] =
 "wake-chain thundering-herd epoll-storm asymmetric-waker producer-consumer-imbalance "
 /* issue 15: mem */
 "cross-affinity-churn numa-migration-churn numa-working-set-sweep page-fault-churn "
-"cgroup-churn cgroup-attach-storm\n\n"
+"cgroup-churn cgroup-attach-storm "
+"priority-inversion rt-starvation preempt-storm signal-storm"   /* issue 15: rt */
+"\n\n"
 "Placement options (--affinity, --policy, --nice, --cgroup, --mempolicy) apply to the group of the "
 "last -w; given before any -w they apply to every group.\n\n"
 "EXAMPLES:\n"

@@ -24,6 +24,7 @@ static void set_defaults(struct ws_group *g)
 	g->p_fanout = 4;
 	g->p_width = 1;
 	g->p_blocks = 16;
+	ws_rt_defaults(g);   /* issue 15: rt */
 	switch (g->type) {
 	case WS_BURSTY:
 		g->p_burst = 50;
@@ -192,6 +193,8 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 			g->p_precise = num(arg, k, v, 0, 1);
 		} else if (!strcmp(k, "rt")) {
 			g->p_hot = num(arg, k, v, 0, 1);   /* policy-churn: include FIFO/RR */
+		} else if (ws_rt_param(g, arg, k, v)) {
+			/* issue 15: rt */
 		}
 	}
 	if (g->type == WS_SEQUENCE && !g->nseq)
@@ -442,7 +445,7 @@ void ws_groups_finish(struct ws_opts *o)
 			g->unit = ws_wake_unit(g);
 			break;
 		default:
-			g->unit = 1;
+			g->unit = ws_rt_unit(g) ? ws_rt_unit(g) : 1;   /* issue 15: rt */
 		}
 		if (!g->n)
 			g->n = g->unit;
@@ -465,4 +468,5 @@ void ws_groups_finish(struct ws_opts *o)
 		tk_usage_error("use fewer workers", "-n: %u workers in all (max %d)", total,
 			       WS_MAX_WORKERS);
 	ws_mem_groups_finish(o);   /* issue 15: mem */
+	ws_rt_preflight(o);   /* issue 15: rt */
 }

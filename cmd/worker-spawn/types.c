@@ -90,6 +90,16 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 		"groups,cycle_ms", "move itself through groups cgroups, one per cycle_ms" },
 	[WS_CGROUP_ATTACH_STORM] = { "cgroup-attach-storm", WAKE, ws_cgroup_attach_storm,
 		ws_mem_prep, ws_mem_fini, "dest,reap", "fork, move the exiting child to dest" },
+	/* issue 15: rt */
+	[WS_PRIORITY_INVERSION] = { "priority-inversion", WAKE, ws_priority_inversion, NULL, NULL,
+		"high_count,medium_count,low_count,hold_iters,work_iters,pi_mode,window_ms,"
+		"high,medium,low,hold,work", "FIFO 70/50/30 tiers over a plain or FUTEX_LOCK_PI lock" },
+	[WS_RT_STARVATION] = { "rt-starvation", 0, ws_rt_starvation, NULL, NULL,
+		"rt_workers,cfs_workers,rt_priority,burst_iters", "FIFO spinners vs normal spinners" },
+	[WS_PREEMPT_STORM] = { "preempt-storm", 0, ws_preempt_storm, NULL, NULL,
+		"cfs_workers,rt_burst_iters,rt_sleep_us", "FIFO 1 bursts + sleeps vs normal spinners" },
+	[WS_SIGNAL_STORM] = { "signal-storm", WAKE, ws_signal_storm, NULL, NULL,
+		"signals_per_iter,work_iters", "pair: tgkill SIGUSR2 bursts at the partner thread" },
 	[WS_EXEC] = { "exec", 0, NULL, NULL, NULL, "", "run CMD with /bin/sh -c as the worker" },
 };
 

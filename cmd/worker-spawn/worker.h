@@ -165,6 +165,11 @@ int ws_io_sync_write(struct ws_ctx *c);
 int ws_io_rand_read(struct ws_ctx *c);
 int ws_io_convoy(struct ws_ctx *c);
 int ws_sequence(struct ws_ctx *c);
+/* issue 15: rt (work_rt.c) */
+int ws_priority_inversion(struct ws_ctx *c);
+int ws_rt_starvation(struct ws_ctx *c);
+int ws_preempt_storm(struct ws_ctx *c);
+int ws_signal_storm(struct ws_ctx *c);
 int ws_cache_prep(struct ws_ctx *c);
 int ws_matrix_prep(struct ws_ctx *c);
 int ws_smt_prep(struct ws_ctx *c);

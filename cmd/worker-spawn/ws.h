@@ -62,6 +62,8 @@ enum ws_type {
 	/* issue 15: mem */
 	WS_CROSS_AFFINITY_CHURN, WS_NUMA_MIGRATION_CHURN, WS_NUMA_WORKING_SET_SWEEP,
 	WS_PAGE_FAULT_CHURN, WS_CGROUP_CHURN, WS_CGROUP_ATTACH_STORM,
+	/* issue 15: rt */
+	WS_PRIORITY_INVERSION, WS_RT_STARVATION, WS_PREEMPT_STORM, WS_SIGNAL_STORM,
 	WS_EXEC, WS_NTYPES
 };
 
@@ -158,6 +160,15 @@ struct ws_group {
 	struct ws_mempol mpol;       /* --mempolicy */
 	char mem_cg[320];            /* the group's cgroup, absolute (ws_mem_setup) */
 	unsigned mem_made;           /* cgroups ws_mem_setup() made under it */
+	/* issue 15: rt (spec_rt.c parses them, work_rt.c runs them) */
+	struct {
+		uint64_t high, medium, low;          /* priority-inversion tiers */
+		uint64_t hold_iters, work_iters, window_ms;
+		bool pi;                              /* pi_mode=pi: FUTEX_LOCK_PI */
+		uint64_t rt_workers, cfs_workers, rt_priority, burst_iters;
+		uint64_t rt_burst_iters, rt_sleep_us, signals_per_iter;
+		uint64_t rttime_us;                   /* RLIMIT_RTTIME of its FIFO workers */
+	} rt;
 };
 
 struct ws_migration {
@@ -349,6 +360,22 @@ char *ws_mempolicy_apply(const struct ws_mempol *m);
 /* The NUMA checks over the run: failures; *@unrun counts the skipped. */
 struct ws_run;
 unsigned ws_mem_check(const struct ws_run *run, const struct ws_assert *a, unsigned *unrun);
+/* --- issue 15: rt work types (spec_rt.c) --------------------------------- */
+/* Set the rt parameters' defaults of @g (any type; only rt types read them). */
+void ws_rt_defaults(struct ws_group *g);
+/* Parse rt key @k=@v of -w @arg into @g: true when @k is an rt key; exit 2 on a bad value. */
+bool ws_rt_param(struct ws_group *g, const char *arg, const char *k, const char *v);
+/* Group size of an rt type (0: not an rt type); exit 2 on a bad tier count. */
+unsigned ws_rt_unit(const struct ws_group *g);
+/*
+ * Before any worker starts: the rt types need RT permitted (a probe child
+ * tries SCHED_FIFO), RT throttling on (sched_rt_runtime_us not -1) and, for
+ * the types whose FIFO workers never block, two allowed CPUs.  Exit 2 naming
+ * the type and the reason otherwise.  Sets each rt group's rttime_us: the
+ * run length (o->duration_ns or the phases) plus WS_RT_GRACE_NS.
+ */
+#define WS_RT_GRACE_NS   (5 * 1000000000ULL)
+void ws_rt_preflight(struct ws_opts *o);
 
 /* --- the report wire format (wire.c) ------------------------------------- */
 #define WS_REPORT_MAGIC   0x31525357u  /* "WSR1" little-endian */

@@ -60,6 +60,25 @@ static void set_defaults(struct ws_group *g)
 	case WS_ALU_HOT:
 		g->p_spin = 4096;
 		break;
+	/* issue 15: net, bench */
+	case WS_NET_TRAFFIC:
+	case WS_IRQ_WAKE:
+		g->p_interval_us = g->type == WS_NET_TRAFFIC ? 100 : 1000;
+		g->p_frame_bytes = 64;
+		break;
+	case WS_SCHBENCH:
+		g->p_messages = 1;
+		g->p_threads = 2;
+		g->p_footprint = 256 << 10;
+		g->p_operations = 5;
+		g->p_sleep = 100;
+		break;
+	case WS_TAOBENCH:
+		g->p_keys = 100000;
+		g->p_cache = 50000;
+		g->p_slow_us = 100;
+		g->p_clients = 1;
+		break;
 	default:
 		break;
 	}
@@ -175,8 +194,38 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 			g->p_blocks = num(arg, k, v, 1, 4096);
 		} else if (!strcmp(k, "rt")) {
 			g->p_hot = num(arg, k, v, 0, 1);   /* policy-churn: include FIFO/RR */
+		/* issue 15: net, bench */
+		} else if (!strcmp(k, "frame_bytes")) {
+			g->p_frame_bytes = num(arg, k, v, 32, 1514);
+		} else if (!strcmp(k, "messages")) {
+			g->p_messages = num(arg, k, v, 1, 64);
+		} else if (!strcmp(k, "threads")) {
+			g->p_threads = num(arg, k, v, 1, 256);
+		} else if (!strcmp(k, "footprint")) {
+			if (!v || tk_parse_size(v, &g->p_footprint) || g->p_footprint < 4096 ||
+			    g->p_footprint > (64ULL << 20))
+				tk_usage_error("give a size like 256k", "-w '%s': footprint=%s is not "
+					       "a size between 4k and 64M", arg, v ? v : "");
+		} else if (!strcmp(k, "operations")) {
+			g->p_operations = num(arg, k, v, 0, 1000000);
+		} else if (!strcmp(k, "sleep_us")) {
+			g->p_sleep = num(arg, k, v, 0, 10000000);
+		} else if (!strcmp(k, "keys")) {
+			g->p_keys = num(arg, k, v, 1, 1 << 24);
+		} else if (!strcmp(k, "cache")) {
+			g->p_cache = num(arg, k, v, 1, 1 << 20);
+		} else if (!strcmp(k, "rate")) {
+			g->p_rate = num(arg, k, v, 0, 10000000);
+		} else if (!strcmp(k, "slow_us")) {
+			g->p_slow_us = num(arg, k, v, 0, 10000000);
+		} else if (!strcmp(k, "clients")) {
+			g->p_clients = num(arg, k, v, 1, 256);
 		}
 	}
+	if (g->type == WS_TAOBENCH && g->p_cache > g->p_keys)   /* issue 15: bench */
+		tk_usage_error("give cache=N at most keys=N", "-w '%s': cache=%llu is larger than "
+			       "keys=%llu", arg, (unsigned long long)g->p_cache,
+			       (unsigned long long)g->p_keys);
 	if (g->type == WS_SEQUENCE && !g->nseq)
 		tk_usage_error("e.g. -w sequence:spin=10,sleep=5,yield=100",
 			       "-w '%s': sequence needs at least one step", arg);

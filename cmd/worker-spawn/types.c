@@ -60,6 +60,16 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 		"spin burst us, nanosleep sleep us" },
 	[WS_SEQUENCE] = { "sequence", WAKE, ws_sequence, ws_sequence_prep, ws_io_fini,
 		"spin,sleep,yield,io,alu-hot,file", "loop of spin/sleep/yield/io/alu-hot steps" },
+	/* issue 15: net, bench */
+	[WS_NET_TRAFFIC] = { "net-traffic", 0, ws_net_traffic, ws_net_prep, ws_net_fini,
+		"interval_us,frame_bytes", "frames over loopback in a network namespace of its own" },
+	[WS_IRQ_WAKE] = { "irq-wake", WAKE, ws_irq_wake, ws_net_prep, ws_net_fini,
+		"interval_us,frame_bytes", "receiver woken from NET_RX by a sender thread's frames" },
+	[WS_SCHBENCH] = { "schbench", 0, ws_schbench, NULL, NULL,
+		"messages,threads,footprint,operations,sleep_us",
+		"message threads wake worker threads; wakeup and request latency" },
+	[WS_TAOBENCH] = { "taobench", 0, ws_taobench, NULL, NULL, "keys,cache,rate,slow_us,clients",
+		"KV cache clients, closed loop or open loop at rate/s" },
 	[WS_EXEC] = { "exec", 0, NULL, NULL, NULL, "", "run CMD with /bin/sh -c as the worker" },
 };
 

@@ -70,6 +70,7 @@ struct ws_ctx {
 	struct tk_cpuset allowed; /* CPUs affinity-churn may pick */
 	struct ws_report rep;
 	struct ws_tel tel;
+	struct ws_net *net;      /* issue 15: net — its namespace and sockets (work_net.c) */
 };
 
 static inline uint64_t ws_now(void)
@@ -139,5 +140,12 @@ int ws_io_direct_prep(struct ws_ctx *c);
 int ws_sequence_prep(struct ws_ctx *c);
 void ws_buf_fini(struct ws_ctx *c);
 void ws_io_fini(struct ws_ctx *c);
+/* issue 15: net (work_net.c), bench (work_bench.c) */
+int ws_net_traffic(struct ws_ctx *c);
+int ws_irq_wake(struct ws_ctx *c);
+int ws_net_prep(struct ws_ctx *c);
+void ws_net_fini(struct ws_ctx *c);
+int ws_schbench(struct ws_ctx *c);
+int ws_taobench(struct ws_ctx *c);
 
 #endif

@@ -52,7 +52,10 @@ enum ws_type {
 	WS_IO_RAND_READ, WS_IO_CONVOY, WS_NICE_SWEEP, WS_AFFINITY_CHURN,
 	WS_POLICY_CHURN, WS_MUTEX_CONTENTION, WS_FORK_EXIT, WS_ALU_HOT,
 	WS_SMT_SIBLING_SPIN, WS_IPC_VARIANCE, WS_TIMER_LATENCY, WS_IDLE_CHURN,
-	WS_SEQUENCE, WS_EXEC, WS_NTYPES
+	WS_SEQUENCE,
+	/* issue 15: net, bench */
+	WS_NET_TRAFFIC, WS_IRQ_WAKE, WS_SCHBENCH, WS_TAOBENCH,
+	WS_EXEC, WS_NTYPES
 };
 
 /* Reservoirs a type fills: wake latencies, iteration costs, timer latencies. */
@@ -109,6 +112,10 @@ struct ws_group {
 	bool aff_set, cgroup_set;
 	bool no_telemetry;       /* copied from ws_opts */
 	bool pol_deferred;       /* --policy-delay: the parent sets the policy */
+	/* issue 15: net, bench (net-traffic, irq-wake, schbench, taobench) */
+	uint64_t p_frame_bytes;                       /* net: frame length */
+	uint64_t p_messages, p_threads, p_footprint, p_operations; /* schbench */
+	uint64_t p_keys, p_cache, p_rate, p_slow_us, p_clients;    /* taobench */
 };
 
 struct ws_migration {
@@ -147,6 +154,35 @@ struct ws_phase_slice {
 enum { WS_SLICE_U64S = 0 WS_SLICE_FIELDS(WS_SLICE_ONE) };   /* u64 fields per slice */
 #undef WS_SLICE_ONE
 
+/*
+ * issue 15: bench — a benchmark type's figures (schbench, taobench) for one
+ * phase, or for the whole run (phase WS_BENCH_WHOLE).  f[] by kind, in the
+ * order of WS_SCHBENCH_FIELDS / WS_TAOBENCH_FIELDS (work_bench.c fills them,
+ * output.c names them).  Latencies in ns.
+ */
+enum ws_bench_kind { WS_BENCH_SCHBENCH = 1, WS_BENCH_TAOBENCH = 2 };
+#define WS_BENCH_WHOLE   UINT32_MAX
+#define WS_BENCH_NF      20
+#define WS_SCHBENCH_FIELDS(X) \
+	X(wakeup_p50) X(wakeup_p90) X(wakeup_p99) X(wakeup_p999) X(wakeup_min) \
+	X(wakeup_max) X(wakeup_samples) X(request_p50) X(request_p90) X(request_p99) \
+	X(request_p999) X(request_min) X(request_max) X(request_samples) \
+	X(sched_delay_msg) X(sched_delay_worker) X(loop_count) X(wall_ns)
+#define WS_TAOBENCH_FIELDS(X) \
+	X(requests) X(hits) X(misses) X(wall_ns) X(open_loop) X(serve_p50) X(serve_p90) \
+	X(serve_p99) X(serve_p999) X(serve_max) X(serve_samples) X(late)
+#define WS_SB_IDX(name) WS_SB_##name,
+#define WS_TB_IDX(name) WS_TB_##name,
+enum { WS_SCHBENCH_FIELDS(WS_SB_IDX) WS_SCHBENCH_NF };
+enum { WS_TAOBENCH_FIELDS(WS_TB_IDX) WS_TAOBENCH_NF };
+#undef WS_SB_IDX
+#undef WS_TB_IDX
+struct ws_bench {
+	uint32_t phase;
+	uint8_t kind;            /* enum ws_bench_kind */
+	uint64_t f[WS_BENCH_NF];
+};
+
 struct ws_numa {
 	uint32_t node;
 	uint64_t pages;
@@ -171,6 +207,8 @@ struct ws_report {
 	uint32_t group_idx;
 	char *affinity_error, *sched_policy_error; /* NULL = None */
 	uint32_t nslices; struct ws_phase_slice *slices;
+	/* issue 15: bench — per phase, then the whole run (WS_BENCH_WHOLE) */
+	uint32_t nbench; struct ws_bench *bench;
 	/* parent-side, not on the wire: the kernel's view at the end of the run */
 	int32_t eff_policy;      /* sched_getattr() policy; -1 = not read */
 	int8_t ext_enabled;      /* /proc/.../sched ext.enabled; -1 = no such line */

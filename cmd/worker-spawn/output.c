@@ -146,6 +146,48 @@ static void add_bench_whole(struct json_object *rec, const struct ws_report *r)
 	json_object_object_add(rec, key, bench_json(b));
 }
 
+/* How a group folds field @k of its workers' records: 1 sum, -1 min, 0 max. */
+static int bench_fold_how(uint8_t kind, int k)
+{
+	if (kind == WS_BENCH_SCHBENCH)
+		return k == WS_SB_wakeup_samples || k == WS_SB_request_samples ||
+		       k == WS_SB_sched_delay_msg || k == WS_SB_sched_delay_worker ||
+		       k == WS_SB_loop_count ? 1 :
+		       k == WS_SB_wakeup_min || k == WS_SB_request_min ? -1 : 0;
+	return k == WS_TB_requests || k == WS_TB_hits || k == WS_TB_misses || k == WS_TB_late ||
+	       k == WS_TB_serve_samples ? 1 : 0;
+}
+
+/*
+ * A group's benchmark figures (its summary's "schbench"/"taobench"): counts
+ * summed over its workers, latencies the worst worker's (min: the lowest),
+ * wall the longest; NULL when it has none.
+ */
+static void add_bench_group(struct json_object *rec, const struct ws_run *run, unsigned g)
+{
+	struct ws_bench acc;
+	unsigned n = 0;
+
+	memset(&acc, 0, sizeof(acc));
+	for (unsigned i = 0; i < run->nworkers; i++) {
+		const struct ws_bench *b = bench_of(&run->results[i].rep, WS_BENCH_WHOLE);
+
+		if (!b || run->results[i].rep.group_idx != g || (n && b->kind != acc.kind))
+			continue;
+		for (int k = 0; k < WS_BENCH_NF; k++) {
+			int how = bench_fold_how(b->kind, k);
+
+			acc.f[k] = !n ? b->f[k] : how > 0 ? acc.f[k] + b->f[k] :
+				   how < 0 ? (b->f[k] < acc.f[k] ? b->f[k] : acc.f[k]) :
+				   (b->f[k] > acc.f[k] ? b->f[k] : acc.f[k]);
+		}
+		acc.kind = b->kind;
+		n++;
+	}
+	if (n)
+		json_object_object_add(rec, bench_key(&acc), bench_json(&acc));
+}
+
 static struct json_object *slices_json(const struct ws_report *r)
 {
 	struct json_object *a = json_object_new_array_ext(r->nslices);
@@ -276,6 +318,8 @@ static struct json_object *summary_rec(const struct ws_run *run, int g, const st
 	tk_rec_dbl(rec, "iterations_per_worker", s->iterations_per_worker);
 	tk_rec_dbl(rec, "iterations_per_cpu_sec", s->iterations_per_cpu_sec);
 	tk_rec_dbl(rec, "cross_node_migration_ratio", s->cross_node);
+	if (g >= 0)   /* issue 15: bench */
+		add_bench_group(rec, run, g);
 	if (g < 0 && (scx = ws_scx_json(&run->scx)))
 		json_object_object_add(rec, "scx", scx);
 	return rec;

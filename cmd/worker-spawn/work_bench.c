@@ -4,8 +4,9 @@
  * (our own code, after the ideas of schbench and TaoBench), each run by ONE
  * worker that starts its own threads; the worker's thread only watches:
  * every 10 ms it moves the work units on and, when the phase epoch moves,
- * closes a per-phase record (struct ws_bench); at the end it adds the
- * whole-run record.
+ * closes a per-phase record (struct ws_bench); at the end it stops and joins
+ * the threads, then adds the last phase's and the whole run's records, so
+ * every request done is counted.
  *
  * schbench: `messages` message threads, each with `threads` worker threads.
  * A message thread stamps the clock and FUTEX_WAKEs each of its workers in
@@ -51,6 +52,7 @@ struct bench {
 	int err;                         /* a helper's failure */
 	struct ws_hist hist[2];
 	void (*take)(struct bench *b, struct mark *m);   /* fills cnt[] */
+	void (*halt)(struct bench *b);   /* stop and join the threads */
 	void (*fill)(const struct mark *d, struct ws_bench *out);
 };
 
@@ -83,8 +85,11 @@ static void push(struct ws_ctx *c, struct bench *b, uint32_t phase, const struct
 	b->fill(d, r);
 }
 
-/* The watcher: until stopped, tick work units (cnt[0]) and close phases. */
-static int watch(struct ws_ctx *c, struct bench *b)
+/*
+ * The watcher: until stopped, tick work units (cnt[0]) and close phases.
+ * The run starts from zero at @t0, when the first thread was started.
+ */
+static int watch(struct ws_ctx *c, struct bench *b, uint64_t t0)
 {
 	struct mark *m = calloc(4, sizeof(*m)), *start = m, *prev = m + 1, *now = m + 2;
 	uint32_t epoch = c->sh ? atomic_load(&c->sh->epoch) : 0;
@@ -96,7 +101,7 @@ static int watch(struct ws_ctx *c, struct bench *b)
 		free(m);
 		return -ENOMEM;
 	}
-	take(b, start);
+	start->t_ns = t0;
 	*prev = *start;
 	while (!ws_stopping() && !b->err) {
 		uint32_t e;
@@ -117,6 +122,9 @@ static int watch(struct ws_ctx *c, struct bench *b)
 		ws_tick(c, now->cnt[0] - done);
 		done = now->cnt[0];
 	}
+	/* the last figures once every thread is gone: nothing more can happen */
+	atomic_store(&b->stop, 1);
+	b->halt(b);
 	take(b, now);
 	c->rep.iterations += now->cnt[0] - done;
 	ws_tick(c, now->cnt[0] - done);
@@ -134,26 +142,57 @@ static uint64_t pct(const struct ws_hist_snap *s, double p)
 
 /* --- schbench --------------------------------------------------------------- */
 
-struct sb;
-struct sb_worker {
-	_Atomic uint32_t go;             /* requests posted to it */
-	_Atomic uint64_t stamp;          /* its message thread's clock at the post */
+/* A schbench thread as the watcher sees it: its tid, then its run delay at exit. */
+struct sb_thread {
 	_Atomic pid_t tid;
-	struct sb *sb;
-	_Atomic uint32_t *acks;          /* its message thread's */
-	uint8_t *buf;
+	_Atomic int exited;
+	_Atomic uint64_t exit_delay;
 	pthread_t th;
 	bool started;
 };
 
+static void thread_enter(struct sb_thread *t)
+{
+	atomic_store(&t->tid, gettid());
+}
+
+static void thread_exit(struct sb_thread *t)
+{
+	struct ws_schedstat s;
+
+	if (ws_schedstat_read(0, &s))
+		atomic_store(&t->exit_delay, s.run_delay_ns);
+	atomic_store(&t->exited, 1);
+}
+
+/* Its run delay now (ns); 0 when it cannot be read. */
+static uint64_t thread_delay(struct sb_thread *t)
+{
+	struct ws_schedstat s;
+
+	if (atomic_load(&t->exited))
+		return atomic_load(&t->exit_delay);
+	if (atomic_load(&t->tid) > 0 && ws_schedstat_read(atomic_load(&t->tid), &s))
+		return s.run_delay_ns;
+	return 0;
+}
+
+struct sb;
+struct sb_worker {
+	struct sb_thread t;
+	_Atomic uint32_t go;             /* requests posted to it */
+	_Atomic uint64_t stamp;          /* its message thread's clock at the post */
+	struct sb *sb;
+	_Atomic uint32_t *acks;          /* its message thread's */
+	uint8_t *buf;
+};
+
 struct sb_msg {
+	struct sb_thread t;
 	_Atomic uint32_t acks;
-	_Atomic pid_t tid;
 	struct sb *sb;
 	struct sb_worker *w;
 	unsigned nw;
-	pthread_t th;
-	bool started;
 };
 
 struct sb {
@@ -171,7 +210,8 @@ static void *sb_worker_main(void *arg)
 	struct sb *sb = w->sb;
 	uint32_t seen = 0;
 
-	atomic_store(&w->tid, gettid());
+	thread_enter(&w->t);
+	/* a request posted before the stop is still served: posts and loops match */
 	while (!ws_futex_wait_stop(&w->go, seen, &sb->b.stop)) {
 		uint64_t stamp, t;
 
@@ -186,6 +226,7 @@ static void *sb_worker_main(void *arg)
 		atomic_fetch_add(w->acks, 1);
 		ws_futex_wake_private(w->acks, 1);
 	}
+	thread_exit(&w->t);
 	return NULL;
 }
 
@@ -207,7 +248,7 @@ static void *sb_msg_main(void *arg)
 	struct sb_msg *m = arg;
 	struct sb *sb = m->sb;
 
-	atomic_store(&m->tid, gettid());
+	thread_enter(&m->t);
 	while (!atomic_load(&sb->b.stop)) {
 		atomic_store(&m->acks, 0);
 		for (unsigned i = 0; i < m->nw; i++) {
@@ -217,25 +258,11 @@ static void *sb_msg_main(void *arg)
 		}
 		for (uint32_t a; (a = atomic_load(&m->acks)) < m->nw;)
 			if (ws_futex_wait_stop(&m->acks, a, &sb->b.stop))
-				return NULL;
+				break;
 		nap(sb->sleep_ns, &sb->b.stop);
 	}
+	thread_exit(&m->t);
 	return NULL;
-}
-
-/* Run delay summed over threads @tid[0..n) (stride @step bytes), in ns. */
-static uint64_t run_delay(const _Atomic pid_t *tid, unsigned n, size_t step)
-{
-	uint64_t sum = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		const _Atomic pid_t *t = (const void *)((const char *)tid + i * step);
-		struct ws_schedstat s;
-
-		if (atomic_load(t) > 0 && ws_schedstat_read(atomic_load(t), &s))
-			sum += s.run_delay_ns;
-	}
-	return sum;
 }
 
 static void sb_take(struct bench *b, struct mark *m)
@@ -243,8 +270,11 @@ static void sb_take(struct bench *b, struct mark *m)
 	struct sb *sb = (struct sb *)b;
 
 	m->cnt[0] = atomic_load(&sb->loops);
-	m->cnt[1] = run_delay(&sb->msg[0].tid, sb->nmsg, sizeof(*sb->msg));
-	m->cnt[2] = run_delay(&sb->wk[0].tid, sb->nwk, sizeof(*sb->wk));
+	m->cnt[1] = m->cnt[2] = 0;
+	for (unsigned i = 0; i < sb->nmsg; i++)
+		m->cnt[1] += thread_delay(&sb->msg[i].t);
+	for (unsigned i = 0; i < sb->nwk; i++)
+		m->cnt[2] += thread_delay(&sb->wk[i].t);
 }
 
 static void sb_fill(const struct mark *d, struct ws_bench *out)
@@ -268,16 +298,23 @@ static void sb_fill(const struct mark *d, struct ws_bench *out)
 	f[WS_SB_wall_ns] = d->t_ns;
 }
 
-static void sb_stop(struct sb *sb)
+static void sb_halt(struct bench *b)
 {
+	struct sb *sb = (struct sb *)b;
+
 	atomic_store(&sb->b.stop, 1);
-	for (unsigned i = 0; i < sb->nwk; i++)
-		if (sb->wk[i].started)
-			pthread_join(sb->wk[i].th, NULL);
-	for (unsigned i = 0; i < sb->nmsg; i++)
-		if (sb->msg[i].started)
-			pthread_join(sb->msg[i].th, NULL);
-	for (unsigned i = 0; i < sb->nwk; i++)
+	for (unsigned i = 0; sb->wk && i < sb->nwk; i++)
+		if (sb->wk[i].t.started)
+			pthread_join(sb->wk[i].t.th, NULL), sb->wk[i].t.started = false;
+	for (unsigned i = 0; sb->msg && i < sb->nmsg; i++)
+		if (sb->msg[i].t.started)
+			pthread_join(sb->msg[i].t.th, NULL), sb->msg[i].t.started = false;
+}
+
+static void sb_release(struct sb *sb)
+{
+	sb_halt(&sb->b);
+	for (unsigned i = 0; sb->wk && i < sb->nwk; i++)
 		free(sb->wk[i].buf);
 	free(sb->wk);
 	free(sb->msg);
@@ -293,8 +330,8 @@ static int sb_start(struct sb *sb)
 		w->sb = sb;
 		w->acks = &sb->msg[i / (sb->nwk / sb->nmsg)].acks;
 		w->buf = calloc(1, sb->footprint);
-		err = w->buf ? ws_thread_start(&w->th, sb_worker_main, w) : -ENOMEM;
-		w->started = !err;
+		err = w->buf ? ws_thread_start(&w->t.th, sb_worker_main, w) : -ENOMEM;
+		w->t.started = !err;
 	}
 	for (unsigned i = 0; i < sb->nmsg && !err; i++) {
 		struct sb_msg *m = &sb->msg[i];
@@ -302,8 +339,8 @@ static int sb_start(struct sb *sb)
 		m->sb = sb;
 		m->nw = sb->nwk / sb->nmsg;
 		m->w = &sb->wk[i * m->nw];
-		err = ws_thread_start(&m->th, sb_msg_main, m);
-		m->started = !err;
+		err = ws_thread_start(&m->t.th, sb_msg_main, m);
+		m->t.started = !err;
 	}
 	return err;
 }
@@ -312,6 +349,7 @@ int ws_schbench(struct ws_ctx *c)
 {
 	const struct ws_group *g = c->g;
 	struct sb *sb = calloc(1, sizeof(*sb));
+	uint64_t t0;
 	int err;
 
 	if (!sb)
@@ -319,6 +357,7 @@ int ws_schbench(struct ws_ctx *c)
 	sb->b.kind = WS_BENCH_SCHBENCH;
 	sb->b.take = sb_take;
 	sb->b.fill = sb_fill;
+	sb->b.halt = sb_halt;
 	ws_hist_init(&sb->b.hist[0]);
 	ws_hist_init(&sb->b.hist[1]);
 	sb->ops = g->p_operations;
@@ -328,10 +367,11 @@ int ws_schbench(struct ws_ctx *c)
 	sb->nwk = g->p_messages * g->p_threads;
 	sb->msg = calloc(sb->nmsg, sizeof(*sb->msg));
 	sb->wk = calloc(sb->nwk, sizeof(*sb->wk));
+	t0 = ws_now();
 	err = sb->msg && sb->wk ? sb_start(sb) : -ENOMEM;
 	if (!err)
-		err = watch(c, &sb->b);
-	sb_stop(sb);
+		err = watch(c, &sb->b, t0);
+	sb_release(sb);
 	if (!err && c->rep.nbench) {
 		/* the whole run's extremes are known exactly */
 		uint64_t *f = c->rep.bench[c->rep.nbench - 1].f;
@@ -480,12 +520,19 @@ static void tb_fill(const struct mark *d, struct ws_bench *out)
 	f[WS_TB_serve_samples] = d->h[0].n;
 }
 
+static void tb_halt(struct bench *b)
+{
+	struct tb *tb = (struct tb *)b;
+
+	atomic_store(&tb->b.stop, 1);
+	for (unsigned i = 0; tb->cl && i < tb->ncl; i++)
+		if (tb->cl[i].started)
+			pthread_join(tb->cl[i].th, NULL), tb->cl[i].started = false;
+}
+
 static void tb_free(struct tb *tb)
 {
-	atomic_store(&tb->b.stop, 1);
-	for (unsigned i = 0; i < tb->ncl; i++)
-		if (tb->cl[i].started)
-			pthread_join(tb->cl[i].th, NULL);
+	tb_halt(&tb->b);
 	pthread_mutex_destroy(&tb->mu);
 	free(tb->cl);
 	free(tb->where);
@@ -507,6 +554,7 @@ int ws_taobench(struct ws_ctx *c)
 	tb->b.kind = WS_BENCH_TAOBENCH;
 	tb->b.take = tb_take;
 	tb->b.fill = tb_fill;
+	tb->b.halt = tb_halt;
 	ws_hist_init(&tb->b.hist[0]);
 	ws_hist_init(&tb->b.hist[1]);
 	tb->keys = g->p_keys;
@@ -536,7 +584,7 @@ int ws_taobench(struct ws_ctx *c)
 		cl->started = !err;
 	}
 	if (!err)
-		err = watch(c, &tb->b);
+		err = watch(c, &tb->b, t0);
 	if (!err && c->rep.nbench) {
 		for (uint32_t i = 0; i < c->rep.nbench; i++)
 			c->rep.bench[i].f[WS_TB_open_loop] = g->p_rate != 0;

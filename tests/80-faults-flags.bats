@@ -201,3 +201,13 @@ check() {
 		[[ "$stderr" == *"fentry"* ]] || fail "the fix names no hook: $stderr"
 	done
 }
+
+@test "worker-spawn: net and benchmark parameters out of range (issue 15: net, bench)" {
+	for w in net-traffic:frame_bytes=10 net-traffic:frame_bytes=2000 irq-wake:frame_bytes=x \
+		 schbench:threads=0 schbench:messages=65 schbench:footprint=1k schbench:footprint=huge \
+		 taobench:keys=0 taobench:cache=2000000 taobench:keys=10,cache=11 taobench:clients=0 \
+		 taobench:rate=-1 schbench:keys=5 taobench:threads=2; do
+		run --separate-stderr "$(bin worker-spawn)" -w "$w"
+		assert_usage_error "$w"
+	done
+}

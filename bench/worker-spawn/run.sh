@@ -3,6 +3,7 @@
 #   1. spin-wait work units per CPU-second, telemetry on vs --no-telemetry (goal: <= 2% loss)
 #   2. timer-latency p99 vs cyclictest, same interval and priority (goal: within +-10%)
 #   3. pipe-io round trips/s vs `perf bench sched pipe` (goal: >= 0.9x)
+#   4. schbench-port p99 wakeup latency next to cyclictest's p99, both at once (same load)
 # Usage: bench/worker-spawn/run.sh [SECONDS]   (root for the FIFO priority)
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,3 +43,17 @@ ws_rt=$("$WS" -w pipe-io:burst=0 -n 2 -d "${D}s" -j -q |
 	jq -rs '[.[] | select(.type=="report")][0] | .iterations / .wall_time_ns * 1e9')
 perf_rt=$(perf bench sched pipe -l $((D * 40000)) 2>/dev/null | awk '/ops\/sec/ { print $1 }')
 echo "pipe round trips/s: worker-spawn=$ws_rt perf=$perf_rt ratio=$(ratio "$ws_rt" "$perf_rt") (goal >= 0.9)"
+
+# 4. (issue 15: bench) schbench-port p99 wakeup beside cyclictest's p99, run together
+#    so both see the same load; cyclictest as SCHED_OTHER like the schbench threads
+cyfile=$(mktemp)
+cyclictest -i "$IVAL" -D "$D" -q -m -h 100000 >"$cyfile" 2>/dev/null &
+cy=$!
+sb_p99=$("$WS" -w schbench -d "${D}s" -j -q |
+	jq -r 'select(.type=="report") | .schbench_whole.wakeup_p99_latency_us')
+wait "$cy" || true
+cy_p99=$(awk '/^[0-9]+[ \t]+[0-9]+/ { c[$1+0] = $2; n += $2 }
+	END { s = 0; for (i = 0; i <= 100000; i++) { s += c[i]; if (s >= 0.99 * n) { print i; exit } } }' \
+	"$cyfile")
+rm -f "$cyfile"
+echo "p99 us at the same load: schbench wakeup=$sb_p99 cyclictest=$cy_p99 ratio=$(ratio "$sb_p99" "$cy_p99")"

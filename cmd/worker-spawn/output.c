@@ -109,6 +109,7 @@ static struct json_object *bench_json(const struct ws_bench *b)
 		US("serve_p99_us", f[WS_TB_serve_p99]);
 		US("serve_p999_us", f[WS_TB_serve_p999]);
 		US("serve_max_us", f[WS_TB_serve_max]);
+		U64("serve_samples", f[WS_TB_serve_samples]);
 		U64("requests", f[WS_TB_requests]);
 		U64("hits", f[WS_TB_hits]);
 		U64("misses", f[WS_TB_misses]);
@@ -151,7 +152,6 @@ static int bench_fold_how(uint8_t kind, int k)
 {
 	if (kind == WS_BENCH_SCHBENCH)
 		return k == WS_SB_wakeup_samples || k == WS_SB_request_samples ||
-		       k == WS_SB_sched_delay_msg || k == WS_SB_sched_delay_worker ||
 		       k == WS_SB_loop_count ? 1 :
 		       k == WS_SB_wakeup_min || k == WS_SB_request_min ? -1 : 0;
 	return k == WS_TB_requests || k == WS_TB_hits || k == WS_TB_misses || k == WS_TB_late ||
@@ -160,7 +160,7 @@ static int bench_fold_how(uint8_t kind, int k)
 
 /*
  * A group's benchmark figures (its summary's "schbench"/"taobench"): counts
- * summed over its workers, latencies the worst worker's (min: the lowest),
+ * summed over its workers, latencies and delays the worst worker's (min: the lowest),
  * wall the longest; NULL when it has none.
  */
 static void add_bench_group(struct json_object *rec, const struct ws_run *run, unsigned g)

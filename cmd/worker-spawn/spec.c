@@ -68,16 +68,14 @@ static void set_defaults(struct ws_group *g)
 		break;
 	case WS_SCHBENCH:
 		g->p_messages = 1;
-		g->p_threads = 2;
 		g->p_footprint = 256 << 10;
 		g->p_operations = 5;
 		g->p_sleep = 100;
 		break;
 	case WS_TAOBENCH:
-		g->p_keys = 100000;
-		g->p_cache = 50000;
+		g->p_cache_mib = 64;
+		g->p_hit_pct = 90;
 		g->p_slow_us = 100;
-		g->p_clients = 1;
 		break;
 	default:
 		break;
@@ -197,35 +195,34 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 		/* issue 15: net, bench */
 		} else if (!strcmp(k, "frame_bytes")) {
 			g->p_frame_bytes = num(arg, k, v, 32, 1514);
-		} else if (!strcmp(k, "messages")) {
+		} else if (!strcmp(k, "message_threads")) {
 			g->p_messages = num(arg, k, v, 1, 64);
-		} else if (!strcmp(k, "threads")) {
-			g->p_threads = num(arg, k, v, 1, 256);
-		} else if (!strcmp(k, "footprint")) {
-			if (!v || tk_parse_size(v, &g->p_footprint) || g->p_footprint < 4096 ||
-			    g->p_footprint > (64ULL << 20))
-				tk_usage_error("give a size like 256k", "-w '%s': footprint=%s is not "
-					       "a size between 4k and 64M", arg, v ? v : "");
+		} else if (!strcmp(k, "worker_threads") || !strcmp(k, "slow_threads")) {
+			g->p_threads = num(arg, k, v, 0, 256);
+		} else if (!strcmp(k, "cache_footprint_kib")) {
+			g->p_footprint = num(arg, k, v, 1, 65536) << 10;
 		} else if (!strcmp(k, "operations")) {
 			g->p_operations = num(arg, k, v, 0, 1000000);
-		} else if (!strcmp(k, "sleep_us")) {
+		} else if (!strcmp(k, "sleep_usec")) {
 			g->p_sleep = num(arg, k, v, 0, 10000000);
-		} else if (!strcmp(k, "keys")) {
-			g->p_keys = num(arg, k, v, 1, 1 << 24);
-		} else if (!strcmp(k, "cache")) {
-			g->p_cache = num(arg, k, v, 1, 1 << 20);
-		} else if (!strcmp(k, "rate")) {
-			g->p_rate = num(arg, k, v, 0, 10000000);
-		} else if (!strcmp(k, "slow_us")) {
+		} else if (!strcmp(k, "client_threads")) {
+			g->p_clients = num(arg, k, v, 0, 256);
+		} else if (!strcmp(k, "cache_capacity_mib")) {
+			g->p_cache_mib = num(arg, k, v, 1, 4096);
+		} else if (!strcmp(k, "target_hit_pct")) {
+			g->p_hit_pct = num(arg, k, v, 1, 99);
+		} else if (!strcmp(k, "slow_path_sleep_us")) {
 			g->p_slow_us = num(arg, k, v, 0, 10000000);
-		} else if (!strcmp(k, "clients")) {
-			g->p_clients = num(arg, k, v, 1, 256);
+		} else if (!strcmp(k, "arrival_rate")) {
+			g->p_rate = num(arg, k, v, 0, 10000000);
 		}
 	}
-	if (g->type == WS_TAOBENCH && g->p_cache > g->p_keys)   /* issue 15: bench */
-		tk_usage_error("give cache=N at most keys=N", "-w '%s': cache=%llu is larger than "
-			       "keys=%llu", arg, (unsigned long long)g->p_cache,
-			       (unsigned long long)g->p_keys);
+	/* issue 15: bench — the key range (capacity x 100 / hit %) stays within 2^26 */
+	if (g->type == WS_TAOBENCH && (g->p_cache_mib << 20) / 64 * 100 / g->p_hit_pct > 1 << 26)
+		tk_usage_error("lower cache_capacity_mib or raise target_hit_pct", "-w '%s': "
+			       "cache_capacity_mib=%llu at target_hit_pct=%llu needs more than 2^26 keys",
+			       arg, (unsigned long long)g->p_cache_mib,
+			       (unsigned long long)g->p_hit_pct);
 	if (g->type == WS_SEQUENCE && !g->nseq)
 		tk_usage_error("e.g. -w sequence:spin=10,sleep=5,yield=100",
 			       "-w '%s': sequence needs at least one step", arg);

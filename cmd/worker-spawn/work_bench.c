@@ -1,154 +1,72 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * work_bench.c — issue 15: bench.  Two benchmarks written for worker-spawn
- * (our own code, after the ideas of schbench and TaoBench), each run by ONE
- * worker that starts its own threads; the worker's thread only watches:
- * every 10 ms it moves the work units on and, when the phase epoch moves,
- * closes a per-phase record (struct ws_bench); at the end it stops and joins
- * the threads, then adds the last phase's and the whole run's records, so
- * every request done is counted.
+ * work_bench.c — issue 15: bench.  schbench, our own code after schbench's
+ * default (message-thread) mode, run by ONE worker with threads of its own
+ * while the worker's thread watches (bench.c).
  *
- * schbench: `messages` message threads, each with `threads` worker threads.
- * A message thread stamps the clock and FUTEX_WAKEs each of its workers in
- * turn, waits until all have answered, sleeps sleep_us, and again.  A
- * worker's wakeup latency runs from its message thread's stamp to the
- * worker running; it then makes `operations` strided read-modify-write
- * passes over its own `footprint` buffer (the request), and its request
- * latency runs from the same stamp to the end of that work.  A loop is one
- * request.  Scheduling delay: the schedstat run delay of the message
+ * message_threads message threads, each with worker_threads worker threads
+ * (0: the worker's allowed CPUs divided over the message threads, rounded
+ * up).  A worker marks itself waiting, posts its message thread and blocks
+ * on its own futex word.  A message thread wakes every waiting worker of its
+ * own: it reads the clock ONCE, stamps each with that time and posts it
+ * (FUTEX_WAKE), then blocks until one of them posts it back.  A worker's
+ * wakeup latency runs from that stamp to the worker running; it then sleeps
+ * sleep_usec (the think time), makes `operations` multiplications of two
+ * matrices sized so the three fill cache_footprint_kib, and its request
+ * latency runs from the end of the wakeup to the end of that work.  A loop
+ * (a work unit) is one request.  The scheduling delays are the mean run
+ * delay per timeslice (schedstat: run delay / timeslices) of the message
  * threads and of the worker threads.
  *
- * taobench: `clients` threads look up uniformly random keys out of `keys`
- * in a cache of `cache` entries (64-byte values, one lock).  A hit is the
- * fast path; a miss sleeps slow_us (the backend fetch) and then stores the
- * key, evicting a random entry once the cache is full, so the hit ratio
- * settles at cache/keys.  Closed loop by default; rate=R (requests/s over
- * all clients) makes it open loop: arrivals are on a fixed grid and the
- * serve latency runs from the intended arrival (no coordinated omission),
- * `late` counting requests that began more than one period after theirs.
+ * Every post a worker receives is served, even past the stop, so the
+ * FUTEX_WAKE_PRIVATE calls are exactly 2 x loops + the workers' first posts.
  */
 #include <errno.h>
-#include <pthread.h>
+#include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "bench_hist.h"
+#include "bench.h"
 #include "telemetry.h"
 
-#define WATCH_NS (10 * 1000000ULL)
-
-/* What the watcher reads at one moment: two histograms and four counters. */
-struct mark {
-	struct ws_hist_snap h[2];
-	uint64_t cnt[4];
-	uint64_t t_ns;
-};
-
-/* One benchmark as the watcher drives it. */
-struct bench {
-	uint8_t kind;
-	_Atomic int stop;
-	int err;                         /* a helper's failure */
-	struct ws_hist hist[2];
-	void (*take)(struct bench *b, struct mark *m);   /* fills cnt[] */
-	void (*halt)(struct bench *b);   /* stop and join the threads */
-	void (*fill)(const struct mark *d, struct ws_bench *out);
-};
-
-static void take(struct bench *b, struct mark *m)
-{
-	ws_hist_snap(&b->hist[0], &m->h[0]);
-	ws_hist_snap(&b->hist[1], &m->h[1]);
-	b->take(b, m);
-	m->t_ns = ws_now();
-}
-
-/* Append the record of @now minus @then as @phase. */
-static void push(struct ws_ctx *c, struct bench *b, uint32_t phase, const struct mark *now,
-		 const struct mark *then, struct mark *d)
-{
-	struct ws_bench *r;
-
-	/* WS_MAX_SLICES phases; the whole run always has its place */
-	if (!c->rep.bench || c->rep.nbench >= WS_MAX_SLICES + (phase == WS_BENCH_WHOLE))
-		return;
-	r = &c->rep.bench[c->rep.nbench++];
-	memset(r, 0, sizeof(*r));
-	r->phase = phase;
-	r->kind = b->kind;
-	for (int k = 0; k < 2; k++)
-		ws_hist_diff(&now->h[k], &then->h[k], &d->h[k]);
-	for (int k = 0; k < 4; k++)
-		d->cnt[k] = tk_sat_sub_u64(now->cnt[k], then->cnt[k]);
-	d->t_ns = tk_sat_sub_u64(now->t_ns, then->t_ns);
-	b->fill(d, r);
-}
-
-/*
- * The watcher: until stopped, tick work units (cnt[0]) and close phases.
- * The run starts from zero at @t0, when the first thread was started.
- */
-static int watch(struct ws_ctx *c, struct bench *b, uint64_t t0)
-{
-	struct mark *m = calloc(4, sizeof(*m)), *start = m, *prev = m + 1, *now = m + 2;
-	uint32_t epoch = c->sh ? atomic_load(&c->sh->epoch) : 0;
-	bool phased = false;
-	uint64_t done = 0;
-
-	c->rep.bench = calloc(WS_MAX_SLICES + 1, sizeof(*c->rep.bench));
-	if (!m || !c->rep.bench) {
-		free(m);
-		return -ENOMEM;
-	}
-	start->t_ns = t0;
-	*prev = *start;
-	while (!ws_stopping() && !b->err) {
-		uint32_t e;
-
-		ws_sleep(WATCH_NS);
-		e = c->sh ? atomic_load(&c->sh->epoch) : epoch;
-		take(b, now);
-		if (e != epoch) {
-			struct mark *t = prev;
-
-			push(c, b, epoch, now, prev, m + 3);
-			prev = now;
-			now = t;
-			epoch = e;
-			phased = true;
-		}
-		c->rep.iterations += now->cnt[0] - done;
-		ws_tick(c, now->cnt[0] - done);
-		done = now->cnt[0];
-	}
-	/* the last figures once every thread is gone: nothing more can happen */
-	atomic_store(&b->stop, 1);
-	b->halt(b);
-	take(b, now);
-	c->rep.iterations += now->cnt[0] - done;
-	ws_tick(c, now->cnt[0] - done);
-	if (phased)
-		push(c, b, epoch, now, prev, m + 3);
-	push(c, b, WS_BENCH_WHOLE, now, start, m + 3);
-	free(m);
-	return b->err;
-}
-
-static uint64_t pct(const struct ws_hist_snap *s, double p)
-{
-	return ws_hist_pct(s, p);
-}
-
-/* --- schbench --------------------------------------------------------------- */
-
-/* A schbench thread as the watcher sees it: its tid, then its run delay at exit. */
+/* A schbench thread as the watcher sees it: its tid, then its schedstat at exit. */
 struct sb_thread {
 	_Atomic pid_t tid;
 	_Atomic int exited;
-	_Atomic uint64_t exit_delay;
+	_Atomic uint64_t exit_delay, exit_slices;
 	pthread_t th;
 	bool started;
+};
+
+struct sb;
+struct sb_msg;
+struct sb_worker {
+	struct sb_thread t;
+	_Atomic uint32_t go;             /* posts received */
+	_Atomic uint32_t waiting;        /* on its message thread's wait list */
+	_Atomic uint64_t wake_time;      /* the message thread's stamp */
+	struct sb_msg *m;
+	uint64_t *mat;                   /* three n x n matrices */
+};
+
+struct sb_msg {
+	struct sb_thread t;
+	_Atomic uint32_t posts;          /* posts from its workers */
+	struct sb *sb;
+	struct sb_worker *w;
+	unsigned nw;
+};
+
+struct sb {
+	struct ws_bench_run b;           /* hist[0] wakeup, hist[1] request */
+	_Atomic uint64_t loops;
+	uint64_t ops, sleep_ns;
+	size_t n;                        /* matrix dimension */
+	struct sb_msg *msg;
+	struct sb_worker *wk;
+	unsigned nmsg, nwk;
 };
 
 static void thread_enter(struct sb_thread *t)
@@ -160,131 +78,127 @@ static void thread_exit(struct sb_thread *t)
 {
 	struct ws_schedstat s;
 
-	if (ws_schedstat_read(0, &s))
+	if (ws_schedstat_read(0, &s)) {
 		atomic_store(&t->exit_delay, s.run_delay_ns);
+		atomic_store(&t->exit_slices, s.run_count);
+	}
 	atomic_store(&t->exited, 1);
 }
 
-/* Its run delay now (ns); 0 when it cannot be read. */
-static uint64_t thread_delay(struct sb_thread *t)
+/* Add its run delay and timeslices so far to @delay and @slices. */
+static void thread_sched(struct sb_thread *t, uint64_t *delay, uint64_t *slices)
 {
 	struct ws_schedstat s;
 
-	if (atomic_load(&t->exited))
-		return atomic_load(&t->exit_delay);
-	if (atomic_load(&t->tid) > 0 && ws_schedstat_read(atomic_load(&t->tid), &s))
-		return s.run_delay_ns;
-	return 0;
+	if (atomic_load(&t->exited)) {
+		*delay += atomic_load(&t->exit_delay);
+		*slices += atomic_load(&t->exit_slices);
+	} else if (atomic_load(&t->tid) > 0 && ws_schedstat_read(atomic_load(&t->tid), &s)) {
+		*delay += s.run_delay_ns;
+		*slices += s.run_count;
+	}
 }
 
-struct sb;
-struct sb_worker {
-	struct sb_thread t;
-	_Atomic uint32_t go;             /* requests posted to it */
-	_Atomic uint64_t stamp;          /* its message thread's clock at the post */
-	struct sb *sb;
-	_Atomic uint32_t *acks;          /* its message thread's */
-	uint8_t *buf;
-};
+/* C = A x B, u64 multiply-accumulate (schbench's matrix work). */
+static void matmul(uint64_t *m, size_t n)
+{
+	uint64_t *a = m, *b = m + n * n, *c = m + 2 * n * n;
 
-struct sb_msg {
-	struct sb_thread t;
-	_Atomic uint32_t acks;
-	struct sb *sb;
-	struct sb_worker *w;
-	unsigned nw;
-};
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			uint64_t sum = 0;
 
-struct sb {
-	struct bench b;                  /* hist[0] wakeup, hist[1] request */
-	_Atomic uint64_t loops;
-	uint64_t ops, footprint, sleep_ns;
-	struct sb_msg *msg;
-	struct sb_worker *wk;
-	unsigned nmsg, nwk;
-};
+			for (size_t k = 0; k < n; k++)
+				sum += a[i * n + k] * b[k * n + j];
+			c[i * n + j] = sum;
+		}
+}
 
-static void *sb_worker_main(void *arg)
+static void post(_Atomic uint32_t *w)
+{
+	atomic_fetch_add(w, 1);
+	ws_futex_wake_private(w, 1);
+}
+
+static void *worker_main(void *arg)
 {
 	struct sb_worker *w = arg;
-	struct sb *sb = w->sb;
+	struct sb *sb = w->m->sb;
 	uint32_t seen = 0;
 
 	thread_enter(&w->t);
-	/* a request posted before the stop is still served: posts and loops match */
-	while (!ws_futex_wait_stop(&w->go, seen, &sb->b.stop)) {
-		uint64_t stamp, t;
+	for (;;) {
+		uint64_t t;
 
+		atomic_store(&w->waiting, 1);
+		post(&w->m->posts);
+		/* a post made before the stop is still served: posts and loops match */
+		if (ws_futex_wait_stop(&w->go, seen, &sb->b.stop))
+			break;
 		seen = atomic_load(&w->go);
 		t = ws_now();
-		stamp = atomic_load(&w->stamp);
-		ws_hist_add(&sb->b.hist[0], tk_sat_sub_u64(t, stamp));
+		ws_hist_add(&sb->b.hist[0], tk_sat_sub_u64(t, atomic_load(&w->wake_time)));
+		ws_bench_nap(sb->sleep_ns, &sb->b.stop);
 		for (uint64_t k = 0; k < sb->ops; k++)
-			ws_cache_pass(w->buf, sb->footprint, 64);
-		ws_hist_add(&sb->b.hist[1], tk_sat_sub_u64(ws_now(), stamp));
+			matmul(w->mat, sb->n);
+		ws_hist_add(&sb->b.hist[1], tk_sat_sub_u64(ws_now(), t));
 		atomic_fetch_add(&sb->loops, 1);
-		atomic_fetch_add(w->acks, 1);
-		ws_futex_wake_private(w->acks, 1);
 	}
 	thread_exit(&w->t);
 	return NULL;
 }
 
-/* Sleep @ns in <= 100 ms steps that re-check @stop. */
-static void nap(uint64_t ns, _Atomic int *stop)
+/* Wake every waiting worker of @m, all stamped with one clock read. */
+static void wake_all(struct sb_msg *m)
 {
-	uint64_t end = ws_now() + ns, now;
+	uint64_t now = ws_now();
 
-	while (!atomic_load(stop) && (now = ws_now()) < end) {
-		uint64_t step = end - now < WS_POLL_NS ? end - now : WS_POLL_NS;
-		struct timespec ts = { step / 1000000000ULL, step % 1000000000ULL };
+	for (unsigned i = 0; i < m->nw; i++) {
+		struct sb_worker *w = &m->w[i];
 
-		nanosleep(&ts, NULL);
+		if (!atomic_exchange(&w->waiting, 0))
+			continue;
+		atomic_store(&w->wake_time, now);
+		post(&w->go);
 	}
 }
 
-static void *sb_msg_main(void *arg)
+static void *msg_main(void *arg)
 {
 	struct sb_msg *m = arg;
-	struct sb *sb = m->sb;
 
 	thread_enter(&m->t);
-	while (!atomic_load(&sb->b.stop)) {
-		atomic_store(&m->acks, 0);
-		for (unsigned i = 0; i < m->nw; i++) {
-			atomic_store(&m->w[i].stamp, ws_now());
-			atomic_fetch_add(&m->w[i].go, 1);
-			ws_futex_wake_private(&m->w[i].go, 1);
-		}
-		for (uint32_t a; (a = atomic_load(&m->acks)) < m->nw;)
-			if (ws_futex_wait_stop(&m->acks, a, &sb->b.stop))
-				break;
-		nap(sb->sleep_ns, &sb->b.stop);
+	while (!atomic_load(&m->sb->b.stop)) {
+		uint32_t p = atomic_load(&m->posts);
+
+		wake_all(m);
+		if (ws_futex_wait_stop(&m->posts, p, &m->sb->b.stop))
+			break;
 	}
 	thread_exit(&m->t);
 	return NULL;
 }
 
-static void sb_take(struct bench *b, struct mark *m)
+static void sb_take(struct ws_bench_run *b, struct ws_bench_mark *m)
 {
 	struct sb *sb = (struct sb *)b;
 
+	memset(m->cnt, 0, sizeof(m->cnt));
 	m->cnt[0] = atomic_load(&sb->loops);
-	m->cnt[1] = m->cnt[2] = 0;
 	for (unsigned i = 0; i < sb->nmsg; i++)
-		m->cnt[1] += thread_delay(&sb->msg[i].t);
+		thread_sched(&sb->msg[i].t, &m->cnt[1], &m->cnt[2]);
 	for (unsigned i = 0; i < sb->nwk; i++)
-		m->cnt[2] += thread_delay(&sb->wk[i].t);
+		thread_sched(&sb->wk[i].t, &m->cnt[3], &m->cnt[4]);
 }
 
-static void sb_fill(const struct mark *d, struct ws_bench *out)
+static void sb_fill(const struct ws_bench_mark *d, struct ws_bench *out)
 {
 	static const double p[4] = { 0.50, 0.90, 0.99, 0.999 };
 	uint64_t *f = out->f;
 
 	for (int k = 0; k < 4; k++) {
-		f[WS_SB_wakeup_p50 + k] = pct(&d->h[0], p[k]);
-		f[WS_SB_request_p50 + k] = pct(&d->h[1], p[k]);
+		f[WS_SB_wakeup_p50 + k] = ws_hist_pct(&d->h[0], p[k]);
+		f[WS_SB_request_p50 + k] = ws_hist_pct(&d->h[1], p[k]);
 	}
 	f[WS_SB_wakeup_min] = ws_hist_low(&d->h[0]);
 	f[WS_SB_wakeup_max] = ws_hist_high(&d->h[0]);
@@ -293,12 +207,12 @@ static void sb_fill(const struct mark *d, struct ws_bench *out)
 	f[WS_SB_request_max] = ws_hist_high(&d->h[1]);
 	f[WS_SB_request_samples] = d->h[1].n;
 	f[WS_SB_loop_count] = d->cnt[0];
-	f[WS_SB_sched_delay_msg] = d->cnt[1];
-	f[WS_SB_sched_delay_worker] = d->cnt[2];
+	f[WS_SB_sched_delay_msg] = d->cnt[2] ? d->cnt[1] / d->cnt[2] : 0;
+	f[WS_SB_sched_delay_worker] = d->cnt[4] ? d->cnt[3] / d->cnt[4] : 0;
 	f[WS_SB_wall_ns] = d->t_ns;
 }
 
-static void sb_halt(struct bench *b)
+static void sb_halt(struct ws_bench_run *b)
 {
 	struct sb *sb = (struct sb *)b;
 
@@ -315,41 +229,60 @@ static void sb_release(struct sb *sb)
 {
 	sb_halt(&sb->b);
 	for (unsigned i = 0; sb->wk && i < sb->nwk; i++)
-		free(sb->wk[i].buf);
+		free(sb->wk[i].mat);
 	free(sb->wk);
 	free(sb->msg);
 }
 
-static int sb_start(struct sb *sb)
+/* Matrices filled with a known pattern, then every thread started. */
+static int sb_start(struct sb *sb, unsigned per_msg)
 {
+	size_t nn = sb->n * sb->n;
 	int err = 0;
 
+	for (unsigned i = 0; i < sb->nmsg; i++) {
+		sb->msg[i].sb = sb;
+		sb->msg[i].nw = per_msg;
+		sb->msg[i].w = &sb->wk[i * per_msg];
+	}
 	for (unsigned i = 0; i < sb->nwk && !err; i++) {
 		struct sb_worker *w = &sb->wk[i];
 
-		w->sb = sb;
-		w->acks = &sb->msg[i / (sb->nwk / sb->nmsg)].acks;
-		w->buf = calloc(1, sb->footprint);
-		err = w->buf ? ws_thread_start(&w->t.th, sb_worker_main, w) : -ENOMEM;
+		w->m = &sb->msg[i / per_msg];
+		w->mat = malloc(3 * nn * sizeof(*w->mat));
+		if (!w->mat)
+			return -ENOMEM;
+		for (size_t k = 0; k < 3 * nn; k++)
+			w->mat[k] = k * 2654435761u;
+		err = ws_thread_start(&w->t.th, worker_main, w);
 		w->t.started = !err;
 	}
 	for (unsigned i = 0; i < sb->nmsg && !err; i++) {
-		struct sb_msg *m = &sb->msg[i];
-
-		m->sb = sb;
-		m->nw = sb->nwk / sb->nmsg;
-		m->w = &sb->wk[i * m->nw];
-		err = ws_thread_start(&m->t.th, sb_msg_main, m);
-		m->t.started = !err;
+		err = ws_thread_start(&sb->msg[i].t.th, msg_main, &sb->msg[i]);
+		sb->msg[i].t.started = !err;
 	}
 	return err;
+}
+
+/* worker_threads=0: the allowed CPUs over the message threads, rounded up. */
+static unsigned per_message(const struct ws_group *g)
+{
+	cpu_set_t set;
+	unsigned cpus = 1;
+
+	if (g->p_threads)
+		return g->p_threads;
+	if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 0)
+		cpus = CPU_COUNT(&set);
+	return (cpus + g->p_messages - 1) / g->p_messages;
 }
 
 int ws_schbench(struct ws_ctx *c)
 {
 	const struct ws_group *g = c->g;
 	struct sb *sb = calloc(1, sizeof(*sb));
-	uint64_t t0;
+	unsigned per_msg = per_message(g);
+	uint64_t t0, *f;
 	int err;
 
 	if (!sb)
@@ -361,244 +294,26 @@ int ws_schbench(struct ws_ctx *c)
 	ws_hist_init(&sb->b.hist[0]);
 	ws_hist_init(&sb->b.hist[1]);
 	sb->ops = g->p_operations;
-	sb->footprint = g->p_footprint;
 	sb->sleep_ns = g->p_sleep * 1000;
+	sb->n = (size_t)sqrt((double)g->p_footprint / (3 * sizeof(uint64_t)));
+	sb->n = sb->n ? sb->n : 1;
 	sb->nmsg = g->p_messages;
-	sb->nwk = g->p_messages * g->p_threads;
+	sb->nwk = g->p_messages * per_msg;
 	sb->msg = calloc(sb->nmsg, sizeof(*sb->msg));
 	sb->wk = calloc(sb->nwk, sizeof(*sb->wk));
 	t0 = ws_now();
-	err = sb->msg && sb->wk ? sb_start(sb) : -ENOMEM;
+	err = sb->msg && sb->wk ? sb_start(sb, per_msg) : -ENOMEM;
 	if (!err)
-		err = watch(c, &sb->b, t0);
+		err = ws_bench_watch(c, &sb->b, t0);
 	sb_release(sb);
 	if (!err && c->rep.nbench) {
 		/* the whole run's extremes are known exactly */
-		uint64_t *f = c->rep.bench[c->rep.nbench - 1].f;
-
+		f = c->rep.bench[c->rep.nbench - 1].f;
 		f[WS_SB_wakeup_min] = f[WS_SB_wakeup_samples] ? atomic_load(&sb->b.hist[0].min) : 0;
 		f[WS_SB_wakeup_max] = atomic_load(&sb->b.hist[0].max);
 		f[WS_SB_request_min] = f[WS_SB_request_samples] ? atomic_load(&sb->b.hist[1].min) : 0;
 		f[WS_SB_request_max] = atomic_load(&sb->b.hist[1].max);
 	}
 	free(sb);
-	return err;
-}
-
-/* --- taobench --------------------------------------------------------------- */
-
-#define TB_VALUE 64
-
-struct tb;
-struct tb_client {
-	struct tb *tb;
-	uint64_t rng, first;             /* first intended arrival (open loop) */
-	pthread_t th;
-	bool started;
-};
-
-struct tb {
-	struct bench b;                  /* hist[0] serve latency */
-	pthread_mutex_t mu;
-	int32_t *where;                  /* key -> slot, -1: not cached */
-	uint32_t *slot_key;
-	uint8_t *val;
-	uint32_t used;
-	uint64_t keys, cache, slow_ns, period_ns;   /* period: per client, 0 closed */
-	_Atomic uint64_t req, hits, misses, late;
-	struct tb_client *cl;
-	unsigned ncl;
-};
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-/* One request for @key: true on a hit. */
-static bool tb_serve(struct tb *tb, uint64_t key, uint64_t *rng)
-{
-	uint8_t out[TB_VALUE];
-	int32_t slot;
-
-	pthread_mutex_lock(&tb->mu);
-	slot = tb->where[key];
-	if (slot >= 0)
-		memcpy(out, tb->val + (size_t)slot * TB_VALUE, TB_VALUE);
-	pthread_mutex_unlock(&tb->mu);
-	if (slot >= 0)
-		return true;
-	/* the backend fetch: one nanosleep of slow_us (peers count them) */
-	if (tb->slow_ns <= WS_POLL_NS) {
-		struct timespec ts = { 0, tb->slow_ns };
-
-		if (tb->slow_ns)
-			nanosleep(&ts, NULL);
-	} else {
-		nap(tb->slow_ns, &tb->b.stop);
-	}
-	memset(out, (int)key, sizeof(out));
-	pthread_mutex_lock(&tb->mu);
-	if (tb->where[key] < 0) {
-		uint32_t s;
-
-		if (tb->used < tb->cache) {
-			s = tb->used++;
-		} else {
-			s = xorshift(rng) % tb->cache;   /* random eviction */
-			tb->where[tb->slot_key[s]] = -1;
-		}
-		tb->where[key] = s;
-		tb->slot_key[s] = key;
-		memcpy(tb->val + (size_t)s * TB_VALUE, out, TB_VALUE);
-	}
-	pthread_mutex_unlock(&tb->mu);
-	return false;
-}
-
-/* Sleep to absolute @t in <= 100 ms steps; false when stopped. */
-static bool until(uint64_t t, _Atomic int *stop)
-{
-	uint64_t now;
-
-	while (!atomic_load(stop) && (now = ws_now()) < t) {
-		uint64_t to = t - now > WS_POLL_NS ? now + WS_POLL_NS : t;
-		struct timespec ts = { to / 1000000000ULL, to % 1000000000ULL };
-
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-	}
-	return !atomic_load(stop);
-}
-
-static void *tb_client_main(void *arg)
-{
-	struct tb_client *cl = arg;
-	struct tb *tb = cl->tb;
-	uint64_t next = cl->first;
-
-	while (!atomic_load(&tb->b.stop)) {
-		uint64_t intended;
-
-		if (tb->period_ns) {
-			if (!until(next, &tb->b.stop))
-				break;
-			intended = next;
-			next += tb->period_ns;
-			if (ws_now() - intended > tb->period_ns)
-				atomic_fetch_add(&tb->late, 1);
-		} else {
-			intended = ws_now();
-		}
-		if (tb_serve(tb, xorshift(&cl->rng) % tb->keys, &cl->rng))
-			atomic_fetch_add(&tb->hits, 1);
-		else
-			atomic_fetch_add(&tb->misses, 1);
-		ws_hist_add(&tb->b.hist[0], tk_sat_sub_u64(ws_now(), intended));
-		atomic_fetch_add(&tb->req, 1);
-	}
-	return NULL;
-}
-
-static void tb_take(struct bench *b, struct mark *m)
-{
-	struct tb *tb = (struct tb *)b;
-
-	m->cnt[0] = atomic_load(&tb->req);
-	m->cnt[1] = atomic_load(&tb->hits);
-	m->cnt[2] = atomic_load(&tb->misses);
-	m->cnt[3] = atomic_load(&tb->late);
-}
-
-static void tb_fill(const struct mark *d, struct ws_bench *out)
-{
-	static const double p[4] = { 0.50, 0.90, 0.99, 0.999 };
-	uint64_t *f = out->f;
-
-	f[WS_TB_requests] = d->cnt[0];
-	f[WS_TB_hits] = d->cnt[1];
-	f[WS_TB_misses] = d->cnt[2];
-	f[WS_TB_late] = d->cnt[3];
-	f[WS_TB_wall_ns] = d->t_ns;
-	for (int k = 0; k < 4; k++)
-		f[WS_TB_serve_p50 + k] = pct(&d->h[0], p[k]);
-	f[WS_TB_serve_max] = ws_hist_high(&d->h[0]);
-	f[WS_TB_serve_samples] = d->h[0].n;
-}
-
-static void tb_halt(struct bench *b)
-{
-	struct tb *tb = (struct tb *)b;
-
-	atomic_store(&tb->b.stop, 1);
-	for (unsigned i = 0; tb->cl && i < tb->ncl; i++)
-		if (tb->cl[i].started)
-			pthread_join(tb->cl[i].th, NULL), tb->cl[i].started = false;
-}
-
-static void tb_free(struct tb *tb)
-{
-	tb_halt(&tb->b);
-	pthread_mutex_destroy(&tb->mu);
-	free(tb->cl);
-	free(tb->where);
-	free(tb->slot_key);
-	free(tb->val);
-	free(tb);
-}
-
-int ws_taobench(struct ws_ctx *c)
-{
-	const struct ws_group *g = c->g;
-	struct tb *tb = calloc(1, sizeof(*tb));
-	uint64_t t0 = ws_now();
-	int err = 0;
-
-	if (!tb)
-		return -ENOMEM;
-	pthread_mutex_init(&tb->mu, NULL);
-	tb->b.kind = WS_BENCH_TAOBENCH;
-	tb->b.take = tb_take;
-	tb->b.fill = tb_fill;
-	tb->b.halt = tb_halt;
-	ws_hist_init(&tb->b.hist[0]);
-	ws_hist_init(&tb->b.hist[1]);
-	tb->keys = g->p_keys;
-	tb->cache = g->p_cache;
-	tb->slow_ns = g->p_slow_us * 1000;
-	tb->ncl = g->p_clients;
-	tb->period_ns = g->p_rate ? 1000000000ULL * tb->ncl / g->p_rate : 0;
-	if (g->p_rate && !tb->period_ns)
-		tb->period_ns = 1;
-	tb->where = malloc(tb->keys * sizeof(*tb->where));
-	tb->slot_key = malloc(tb->cache * sizeof(*tb->slot_key));
-	tb->val = calloc(tb->cache, TB_VALUE);
-	tb->cl = calloc(tb->ncl, sizeof(*tb->cl));
-	if (!tb->where || !tb->slot_key || !tb->val || !tb->cl)
-		err = -ENOMEM;
-	if (!err) {
-		memset(tb->where, 0xff, tb->keys * sizeof(*tb->where));
-		memset(tb->slot_key, 0xff, tb->cache * sizeof(*tb->slot_key));
-	}
-	for (unsigned i = 0; i < tb->ncl && !err; i++) {
-		struct tb_client *cl = &tb->cl[i];
-
-		cl->tb = tb;
-		cl->rng = (c->rng ^ (0x9e3779b97f4a7c15ULL * (i + 1))) | 1;
-		cl->first = t0 + tb->period_ns * i / tb->ncl;
-		err = ws_thread_start(&cl->th, tb_client_main, cl);
-		cl->started = !err;
-	}
-	if (!err)
-		err = watch(c, &tb->b, t0);
-	if (!err && c->rep.nbench) {
-		for (uint32_t i = 0; i < c->rep.nbench; i++)
-			c->rep.bench[i].f[WS_TB_open_loop] = g->p_rate != 0;
-		c->rep.bench[c->rep.nbench - 1].f[WS_TB_serve_max] =
-			atomic_load(&tb->b.hist[0].max);
-	}
-	tb_free(tb);
 	return err;
 }

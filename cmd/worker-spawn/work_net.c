@@ -31,7 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bench_hist.h"
+#include "bench.h"
 #include "errors.h"
 #include "telemetry.h"
 

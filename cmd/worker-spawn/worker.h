@@ -71,6 +71,7 @@ struct ws_ctx {
 	struct ws_report rep;
 	struct ws_tel tel;
 	struct ws_net *net;      /* issue 15: net — its namespace and sockets (work_net.c) */
+	void *bench;             /* issue 15: bench — a benchmark's state from prep to fini */
 };
 
 static inline uint64_t ws_now(void)
@@ -147,5 +148,7 @@ int ws_net_prep(struct ws_ctx *c);
 void ws_net_fini(struct ws_ctx *c);
 int ws_schbench(struct ws_ctx *c);
 int ws_taobench(struct ws_ctx *c);
+int ws_taobench_prep(struct ws_ctx *c);
+void ws_taobench_fini(struct ws_ctx *c);
 
 #endif

@@ -113,9 +113,10 @@ struct ws_group {
 	bool no_telemetry;       /* copied from ws_opts */
 	bool pol_deferred;       /* --policy-delay: the parent sets the policy */
 	/* issue 15: net, bench (net-traffic, irq-wake, schbench, taobench) */
-	uint64_t p_frame_bytes;                       /* net: frame length */
-	uint64_t p_messages, p_threads, p_footprint, p_operations; /* schbench */
-	uint64_t p_keys, p_cache, p_rate, p_slow_us, p_clients;    /* taobench */
+	uint64_t p_frame_bytes;          /* net: frame length */
+	uint64_t p_messages, p_footprint, p_operations;   /* schbench (and p_sleep) */
+	uint64_t p_threads;              /* schbench worker_threads, taobench slow_threads */
+	uint64_t p_hit_pct, p_cache_mib, p_rate, p_slow_us, p_clients;   /* taobench */
 };
 
 struct ws_migration {

@@ -12,6 +12,12 @@ setup() {
 	require_cmd jq
 }
 
+# no_lsan: LeakSanitizer cannot run under ptrace (SANITIZE=1 builds), so the
+# strace runs go without leak checks; the other tests keep them.
+no_lsan() {
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+}
+
 report() { jq -c "select(.type == \"report\" and .work_type == \"$2\")" <<<"$1"; }
 
 # start_ws ARGS...: worker-spawn -v ARGS in the background ($ws; stdout in
@@ -84,6 +90,7 @@ other_ns() {
 @test "ws-bench: net-traffic work units are the successful sendto() calls strace counts, and the frames perf sees received" {
 	require_root
 	require_cmd strace
+	no_lsan
 	run --separate-stderr strace -f -qq -e trace=sendto -e status=successful \
 		-o "$BATS_TEST_TMPDIR/st" "$WSBIN" -w net-traffic:interval_us=500,frame_bytes=211 -d 1s -j
 	assert_success
@@ -97,6 +104,7 @@ other_ns() {
 @test "ws-bench: irq-wake: one wake per frame received, frames = recvfrom() (strace) = netif_receive_skb (perf)" {
 	require_root
 	require_cmd strace
+	no_lsan
 	require_cmd perf
 	# 333-byte frames are 319 bytes past the Ethernet header in the receive path
 	run --separate-stderr perf stat -x, -e net:netif_receive_skb --filter 'len == 319' -a \
@@ -139,6 +147,7 @@ other_ns() {
 
 @test "ws-bench: schbench loops are the FUTEX_WAKE_PRIVATE calls strace counts (fork and thread mode)" {
 	require_cmd strace
+	no_lsan
 	for mode in fork thread; do
 		run --separate-stderr strace -f -qq -e trace=futex -o "$BATS_TEST_TMPDIR/st.$mode" \
 			"$WSBIN" --mode "$mode" \
@@ -206,6 +215,7 @@ other_ns() {
 
 @test "ws-bench: taobench hit ratio is the target the test set; misses = the dispatchers' nanosleeps (strace)" {
 	require_cmd strace
+	no_lsan
 	run --separate-stderr strace -f -qq -e trace=clock_nanosleep,nanosleep -o "$BATS_TEST_TMPDIR/st" \
 		"$WSBIN" -w taobench:cache_capacity_mib=1,target_hit_pct=25,slow_path_sleep_us=123,client_threads=2 \
 		-d 2s -j

@@ -47,7 +47,7 @@ struct ws_net {
 	pthread_t th;
 	bool th_started;
 	_Atomic int stop;
-	int th_err;
+	_Atomic int th_err;
 	uint64_t interval_ns;
 	size_t len;
 };

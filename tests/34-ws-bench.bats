@@ -157,8 +157,11 @@ other_ns() {
 		r=$(report "$output" schbench)
 		loops=$(jq -r .schbench_whole.schbench_loop_count <<<"$r")
 		# a wake posts each request, a wake answers it, and each of the 4
-		# worker threads announces itself once before its first request
-		wakes=$(grep -c 'futex([^,]*, FUTEX_WAKE_PRIVATE' "$BATS_TEST_TMPDIR/st.$mode")
+		# worker threads announces itself once before its first request; the
+		# wakes land on the 6 futex words of the 2 + 4 threads (the busiest
+		# words: a sanitizer's runtime wakes a few words of its own)
+		wakes=$(grep -o 'futex(0x[0-9a-f]*, FUTEX_WAKE_PRIVATE' "$BATS_TEST_TMPDIR/st.$mode" |
+			sort | uniq -c | sort -rn | head -6 | awk '{ s += $1 } END { print s + 0 }')
 		echo "$mode: loops=$loops futex wakes=$wakes" >&3
 		[ "$loops" -gt 0 ] || fail "$mode: no loops"
 		assert_equal "$wakes" $((2 * loops + 4))

@@ -177,7 +177,9 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 		} else if (!strcmp(k, "spin")) {
 			g->p_spin = num(arg, k, v, 1, 1ULL << 32);
 		} else if (!strcmp(k, "interval_us")) {
-			g->p_interval_us = num(arg, k, v, 1, 60000000);
+			/* issue 15: net — 0 sends back to back */
+			g->p_interval_us = num(arg, k, v, g->type == WS_NET_TRAFFIC ||
+					       g->type == WS_IRQ_WAKE ? 0 : 1, 60000000);
 		} else if (!strcmp(k, "fanout") || !strcmp(k, "contenders")) {
 			g->p_fanout = num(arg, k, v, 1, 1024);
 		} else if (!strcmp(k, "hot")) {

@@ -143,6 +143,23 @@ other_ns() {
 	wait_until 10 eval '[ "$(net_holders "$ino")" -eq 0 ]' || fail "namespace $theirs still held"
 }
 
+@test "ws-bench: without CAP_SYS_ADMIN net-traffic says so, runs nothing, and its times are its own" {
+	require_root
+	require_cmd setpriv
+	# nobody cannot write under a root-only sanitizer log_path: reports go to stderr
+	export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		LSAN_OPTIONS= TSAN_OPTIONS=
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$WSBIN" -w net-traffic -d 300ms -j
+	[ "$status" -ne 126 ] && [ "$status" -ne 127 ] || skip "nobody cannot run $WSBIN"
+	assert_success
+	[[ "$stderr" == *"net-traffic"*"Operation not permitted"* ]] || fail "stderr: $stderr"
+	[[ "$stderr" != *Sanitizer* ]] || fail "stderr: $stderr"
+	# the clock starts even when the namespace could not be made (not at 0)
+	report "$output" net-traffic | jq -e '.work_units == 0 and .completed == false and
+		.wall_time_ns < 60e9' >/dev/null || fail "$(report "$output" net-traffic)"
+}
+
 # --- schbench --------------------------------------------------------------
 
 @test "ws-bench: schbench loops are the FUTEX_WAKE_PRIVATE calls strace counts (fork and thread mode)" {

@@ -430,4 +430,16 @@ struct json_object;
 struct json_object *ws_scx_json(const struct ws_scx *x);
 unsigned ws_scx_check(const struct ws_scx *x, const struct ws_assert *a, unsigned *unrun);
 
+/* issue 15: bench — the benchmark objects of the JSON records (bench_json.c) */
+/* "schbench_whole" / "taobench_whole" on the report of a benchmark worker. */
+void ws_bench_report_json(struct json_object *rec, const struct ws_report *r);
+/* "schbench" / "taobench" on the phase slice object @o of @phase, if any. */
+void ws_bench_slice_json(struct json_object *o, const struct ws_report *r, uint32_t phase);
+/*
+ * "schbench" / "taobench" on group @g's summary: counts summed over its
+ * workers, latencies and delays the worst worker's (min: the lowest), wall
+ * the longest; nothing when the group has no benchmark.
+ */
+void ws_bench_group_json(struct json_object *rec, const struct ws_run *run, unsigned g);
+
 #endif

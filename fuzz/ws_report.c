@@ -30,6 +30,10 @@ static void check(const struct ws_report *r, const uint8_t *data, size_t size)
 	FUZZ_CHECK(r->wake.n <= WS_MAX_SAMPLES && r->iter.n <= WS_MAX_SAMPLES &&
 		   r->timer.n <= WS_MAX_SAMPLES);
 	FUZZ_CHECK(r->exit_kind <= WS_EXIT_WAIT_FAILED);
+	FUZZ_CHECK(r->nbench <= WS_MAX_SLICES + 1 && !r->nbench == !r->bench);
+	for (uint32_t i = 0; i < r->nbench; i++)
+		FUZZ_CHECK(r->bench[i].kind == WS_BENCH_SCHBENCH ||
+			   r->bench[i].kind == WS_BENCH_TAOBENCH);
 	FUZZ_CHECK(!r->affinity_error || strlen(r->affinity_error) <= WS_MAX_STR);
 	FUZZ_CHECK(!r->sched_policy_error || strlen(r->sched_policy_error) <= WS_MAX_STR);
 	ws_exit_info_str(r, info, sizeof(info));   /* truncates, never overflows */

@@ -250,3 +250,16 @@ check() {
 		assert_usage_error "$w"
 	done
 }
+
+@test "worker-spawn: net and benchmark parameters out of range (issue 15: net, bench)" {
+	for w in net-traffic:frame_bytes=10 net-traffic:frame_bytes=2000 irq-wake:frame_bytes=x \
+		 schbench:message_threads=0 schbench:message_threads=65 schbench:worker_threads=257 \
+		 schbench:cache_footprint_kib=0 schbench:cache_footprint_kib=1M schbench:sleep_usec=x \
+		 taobench:target_hit_pct=0 taobench:target_hit_pct=100 taobench:cache_capacity_mib=5000 \
+		 taobench:cache_capacity_mib=4096,target_hit_pct=1 taobench:arrival_rate=-1 \
+		 taobench:client_threads=257 schbench:slow_threads=2 taobench:worker_threads=2 \
+		 taobench:keys=5; do
+		run --separate-stderr "$(bin worker-spawn)" -w "$w"
+		assert_usage_error "$w"
+	done
+}

@@ -89,7 +89,7 @@ int ws_worker_main(struct ws_ctx *c, int start_fd, int ready_fd, int report_fd,
 		   const struct tk_cpuset *set)
 {
 	const struct ws_type_info *ti = &ws_types[c->g->type];
-	int err = 0;
+	int err = 0, tel_err;
 
 	c->rep.tid = gettid();
 	c->rep.group_idx = c->g->idx;
@@ -110,8 +110,9 @@ int ws_worker_main(struct ws_ctx *c, int start_fd, int ready_fd, int report_fd,
 		execl("/bin/sh", "sh", "-c", c->g->exec_cmd, (char *)NULL);
 		return 127;
 	}
-	if (!err)
-		err = ws_tel_begin(c);
+	/* after a failed prep too: the report's times start here, not at 0 */
+	tel_err = ws_tel_begin(c);
+	err = err ? err : tel_err;
 	if (!err && !ws_stopping())
 		err = ti->run(c);
 	ws_tel_end(c);

@@ -144,6 +144,7 @@ static struct json_object *slices_json(const struct ws_result *res, bool samples
 #undef J_FIELD
 		if (res->slice_res)
 			slice_extras(o, s, res->slice_res[i], samples);
+		ws_bench_slice_json(o, r, s->phase);   /* issue 15: bench */
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -198,6 +199,7 @@ static void report_json(const struct ws_run *run, const struct ws_result *res)
 	add_opt_str(rec, "affinity_error", r->affinity_error);
 	add_opt_str(rec, "sched_policy_error", r->sched_policy_error);
 	json_object_object_add(rec, "phase_slices", slices_json(res, samples));
+	ws_bench_report_json(rec, r);   /* issue 15: bench */
 	add_policy(rec, r);
 	tk_emit(rec);
 }
@@ -249,6 +251,8 @@ static struct json_object *summary_rec(const struct ws_run *run, int g, const st
 	tk_rec_dbl(rec, "cross_node_migration_ratio", s->cross_node);
 	if (g >= 0 && ws_mem_numa_type(&run->o->groups[g]))   /* issue 15: mem */
 		tk_rec_u64(rec, "numa_nodes_online", ws_mem_numa_nodes());
+	if (g >= 0)   /* issue 15: bench */
+		ws_bench_group_json(rec, run, g);
 	if (g < 0 && (scx = ws_scx_json(&run->scx)))
 		json_object_object_add(rec, "scx", scx);
 	return rec;

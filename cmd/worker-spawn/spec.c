@@ -65,6 +65,23 @@ static void set_defaults(struct ws_group *g)
 	case WS_ALU_HOT:
 		g->p_spin = 4096;
 		break;
+	/* issue 15: net, bench */
+	case WS_NET_TRAFFIC:
+	case WS_IRQ_WAKE:
+		g->p_interval_us = g->type == WS_NET_TRAFFIC ? 100 : 1000;
+		g->p_frame_bytes = 64;
+		break;
+	case WS_SCHBENCH:
+		g->p_messages = 1;
+		g->p_footprint = 256 << 10;
+		g->p_operations = 5;
+		g->p_sleep = 100;
+		break;
+	case WS_TAOBENCH:
+		g->p_cache_mib = 64;
+		g->p_hit_pct = 90;
+		g->p_slow_us = 100;
+		break;
 	default:
 		break;
 	}
@@ -176,7 +193,9 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 		} else if (!strcmp(k, "spin")) {
 			g->p_spin = num(arg, k, v, 1, 1ULL << 32);
 		} else if (!strcmp(k, "interval_us")) {
-			g->p_interval_us = num(arg, k, v, 1, 60000000);
+			/* issue 15: net — 0 sends back to back */
+			g->p_interval_us = num(arg, k, v, g->type == WS_NET_TRAFFIC ||
+					       g->type == WS_IRQ_WAKE ? 0 : 1, 60000000);
 		} else if (!strcmp(k, "fanout") || !strcmp(k, "contenders")) {
 			g->p_fanout = num(arg, k, v, 1, 1024);
 		} else if (!strcmp(k, "hot")) {
@@ -195,8 +214,37 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 			g->p_hot = num(arg, k, v, 0, 1);   /* policy-churn: include FIFO/RR */
 		} else if (ws_rt_param(g, arg, k, v)) {
 			/* issue 15: rt */
+		/* issue 15: net, bench */
+		} else if (!strcmp(k, "frame_bytes")) {
+			g->p_frame_bytes = num(arg, k, v, 32, 1514);
+		} else if (!strcmp(k, "message_threads")) {
+			g->p_messages = num(arg, k, v, 1, 64);
+		} else if (!strcmp(k, "worker_threads") || !strcmp(k, "slow_threads")) {
+			g->p_threads = num(arg, k, v, 0, 256);
+		} else if (!strcmp(k, "cache_footprint_kib")) {
+			g->p_footprint = num(arg, k, v, 1, 65536) << 10;
+		} else if (!strcmp(k, "operations")) {
+			g->p_operations = num(arg, k, v, 0, 1000000);
+		} else if (!strcmp(k, "sleep_usec")) {
+			g->p_sleep = num(arg, k, v, 0, 10000000);
+		} else if (!strcmp(k, "client_threads")) {
+			g->p_clients = num(arg, k, v, 0, 256);
+		} else if (!strcmp(k, "cache_capacity_mib")) {
+			g->p_cache_mib = num(arg, k, v, 1, 4096);
+		} else if (!strcmp(k, "target_hit_pct")) {
+			g->p_hit_pct = num(arg, k, v, 1, 99);
+		} else if (!strcmp(k, "slow_path_sleep_us")) {
+			g->p_slow_us = num(arg, k, v, 0, 10000000);
+		} else if (!strcmp(k, "arrival_rate")) {
+			g->p_rate = num(arg, k, v, 0, 10000000);
 		}
 	}
+	/* issue 15: bench — the key range (capacity x 100 / hit %) stays within 2^26 */
+	if (g->type == WS_TAOBENCH && (g->p_cache_mib << 20) / 64 * 100 / g->p_hit_pct > 1 << 26)
+		tk_usage_error("lower cache_capacity_mib or raise target_hit_pct", "-w '%s': "
+			       "cache_capacity_mib=%llu at target_hit_pct=%llu needs more than 2^26 keys",
+			       arg, (unsigned long long)g->p_cache_mib,
+			       (unsigned long long)g->p_hit_pct);
 	if (g->type == WS_SEQUENCE && !g->nseq)
 		tk_usage_error("e.g. -w sequence:spin=10,sleep=5,yield=100",
 			       "-w '%s': sequence needs at least one step", arg);

@@ -100,6 +100,17 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 		"cfs_workers,rt_burst_iters,rt_sleep_us", "FIFO 1 bursts + sleeps vs normal spinners" },
 	[WS_SIGNAL_STORM] = { "signal-storm", WAKE, ws_signal_storm, NULL, NULL,
 		"signals_per_iter,work_iters", "pair: tgkill SIGUSR2 bursts at the partner thread" },
+	/* issue 15: net, bench */
+	[WS_NET_TRAFFIC] = { "net-traffic", 0, ws_net_traffic, ws_net_prep, ws_net_fini,
+		"interval_us,frame_bytes", "frames over loopback in a network namespace of its own" },
+	[WS_IRQ_WAKE] = { "irq-wake", WAKE, ws_irq_wake, ws_net_prep, ws_net_fini,
+		"interval_us,frame_bytes", "receiver woken from NET_RX by a sender thread's frames" },
+	[WS_SCHBENCH] = { "schbench", 0, ws_schbench, NULL, NULL,
+		"message_threads,worker_threads,cache_footprint_kib,operations,sleep_usec",
+		"message threads wake worker threads; wakeup and request latency" },
+	[WS_TAOBENCH] = { "taobench", 0, ws_taobench, ws_taobench_prep, ws_taobench_fini,
+		"client_threads,slow_threads,cache_capacity_mib,target_hit_pct,slow_path_sleep_us,"
+		"arrival_rate", "KV cache: clients, miss dispatchers; closed or open loop" },
 	[WS_EXEC] = { "exec", 0, NULL, NULL, NULL, "", "run CMD with /bin/sh -c as the worker" },
 };
 

@@ -147,6 +147,14 @@ int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len)
 	w_u32(&w, r->nslices);
 	for (uint32_t i = 0; i < r->nslices; i++)
 		w_slice(&w, &r->slices[i]);
+	/* issue 15: bench */
+	w_u32(&w, r->nbench);
+	for (uint32_t i = 0; i < r->nbench; i++) {
+		w_u32(&w, r->bench[i].phase);
+		w_u8(&w, r->bench[i].kind);
+		for (int k = 0; k < WS_BENCH_NF; k++)
+			w_u64(&w, r->bench[i].f[k]);
+	}
 	if (w.err) {
 		free(w.p);
 		return w.err;
@@ -383,6 +391,18 @@ int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
 	x.slices = r_alloc(&r, x.nslices, sizeof(*x.slices));
 	for (uint32_t i = 0; i < x.nslices && !r.err; i++)
 		r_slice(&r, &x.slices[i]);
+	/* issue 15: bench */
+	x.nbench = r_count(&r, WS_MAX_SLICES + 1, 5 + WS_BENCH_NF * 8);
+	x.bench = r_alloc(&r, x.nbench, sizeof(*x.bench));
+	for (uint32_t i = 0; i < x.nbench && !r.err; i++) {
+		x.bench[i].phase = r_u32(&r);
+		x.bench[i].kind = r_u8(&r);
+		if (!r.err && (x.bench[i].kind < WS_BENCH_SCHBENCH ||
+			       x.bench[i].kind > WS_BENCH_TAOBENCH))
+			r.err = -EINVAL;
+		for (int k = 0; k < WS_BENCH_NF; k++)
+			x.bench[i].f[k] = r_u64(&r);
+	}
 	if (!r.err && r.off != len)
 		r.err = -EINVAL;
 	if (r.err) {
@@ -424,6 +444,7 @@ void ws_report_free(struct ws_report *r)
 	}
 	free(r->slices);
 	free(r->exit_message);
+	free(r->bench);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -104,6 +104,8 @@ struct ws_ctx {
 	struct ws_report rep;
 	struct ws_tel tel;
 	char fail_msg[256];      /* the body's failure (thread mode: read by the parent) */
+	struct ws_net *net;      /* issue 15: net — its namespace and sockets (work_net.c) */
+	void *bench;             /* issue 15: bench — a benchmark's state from prep to fini */
 };
 
 static inline uint64_t ws_now(void)
@@ -196,5 +198,14 @@ int ws_cgroup_churn(struct ws_ctx *c);
 int ws_cgroup_attach_storm(struct ws_ctx *c);
 int ws_mem_prep(struct ws_ctx *c);
 void ws_mem_fini(struct ws_ctx *c);
+/* issue 15: net (work_net.c), bench (work_bench.c) */
+int ws_net_traffic(struct ws_ctx *c);
+int ws_irq_wake(struct ws_ctx *c);
+int ws_net_prep(struct ws_ctx *c);
+void ws_net_fini(struct ws_ctx *c);
+int ws_schbench(struct ws_ctx *c);
+int ws_taobench(struct ws_ctx *c);
+int ws_taobench_prep(struct ws_ctx *c);
+void ws_taobench_fini(struct ws_ctx *c);
 
 #endif

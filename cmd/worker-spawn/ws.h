@@ -64,6 +64,8 @@ enum ws_type {
 	WS_PAGE_FAULT_CHURN, WS_CGROUP_CHURN, WS_CGROUP_ATTACH_STORM,
 	/* issue 15: rt */
 	WS_PRIORITY_INVERSION, WS_RT_STARVATION, WS_PREEMPT_STORM, WS_SIGNAL_STORM,
+	/* issue 15: net, bench */
+	WS_NET_TRAFFIC, WS_IRQ_WAKE, WS_SCHBENCH, WS_TAOBENCH,
 	WS_EXEC, WS_NTYPES
 };
 
@@ -169,6 +171,11 @@ struct ws_group {
 		uint64_t rt_burst_iters, rt_sleep_us, signals_per_iter;
 		uint64_t rttime_us;                   /* RLIMIT_RTTIME of its FIFO workers */
 	} rt;
+	/* issue 15: net, bench (net-traffic, irq-wake, schbench, taobench) */
+	uint64_t p_frame_bytes;          /* net: frame length */
+	uint64_t p_messages, p_footprint, p_operations;   /* schbench (and p_sleep) */
+	uint64_t p_threads;              /* schbench worker_threads, taobench slow_threads */
+	uint64_t p_hit_pct, p_cache_mib, p_rate, p_slow_us, p_clients;   /* taobench */
 };
 
 struct ws_migration {
@@ -220,6 +227,35 @@ struct ws_phase_slice {
 enum { WS_SLICE_U64S = 0 WS_SLICE_FIELDS(WS_SLICE_ONE) };   /* u64 fields per slice */
 #undef WS_SLICE_ONE
 
+/*
+ * issue 15: bench — a benchmark type's figures (schbench, taobench) for one
+ * phase, or for the whole run (phase WS_BENCH_WHOLE).  f[] by kind, in the
+ * order of WS_SCHBENCH_FIELDS / WS_TAOBENCH_FIELDS (work_bench.c fills them,
+ * output.c names them).  Latencies in ns.
+ */
+enum ws_bench_kind { WS_BENCH_SCHBENCH = 1, WS_BENCH_TAOBENCH = 2 };
+#define WS_BENCH_WHOLE   UINT32_MAX
+#define WS_BENCH_NF      20
+#define WS_SCHBENCH_FIELDS(X) \
+	X(wakeup_p50) X(wakeup_p90) X(wakeup_p99) X(wakeup_p999) X(wakeup_min) \
+	X(wakeup_max) X(wakeup_samples) X(request_p50) X(request_p90) X(request_p99) \
+	X(request_p999) X(request_min) X(request_max) X(request_samples) \
+	X(sched_delay_msg) X(sched_delay_worker) X(loop_count) X(wall_ns)
+#define WS_TAOBENCH_FIELDS(X) \
+	X(requests) X(hits) X(misses) X(wall_ns) X(open_loop) X(serve_p50) X(serve_p90) \
+	X(serve_p99) X(serve_p999) X(serve_max) X(serve_samples) X(late)
+#define WS_SB_IDX(name) WS_SB_##name,
+#define WS_TB_IDX(name) WS_TB_##name,
+enum { WS_SCHBENCH_FIELDS(WS_SB_IDX) WS_SCHBENCH_NF };
+enum { WS_TAOBENCH_FIELDS(WS_TB_IDX) WS_TAOBENCH_NF };
+#undef WS_SB_IDX
+#undef WS_TB_IDX
+struct ws_bench {
+	uint32_t phase;
+	uint8_t kind;            /* enum ws_bench_kind */
+	uint64_t f[WS_BENCH_NF];
+};
+
 struct ws_numa {
 	uint32_t node;
 	uint64_t pages;
@@ -244,6 +280,8 @@ struct ws_report {
 	uint32_t group_idx;
 	char *affinity_error, *sched_policy_error; /* NULL = None */
 	uint32_t nslices; struct ws_phase_slice *slices;
+	/* issue 15: bench — per phase, then the whole run (WS_BENCH_WHOLE) */
+	uint32_t nbench; struct ws_bench *bench;
 	/* parent-side, not on the wire: the kernel's view at the end of the run */
 	int32_t eff_policy;      /* sched_getattr() policy; -1 = not read */
 	int8_t ext_enabled;      /* /proc/.../sched ext.enabled; -1 = no such line */
@@ -555,5 +593,17 @@ int ws_check(const struct ws_run *run, unsigned *unrun, unsigned *inconclusive);
 struct json_object;
 struct json_object *ws_scx_json(const struct ws_scx *x);
 unsigned ws_scx_check(const struct ws_scx *x, const struct ws_assert *a, unsigned *unrun);
+
+/* issue 15: bench — the benchmark objects of the JSON records (bench_json.c) */
+/* "schbench_whole" / "taobench_whole" on the report of a benchmark worker. */
+void ws_bench_report_json(struct json_object *rec, const struct ws_report *r);
+/* "schbench" / "taobench" on the phase slice object @o of @phase, if any. */
+void ws_bench_slice_json(struct json_object *o, const struct ws_report *r, uint32_t phase);
+/*
+ * "schbench" / "taobench" on group @g's summary: counts summed over its
+ * workers, latencies and delays the worst worker's (min: the lowest), wall
+ * the longest; nothing when the group has no benchmark.
+ */
+void ws_bench_group_json(struct json_object *rec, const struct ws_run *run, unsigned g);
 
 #endif

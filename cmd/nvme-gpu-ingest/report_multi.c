@@ -25,6 +25,8 @@ void report_sources(const struct run *r)
 		tk_rec_str(rec, "source", s->name);
 		tk_rec_str(rec, "device", r->dev[s->devi].name);
 		tk_rec_u64(rec, "worker", s->worker);
+		tk_rec_i64(rec, "slot_numa_node", r->w[s->worker].node);
+		tk_rec_i64(rec, "cpu", r->w[s->worker].cpu);
 		tk_rec_u64(rec, "expected_bytes", (s->end - s->start) * r->args->loops);
 		tk_rec_dbl(rec, "mb_s", mb_s(s->tel.completed_bytes, el));
 		report_counters(rec, &s->tel, r->ops->path);

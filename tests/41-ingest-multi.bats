@@ -218,3 +218,39 @@ loopdev() {
 	assert_success
 	assert_equal "$(sel source .slot_numa_node | sort -u)" -1
 }
+
+@test "NVMe under QEMU TCG: passthrough over two names of one namespace is one device; IOPOLL only when asked or polled queues exist" {
+	require_cmd python3
+	head -c $((8 * 1048576)) /dev/urandom >"$D/disk.img"
+	run --separate-stderr "$TELKIT_ROOT/tests/vm/run" --disk "$D/disk.img" "$TELKIT_ROOT/tests/vm/ingest-multi.sh"
+	[ "$status" -ne 77 ] || skip "$stderr"
+	log=$output
+	grep -q '^INGEST-DONE' <<<"$log" || fail "guest did not finish: $(tail -20 <<<"$log") $stderr"
+	echo "$log" | grep '^INGEST-' >&3 || true
+	recs() { sed -n "s/^INGEST-JSON $1 //p" <<<"$log" | jq -c "select(.type==\"$2\")"; }
+	rc() { sed -n "s/^INGEST-RC $1 //p" <<<"$log"; }
+	crc4m=$(python3 -c 'import sys,zlib; print("%08x" % zlib.crc32(open(sys.argv[1],"rb").read(4 << 20)))' "$D/disk.img")
+	# two names of the namespace: two sources, one device, each 4 MiB, byte-exact
+	assert_equal "$(rc pt-two)" 0
+	assert_equal "$(recs pt-two summary | jq -c '[.devices, .sources, .completed_bytes, .cpu_bounce_bytes]')" "[1,2,$((8 << 20)),0]"
+	assert_equal "$(recs pt-two source | jq -r .completed_bytes | sort -u)" $((4 << 20))
+	assert_equal "$(recs pt-two device | jq -r .device)" ng0n1
+	assert_equal "$(sed -n 's/^INGEST-JSON pt-two //p' <<<"$log" | jq -r 'select(.event=="verify") | .crc32_source' | sort -u)" "$crc4m"
+	assert_equal "$(sed -n 's/^INGEST-JSON pt-two //p' <<<"$log" | jq -r 'select(.event=="verify") | .match' | sort -u)" true
+	# without poll queues (sysfs queue/io_poll 0) completions are by interrupt
+	iopoll=$(sed -n 's/^INGEST-IOPOLL //p' <<<"$log")
+	if [ "$iopoll" = 0 ]; then
+		assert_equal "$(recs pt-two summary | jq -r .completions)" interrupt
+	fi
+	# --hipri: polled and byte-exact, or one line naming the missing poll queues
+	if [ "$(rc pt-hipri)" = 0 ]; then
+		assert_equal "$(recs pt-hipri summary | jq -r '.completions, (.ring_flags | test("IOPOLL"))' | tr '\n' ' ')" "polled true "
+		assert_equal "$(recs pt-hipri summary | jq -r .crc32)" "$crc4m"
+	else
+		assert_equal "$(rc pt-hipri)" 1
+		grep -q '^INGEST-ERR pt-hipri .*poll queues' <<<"$log" || fail "$(grep pt-hipri <<<"$log")"
+	fi
+	# randread over passthrough: every 4 KiB block once
+	assert_equal "$(rc pt-rand)" 0
+	assert_equal "$(recs pt-rand summary | jq -c '[.rw, .completed_reads, .completed_bytes]')" "[\"randread\",512,$((2 << 20))]"
+}

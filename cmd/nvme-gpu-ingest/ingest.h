@@ -52,6 +52,7 @@ struct ingest_args {
 	enum ingest_target target;
 	bool direct, sqpoll, verify, validate, probe;
 	bool nowait;            /* RWF_NOWAIT first, blocking retry on -EAGAIN */
+	bool hipri;             /* --hipri: polled completions (IORING_SETUP_IOPOLL) */
 	unsigned qd;            /* reads in flight at most */
 	unsigned slots;         /* registered buffers (>= qd) */
 	uint64_t chunk;         /* bytes per read */
@@ -103,6 +104,7 @@ struct source {
 	uint32_t nsid;          /* passthrough only */
 	uint32_t lba_shift;     /* passthrough only */
 	uint32_t max_xfer;      /* passthrough: bytes per command, 0 = no cap */
+	bool io_poll;           /* passthrough: the namespace has poll queues (sysfs queue/io_poll) */
 	uint32_t *crc;          /* per-chunk crc32 (verify), first pass only */
 	uint64_t nchunks;
 	uint32_t crc_landed, crc_source;

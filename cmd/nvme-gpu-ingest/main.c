@@ -66,7 +66,8 @@ static void report_run_error(const struct engine *e)
 	int err = e->first_err;
 
 	tk_error(err == -EIO ? "check dmesg and the device; the data cannot be read" :
-		 err == -ENODATA ? "keep the source unchanged while it is read" : NULL,
+		 err == -ENODATA ? "keep the source unchanged while it is read" :
+		 err == -EOPNOTSUPP && e->iopoll ? "drop --hipri, or give the driver poll queues (e.g. nvme.poll_queues=2: queue/io_poll reads 1)" : NULL,
 		 "%s", e->err_msg[0] ? e->err_msg : strerror(-err));
 }
 

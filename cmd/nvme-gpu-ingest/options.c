@@ -32,7 +32,7 @@ enum {
 	OPT_OFFSET, OPT_LENGTH, OPT_LOOP, OPT_SQPOLL, OPT_DEVICE, OPT_VERIFY,
 	OPT_VALIDATE, OPT_PROBE, OPT_CHECK, OPT_NOWAIT,
 	/* issue 16: many sources */
-	OPT_RW, OPT_RUNTIME, OPT_THREADS, OPT_CPUS, OPT_NUMA,
+	OPT_RW, OPT_RUNTIME, OPT_THREADS, OPT_CPUS, OPT_NUMA, OPT_HIPRI,
 };
 
 static const struct argp_option options[] = {
@@ -58,6 +58,7 @@ static const struct argp_option options[] = {
 	{ "threads", OPT_THREADS, "N", 0, "Worker threads, one io_uring each (default: one per device, capped by CPUs)", 0 },
 	{ "cpus", OPT_CPUS, "LIST", 0, "Pin worker k to the k-th CPU of LIST (\"0-3,8\"), round robin", 0 },
 	{ "numa", OPT_NUMA, "auto|N|off", 0, "Slot memory on the device's NUMA node (auto, default), node N, or no policy", 0 },
+	{ "hipri", OPT_HIPRI, NULL, 0, "Polled completions (IORING_SETUP_IOPOLL) for --direct or passthrough reads; passthrough polls by itself when the driver has poll queues", 0 },
 	{ "probe", OPT_PROBE, NULL, 0, "Print what this host supports and exit", 0 },
 	{ "check", OPT_CHECK, "FILE", 0, "Validate the last summary record in FILE (JSON lines, - = stdin) and exit", 0 },
 	{ 0 },
@@ -135,6 +136,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		args.cpus = arg;
 		break;
 	}
+	case OPT_HIPRI:
+		args.hipri = true;
+		break;
 	case OPT_NUMA:
 		if (!strcmp(arg, "auto"))
 			args.numa = NUMA_AUTO;
@@ -190,6 +194,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			tk_usage_error("give an --offset that is a multiple of the logical block size",
 				       "--offset %llu is not 512-byte aligned as --direct needs",
 				       (unsigned long long)args.offset);
+		if (args.hipri && !args.direct && args.path != PATH_PASSTHROUGH)
+			tk_usage_error("add --direct or use --path passthrough",
+				       "--hipri polls O_DIRECT or passthrough reads only (the kernel refuses buffered ones)");
 		if (args.path == PATH_PASSTHROUGH && args.nowait)
 			tk_usage_error("drop --nowait or use --path registered",
 				       "--nowait applies to --path registered reads only");

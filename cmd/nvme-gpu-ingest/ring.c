@@ -97,6 +97,7 @@ void ring_fini(struct ring *r)
 const char *ring_flag_names(unsigned flags, char *buf, size_t len)
 {
 	static const struct { unsigned f; const char *n; } names[] = {
+		{ IORING_SETUP_IOPOLL, "IOPOLL" },
 		{ IORING_SETUP_SQPOLL, "SQPOLL" },
 		{ IORING_SETUP_CQSIZE, "CQSIZE" },
 		{ IORING_SETUP_COOP_TASKRUN, "COOP_TASKRUN" },

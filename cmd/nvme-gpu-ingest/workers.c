@@ -109,11 +109,32 @@ static int pick_cpu(const char *list, unsigned k)
 	return -1;
 }
 
+/* Polled completions: asked for, or passthrough to namespaces that all have poll queues. */
+static bool want_iopoll(const struct engine *e)
+{
+	if (e->args->hipri)
+		return true;
+	if (!e->ops->uring_cmd)
+		return false;
+	for (unsigned k = 0; k < e->nsrc; k++)
+		if (!e->src[k].io_poll)
+			return false;
+	return true;
+}
+
 static int setup_ring(struct engine *e, bool disabled)
 {
 	unsigned req = e->ops->ring_flags | (disabled ? IORING_SETUP_R_DISABLED : 0);
-	int err = ring_init(&e->r, e->args->qd, req, e->args->sqpoll), *fds;
+	int err = -EINVAL, *fds;
 
+	if (want_iopoll(e)) {
+		err = ring_init(&e->r, e->args->qd, req | IORING_SETUP_IOPOLL, e->args->sqpoll);
+		if (err == -EINVAL && !e->id)
+			tk_warn("io_uring refused IOPOLL (%s); completions by interrupt", strerror(-err));
+		e->iopoll = !err;
+	}
+	if (err == -EINVAL)
+		err = ring_init(&e->r, e->args->qd, req, e->args->sqpoll);
 	if (err) {
 		tk_error(err == -EPERM ? "run as root or allow io_uring (sysctl kernel.io_uring_disabled=0)" :
 			 e->args->sqpoll ? "drop --sqpoll" : "use a kernel with io_uring (5.19+ for passthrough)",

@@ -2,6 +2,7 @@
 /* options.c — argp table and option checks of nvme-gpu-ingest. */
 #include <argp.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,9 +131,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_CPUS: {
 		struct tk_cpuset set;
+		cpu_set_t allowed;
 
 		if (tk_parse_cpulist(arg, &set) || !tk_cpuset_count(&set))
 			tk_usage_error("give a CPU list such as 0-3,8", "--cpus '%s': not a CPU list", arg);
+		if (!sched_getaffinity(0, sizeof(allowed), &allowed))
+			for (unsigned c = 0; c < TK_CPUSET_MAX; c++)
+				if (tk_cpuset_isset(&set, c) && (c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed)))
+					tk_usage_error("give CPUs this process may run on (taskset -p $$, nproc)",
+						       "--cpus '%s': CPU %u is not available", arg, c);
 		args.cpus = arg;
 		break;
 	}
@@ -184,6 +191,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (args.slots < args.qd)
 			tk_usage_error("give --slots >= --qd", "--slots %u is less than --qd %u",
 				       args.slots, args.qd);
+		if (args.threads > 1 && args.target != TARGET_HOST)
+			tk_usage_error("use --threads 1 with a cuda target",
+				       "--threads %u: a cuda target takes one worker", args.threads);
 		if (args.slots > URING_MAX_REG_BUFFERS)
 			tk_usage_error("give --slots <= 16384 (or fewer, larger --chunk slots)",
 				       "--slots %u: io_uring registers at most %u buffers per ring",

@@ -155,13 +155,8 @@ int workers_plan(struct run *r)
 		r->nw = r->nsrc;
 	if (!r->nw)
 		r->nw = 1;
-	if (r->nw > 1 && args->target != TARGET_HOST) {
-		if (args->threads > 1) {
-			tk_error("use --threads 1 with a cuda target", "--threads %u: cuda targets take one worker", args->threads);
-			return -EINVAL;
-		}
+	if (args->target != TARGET_HOST) /* cuda targets: one worker (options.c refuses more) */
 		r->nw = 1;
-	}
 	if (r->nw > r->ndev) {
 		int err = spread(r);
 

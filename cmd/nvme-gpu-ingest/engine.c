@@ -287,7 +287,7 @@ static void fill_queue(struct engine *e, struct loop *lp)
 	}
 	if (e->first_err)
 		lp->more = false;
-	while (lp->more && e->inflight + lp->npq < e->args->qd && (fi = find_free(e)) >= 0) {
+	while (lp->more && e->inflight + lp->npq < e->qd && (fi = find_free(e)) >= 0) {
 		struct slot *s = &e->slots[fi];
 
 		if (!cursor_next(e, &lp->cur, s)) {

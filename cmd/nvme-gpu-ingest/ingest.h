@@ -252,6 +252,7 @@ struct engine {
 	struct tk_reservoir *dlat; /* per device (run->ndev, those of this worker set up) */
 	uint64_t cpu_ns;        /* CPU time of the worker thread (RUSAGE_THREAD) */
 	unsigned run_threads, run_devices; /* of the whole run, for the summary */
+	unsigned qd, nslots;    /* this ring's: --qd and --slots times the devices it reads */
 };
 
 /* A device the sources live on (devinfo.c): a disk, an NVMe namespace. */

@@ -81,15 +81,17 @@ static bool cap_ipc_lock(void)
 /* io_uring_register_buffers charges RLIMIT_MEMLOCK: refuse a shortfall before trying. */
 static int check_memlock(const struct run *r)
 {
-	uint64_t need = (uint64_t)r->nw * r->args->slots * r->chunk;
+	uint64_t need = 0;
 	struct rlimit rl;
 
+	for (unsigned k = 0; k < r->nw; k++)
+		need += (uint64_t)r->w[k].nslots * r->chunk;
 	if (cap_ipc_lock() || getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY ||
 	    need <= rl.rlim_cur)
 		return 0;
 	tk_error("raise the limit (ulimit -l unlimited, or LimitMEMLOCK= in the unit) or lower --slots/--chunk/--threads",
-		 "registered buffers need %llu KiB locked (%u ring(s) x %u slots x %llu bytes); RLIMIT_MEMLOCK is %llu KiB",
-		 (unsigned long long)(need >> 10), r->nw, r->args->slots, (unsigned long long)r->chunk,
+		 "registered buffers need %llu KiB locked (%u ring(s), %u slots of %llu bytes in the first); RLIMIT_MEMLOCK is %llu KiB",
+		 (unsigned long long)(need >> 10), r->nw, r->w[0].nslots, (unsigned long long)r->chunk,
 		 (unsigned long long)(rl.rlim_cur >> 10));
 	return -ENOMEM;
 }
@@ -128,13 +130,13 @@ static int setup_ring(struct engine *e, bool disabled)
 	int err = -EINVAL, *fds;
 
 	if (want_iopoll(e)) {
-		err = ring_init(&e->r, e->args->qd, req | IORING_SETUP_IOPOLL, e->args->sqpoll);
+		err = ring_init(&e->r, e->qd, req | IORING_SETUP_IOPOLL, e->args->sqpoll);
 		if (err == -EINVAL && !e->id)
 			tk_warn("io_uring refused IOPOLL (%s); completions by interrupt", strerror(-err));
 		e->iopoll = !err;
 	}
 	if (err == -EINVAL)
-		err = ring_init(&e->r, e->args->qd, req, e->args->sqpoll);
+		err = ring_init(&e->r, e->qd, req, e->args->sqpoll);
 	if (err) {
 		tk_error(err == -EPERM ? "run as root or allow io_uring (sysctl kernel.io_uring_disabled=0)" :
 			 e->args->sqpoll ? "drop --sqpoll" : "use a kernel with io_uring (5.19+ for passthrough)",
@@ -168,13 +170,13 @@ static int setup_one(struct run *r, struct engine *e)
 
 	e->cpu = pick_cpu(args->cpus, e->id);
 	e->node = node >= 0 && !prefer_node(node) ? node : -1;
-	err = target_init(&e->tgt, args->target, args->slots, r->chunk, args->device);
+	err = target_init(&e->tgt, args->target, e->nslots, r->chunk, args->device);
 	if (e->node >= 0)
 		prefer_node(-1);
 	if (err) {
 		if (args->target == TARGET_HOST)
 			tk_error("lower --slots or --chunk", "cannot map %u x %llu bytes: %s",
-				 args->slots, (unsigned long long)r->chunk, strerror(-err));
+				 e->nslots, (unsigned long long)r->chunk, strerror(-err));
 		return err;
 	}
 	if (tk_reservoir_init(&e->lat, 0, 0))
@@ -191,6 +193,28 @@ static int setup_one(struct run *r, struct engine *e)
 	return err;
 }
 
+/*
+ * --qd and --slots are per device: a ring reading several devices gets them
+ * times its devices (as fio's iodepth is per job), within io_uring's 16384
+ * registered buffers.
+ */
+static void ring_depth(const struct run *r, struct engine *e)
+{
+	unsigned ndev = 0, mult;
+
+	for (unsigned d = 0; d < r->ndev; d++)
+		for (unsigned k = 0; k < e->nsrc; k++)
+			if (e->src[k].devi == d) {
+				ndev++;
+				break;
+			}
+	mult = ndev ? ndev : 1;
+	if ((uint64_t)r->args->slots * mult > URING_MAX_REG_BUFFERS)
+		mult = URING_MAX_REG_BUFFERS / r->args->slots;
+	e->qd = r->args->qd * mult;
+	e->nslots = r->args->slots * mult;
+}
+
 int workers_setup(struct run *r)
 {
 	unsigned first = 0;
@@ -199,9 +223,6 @@ int workers_setup(struct run *r)
 	r->w = calloc(r->nw, sizeof(*r->w));
 	if (!r->w)
 		return -ENOMEM;
-	err = check_memlock(r);
-	if (err)
-		return err;
 	for (unsigned k = 0; k < r->nw; k++) {
 		struct engine *e = &r->w[k];
 
@@ -218,11 +239,12 @@ int workers_setup(struct run *r)
 		e->nsrc = (unsigned)(&r->src[first] - e->src);
 		e->run_threads = r->nw;
 		e->run_devices = r->ndev;
-		err = setup_one(r, e);
-		if (err)
-			return err;
+		ring_depth(r, e);
 	}
-	return 0;
+	err = check_memlock(r);
+	for (unsigned k = 0; k < r->nw && !err; k++)
+		err = setup_one(r, &r->w[k]);
+	return err;
 }
 
 static void pin(int cpu)

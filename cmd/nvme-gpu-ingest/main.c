@@ -107,7 +107,7 @@ static int validate(const struct run *r, const struct engine *e)
 static int run(struct run *r)
 {
 	const struct ingest_args *args = r->args;
-	struct engine total, *e = &r->w[0];
+	struct engine total = { 0 }, *e = &r->w[0];
 	int rc = TK_EXIT_OK, mism = 0, err;
 
 	err = workers_run(r);

@@ -44,7 +44,8 @@ static int pool(const struct tk_reservoir *const *in, unsigned n, struct tk_rese
 	out->cap = len;
 	out->rng = 1;
 	for (unsigned k = 0; k < n; k++) {
-		memcpy(out->v + out->len, in[k]->v, in[k]->len * sizeof(*out->v));
+		if (in[k]->len)
+			memcpy(out->v + out->len, in[k]->v, in[k]->len * sizeof(*out->v));
 		out->len += in[k]->len;
 		out->total += in[k]->total;
 		out->sum += in[k]->sum;

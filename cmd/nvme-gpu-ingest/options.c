@@ -34,6 +34,7 @@ enum {
 	OPT_VALIDATE, OPT_PROBE, OPT_CHECK, OPT_NOWAIT,
 	/* issue 16: many sources */
 	OPT_RW, OPT_RUNTIME, OPT_THREADS, OPT_CPUS, OPT_NUMA, OPT_HIPRI,
+	OPT_BS, OPT_IODEPTH, OPT_SIZE, /* fio's names: errors name the spelling used */
 };
 
 static const struct argp_option options[] = {
@@ -52,9 +53,9 @@ static const struct argp_option options[] = {
 	{ "verify", OPT_VERIFY, NULL, 0, "crc32 of landed bytes vs an independent read; mismatch exits 3", 0 },
 	{ "validate", OPT_VALIDATE, NULL, 0, "Check the zero-copy telemetry rules; a failure exits 3", 0 },
 	{ "rw", OPT_RW, "MODE", 0, "read (default: chunks in order) or randread (every chunk once, in random order)", 0 },
-	{ "bs", OPT_CHUNK, "SIZE", 0, "Same as --chunk (fio, gdsio -i)", 0 },
-	{ "iodepth", OPT_QD, "N", 0, "Same as --qd (fio)", 0 },
-	{ "size", OPT_LENGTH, "SIZE", 0, "Same as --length (fio, gdsio -s)", 0 },
+	{ "bs", OPT_BS, "SIZE", 0, "Same as --chunk (fio, gdsio -i)", 0 },
+	{ "iodepth", OPT_IODEPTH, "N", 0, "Same as --qd (fio)", 0 },
+	{ "size", OPT_SIZE, "SIZE", 0, "Same as --length (fio, gdsio -s)", 0 },
 	{ "runtime", OPT_RUNTIME, "DUR", 0, "Read for DUR, looping over the sources (fio time_based, gdsio -T)", 0 },
 	{ "threads", OPT_THREADS, "N", 0, "Worker threads, one io_uring each (default: one per device, capped by CPUs)", 0 },
 	{ "cpus", OPT_CPUS, "LIST", 0, "Pin worker k to the k-th CPU of LIST (\"0-3,8\"), round robin", 0 },
@@ -91,14 +92,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		args.direct = true;
 		break;
 	case OPT_QD:
-		args.qd = tk_u64_or_err(arg, 1, 4096, "--qd");
+	case OPT_IODEPTH:
+		args.qd = tk_u64_or_err(arg, 1, 4096, key == OPT_QD ? "--qd" : "--iodepth");
 		break;
 	case OPT_CHUNK:
-		args.chunk = tk_size_or_err(arg, "--chunk");
+	case OPT_BS: {
+		const char *name = key == OPT_CHUNK ? "--chunk" : "--bs";
+
+		args.chunk = tk_size_or_err(arg, name);
 		if (!args.chunk || args.chunk % 4096 || args.chunk > URING_MAX_BUF_SIZE)
 			tk_usage_error("give a multiple of 4KiB up to 1GiB, e.g. 1MiB",
-				       "--chunk '%s': not a multiple of 4096 in [4KiB, 1GiB]", arg);
+				       "%s '%s': not a multiple of 4096 in [4KiB, 1GiB]", name, arg);
 		break;
+	}
 	case OPT_SLOTS:
 		args.slots = tk_u64_or_err(arg, 1, 65536, "--slots");
 		slots_set = true;
@@ -107,10 +113,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		args.offset = tk_size_or_err(arg, "--offset");
 		break;
 	case OPT_LENGTH:
-		args.length = tk_size_or_err(arg, "--length");
+	case OPT_SIZE: {
+		const char *name = key == OPT_LENGTH ? "--length" : "--size";
+
+		args.length = tk_size_or_err(arg, name);
 		if (!args.length)
-			tk_usage_error("give a size > 0 or leave --length out", "--length '%s': must be > 0", arg);
+			tk_usage_error(key == OPT_LENGTH ? "give a size > 0 or leave --length out" :
+				       "give a size > 0 or leave --size out", "%s '%s': must be > 0", name, arg);
 		break;
+	}
 	case OPT_LOOP:
 		args.loops = tk_u64_or_err(arg, 1, 1000000, "--loop");
 		loop_set = true;

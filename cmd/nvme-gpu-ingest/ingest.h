@@ -33,6 +33,13 @@
 
 enum ingest_path { PATH_REGISTERED = 0, PATH_PASSTHROUGH };
 enum ingest_target { TARGET_HOST = 0, TARGET_CUDA_HOST, TARGET_CUDA_DEVICE };
+enum ingest_rw { RW_READ = 0, RW_RANDREAD };
+/* --numa: NUMA_AUTO = the device's node from sysfs, NUMA_OFF = no policy, else a node. */
+#define NUMA_AUTO (-1)
+#define NUMA_OFF (-2)
+/* What the kernel refuses at io_uring_register_buffers (io_uring/rsrc.c). */
+#define URING_MAX_REG_BUFFERS 16384U
+#define URING_MAX_BUF_SIZE (1ULL << 30)
 
 const char *path_name(enum ingest_path p);
 /* "registered" / "passthrough" -> *@p; -EINVAL for another name. */
@@ -45,6 +52,7 @@ struct ingest_args {
 	enum ingest_target target;
 	bool direct, sqpoll, verify, validate, probe;
 	bool nowait;            /* RWF_NOWAIT first, blocking retry on -EAGAIN */
+	bool hipri;             /* --hipri: polled completions (IORING_SETUP_IOPOLL) */
 	unsigned qd;            /* reads in flight at most */
 	unsigned slots;         /* registered buffers (>= qd) */
 	uint64_t chunk;         /* bytes per read */
@@ -54,40 +62,15 @@ struct ingest_args {
 	int device;             /* CUDA device ordinal */
 	const char *check;      /* --check FILE: validate a saved summary */
 	bool samples;           /* emit sample records every interval */
-	char **srcs;
+	enum ingest_rw rw;      /* --rw: chunks in order, or each once in random order */
+	unsigned threads;       /* --threads, 0 = one per device, capped by CPUs */
+	const char *cpus;       /* --cpus LIST (validated), NULL = no pinning */
+	int numa;               /* --numa: node, NUMA_AUTO or NUMA_OFF */
+	char **srcs;            /* as given; directories are expanded by dirsrc.c */
 	int nsrcs;
 };
 /* Parse the command line (a usage error exits 2); the result is read-only. */
 const struct ingest_args *args_parse(int argc, char **argv);
-
-/* One input: opened by its path's opener (source.c for files and block devices, nvme_dev.c for passthrough). */
-struct source {
-	const char *name;       /* as given */
-	char dev[64];           /* generic char device used for passthrough */
-	int fd;
-	bool is_blk, is_chr;
-	uint64_t size;          /* bytes (file size or capacity) */
-	uint32_t align;         /* logical block size for O_DIRECT/passthrough */
-	uint64_t start, end;    /* [start, end) byte range to read */
-	uint32_t nsid;          /* passthrough only */
-	uint32_t lba_shift;     /* passthrough only */
-	uint32_t max_xfer;      /* passthrough: bytes per command, 0 = no cap */
-	uint32_t *crc;          /* per-chunk crc32 (verify), first pass only */
-	uint64_t nchunks;
-	uint32_t crc_landed, crc_source;
-	bool verified;          /* crc_* are valid */
-};
-/*
- * The registered path's opener: open @s->name (a regular file or a block
- * device, O_DIRECT with --direct) and fill its size and alignment, checked
- * against --offset and the effective @chunk; the range is left to
- * source_range(), once the chunk size is final.  0, or -errno with the
- * error printed.
- */
-int source_open(struct source *s, const struct ingest_args *args, uint64_t chunk);
-/* Set start/end/nchunks from --offset/--length and @chunk, clipped to s->size. */
-void source_range(struct source *s, const struct ingest_args *args, uint64_t chunk);
-void source_close(struct source *s);
 
 /*
  * The eight counters of the seed, in its order: the one list of their names,
@@ -109,6 +92,42 @@ struct telemetry {
 	/* not part of the seed */
 	uint64_t eagain_retries, short_reads, h2d_bytes;
 };
+/* One input: opened by its path's opener (source.c for files and block devices, nvme_dev.c for passthrough). */
+struct source {
+	const char *name;       /* as given */
+	char dev[64];           /* generic char device used for passthrough */
+	int fd;
+	bool is_blk, is_chr;
+	uint64_t size;          /* bytes (file size or capacity) */
+	uint32_t align;         /* logical block size for O_DIRECT/passthrough */
+	uint64_t start, end;    /* [start, end) byte range to read */
+	uint32_t nsid;          /* passthrough only */
+	uint32_t lba_shift;     /* passthrough only */
+	uint32_t max_xfer;      /* passthrough: bytes per command, 0 = no cap */
+	bool io_poll;           /* passthrough: the namespace has poll queues (sysfs queue/io_poll) */
+	uint32_t *crc;          /* per-chunk crc32 (verify), first pass only */
+	uint64_t nchunks;
+	uint32_t crc_landed, crc_source;
+	bool verified;          /* crc_* are valid */
+	/* issue 16: many sources at once (workers.c, devinfo.c) */
+	unsigned devi;          /* index into run->dev: the device it lives on */
+	unsigned worker;        /* index into run->w: the ring that reads it */
+	uint64_t perm_a, perm_b; /* --rw randread: chunk k is read as (a*k+b) mod nchunks */
+	struct telemetry tel;   /* this source's share of its ring's counters */
+	uint64_t cpu_ns;        /* its share of its ring thread's CPU time (by bytes) */
+};
+/*
+ * The registered path's opener: open @s->name (a regular file or a block
+ * device, O_DIRECT with --direct) and fill its size and alignment, checked
+ * against --offset and the effective @chunk; the range is left to
+ * source_range(), once the chunk size is final.  0, or -errno with the
+ * error printed.
+ */
+int source_open(struct source *s, const struct ingest_args *args, uint64_t chunk);
+/* Set start/end/nchunks from --offset/--length and @chunk, clipped to s->size. */
+void source_range(struct source *s, const struct ingest_args *args, uint64_t chunk);
+void source_close(struct source *s);
+
 uint64_t tel_inflight_reads(const struct telemetry *t);
 /* The counter of submissions made on path @p (registered_mapped_read_ or gpudirect_nvme_). */
 uint64_t *tel_path_counter(struct telemetry *t, enum ingest_path p);
@@ -223,7 +242,70 @@ struct engine {
 	uint64_t t_start, t_end;
 	uint64_t total_bytes;   /* bytes the whole run should land */
 	bool stopped;           /* stop requested before the end */
+	/* issue 16: one engine per worker thread (workers.c) */
+	unsigned id;            /* worker index */
+	bool threaded;          /* one of several workers: the main thread samples */
+	bool files_registered;  /* sources are io_uring fixed files (index = e->src[k]) */
+	bool iopoll;            /* ring set up with IORING_SETUP_IOPOLL */
+	int cpu;                /* pinned CPU, -1 = none */
+	int node;               /* NUMA node of the slot memory policy, -1 = none */
+	struct tk_reservoir *dlat; /* per device (run->ndev, those of this worker set up) */
+	uint64_t cpu_ns;        /* CPU time of the worker thread (RUSAGE_THREAD) */
+	unsigned run_threads, run_devices; /* of the whole run, for the summary */
+	unsigned qd, nslots;    /* this ring's: --qd and --slots times the devices it reads */
 };
+
+/* A device the sources live on (devinfo.c): a disk, an NVMe namespace. */
+struct device {
+	char name[64];          /* sysfs name: "nvme0n1", "loop3", "sda"; else "MAJ:MIN" */
+	unsigned long long key; /* dev_t of the whole disk (or of the file system) */
+	int node;               /* NUMA node from sysfs, -1 when unknown */
+	unsigned nsrc, nworkers;
+};
+/*
+ * Identify the device @fd lives on (a block device itself, the disk under a
+ * file's file system, the namespace under /dev/ngXnY): fills @d's name, key
+ * and node.  Never fails: unknown parts stay "MAJ:MIN" / -1.
+ */
+void devinfo_get(int fd, struct device *d);
+/* Number of NUMA nodes online (1 when sysfs says nothing); node @n exists? */
+bool devinfo_node_exists(int n);
+
+/* The whole run: every source, the devices, one engine per worker thread. */
+struct run {
+	const struct ingest_args *args;
+	const struct ingest_path_ops *ops;
+	uint64_t chunk;
+	struct source *src;     /* sorted by worker: each worker reads a contiguous slice */
+	unsigned nsrc;
+	struct device *dev;
+	unsigned ndev;
+	struct engine *w;
+	unsigned nw;
+	uint64_t total_bytes;
+	uint64_t t_start, t_end, cpu_ns; /* cpu_ns: whole process (RUSAGE_SELF), all threads */
+	char **names;           /* expanded source names (dirsrc.c) */
+	int nnames;
+};
+/*
+ * Expand every directory among @args->srcs into the regular files directly
+ * in it (sorted by name); other names pass through.  0 or -errno with the
+ * error printed.  dirsrc_free() releases what it made.
+ */
+int dirsrc_expand(const struct ingest_args *args, char ***names, int *n);
+void dirsrc_free(char **names, int n);
+/*
+ * workers.c: assign the sources to workers (each device its own ring when
+ * there are threads enough), set every worker up (slot memory on the
+ * device's NUMA node, ring, registered buffers and files), run them in
+ * threads pinned per --cpus, and join.  workers_plan() sorts run->src.
+ * 0 or -errno (setup errors printed; run errors left in each w[k].err_msg).
+ */
+int workers_plan(struct run *r);
+int workers_setup(struct run *r);
+int workers_run(struct run *r);
+void workers_fini(struct run *r);
+
 /*
  * Read every source range e->args->loops times through e->ops into the
  * target's slots (sources open, target mapped, ring set up and registered).
@@ -262,6 +344,12 @@ void report_progress(const struct engine *e, bool final);
 int report_sample(const struct engine *e, uint64_t period_ns,
 		  uint64_t bytes_in_period);
 void report_summary(const struct engine *e);
+/* The seed's counters plus inflight_reads and path_submissions, into record @r. */
+struct json_object;
+void report_counters(struct json_object *r, const struct telemetry *t, enum ingest_path p);
+/* iops, lat_mean/p90/p999_us, cpu_s, cpu_s_per_gib into record @r. */
+void report_perf(struct json_object *r, uint64_t reads, uint64_t bytes, uint64_t ns,
+		 uint64_t cpu_ns, const struct tk_summary *lat);
 void report_verify(const struct source *s);
 void report_violations(const struct tel_violation *v, int n);
 

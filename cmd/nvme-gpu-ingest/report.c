@@ -32,7 +32,7 @@ void report_progress(const struct engine *e, bool final)
 	fflush(stderr);
 }
 
-static void add_counters(struct json_object *r, const struct telemetry *t, enum ingest_path p)
+void report_counters(struct json_object *r, const struct telemetry *t, enum ingest_path p)
 {
 #define ADD_COUNTER(f) tk_rec_u64(r, #f, t->f);
 	TEL_SEED_COUNTERS(ADD_COUNTER)
@@ -50,8 +50,19 @@ int report_sample(const struct engine *e, uint64_t period_ns, uint64_t bytes)
 	tk_rec_u64(r, "interval_ns", period_ns);
 	tk_rec_u64(r, "bytes", bytes);
 	tk_rec_dbl(r, "mb_s", mb_s(bytes, period_ns));
-	add_counters(r, &e->tel, e->ops->path);
+	report_counters(r, &e->tel, e->ops->path);
 	return tk_emit(r);
+}
+
+void report_perf(struct json_object *r, uint64_t reads, uint64_t bytes, uint64_t ns,
+		 uint64_t cpu_ns, const struct tk_summary *lat)
+{
+	tk_rec_dbl(r, "iops", tk_ratio((double)reads * 1e9, (double)ns));
+	tk_rec_dbl(r, "lat_mean_us", lat->mean / 1e3);
+	tk_rec_dbl(r, "lat_p90_us", lat->p90 / 1e3);
+	tk_rec_dbl(r, "lat_p999_us", lat->p999 / 1e3);
+	tk_rec_dbl(r, "cpu_s", cpu_ns / 1e9);
+	tk_rec_dbl(r, "cpu_s_per_gib", tk_ratio(cpu_ns / 1e9, (double)bytes / (1ULL << 30)));
 }
 
 void report_summary(const struct engine *e)
@@ -87,7 +98,7 @@ void report_summary(const struct engine *e)
 			   tk_stop_signal() == 15 ? "SIGTERM" : "limit");
 	tk_rec_dbl(r, "elapsed_s", el / 1e9);
 	tk_rec_dbl(r, "mb_s", mb_s(e->tel.completed_bytes, el));
-	add_counters(r, &e->tel, e->ops->path);
+	report_counters(r, &e->tel, e->ops->path);
 	tk_rec_u64(r, "eagain_retries", e->tel.eagain_retries);
 	tk_rec_u64(r, "short_reads", e->tel.short_reads);
 	tk_rec_u64(r, "h2d_bytes", e->tel.h2d_bytes);
@@ -99,6 +110,13 @@ void report_summary(const struct engine *e)
 		tk_rec_str(r, "crc32", flags);
 		tk_rec_bool(r, "verified", e->src[0].crc_landed == e->src[0].crc_source);
 	}
+	/* issue 16 */
+	tk_rec_str(r, "rw", e->args->rw == RW_RANDREAD ? "randread" : "read");
+	tk_rec_u64(r, "threads", e->run_threads);
+	tk_rec_u64(r, "devices", e->run_devices);
+	tk_rec_bool(r, "registered_files", e->files_registered);
+	tk_rec_str(r, "completions", e->iopoll ? "polled" : "interrupt");
+	report_perf(r, e->tel.completed_reads, e->tel.completed_bytes, el, e->cpu_ns, &lat);
 	tk_emit(r);
 }
 

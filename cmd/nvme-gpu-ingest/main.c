@@ -105,7 +105,8 @@ int main(int argc, char **argv)
 	e.cmd_fixed = e.ops->uring_cmd;
 	err = engine_run(&e);
 	if (err) {
-		tk_error(err == -EIO ? "check dmesg and the device; the data cannot be read" :
+		tk_error(e.tgt.cuda_err[0] ? "check the NVIDIA driver (nvidia-smi, dmesg for Xid errors) or use --target host" :
+			 err == -EIO ? "check dmesg and the device; the data cannot be read" :
 			 err == -ENODATA ? "keep the source unchanged while it is read" : NULL,
 			 "%s", e.err_msg[0] ? e.err_msg : strerror(-err));
 		rc = TK_EXIT_RUNTIME;
@@ -115,13 +116,14 @@ int main(int argc, char **argv)
 			rc = TK_EXIT_RUNTIME;
 		for (unsigned k = 0; k < e.nsrc; k++)
 			if (e.src[k].verified)
-				report_verify(&e.src[k]);
+				report_verify(&e, &e.src[k]);
 	} else if (args->verify) {
 		tk_warn("--verify skipped: the run did not complete");
 	}
 	report_summary(&e);
 	if (args->validate) {
 		nv = tel_validate(&e.tel, e.ops->path, v, 8);
+		nv += tel_validate_target(&e.tel, e.tgt.kind, v + (nv < 8 ? nv : 8), 8 - (nv < 8 ? nv : 8));
 		report_violations(v, nv < 8 ? nv : 8);
 	}
 	if (rc == TK_EXIT_OK && (mism || nv))

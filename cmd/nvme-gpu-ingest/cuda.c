@@ -160,7 +160,9 @@ int cuda_attach(struct target *t, int device)
 	t->cuda = c;
 	err = cuda_api_load(&c->api, why, sizeof(why));
 	if (err) {
-		tk_error("install the NVIDIA driver (libcuda.so.1) or use --target host",
+		tk_error(getenv(CUDA_DOUBLE_ENV) ?
+			 "unset " CUDA_DOUBLE_ENV " (tests only) or set it to the absolute path of build/tests/libcuda-double.so" :
+			 "install the NVIDIA driver (libcuda.so.1) or use --target host",
 			 "--target %s: %s", target_name(t->kind), why);
 		goto fail;
 	}

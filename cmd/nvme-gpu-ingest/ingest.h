@@ -5,8 +5,10 @@
  * Data flow: sources (files, block devices, NVMe generic char devices) are cut
  * into chunks; each chunk is read by one io_uring SQE straight into a slot of
  * the target region (host anonymous memory or CUDA-registered pinned memory)
- * that is registered with io_uring.  The CPU never copies payload bytes:
- * cpu_bounce_bytes exists only to prove that (no code path increments it).
+ * that is registered with io_uring.  No payload byte is copied in user space:
+ * cpu_bounce_bytes exists only to prove that (no code path increments it);
+ * buffered reads are still copied from the page cache by the kernel (the
+ * man page lists the copies of each mode).
  *
  * The read path is picked once, in main.c, as an ops table (struct
  * ingest_path_ops, fio's ioengine_ops shape): registered.c or passthru.c.

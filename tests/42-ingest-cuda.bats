@@ -158,7 +158,7 @@ assert_nothing_left() {
 	register|cuda-device|cuMemHostRegister(PORTABLE|DEVICEMAP) failed: CUDA_ERROR_NOT_SUPPORTED
 	noregister|cuda-host|CU_DEVICE_ATTRIBUTE_HOST_REGISTER_SUPPORTED is 0
 	nomap|cuda-device|cannot map host memory
-	copy:2|cuda-device|cuEventQuery failed: CUDA_ERROR_ILLEGAL_ADDRESS
+	copy:2|cuda-device|failed: CUDA_ERROR_ILLEGAL_ADDRESS
 	lost:3|cuda-device|failed: CUDA_ERROR_CONTEXT_IS_DESTROYED
 	EOF
 }
@@ -167,6 +167,8 @@ assert_nothing_left() {
 	export TELKIT_CUDA_DOUBLE_FAIL=copy:3 TELKIT_CUDA_DOUBLE_COPY_US=2000
 	run --separate-stderr "$T" -j --target cuda-device "$D/data"
 	assert_equal "$status" 1
+	# the event after the copy reports it: polled (cuEventQuery) or waited for
+	[[ "$stderr" =~ "H2D copy of slot "[0-9]+": cuEvent"(Query|Synchronize)" failed: CUDA_ERROR_ILLEGAL_ADDRESS" ]] || fail "$stderr"
 	assert_equal "$(field complete)" false
 	assert_equal "$(field h2d_bytes)" "$(double_field h2d_bytes)"
 	jq -e 'select(.type=="summary") | .h2d_busy_s <= .elapsed_s' <<<"$output" >/dev/null || fail "$output"
@@ -202,4 +204,33 @@ assert_nothing_left() {
 	d=$(jq -c 'select(.item=="cuda_device")' <<<"$output")
 	assert_equal "$(jq '[.supported, .host_register_supported, .can_map_host_memory]' -c <<<"$d")" '[false,false,true]'
 	assert_nothing_left
+}
+
+@test "H2D busy time: the union of overlapping, unordered spans equals Python's, memory bounded" {
+	for seed in 1 2 3; do
+		python3 - "$seed" >"$D/spans" <<-'PY'
+		import random, sys
+		r = random.Random(int(sys.argv[1]))
+		t = 0.0
+		for _ in range(20000):
+		    t += r.choice([0.0, 0.1, 2.0])      # back to back, overlapping, gaps
+		    a = t + r.uniform(-1.0, 1.0)
+		    print("%.3f %.3f" % (a, a + r.uniform(0.0, 3.0)))
+		PY
+		want=$(python3 -c '
+import sys
+v = sorted(tuple(map(float, l.split())) for l in open(sys.argv[1]))
+tot, ca, cb = 0.0, None, None
+for a, b in v:
+    if cb is None or a > cb:
+        if cb is not None: tot += cb - ca
+        ca, cb = a, b
+    else: cb = max(cb, b)
+print("%.6f" % (tot + cb - ca))' "$D/spans")
+		# shuffled: spans arrive out of order, as copies finish
+		got=$(shuf --random-source=<(yes "$seed") "$D/spans" | "$(helper ingest_spans)")
+		python3 -c 'import sys; assert abs(float(sys.argv[1]) - float(sys.argv[2])) < 1e-3, sys.argv' "$want" "${got% *}"
+		# 20000 spans held in an array far smaller: merged as it fills
+		[ "${got#* }" -lt 20000 ] || fail "$got"
+	done
 }

@@ -237,17 +237,22 @@ int cuda_copy_start(struct target *t, unsigned i, size_t len)
 	return 0;
 }
 
-/* Slot @i's copy finished: add its span to the busy time. */
+/*
+ * Slot @i's copy finished: add its span to the busy time.  The start is
+ * float milliseconds since t0 (coarser as the run goes on: 24 bits, about
+ * 4 us after a minute), the length is taken between the copy's own two
+ * events, so a copy that overlaps no other counts exactly.
+ */
 static int copy_span(struct target *t, unsigned i)
 {
 	struct cuda_state *c = t->cuda;
-	float a = 0, b = 0;
+	float a = 0, d = 0;
 	CUresult r;
 
 	if ((r = c->api.EventElapsedTime(&a, c->t0, c->ev_start[i])) ||
-	    (r = c->api.EventElapsedTime(&b, c->t0, c->ev_end[i])))
+	    (r = c->api.EventElapsedTime(&d, c->ev_start[i], c->ev_end[i])))
 		return cu_run_fail(t, "cuEventElapsedTime", r);
-	return spans_add(&c->busy, a, b);
+	return spans_add(&c->busy, a, (double)a + d);
 }
 
 int cuda_copy_poll(struct target *t, unsigned i, bool wait)

@@ -39,7 +39,8 @@ assert_nothing_left() {
 	local r
 	r=$(double_report)
 	[ -n "$r" ] || fail "the double wrote no unload report"
-	[[ "$r" == *"registrations=0 allocations=0 streams=0 events=0 contexts=0 "* ]] || fail "left behind: $r"
+	[[ "$r" == *"registrations=0 allocations=0 streams=0 events=0 contexts=0 unmapped_while_registered=0 "* ]] ||
+		fail "left behind: $r"
 	[[ "$r" != *LEAK* ]] || fail "$r"
 }
 

@@ -38,7 +38,8 @@
  *
  * At unload (process exit; the tool never dlcloses an initialised driver)
  * one line is written: what is still live (registrations, allocations,
- * streams, events, retained contexts) and what was moved (h2d_copies,
+ * streams, events, retained contexts), registrations whose memory was
+ * unmapped before cuMemHostUnregister, and what was moved (h2d_copies,
  * h2d_bytes, dtoh_bytes), counted here, independently of the tool.
  */
 #include <errno.h>
@@ -50,6 +51,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "cuda_api.h"
 
@@ -109,6 +111,7 @@ static struct {
 	bool init, lost;
 	int ctx_refs;
 	unsigned long regs, allocs, streams, events, h2d_calls, map_reads;
+	unsigned long unmapped;  /* registrations whose memory was unmapped first */
 	unsigned long long h2d_copies, h2d_bytes, dtoh_bytes;
 } st;
 static struct {
@@ -189,6 +192,15 @@ static uint8_t *lookup(struct region *tab, CUdeviceptr dev, size_t len)
 			return r->host + (dev - r->dev);
 	}
 	return NULL;
+}
+
+/* [p, p+len) is mapped in this process (msync fails ENOMEM on a hole). */
+static bool mapped(const void *p, size_t len)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)p / pg * pg;
+
+	return !msync((void *)a, (uintptr_t)p + len - a, MS_ASYNC) || errno != ENOMEM;
 }
 
 static struct region *free_slot(struct region *tab)
@@ -428,7 +440,8 @@ static CUresult host_register(void *p, size_t len, unsigned flags)
 		return r;
 	if (inj.reg)
 		return E_NOT_SUPPORTED;
-	if (!p || !len || (flags & ~(unsigned)(CU_MEMHOSTREGISTER_PORTABLE | CU_MEMHOSTREGISTER_DEVICEMAP)))
+	if (!p || !len || (flags & ~(unsigned)(CU_MEMHOSTREGISTER_PORTABLE | CU_MEMHOSTREGISTER_DEVICEMAP)) ||
+	    !mapped(p, len))
 		return E_INVALID_VALUE;
 	for (int i = 0; i < MAXR; i++)
 		if (regs[i].live && a < (uintptr_t)regs[i].host + regs[i].len &&
@@ -450,6 +463,8 @@ static CUresult host_unregister(void *p)
 	for (int i = 0; i < MAXR; i++)
 		if (regs[i].live && regs[i].host == p) {
 			drain();
+			if (!mapped(p, regs[i].len))
+				st.unmapped++;
 			regs[i].live = false;
 			st.regs--;
 			return teardown_status();
@@ -731,11 +746,11 @@ __attribute__((destructor)) static void unload(void)
 
 	pthread_mutex_lock(&mu);
 	stop_worker();
-	leak = st.regs || st.allocs || st.streams || st.events || st.ctx_refs;
+	leak = st.regs || st.allocs || st.streams || st.events || st.ctx_refs || st.unmapped;
 	f = path ? fopen(path, "ae") : NULL;
 	fprintf(f ? f : stderr,
-		"cuda-double: pid=%d registrations=%lu allocations=%lu streams=%lu events=%lu contexts=%d h2d_copies=%llu h2d_bytes=%llu dtoh_bytes=%llu%s\n",
-		(int)getpid(), st.regs, st.allocs, st.streams, st.events, st.ctx_refs,
+		"cuda-double: pid=%d registrations=%lu allocations=%lu streams=%lu events=%lu contexts=%d unmapped_while_registered=%lu h2d_copies=%llu h2d_bytes=%llu dtoh_bytes=%llu%s\n",
+		(int)getpid(), st.regs, st.allocs, st.streams, st.events, st.ctx_refs, st.unmapped,
 		st.h2d_copies, st.h2d_bytes, st.dtoh_bytes, leak ? " LEAK" : "");
 	if (f)
 		fclose(f);

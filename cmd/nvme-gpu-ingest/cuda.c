@@ -16,7 +16,6 @@
  * address (cuda-host).  Errors during the run are left in t->cuda_err.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

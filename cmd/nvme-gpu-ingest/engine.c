@@ -165,14 +165,14 @@ static void chunk_landed(struct engine *e, unsigned i)
 	struct slot *s = &e->slots[i];
 	int err;
 
-	if (e->args->verify && s->first_pass)
-		verify_chunk(e, i);
+	if (e->args->verify && s->first_pass && (err = verify_chunk(e, i)))
+		fail(e, err, "--verify of slot %u: %s", i, e->tgt.cuda_err);
 	s->state = SLOT_FREE;
 	if (e->tgt.kind != TARGET_CUDA_DEVICE)
 		return;
 	err = target_copy_start(&e->tgt, i, s->want);
 	if (err)
-		fail(e, err, "H2D copy of slot %u failed", i);
+		fail(e, err, "H2D copy of slot %u: %s", i, e->tgt.cuda_err);
 	else
 		s->state = SLOT_COPYING;
 }
@@ -260,9 +260,11 @@ static unsigned poll_copies(struct engine *e, bool wait_one)
 		}
 		wait_one = false;
 		if (r < 0)
-			fail(e, r, "H2D copy of slot %u failed", i);
+			fail(e, r, "H2D copy of slot %u: %s", i, e->tgt.cuda_err);
 		else
 			TEL_ADD(e, s->src, h2d_bytes, s->want);
+		if (r > 0 && e->args->verify && s->first_pass && (r = verify_copied(e, i)))
+			fail(e, r, "--verify of slot %u: %s", i, e->tgt.cuda_err);
 		s->state = SLOT_FREE;
 	}
 	return copying;
@@ -404,12 +406,13 @@ int engine_run(struct engine *e)
 			break;
 		tick(e, &lp);
 	}
-	e->t_end = tk_now_mono_ns();
-	if (lp.progress)
-		report_progress(e, true);
+	/* every exit path: the H2D copies finish inside the timed window */
 	if (e->tgt.kind == TARGET_CUDA_DEVICE)
 		while (poll_copies(e, true))
 			;
+	e->t_end = tk_now_mono_ns();
+	if (lp.progress)
+		report_progress(e, true);
 	free(lp.pq);
 	return e->first_err;
 }

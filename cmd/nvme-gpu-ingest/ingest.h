@@ -5,8 +5,10 @@
  * Data flow: sources (files, block devices, NVMe generic char devices) are cut
  * into chunks; each chunk is read by one io_uring SQE straight into a slot of
  * the target region (host anonymous memory or CUDA-registered pinned memory)
- * that is registered with io_uring.  The CPU never copies payload bytes:
- * cpu_bounce_bytes exists only to prove that (no code path increments it).
+ * that is registered with io_uring.  No payload byte is copied in user space:
+ * cpu_bounce_bytes exists only to prove that (no code path increments it);
+ * buffered reads are still copied from the page cache by the kernel (the
+ * man page lists the copies of each mode).
  *
  * The read path is picked once, in main.c, as an ops table (struct
  * ingest_path_ops, fio's ioengine_ops shape): registered.c or passthru.c.
@@ -141,6 +143,9 @@ struct tel_violation {
 /* Check the seed's rules in order; fills up to @max violations, returns count. */
 int tel_validate(const struct telemetry *t, enum ingest_path p,
 		 struct tel_violation *v, int max);
+/* The rule of target @k (cuda-device: h2d_bytes == completed_bytes); as tel_validate. */
+int tel_validate_target(const struct telemetry *t, enum ingest_target k,
+			struct tel_violation *v, int max);
 
 
 /* Target memory: one region cut into slots (target.c, cuda.c). */
@@ -155,6 +160,8 @@ struct target {
 	unsigned nslots;
 	uint64_t dev_ptr;       /* device address of base (cuda-host/device) */
 	void *cuda;             /* struct cuda_state when a cuda target */
+	bool test_double;       /* the CUDA driver is telkit's test double */
+	char cuda_err[192];     /* the CUDA call that failed during the run */
 };
 int target_init(struct target *t, enum ingest_target kind, unsigned nslots,
 		size_t slot_size, int device);
@@ -163,13 +170,36 @@ void target_fini(struct target *t);
 int target_copy_start(struct target *t, unsigned i, size_t len);
 /* 1 when slot @i's copy is done (or none was started), 0 if busy, -errno. */
 int target_copy_poll(struct target *t, unsigned i, bool wait);
-/* cuda.c */
+/*
+ * The first @len bytes of slot @i where they finally landed, for --verify:
+ * host: the slot itself; cuda-host: read back through the slot's
+ * device-mapped address; cuda-device: read back from the device buffer
+ * (valid until the slot's next copy).  cuda targets copy into a buffer of
+ * their own, valid until the next call.  NULL with *@err set on failure.
+ */
+const uint8_t *target_readback(struct target *t, unsigned i, size_t len, int *err);
+/* cuda-device: nanoseconds at least one H2D copy was running (from events). */
+uint64_t target_h2d_busy_ns(const struct target *t);
+/* cuda.c; the run-time calls leave their failure in t->cuda_err. */
 int cuda_attach(struct target *t, int device);
 void cuda_detach(struct target *t);
 int cuda_copy_start(struct target *t, unsigned i, size_t len);
 int cuda_copy_poll(struct target *t, unsigned i, bool wait);
-/* Number of devices, or -errno with @why filled (probe). */
-int cuda_probe(char *why, size_t len, char names[][96], int max);
+const uint8_t *cuda_readback(struct target *t, unsigned i, size_t len, int *err);
+uint64_t cuda_h2d_busy_ns(const struct target *t);
+#define CUDA_PROBE_MAX 16
+struct cuda_probe_dev {
+	char name[96];
+	int host_register;      /* CU_DEVICE_ATTRIBUTE_HOST_REGISTER_SUPPORTED */
+	int can_map;            /* CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY */
+	int pageable_hpt;       /* ..._PAGEABLE_MEMORY_ACCESS_USES_HOST_PAGE_TABLES */
+};
+struct cuda_probe_info {
+	bool test_double;
+	struct cuda_probe_dev dev[CUDA_PROBE_MAX];
+};
+/* Number of devices (the first CUDA_PROBE_MAX filled), or -errno with @why. */
+int cuda_probe(struct cuda_probe_info *info, char *why, size_t len);
 
 /* Ring setup with fio-style EINVAL fallback (ring.c). */
 struct ring {
@@ -335,8 +365,13 @@ int nvme_generic_name(const char *in, char *out, size_t len);
  */
 int passthru_open(struct source *s, const struct ingest_args *args, uint64_t chunk);
 
-/* Verify (verify.c): checksum landed chunks and re-read the source. */
-void verify_chunk(struct engine *e, unsigned i);
+/*
+ * Verify (verify.c): checksum landed chunks and re-read the source.
+ * verify_chunk() when slot @i's chunk landed, verify_copied() when its H2D
+ * copy finished (cuda-device); 0 or -errno (a CUDA failure in e->tgt.cuda_err).
+ */
+int verify_chunk(struct engine *e, unsigned i);
+int verify_copied(struct engine *e, unsigned i);
 int verify_sources(struct engine *e, int *mismatches);
 
 /* Output (report.c). */
@@ -350,7 +385,8 @@ void report_counters(struct json_object *r, const struct telemetry *t, enum inge
 /* iops, lat_mean/p90/p999_us, cpu_s, cpu_s_per_gib into record @r. */
 void report_perf(struct json_object *r, uint64_t reads, uint64_t bytes, uint64_t ns,
 		 uint64_t cpu_ns, const struct tk_summary *lat);
-void report_verify(const struct source *s);
+/* The verify event of source @s; @e names the read-back (its target). */
+void report_verify(const struct engine *e, const struct source *s);
 void report_violations(const struct tel_violation *v, int n);
 
 int probe_run(void);

@@ -65,7 +65,8 @@ static void report_run_error(const struct engine *e)
 {
 	int err = e->first_err;
 
-	tk_error(err == -EIO ? "check dmesg and the device; the data cannot be read" :
+	tk_error(e->tgt.cuda_err[0] ? "check the NVIDIA driver (nvidia-smi, dmesg for Xid errors) or use --target host" :
+		 err == -EIO ? "check dmesg and the device; the data cannot be read" :
 		 err == -ENODATA ? "keep the source unchanged while it is read" :
 		 err == -EOPNOTSUPP && e->iopoll ? "drop --hipri, or give the driver poll queues (e.g. nvme.poll_queues=2: queue/io_poll reads 1)" : NULL,
 		 "%s", e->err_msg[0] ? e->err_msg : strerror(-err));
@@ -85,22 +86,25 @@ static int verify_all(struct run *r, int *mism)
 	}
 	for (unsigned k = 0; k < r->nsrc; k++)
 		if (r->src[k].verified)
-			report_verify(&r->src[k]);
+			report_verify(&r->w[0], &r->src[k]);   /* cuda targets run one worker */
 	return rc;
 }
 
 /* --validate: the seed's rules on the total, and the parts adding up. */
 static int validate(const struct run *r, const struct engine *e)
 {
-	struct tel_violation v[9];
+	struct tel_violation v[10];
 	int nv = tel_validate(&e->tel, e->ops->path, v, 8);
 
-	if (nv <= 8 && aggr_parts_check(r, &e->tel, v[nv].detail, sizeof(v[nv].detail))) {
+	nv = nv < 8 ? nv : 8;
+	nv += tel_validate_target(&e->tel, r->w[0].tgt.kind, v + nv, 9 - nv);
+	nv = nv < 9 ? nv : 9;
+	if (aggr_parts_check(r, &e->tel, v[nv].detail, sizeof(v[nv].detail))) {
 		v[nv].rule = "parts_sum";
 		v[nv].fix = "count every read once in its source's telemetry and once in the total";
 		nv++;
 	}
-	report_violations(v, nv < 9 ? nv : 9);
+	report_violations(v, nv);
 	return nv;
 }
 

@@ -2,7 +2,8 @@
 /*
  * report.c — progress line (TTY only), sample and summary records, verify
  * events and validation failures.  Records go through output.h, so text,
- * JSON and Prometheus forms come from one place.
+ * JSON and Prometheus forms come from one place.  A run on the CUDA test
+ * double says so in every record (driver="test double"): it is no GPU result.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,12 +42,20 @@ void report_counters(struct json_object *r, const struct telemetry *t, enum inge
 	tk_rec_u64(r, "path_submissions", tel_path_submissions(t, p));
 }
 
+/* The path, the target and, on the test double, the driver. */
+static void add_where(struct json_object *r, const struct engine *e)
+{
+	tk_rec_str(r, "path", path_name(e->ops->path));
+	tk_rec_str(r, "target", target_name(e->tgt.kind));
+	if (e->tgt.test_double)
+		tk_rec_str(r, "driver", "test double");
+}
+
 int report_sample(const struct engine *e, uint64_t period_ns, uint64_t bytes)
 {
 	struct json_object *r = tk_record_new("sample");
 
-	tk_rec_str(r, "path", path_name(e->ops->path));
-	tk_rec_str(r, "target", target_name(e->tgt.kind));
+	add_where(r, e);
 	tk_rec_u64(r, "interval_ns", period_ns);
 	tk_rec_u64(r, "bytes", bytes);
 	tk_rec_dbl(r, "mb_s", mb_s(bytes, period_ns));
@@ -73,8 +82,7 @@ void report_summary(const struct engine *e)
 	char flags[128];
 
 	tk_summarize_u64(e->lat.v, e->lat.len, &lat);
-	tk_rec_str(r, "path", path_name(e->ops->path));
-	tk_rec_str(r, "target", target_name(e->tgt.kind));
+	add_where(r, e);
 	if (e->nsrc == 1)
 		tk_rec_str(r, "source", e->src[0].name);
 	tk_rec_u64(r, "sources", e->nsrc);
@@ -98,6 +106,12 @@ void report_summary(const struct engine *e)
 			   tk_stop_signal() == 15 ? "SIGTERM" : "limit");
 	tk_rec_dbl(r, "elapsed_s", el / 1e9);
 	tk_rec_dbl(r, "mb_s", mb_s(e->tel.completed_bytes, el));
+	if (e->tgt.kind == TARGET_CUDA_DEVICE) {
+		uint64_t busy = target_h2d_busy_ns(&e->tgt);
+
+		tk_rec_dbl(r, "h2d_busy_s", busy / 1e9);
+		tk_rec_dbl(r, "h2d_mb_s", mb_s(e->tel.h2d_bytes, busy));
+	}
 	report_counters(r, &e->tel, e->ops->path);
 	tk_rec_u64(r, "eagain_retries", e->tel.eagain_retries);
 	tk_rec_u64(r, "short_reads", e->tel.short_reads);
@@ -120,12 +134,18 @@ void report_summary(const struct engine *e)
 	tk_emit(r);
 }
 
-void report_verify(const struct source *s)
+void report_verify(const struct engine *e, const struct source *s)
 {
 	struct json_object *r = tk_record_new("event");
 	char buf[16];
 
 	tk_rec_str(r, "event", "verify");
+	if (e->tgt.test_double)
+		tk_rec_str(r, "driver", "test double");
+	if (e->tgt.kind != TARGET_HOST)
+		tk_rec_str(r, "read_back", e->tgt.kind == TARGET_CUDA_DEVICE ?
+			   "cuMemcpyDtoH from the device buffer" :
+			   "cuMemcpyDtoH through the device-mapped address");
 	tk_rec_str(r, "source", s->name);
 	tk_rec_u64(r, "offset", s->start);
 	tk_rec_u64(r, "length", s->end - s->start);

@@ -147,6 +147,13 @@ $(OUT)/tests/$(1): tests/helpers/$(1).c $(LIB) $(call skels_of,tests/helpers/$(1
 endef
 $(foreach h,$(notdir $(basename $(wildcard tests/helpers/*.c))),$(eval $(call helper_rule,$(h))))
 
+# The CUDA driver test double (tests/helpers/testdouble/cudadouble.c): a
+# shared library nvme-gpu-ingest loads only through TELKIT_TEST_CUDA_DOUBLE.
+helpers: $(OUT)/tests/libcuda-double.so
+$(OUT)/tests/libcuda-double.so: tests/helpers/testdouble/cudadouble.c cmd/nvme-gpu-ingest/cuda_api.h | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) -Icmd/nvme-gpu-ingest $(CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) $< -lpthread -o $@
+
 # Targets whose syscalls tests count exactly: no sanitizer runtime (its own
 # mmaps would be counted too); they are not the code under test.
 $(OUT)/tests/escalate_target: SANFLAGS :=

@@ -204,7 +204,8 @@ except OSError as e: print(e)' "$D/s1")
 	fi
 	assert_equal "$status" 1
 	[[ "$stderr" == *"Permission denied"*"fix: "* ]] || fail "$stderr"
-	run --separate-stderr "$T" -j "$D"
+	# (a directory is now a source: every regular file in it, tests/41)
+	run --separate-stderr "$T" -j /dev/null
 	assert_equal "$status" 1
 	assert_equal "$(jq -r 'select(.type=="error") | .fix != null' <<<"$output")" true
 }

@@ -249,6 +249,18 @@ check() {
 		run --separate-stderr "$(bin worker-spawn)" -w "$w"
 		assert_usage_error "$w"
 	done
+@test "nvme-gpu-ingest: many-source options (issue 16)" {
+	f=$BATS_TEST_TMPDIR/src
+	head -c 8192 /dev/zero >"$f"
+	for o in --bs --iodepth --size --threads --runtime --numa; do
+		check nvme-gpu-ingest "$o" NUM_BAD "$f"
+	done
+	CPUS_BAD=("" "abc" "3-1" "1,,2" "99999")
+	check nvme-gpu-ingest --cpus CPUS_BAD "$f"
+	RW_BAD=("" "write" "READ" "randrw")
+	check nvme-gpu-ingest --rw RW_BAD "$f"
+	run --separate-stderr "$(bin nvme-gpu-ingest)" --hipri "$f"
+	assert_usage_error "--hipri"
 }
 
 @test "worker-spawn: net and benchmark parameters out of range (issue 15: net, bench)" {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * check.c — the --check FILE mode: read the last summary record of a saved
- * -j run, and check its counters against the seed's rules (telemetry.c).
+ * -j run, and check its counters against the seed's rules and its target's
+ * (cuda-device: h2d_accounting) (telemetry.c).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -25,20 +26,52 @@ static const struct {
 #undef K
 };
 
-/* Counters and path of one summary record; -EINVAL names what is missing. */
+/* The summary's target (host when absent or unknown). */
+static enum ingest_target target_from_json(struct json_object *o)
+{
+	static const enum ingest_target kinds[] = { TARGET_CUDA_HOST, TARGET_CUDA_DEVICE };
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, "target", &v) || !json_object_is_type(v, json_type_string))
+		return TARGET_HOST;
+	for (size_t i = 0; i < TK_ARRAY_SIZE(kinds); i++)
+		if (!strcmp(json_object_get_string(v), target_name(kinds[i])))
+			return kinds[i];
+	return TARGET_HOST;
+}
+
+/* A non-negative integer field @key into *@out; false when absent or not one. */
+static bool u64_field(struct json_object *o, const char *key, uint64_t *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) < 0)
+		return false;
+	*out = json_object_get_uint64(v);
+	return true;
+}
+
+/*
+ * Counters, path and target of one summary record (h2d_bytes too for
+ * cuda-device); -EINVAL names what is missing.
+ */
 static int tel_from_json(struct json_object *o, struct telemetry *t,
-			 enum ingest_path *p, const char **missing)
+			 enum ingest_path *p, enum ingest_target *k, const char **missing)
 {
 	struct json_object *v;
 
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < TK_ARRAY_SIZE(counter_keys); i++) {
-		if (!json_object_object_get_ex(o, counter_keys[i].key, &v) ||
-		    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
+		if (!u64_field(o, counter_keys[i].key, (uint64_t *)((char *)t + counter_keys[i].off))) {
 			*missing = counter_keys[i].key;
 			return -EINVAL;
 		}
-		*(uint64_t *)((char *)t + counter_keys[i].off) = json_object_get_uint64(v);
+	}
+	*k = target_from_json(o);
+	if (*k == TARGET_CUDA_DEVICE && !u64_field(o, "h2d_bytes", &t->h2d_bytes)) {
+		*missing = "h2d_bytes";
+		return -EINVAL;
 	}
 	if (!json_object_object_get_ex(o, "path", &v) || !json_object_is_type(v, json_type_string) ||
 	    path_by_name(json_object_get_string(v), p))
@@ -53,6 +86,7 @@ int check_run(const char *path)
 	struct tel_violation v[8];
 	struct telemetry t;
 	enum ingest_path p;
+	enum ingest_target k;
 	const char *missing = NULL;
 	char *line = NULL;
 	size_t cap = 0;
@@ -77,13 +111,14 @@ int check_run(const char *path)
 		fclose(f);
 	if (!last)
 		tk_usage_error("give the -j output of a run", "--check '%s': no summary record found", path);
-	if (tel_from_json(last, &t, &p, &missing)) {
+	if (tel_from_json(last, &t, &p, &k, &missing)) {
 		json_object_put(last);
 		tk_usage_error("give the -j output of a run", "--check '%s': summary lacks counter %s",
 			       path, missing);
 	}
 	json_object_put(last);
 	n = tel_validate(&t, p, v, 8);
+	n += tel_validate_target(&t, k, v + (n < 8 ? n : 8), 8 - (n < 8 ? n : 8));
 	if (!n) {
 		struct json_object *r = tk_record_new("event");
 

@@ -5,10 +5,17 @@
  * resolved at run time with dlopen("libcuda.so.1") + dlsym; the symbol names
  * are the versioned ones cuda.h maps its macros to (cuMemHostRegister ->
  * cuMemHostRegister_v2, ...).
+ *
+ * Tests load a test double instead (tests/helpers/testdouble/cudadouble.c):
+ * only when CUDA_DOUBLE_ENV names it by an absolute path, and only if it
+ * exports CUDA_DOUBLE_MARKER; such runs label every record "driver: test
+ * double".  The library is never dlclose()d once cuInit has run (unloading
+ * an initialised driver crashed other projects at exit).
  */
 #ifndef NVME_GPU_INGEST_CUDA_API_H
 #define NVME_GPU_INGEST_CUDA_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef int CUresult;                   /* CUDA_SUCCESS == 0 */
@@ -24,7 +31,13 @@ typedef unsigned long long CUdeviceptr;
 #define CU_MEMHOSTREGISTER_DEVICEMAP    0x02
 #define CU_STREAM_NON_BLOCKING          0x01
 #define CU_EVENT_DISABLE_TIMING         0x02
+#define CU_EVENT_DEFAULT                0x00
 #define CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY 19
+#define CU_DEVICE_ATTRIBUTE_HOST_REGISTER_SUPPORTED 99
+#define CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS_USES_HOST_PAGE_TABLES 100
+
+#define CUDA_DOUBLE_ENV    "TELKIT_TEST_CUDA_DOUBLE"
+#define CUDA_DOUBLE_MARKER "telkit_cuda_test_double"
 
 /* X(name, symbol, return, args) for every entry point we resolve. */
 #define CUDA_SYMBOLS(X) \
@@ -42,12 +55,14 @@ typedef unsigned long long CUdeviceptr;
 	X(MemAlloc, "cuMemAlloc_v2", CUresult, (CUdeviceptr *, size_t)) \
 	X(MemFree, "cuMemFree_v2", CUresult, (CUdeviceptr)) \
 	X(MemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2", CUresult, (CUdeviceptr, const void *, size_t, CUstream)) \
+	X(MemcpyDtoH, "cuMemcpyDtoH_v2", CUresult, (void *, CUdeviceptr, size_t)) \
 	X(StreamCreate, "cuStreamCreate", CUresult, (CUstream *, unsigned)) \
 	X(StreamDestroy, "cuStreamDestroy_v2", CUresult, (CUstream)) \
 	X(EventCreate, "cuEventCreate", CUresult, (CUevent *, unsigned)) \
 	X(EventRecord, "cuEventRecord", CUresult, (CUevent, CUstream)) \
 	X(EventQuery, "cuEventQuery", CUresult, (CUevent)) \
 	X(EventSynchronize, "cuEventSynchronize", CUresult, (CUevent)) \
+	X(EventElapsedTime, "cuEventElapsedTime", CUresult, (float *, CUevent, CUevent)) \
 	X(EventDestroy, "cuEventDestroy_v2", CUresult, (CUevent)) \
 	X(GetErrorString, "cuGetErrorString", CUresult, (CUresult, const char **))
 
@@ -57,13 +72,18 @@ CUDA_SYMBOLS(CUDA_FN_TYPE)
 
 struct cuda_api {
 	void *handle;
+	bool test_double;       /* CUDA_DOUBLE_ENV named the library */
 #define CUDA_FN_FIELD(name, sym, ret, args) cu##name##_fn name;
 	CUDA_SYMBOLS(CUDA_FN_FIELD)
 #undef CUDA_FN_FIELD
 };
 
-/* dlopen libcuda.so.1 and resolve every symbol; -errno with @why set. */
+/*
+ * dlopen libcuda.so.1 (or the test double) and resolve every symbol; -errno
+ * with @why set.  Nothing to undo on success: the library stays loaded.
+ */
 int cuda_api_load(struct cuda_api *api, char *why, size_t len);
-void cuda_api_unload(struct cuda_api *api);
+/* cuGetErrorString's text for @r, or a fixed fallback. */
+const char *cuda_api_errstr(const struct cuda_api *api, CUresult r);
 
 #endif

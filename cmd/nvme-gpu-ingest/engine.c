@@ -14,6 +14,14 @@
  * Each turn of the loop fills the queue (fill_queue), reaps completions or
  * waits for copies (reap), then emits samples and progress and enforces
  * --duration (tick).  Path specifics go through e->ops.
+ *
+ * One engine is one ring: with several workers (workers.c) each runs its own
+ * engine over its slice of the sources in its own thread; then the main
+ * thread emits samples and progress (e->threaded) and the engine only wakes
+ * often enough to see a stop request.  Every counter is added to the
+ * engine's total and to the source's own (TEL_ADD), so the parts sum to the
+ * whole.  --rw randread reads chunk k of a source as chunk (a*k+b) mod n,
+ * a permutation (a coprime to n): every chunk once, in scattered order.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,6 +36,15 @@
 #include "ingest.h"
 
 #define PROGRESS_NS (250 * TK_NSEC_PER_MSEC)
+#define THREADED_WAKE_NS (100 * TK_NSEC_PER_MSEC)
+
+/* Count @n in the engine's telemetry and in source @src's. */
+#define TEL_ADD(e, si, f, n)                                                  \
+	do {                                                                   \
+		uint64_t n_ = (n);                                             \
+		(e)->tel.f += n_;                                              \
+		(e)->src[si].tel.f += n_;                                     \
+	} while (0)
 
 struct cursor {
 	unsigned src;
@@ -52,6 +69,9 @@ static bool cursor_next(struct engine *e, struct cursor *c, struct slot *s)
 		if (c->chunk < src->nchunks) {
 			s->src = c->src;
 			s->chunk = c->chunk++;
+			if (e->args->rw == RW_RANDREAD)
+				s->chunk = (uint64_t)(((unsigned __int128)src->perm_a * s->chunk + src->perm_b) %
+						      src->nchunks);
 			s->off = src->start + s->chunk * e->chunk;
 			s->want = src->end - s->off < e->chunk ? src->end - s->off : e->chunk;
 			s->done = 0;
@@ -106,6 +126,10 @@ static int queue_slot(struct engine *e, struct loop *lp, unsigned i)
 		return -EBUSY;
 	slot_io(e, s);
 	e->ops->prep(e, sqe, i);
+	if (e->files_registered) {
+		sqe->fd = (int)s->src;
+		sqe->flags |= IOSQE_FIXED_FILE;
+	}
 	io_uring_sqe_set_data64(sqe, i);
 	s->state = SLOT_PREPPED;
 	lp->pq[lp->npq++] = i;
@@ -125,10 +149,11 @@ static void account_submitted(struct engine *e, struct loop *lp, unsigned n)
 		e->inflight++;
 		if (s->acct == ACCT_RETRY)
 			continue;
-		e->tel.submitted_reads++;
+		TEL_ADD(e, s->src, submitted_reads, 1);
 		(*tel_path_counter(&e->tel, e->ops->path))++;
+		(*tel_path_counter(&e->src[s->src].tel, e->ops->path))++;
 		if (s->acct == ACCT_NEW)
-			e->tel.submitted_bytes += s->want;
+			TEL_ADD(e, s->src, submitted_bytes, s->want);
 	}
 	memmove(lp->pq, lp->pq + n, (lp->npq - n) * sizeof(*lp->pq));
 	lp->npq -= n;
@@ -140,14 +165,14 @@ static void chunk_landed(struct engine *e, unsigned i)
 	struct slot *s = &e->slots[i];
 	int err;
 
-	if (e->args->verify && s->first_pass)
-		verify_chunk(e, i);
+	if (e->args->verify && s->first_pass && (err = verify_chunk(e, i)))
+		fail(e, err, "--verify of slot %u: %s", i, e->tgt.cuda_err);
 	s->state = SLOT_FREE;
 	if (e->tgt.kind != TARGET_CUDA_DEVICE)
 		return;
 	err = target_copy_start(&e->tgt, i, s->want);
 	if (err)
-		fail(e, err, "H2D copy of slot %u failed", i);
+		fail(e, err, "H2D copy of slot %u: %s", i, e->tgt.cuda_err);
 	else
 		s->state = SLOT_COPYING;
 }
@@ -157,7 +182,7 @@ static void complete(struct engine *e, struct loop *lp, struct io_uring_cqe *cqe
 	uint64_t i = io_uring_cqe_get_data64(cqe);
 	struct slot *s;
 	int64_t res;
-	uint64_t reached;
+	uint64_t reached, lat;
 
 	if (i >= e->tgt.nslots || e->slots[i].state != SLOT_INFLIGHT) {
 		e->tel.failed_completions++;
@@ -169,15 +194,18 @@ static void complete(struct engine *e, struct loop *lp, struct io_uring_cqe *cqe
 	e->inflight--;
 	res = e->ops->result(e, i, cqe);
 	if (res == -EAGAIN && !e->first_err) {
-		e->tel.eagain_retries++;
+		TEL_ADD(e, s->src, eagain_retries, 1);
 		s->acct = ACCT_RETRY;
 		s->blocking = true;
 		if (!queue_slot(e, lp, i))
 			return;
 	}
-	tk_reservoir_add(&e->lat, tk_now_mono_ns() - s->t_submit);
+	lat = tk_now_mono_ns() - s->t_submit;
+	tk_reservoir_add(&e->lat, lat);
+	if (e->dlat)
+		tk_reservoir_add(&e->dlat[e->src[s->src].devi], lat);
 	if (res < 0) {
-		e->tel.failed_completions++;
+		TEL_ADD(e, s->src, failed_completions, 1);
 		if (!e->first_err && !e->err_msg[0])
 			snprintf(e->err_msg, sizeof(e->err_msg), "read of '%s' at offset %llu (%llu bytes) failed: %s",
 				 e->src[s->src].name, (unsigned long long)s->io_off,
@@ -191,21 +219,21 @@ static void complete(struct engine *e, struct loop *lp, struct io_uring_cqe *cqe
 	if (reached > s->want)
 		reached = s->want;
 	if (reached <= s->done) {
-		e->tel.failed_completions++;
+		TEL_ADD(e, s->src, failed_completions, 1);
 		fail(e, -ENODATA, "'%s' ended at offset %llu, %llu bytes earlier than expected (truncated while reading?)",
 		     e->src[s->src].name, (unsigned long long)(s->off + s->done),
 		     (unsigned long long)(s->want - s->done));
 		s->state = SLOT_FREE;
 		return;
 	}
-	e->tel.completed_reads++;
-	e->tel.completed_bytes += reached - s->done;
+	TEL_ADD(e, s->src, completed_reads, 1);
+	TEL_ADD(e, s->src, completed_bytes, reached - s->done);
 	s->done = reached;
 	if (s->done == s->want) {
 		chunk_landed(e, i);
 		return;
 	}
-	e->tel.short_reads++;
+	TEL_ADD(e, s->src, short_reads, 1);
 	if (e->first_err) {
 		s->state = SLOT_FREE;
 		return;
@@ -232,9 +260,11 @@ static unsigned poll_copies(struct engine *e, bool wait_one)
 		}
 		wait_one = false;
 		if (r < 0)
-			fail(e, r, "H2D copy of slot %u failed", i);
+			fail(e, r, "H2D copy of slot %u: %s", i, e->tgt.cuda_err);
 		else
-			e->tel.h2d_bytes += s->want;
+			TEL_ADD(e, s->src, h2d_bytes, s->want);
+		if (r > 0 && e->args->verify && s->first_pass && (r = verify_copied(e, i)))
+			fail(e, r, "--verify of slot %u: %s", i, e->tgt.cuda_err);
 		s->state = SLOT_FREE;
 	}
 	return copying;
@@ -259,7 +289,7 @@ static void fill_queue(struct engine *e, struct loop *lp)
 	}
 	if (e->first_err)
 		lp->more = false;
-	while (lp->more && e->inflight + lp->npq < e->args->qd && (fi = find_free(e)) >= 0) {
+	while (lp->more && e->inflight + lp->npq < e->qd && (fi = find_free(e)) >= 0) {
 		struct slot *s = &e->slots[fi];
 
 		if (!cursor_next(e, &lp->cur, s)) {
@@ -296,6 +326,8 @@ static int reap(struct engine *e, struct loop *lp)
 	wake = lp->progress && lp->next_progress < lp->next_sample ? lp->next_progress : lp->next_sample;
 	if (e->tgt.kind == TARGET_CUDA_DEVICE && lp->copying && wake > now + 50000)
 		wake = now + 50000;
+	if (e->threaded)
+		wake = now + THREADED_WAKE_NS;
 	if (!e->inflight) {
 		if (lp->copying)
 			lp->copying = poll_copies(e, true);
@@ -325,7 +357,7 @@ static void tick(struct engine *e, struct loop *lp)
 {
 	uint64_t now = tk_now_mono_ns();
 
-	if (e->args->samples && now >= lp->next_sample) {
+	if (e->args->samples && !e->threaded && now >= lp->next_sample) {
 		uint64_t b = e->tel.completed_bytes;
 
 		if (report_sample(e, now - lp->last_t, b - lp->last_bytes) < 0)
@@ -352,7 +384,7 @@ int engine_run(struct engine *e)
 {
 	struct loop lp = {
 		.more = true,
-		.progress = isatty(STDERR_FILENO) && !tk_out.quiet,
+		.progress = isatty(STDERR_FILENO) && !tk_out.quiet && !e->threaded,
 	};
 
 	lp.pq = calloc(e->tgt.nslots, sizeof(*lp.pq));
@@ -374,12 +406,13 @@ int engine_run(struct engine *e)
 			break;
 		tick(e, &lp);
 	}
-	e->t_end = tk_now_mono_ns();
-	if (lp.progress)
-		report_progress(e, true);
+	/* every exit path: the H2D copies finish inside the timed window */
 	if (e->tgt.kind == TARGET_CUDA_DEVICE)
 		while (poll_copies(e, true))
 			;
+	e->t_end = tk_now_mono_ns();
+	if (lp.progress)
+		report_progress(e, true);
 	free(lp.pq);
 	return e->first_err;
 }

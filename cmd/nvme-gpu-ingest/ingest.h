@@ -5,8 +5,10 @@
  * Data flow: sources (files, block devices, NVMe generic char devices) are cut
  * into chunks; each chunk is read by one io_uring SQE straight into a slot of
  * the target region (host anonymous memory or CUDA-registered pinned memory)
- * that is registered with io_uring.  The CPU never copies payload bytes:
- * cpu_bounce_bytes exists only to prove that (no code path increments it).
+ * that is registered with io_uring.  No payload byte is copied in user space:
+ * cpu_bounce_bytes exists only to prove that (no code path increments it);
+ * buffered reads are still copied from the page cache by the kernel (the
+ * man page lists the copies of each mode).
  *
  * The read path is picked once, in main.c, as an ops table (struct
  * ingest_path_ops, fio's ioengine_ops shape): registered.c or passthru.c.
@@ -33,6 +35,13 @@
 
 enum ingest_path { PATH_REGISTERED = 0, PATH_PASSTHROUGH };
 enum ingest_target { TARGET_HOST = 0, TARGET_CUDA_HOST, TARGET_CUDA_DEVICE };
+enum ingest_rw { RW_READ = 0, RW_RANDREAD };
+/* --numa: NUMA_AUTO = the device's node from sysfs, NUMA_OFF = no policy, else a node. */
+#define NUMA_AUTO (-1)
+#define NUMA_OFF (-2)
+/* What the kernel refuses at io_uring_register_buffers (io_uring/rsrc.c). */
+#define URING_MAX_REG_BUFFERS 16384U
+#define URING_MAX_BUF_SIZE (1ULL << 30)
 
 const char *path_name(enum ingest_path p);
 /* "registered" / "passthrough" -> *@p; -EINVAL for another name. */
@@ -45,6 +54,7 @@ struct ingest_args {
 	enum ingest_target target;
 	bool direct, sqpoll, verify, validate, probe;
 	bool nowait;            /* RWF_NOWAIT first, blocking retry on -EAGAIN */
+	bool hipri;             /* --hipri: polled completions (IORING_SETUP_IOPOLL) */
 	unsigned qd;            /* reads in flight at most */
 	unsigned slots;         /* registered buffers (>= qd) */
 	uint64_t chunk;         /* bytes per read */
@@ -54,40 +64,15 @@ struct ingest_args {
 	int device;             /* CUDA device ordinal */
 	const char *check;      /* --check FILE: validate a saved summary */
 	bool samples;           /* emit sample records every interval */
-	char **srcs;
+	enum ingest_rw rw;      /* --rw: chunks in order, or each once in random order */
+	unsigned threads;       /* --threads, 0 = one per device, capped by CPUs */
+	const char *cpus;       /* --cpus LIST (validated), NULL = no pinning */
+	int numa;               /* --numa: node, NUMA_AUTO or NUMA_OFF */
+	char **srcs;            /* as given; directories are expanded by dirsrc.c */
 	int nsrcs;
 };
 /* Parse the command line (a usage error exits 2); the result is read-only. */
 const struct ingest_args *args_parse(int argc, char **argv);
-
-/* One input: opened by its path's opener (source.c for files and block devices, nvme_dev.c for passthrough). */
-struct source {
-	const char *name;       /* as given */
-	char dev[64];           /* generic char device used for passthrough */
-	int fd;
-	bool is_blk, is_chr;
-	uint64_t size;          /* bytes (file size or capacity) */
-	uint32_t align;         /* logical block size for O_DIRECT/passthrough */
-	uint64_t start, end;    /* [start, end) byte range to read */
-	uint32_t nsid;          /* passthrough only */
-	uint32_t lba_shift;     /* passthrough only */
-	uint32_t max_xfer;      /* passthrough: bytes per command, 0 = no cap */
-	uint32_t *crc;          /* per-chunk crc32 (verify), first pass only */
-	uint64_t nchunks;
-	uint32_t crc_landed, crc_source;
-	bool verified;          /* crc_* are valid */
-};
-/*
- * The registered path's opener: open @s->name (a regular file or a block
- * device, O_DIRECT with --direct) and fill its size and alignment, checked
- * against --offset and the effective @chunk; the range is left to
- * source_range(), once the chunk size is final.  0, or -errno with the
- * error printed.
- */
-int source_open(struct source *s, const struct ingest_args *args, uint64_t chunk);
-/* Set start/end/nchunks from --offset/--length and @chunk, clipped to s->size. */
-void source_range(struct source *s, const struct ingest_args *args, uint64_t chunk);
-void source_close(struct source *s);
 
 /*
  * The eight counters of the seed, in its order: the one list of their names,
@@ -109,6 +94,42 @@ struct telemetry {
 	/* not part of the seed */
 	uint64_t eagain_retries, short_reads, h2d_bytes;
 };
+/* One input: opened by its path's opener (source.c for files and block devices, nvme_dev.c for passthrough). */
+struct source {
+	const char *name;       /* as given */
+	char dev[64];           /* generic char device used for passthrough */
+	int fd;
+	bool is_blk, is_chr;
+	uint64_t size;          /* bytes (file size or capacity) */
+	uint32_t align;         /* logical block size for O_DIRECT/passthrough */
+	uint64_t start, end;    /* [start, end) byte range to read */
+	uint32_t nsid;          /* passthrough only */
+	uint32_t lba_shift;     /* passthrough only */
+	uint32_t max_xfer;      /* passthrough: bytes per command, 0 = no cap */
+	bool io_poll;           /* passthrough: the namespace has poll queues (sysfs queue/io_poll) */
+	uint32_t *crc;          /* per-chunk crc32 (verify), first pass only */
+	uint64_t nchunks;
+	uint32_t crc_landed, crc_source;
+	bool verified;          /* crc_* are valid */
+	/* issue 16: many sources at once (workers.c, devinfo.c) */
+	unsigned devi;          /* index into run->dev: the device it lives on */
+	unsigned worker;        /* index into run->w: the ring that reads it */
+	uint64_t perm_a, perm_b; /* --rw randread: chunk k is read as (a*k+b) mod nchunks */
+	struct telemetry tel;   /* this source's share of its ring's counters */
+	uint64_t cpu_ns;        /* its share of its ring thread's CPU time (by bytes) */
+};
+/*
+ * The registered path's opener: open @s->name (a regular file or a block
+ * device, O_DIRECT with --direct) and fill its size and alignment, checked
+ * against --offset and the effective @chunk; the range is left to
+ * source_range(), once the chunk size is final.  0, or -errno with the
+ * error printed.
+ */
+int source_open(struct source *s, const struct ingest_args *args, uint64_t chunk);
+/* Set start/end/nchunks from --offset/--length and @chunk, clipped to s->size. */
+void source_range(struct source *s, const struct ingest_args *args, uint64_t chunk);
+void source_close(struct source *s);
+
 uint64_t tel_inflight_reads(const struct telemetry *t);
 /* The counter of submissions made on path @p (registered_mapped_read_ or gpudirect_nvme_). */
 uint64_t *tel_path_counter(struct telemetry *t, enum ingest_path p);
@@ -122,6 +143,9 @@ struct tel_violation {
 /* Check the seed's rules in order; fills up to @max violations, returns count. */
 int tel_validate(const struct telemetry *t, enum ingest_path p,
 		 struct tel_violation *v, int max);
+/* The rule of target @k (cuda-device: h2d_bytes == completed_bytes); as tel_validate. */
+int tel_validate_target(const struct telemetry *t, enum ingest_target k,
+			struct tel_violation *v, int max);
 
 
 /* Target memory: one region cut into slots (target.c, cuda.c). */
@@ -136,6 +160,8 @@ struct target {
 	unsigned nslots;
 	uint64_t dev_ptr;       /* device address of base (cuda-host/device) */
 	void *cuda;             /* struct cuda_state when a cuda target */
+	bool test_double;       /* the CUDA driver is telkit's test double */
+	char cuda_err[192];     /* the CUDA call that failed during the run */
 };
 int target_init(struct target *t, enum ingest_target kind, unsigned nslots,
 		size_t slot_size, int device);
@@ -144,13 +170,36 @@ void target_fini(struct target *t);
 int target_copy_start(struct target *t, unsigned i, size_t len);
 /* 1 when slot @i's copy is done (or none was started), 0 if busy, -errno. */
 int target_copy_poll(struct target *t, unsigned i, bool wait);
-/* cuda.c */
+/*
+ * The first @len bytes of slot @i where they finally landed, for --verify:
+ * host: the slot itself; cuda-host: read back through the slot's
+ * device-mapped address; cuda-device: read back from the device buffer
+ * (valid until the slot's next copy).  cuda targets copy into a buffer of
+ * their own, valid until the next call.  NULL with *@err set on failure.
+ */
+const uint8_t *target_readback(struct target *t, unsigned i, size_t len, int *err);
+/* cuda-device: nanoseconds at least one H2D copy was running (from events). */
+uint64_t target_h2d_busy_ns(const struct target *t);
+/* cuda.c; the run-time calls leave their failure in t->cuda_err. */
 int cuda_attach(struct target *t, int device);
 void cuda_detach(struct target *t);
 int cuda_copy_start(struct target *t, unsigned i, size_t len);
 int cuda_copy_poll(struct target *t, unsigned i, bool wait);
-/* Number of devices, or -errno with @why filled (probe). */
-int cuda_probe(char *why, size_t len, char names[][96], int max);
+const uint8_t *cuda_readback(struct target *t, unsigned i, size_t len, int *err);
+uint64_t cuda_h2d_busy_ns(const struct target *t);
+#define CUDA_PROBE_MAX 16
+struct cuda_probe_dev {
+	char name[96];
+	int host_register;      /* CU_DEVICE_ATTRIBUTE_HOST_REGISTER_SUPPORTED */
+	int can_map;            /* CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY */
+	int pageable_hpt;       /* ..._PAGEABLE_MEMORY_ACCESS_USES_HOST_PAGE_TABLES */
+};
+struct cuda_probe_info {
+	bool test_double;
+	struct cuda_probe_dev dev[CUDA_PROBE_MAX];
+};
+/* Number of devices (the first CUDA_PROBE_MAX filled), or -errno with @why. */
+int cuda_probe(struct cuda_probe_info *info, char *why, size_t len);
 
 /* Ring setup with fio-style EINVAL fallback (ring.c). */
 struct ring {
@@ -223,7 +272,70 @@ struct engine {
 	uint64_t t_start, t_end;
 	uint64_t total_bytes;   /* bytes the whole run should land */
 	bool stopped;           /* stop requested before the end */
+	/* issue 16: one engine per worker thread (workers.c) */
+	unsigned id;            /* worker index */
+	bool threaded;          /* one of several workers: the main thread samples */
+	bool files_registered;  /* sources are io_uring fixed files (index = e->src[k]) */
+	bool iopoll;            /* ring set up with IORING_SETUP_IOPOLL */
+	int cpu;                /* pinned CPU, -1 = none */
+	int node;               /* NUMA node of the slot memory policy, -1 = none */
+	struct tk_reservoir *dlat; /* per device (run->ndev, those of this worker set up) */
+	uint64_t cpu_ns;        /* CPU time of the worker thread (RUSAGE_THREAD) */
+	unsigned run_threads, run_devices; /* of the whole run, for the summary */
+	unsigned qd, nslots;    /* this ring's: --qd and --slots times the devices it reads */
 };
+
+/* A device the sources live on (devinfo.c): a disk, an NVMe namespace. */
+struct device {
+	char name[64];          /* sysfs name: "nvme0n1", "loop3", "sda"; else "MAJ:MIN" */
+	unsigned long long key; /* dev_t of the whole disk (or of the file system) */
+	int node;               /* NUMA node from sysfs, -1 when unknown */
+	unsigned nsrc, nworkers;
+};
+/*
+ * Identify the device @fd lives on (a block device itself, the disk under a
+ * file's file system, the namespace under /dev/ngXnY): fills @d's name, key
+ * and node.  Never fails: unknown parts stay "MAJ:MIN" / -1.
+ */
+void devinfo_get(int fd, struct device *d);
+/* Number of NUMA nodes online (1 when sysfs says nothing); node @n exists? */
+bool devinfo_node_exists(int n);
+
+/* The whole run: every source, the devices, one engine per worker thread. */
+struct run {
+	const struct ingest_args *args;
+	const struct ingest_path_ops *ops;
+	uint64_t chunk;
+	struct source *src;     /* sorted by worker: each worker reads a contiguous slice */
+	unsigned nsrc;
+	struct device *dev;
+	unsigned ndev;
+	struct engine *w;
+	unsigned nw;
+	uint64_t total_bytes;
+	uint64_t t_start, t_end, cpu_ns; /* cpu_ns: whole process (RUSAGE_SELF), all threads */
+	char **names;           /* expanded source names (dirsrc.c) */
+	int nnames;
+};
+/*
+ * Expand every directory among @args->srcs into the regular files directly
+ * in it (sorted by name); other names pass through.  0 or -errno with the
+ * error printed.  dirsrc_free() releases what it made.
+ */
+int dirsrc_expand(const struct ingest_args *args, char ***names, int *n);
+void dirsrc_free(char **names, int n);
+/*
+ * workers.c: assign the sources to workers (each device its own ring when
+ * there are threads enough), set every worker up (slot memory on the
+ * device's NUMA node, ring, registered buffers and files), run them in
+ * threads pinned per --cpus, and join.  workers_plan() sorts run->src.
+ * 0 or -errno (setup errors printed; run errors left in each w[k].err_msg).
+ */
+int workers_plan(struct run *r);
+int workers_setup(struct run *r);
+int workers_run(struct run *r);
+void workers_fini(struct run *r);
+
 /*
  * Read every source range e->args->loops times through e->ops into the
  * target's slots (sources open, target mapped, ring set up and registered).
@@ -253,8 +365,13 @@ int nvme_generic_name(const char *in, char *out, size_t len);
  */
 int passthru_open(struct source *s, const struct ingest_args *args, uint64_t chunk);
 
-/* Verify (verify.c): checksum landed chunks and re-read the source. */
-void verify_chunk(struct engine *e, unsigned i);
+/*
+ * Verify (verify.c): checksum landed chunks and re-read the source.
+ * verify_chunk() when slot @i's chunk landed, verify_copied() when its H2D
+ * copy finished (cuda-device); 0 or -errno (a CUDA failure in e->tgt.cuda_err).
+ */
+int verify_chunk(struct engine *e, unsigned i);
+int verify_copied(struct engine *e, unsigned i);
 int verify_sources(struct engine *e, int *mismatches);
 
 /* Output (report.c). */
@@ -262,7 +379,14 @@ void report_progress(const struct engine *e, bool final);
 int report_sample(const struct engine *e, uint64_t period_ns,
 		  uint64_t bytes_in_period);
 void report_summary(const struct engine *e);
-void report_verify(const struct source *s);
+/* The seed's counters plus inflight_reads and path_submissions, into record @r. */
+struct json_object;
+void report_counters(struct json_object *r, const struct telemetry *t, enum ingest_path p);
+/* iops, lat_mean/p90/p999_us, cpu_s, cpu_s_per_gib into record @r. */
+void report_perf(struct json_object *r, uint64_t reads, uint64_t bytes, uint64_t ns,
+		 uint64_t cpu_ns, const struct tk_summary *lat);
+/* The verify event of source @s; @e names the read-back (its target). */
+void report_verify(const struct engine *e, const struct source *s);
 void report_violations(const struct tel_violation *v, int n);
 
 int probe_run(void);

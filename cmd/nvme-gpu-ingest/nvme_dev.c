@@ -50,6 +50,15 @@ static uint32_t max_transfer(const struct source *s)
 	return cap > UINT32_MAX ? 0 : (uint32_t)cap;
 }
 
+/* The namespace's queue has poll queues (nvme.poll_queues > 0): io_poll reads 1. */
+static bool io_poll_queues(const struct source *s)
+{
+	char blk[64];
+
+	snprintf(blk, sizeof(blk), "nvme%s", s->dev + strlen("/dev/ng"));
+	return sysfs_u64(blk, "io_poll") == 1;
+}
+
 int nvme_ns_query(int fd, uint32_t *nsid, struct nvme_geom *g, int *status)
 {
 	struct nvme_id_ns ns;
@@ -121,5 +130,6 @@ int passthru_open(struct source *s, const struct ingest_args *args, uint64_t chu
 		return -EINVAL;
 	}
 	s->max_xfer = max_transfer(s);
+	s->io_poll = io_poll_queues(s);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * probe.c — --probe: what this host supports, as observed facts: io_uring
  * opcodes (io_uring_get_probe) and setup flags (a real io_uring_setup each),
  * NVMe generic devices with nsid/LBA size/capacity (Identify Namespace),
- * libcuda and its devices, and peer-to-peer DMA hints (nvidia-fs, p2pdma).
+ * libcuda and its devices (with the host-registration and mapping attributes
+ * the cuda targets need), and peer-to-peer DMA hints (nvidia-fs, p2pdma).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,18 +103,29 @@ static void probe_nvme(void)
 
 static void probe_cuda(void)
 {
-	char why[256] = "", names[16][96];
-	int n = cuda_probe(why, sizeof(why), names, 16);
+	static struct cuda_probe_info info;
+	char why[256] = "";
+	int n = cuda_probe(&info, why, sizeof(why));
+	struct json_object *r = fact("cuda", "libcuda.so.1");
 
-	if (n < 0) {
-		fact_bool("cuda", "libcuda.so.1", false, why);
-		return;
-	}
-	fact_bool("cuda", "libcuda.so.1", true, NULL);
-	for (int i = 0; i < n && i < 16; i++) {
-		struct json_object *r = fact("cuda_device", names[i]);
+	tk_rec_bool(r, "supported", n >= 0);
+	if (n < 0)
+		tk_rec_str(r, "detail", why);
+	if (info.test_double)
+		tk_rec_str(r, "driver", "test double");
+	tk_emit(r);
+	for (int i = 0; i < n && i < CUDA_PROBE_MAX; i++) {
+		const struct cuda_probe_dev *d = &info.dev[i];
 
+		r = fact("cuda_device", d->name);
 		tk_rec_u64(r, "ordinal", i);
+		/* what cuda-host and cuda-device need: registration and mapping */
+		tk_rec_bool(r, "supported", d->host_register && d->can_map);
+		tk_rec_bool(r, "host_register_supported", d->host_register);
+		tk_rec_bool(r, "can_map_host_memory", d->can_map);
+		tk_rec_bool(r, "pageable_memory_uses_host_page_tables", d->pageable_hpt);
+		if (info.test_double)
+			tk_rec_str(r, "driver", "test double");
 		tk_emit(r);
 	}
 }

@@ -2,7 +2,8 @@
 /*
  * report.c — progress line (TTY only), sample and summary records, verify
  * events and validation failures.  Records go through output.h, so text,
- * JSON and Prometheus forms come from one place.
+ * JSON and Prometheus forms come from one place.  A run on the CUDA test
+ * double says so in every record (driver="test double"): it is no GPU result.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ void report_progress(const struct engine *e, bool final)
 	fflush(stderr);
 }
 
-static void add_counters(struct json_object *r, const struct telemetry *t, enum ingest_path p)
+void report_counters(struct json_object *r, const struct telemetry *t, enum ingest_path p)
 {
 #define ADD_COUNTER(f) tk_rec_u64(r, #f, t->f);
 	TEL_SEED_COUNTERS(ADD_COUNTER)
@@ -41,17 +42,36 @@ static void add_counters(struct json_object *r, const struct telemetry *t, enum 
 	tk_rec_u64(r, "path_submissions", tel_path_submissions(t, p));
 }
 
+/* The path, the target and, on the test double, the driver. */
+static void add_where(struct json_object *r, const struct engine *e)
+{
+	tk_rec_str(r, "path", path_name(e->ops->path));
+	tk_rec_str(r, "target", target_name(e->tgt.kind));
+	if (e->tgt.test_double)
+		tk_rec_str(r, "driver", "test double");
+}
+
 int report_sample(const struct engine *e, uint64_t period_ns, uint64_t bytes)
 {
 	struct json_object *r = tk_record_new("sample");
 
-	tk_rec_str(r, "path", path_name(e->ops->path));
-	tk_rec_str(r, "target", target_name(e->tgt.kind));
+	add_where(r, e);
 	tk_rec_u64(r, "interval_ns", period_ns);
 	tk_rec_u64(r, "bytes", bytes);
 	tk_rec_dbl(r, "mb_s", mb_s(bytes, period_ns));
-	add_counters(r, &e->tel, e->ops->path);
+	report_counters(r, &e->tel, e->ops->path);
 	return tk_emit(r);
+}
+
+void report_perf(struct json_object *r, uint64_t reads, uint64_t bytes, uint64_t ns,
+		 uint64_t cpu_ns, const struct tk_summary *lat)
+{
+	tk_rec_dbl(r, "iops", tk_ratio((double)reads * 1e9, (double)ns));
+	tk_rec_dbl(r, "lat_mean_us", lat->mean / 1e3);
+	tk_rec_dbl(r, "lat_p90_us", lat->p90 / 1e3);
+	tk_rec_dbl(r, "lat_p999_us", lat->p999 / 1e3);
+	tk_rec_dbl(r, "cpu_s", cpu_ns / 1e9);
+	tk_rec_dbl(r, "cpu_s_per_gib", tk_ratio(cpu_ns / 1e9, (double)bytes / (1ULL << 30)));
 }
 
 void report_summary(const struct engine *e)
@@ -62,8 +82,7 @@ void report_summary(const struct engine *e)
 	char flags[128];
 
 	tk_summarize_u64(e->lat.v, e->lat.len, &lat);
-	tk_rec_str(r, "path", path_name(e->ops->path));
-	tk_rec_str(r, "target", target_name(e->tgt.kind));
+	add_where(r, e);
 	if (e->nsrc == 1)
 		tk_rec_str(r, "source", e->src[0].name);
 	tk_rec_u64(r, "sources", e->nsrc);
@@ -87,7 +106,13 @@ void report_summary(const struct engine *e)
 			   tk_stop_signal() == 15 ? "SIGTERM" : "limit");
 	tk_rec_dbl(r, "elapsed_s", el / 1e9);
 	tk_rec_dbl(r, "mb_s", mb_s(e->tel.completed_bytes, el));
-	add_counters(r, &e->tel, e->ops->path);
+	if (e->tgt.kind == TARGET_CUDA_DEVICE) {
+		uint64_t busy = target_h2d_busy_ns(&e->tgt);
+
+		tk_rec_dbl(r, "h2d_busy_s", busy / 1e9);
+		tk_rec_dbl(r, "h2d_mb_s", mb_s(e->tel.h2d_bytes, busy));
+	}
+	report_counters(r, &e->tel, e->ops->path);
 	tk_rec_u64(r, "eagain_retries", e->tel.eagain_retries);
 	tk_rec_u64(r, "short_reads", e->tel.short_reads);
 	tk_rec_u64(r, "h2d_bytes", e->tel.h2d_bytes);
@@ -99,15 +124,28 @@ void report_summary(const struct engine *e)
 		tk_rec_str(r, "crc32", flags);
 		tk_rec_bool(r, "verified", e->src[0].crc_landed == e->src[0].crc_source);
 	}
+	/* issue 16 */
+	tk_rec_str(r, "rw", e->args->rw == RW_RANDREAD ? "randread" : "read");
+	tk_rec_u64(r, "threads", e->run_threads);
+	tk_rec_u64(r, "devices", e->run_devices);
+	tk_rec_bool(r, "registered_files", e->files_registered);
+	tk_rec_str(r, "completions", e->iopoll ? "polled" : "interrupt");
+	report_perf(r, e->tel.completed_reads, e->tel.completed_bytes, el, e->cpu_ns, &lat);
 	tk_emit(r);
 }
 
-void report_verify(const struct source *s)
+void report_verify(const struct engine *e, const struct source *s)
 {
 	struct json_object *r = tk_record_new("event");
 	char buf[16];
 
 	tk_rec_str(r, "event", "verify");
+	if (e->tgt.test_double)
+		tk_rec_str(r, "driver", "test double");
+	if (e->tgt.kind != TARGET_HOST)
+		tk_rec_str(r, "read_back", e->tgt.kind == TARGET_CUDA_DEVICE ?
+			   "cuMemcpyDtoH from the device buffer" :
+			   "cuMemcpyDtoH through the device-mapped address");
 	tk_rec_str(r, "source", s->name);
 	tk_rec_u64(r, "offset", s->start);
 	tk_rec_u64(r, "length", s->end - s->start);

@@ -5,7 +5,8 @@
  * Like fio's fio_ioring_queue_init(): ask for the best flags and, on EINVAL,
  * drop the optional ones one group at a time (DEFER_TASKRUN|SINGLE_ISSUER,
  * then COOP_TASKRUN, then CQSIZE).  Required flags (SQE128|CQE32 for NVMe
- * passthrough, SQPOLL when asked for) are never dropped.
+ * passthrough, SQPOLL when asked for, R_DISABLED for a worker's ring) are
+ * never dropped.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -60,7 +61,8 @@ int ring_init(struct ring *r, unsigned entries, unsigned required, bool sqpoll)
 		return err;
 	r->flags = p.flags;
 	r->ready = true;
-	io_uring_register_ring_fd(&r->ring); /* optional: saves an fdget */
+	if (!(p.flags & IORING_SETUP_R_DISABLED)) /* else its thread registers it (workers.c) */
+		io_uring_register_ring_fd(&r->ring); /* optional: saves an fdget */
 	return 0;
 }
 
@@ -95,6 +97,7 @@ void ring_fini(struct ring *r)
 const char *ring_flag_names(unsigned flags, char *buf, size_t len)
 {
 	static const struct { unsigned f; const char *n; } names[] = {
+		{ IORING_SETUP_IOPOLL, "IOPOLL" },
 		{ IORING_SETUP_SQPOLL, "SQPOLL" },
 		{ IORING_SETUP_CQSIZE, "CQSIZE" },
 		{ IORING_SETUP_COOP_TASKRUN, "COOP_TASKRUN" },

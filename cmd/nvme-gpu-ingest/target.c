@@ -68,3 +68,15 @@ int target_copy_poll(struct target *t, unsigned i, bool wait)
 		return 1;
 	return cuda_copy_poll(t, i, wait);
 }
+
+const uint8_t *target_readback(struct target *t, unsigned i, size_t len, int *err)
+{
+	if (t->kind == TARGET_HOST)
+		return t->base + (size_t)i * t->slot_size;
+	return cuda_readback(t, i, len, err);
+}
+
+uint64_t target_h2d_busy_ns(const struct target *t)
+{
+	return t->kind == TARGET_CUDA_DEVICE ? cuda_h2d_busy_ns(t) : 0;
+}

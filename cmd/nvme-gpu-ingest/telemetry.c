@@ -70,3 +70,15 @@ int tel_validate(const struct telemetry *t, enum ingest_path p,
 			  "%llu %s submissions in a %s run", oth, path_name(other), path_name(p));
 	return n;
 }
+
+int tel_validate_target(const struct telemetry *t, enum ingest_target k,
+			struct tel_violation *v, int max)
+{
+	int n = 0;
+
+	if (k == TARGET_CUDA_DEVICE && t->h2d_bytes != t->completed_bytes)
+		VIOLATION("h2d_accounting", "copy every landed chunk to the GPU and wait for its event before the snapshot",
+			  "h2d_bytes %llu != completed_bytes %llu",
+			  (unsigned long long)t->h2d_bytes, (unsigned long long)t->completed_bytes);
+	return n;
+}

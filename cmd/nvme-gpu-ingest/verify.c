@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * verify.c — --verify: zlib crc32 of the bytes that landed in the slots
+ * verify.c — --verify: zlib crc32 of the bytes where they finally landed
  * (per chunk, combined in source order with crc32_combine, since chunks
  * complete out of order) against a crc32 of the same range read again with
- * plain pread() through a separate file descriptor.  The re-read buffer is
- * verification only; nothing from it reaches the target memory.
+ * plain pread() through a separate file descriptor.  Where they landed:
+ * host, the slot; cuda-host, the slot read back through its device-mapped
+ * address; cuda-device, the device buffer read back after the slot's H2D
+ * copy finished (target_readback).  The re-read buffer is verification
+ * only; nothing from it reaches the target memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,15 +23,33 @@
 
 #define REREAD_SIZE (1 << 20)
 
-void verify_chunk(struct engine *e, unsigned i)
+/* crc32 of slot @i's chunk as read from where it landed. */
+static int chunk_crc(struct engine *e, unsigned i)
 {
 	const struct slot *s = &e->slots[i];
 	struct source *src = &e->src[s->src];
-	const uint8_t *buf = e->tgt.base + (size_t)i * e->tgt.slot_size;
+	const uint8_t *buf;
+	int err = 0;
 
 	if (!src->crc)
-		return;
+		return 0;
+	buf = target_readback(&e->tgt, i, s->want, &err);
+	if (!buf)
+		return err;
 	src->crc[s->chunk] = crc32(crc32(0, NULL, 0), buf, s->want);
+	return 0;
+}
+
+int verify_chunk(struct engine *e, unsigned i)
+{
+	if (e->tgt.kind == TARGET_CUDA_DEVICE)
+		return 0; /* verify_copied(), once the bytes are in GPU memory */
+	return chunk_crc(e, i);
+}
+
+int verify_copied(struct engine *e, unsigned i)
+{
+	return chunk_crc(e, i);
 }
 
 static uint32_t landed_crc(const struct source *s, uint64_t chunk)

@@ -230,7 +230,7 @@ RT_TYPES=(
 	kill -CONT "$ws"
 	wait "$ws"
 	jq -se '[.[] | select(.type == "report")] |
-		(.[0].exit_info == "signaled:9" and (.[0].completed | not)) and .[1].completed' \
+		(.[0].exit_info == {"kind": "signaled", "signal": 9} and (.[0].completed | not)) and .[1].completed' \
 		"$BATS_TEST_TMPDIR/out" >/dev/null || fail "$(cat "$BATS_TEST_TMPDIR/out")"
 }
 

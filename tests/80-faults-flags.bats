@@ -249,6 +249,8 @@ check() {
 		run --separate-stderr "$(bin worker-spawn)" -w "$w"
 		assert_usage_error "$w"
 	done
+}
+
 @test "nvme-gpu-ingest: many-source options (issue 16)" {
 	f=$BATS_TEST_TMPDIR/src
 	head -c 8192 /dev/zero >"$f"

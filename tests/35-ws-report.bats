@@ -383,6 +383,17 @@ stop_ws() {
 	assert_usage_error "operations"
 }
 
+@test "ws-report: fan-out-compute cache_footprint_kib sizes the matrices as schbench does" {
+	# sqrt(256 KiB / 3 / 8 bytes) = 104: 104^3 multiply-adds per product
+	run --separate-stderr "$WSBIN" -w fan-out-compute:fanout=1,cache_footprint_kib=256,operations=2 -d 300ms -j
+	assert_success
+	jq -se 'all(.[] | select(.type == "report" and (.is_messenger | not)); .iterations > 0
+		and .work_units == .iterations * 2 * 104 * 104 * 104)' <<<"$output" >/dev/null ||
+		fail "$(reports "$output")"
+	run --separate-stderr "$WSBIN" -w fan-out-compute:cache_footprint_kib=6169
+	assert_usage_error "cache_footprint_kib=6169"
+}
+
 @test "ws-report: fan-out-compute sleep_usec=N is one N us nanosleep per receiver wake (strace)" {
 	require_cmd strace
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \

@@ -25,7 +25,7 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 	[WS_FUTEX_FAN_OUT] = { "futex-fan-out", WAKE, ws_futex_fan_out, NULL, NULL, "fanout,burst",
 		"messenger wakes fanout receivers (FUTEX_WAKE all), waits for acks" },
 	[WS_FAN_OUT_COMPUTE] = { "fan-out-compute", WAKE, ws_fan_out_compute, ws_matrix_prep,
-		ws_buf_fini, "fanout,burst,size,operations,sleep_usec",
+		ws_buf_fini, "fanout,burst,size,operations,sleep_usec,cache_footprint_kib",
 		"futex-fan-out, then sleep_usec and operations size^3 matrix products per wake" },
 	[WS_CACHE_PRESSURE] = { "cache-pressure", 0, ws_cache_pressure, ws_cache_prep,
 		ws_buf_fini, "size,stride", "strided read-modify-write over an L1-sized buffer" },

@@ -84,3 +84,5 @@ for c in "${cases[@]}"; do
 		printf "%-28s %-5s %14.1f %14.1f %7.4f %6.2f%% %s  (rounds: %s)\n",
 			n, k, a, b, q, (1 - q) * 100, (q >= 0.98 ? "yes" : "NO"), rs }'
 done
+echo "(ratio: median of the rounds' telemetry/baseline; WALL rows (schbench, taobench) are units per" \
+	"wall-second, which on a shared host swing far more than 2% from round to round)"

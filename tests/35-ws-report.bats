@@ -364,3 +364,83 @@ stop_ws() {
 	run --separate-stderr "$WSBIN" --mode threads
 	assert_usage_error "threads"
 }
+
+# --- the reference's fan-out-compute and cache-pipe parameters --------------------------
+
+@test "ws-report: fan-out-compute operations=N is N size^3 products per wake; 0 is one unit per wake" {
+	run --separate-stderr "$WSBIN" -w fan-out-compute:fan_out=1,size=16,operations=3 -d 300ms -j
+	assert_success
+	# the receiver: 3 products of 16^3 multiply-adds per wake; the messenger 1 unit per round
+	jq -se 'map(select(.type == "report")) | length == 2
+		and all(.[]; .iterations > 0 and .work_units == .iterations *
+			(if .is_messenger then 1 else 3 * 4096 end))' <<<"$output" >/dev/null ||
+		fail "$(reports "$output")"
+	run --separate-stderr "$WSBIN" -w fan-out-compute:fanout=1,size=16,operations=0 -d 300ms -j
+	assert_success
+	jq -se 'all(.[] | select(.type == "report"); .iterations > 0 and .work_units == .iterations)' \
+		<<<"$output" >/dev/null || fail "$(reports "$output")"
+	run --separate-stderr "$WSBIN" -w fan-out-compute:operations=many
+	assert_usage_error "operations"
+}
+
+@test "ws-report: fan-out-compute cache_footprint_kib sizes the matrices as schbench does" {
+	# sqrt(256 KiB / 3 / 8 bytes) = 104: 104^3 multiply-adds per product
+	run --separate-stderr "$WSBIN" -w fan-out-compute:fanout=1,cache_footprint_kib=256,operations=2 -d 300ms -j
+	assert_success
+	jq -se 'all(.[] | select(.type == "report" and (.is_messenger | not)); .iterations > 0
+		and .work_units == .iterations * 2 * 104 * 104 * 104)' <<<"$output" >/dev/null ||
+		fail "$(reports "$output")"
+	run --separate-stderr "$WSBIN" -w fan-out-compute:cache_footprint_kib=6169
+	assert_usage_error "cache_footprint_kib=6169"
+}
+
+@test "ws-report: fan-out-compute sleep_usec=N is one N us nanosleep per receiver wake (strace)" {
+	require_cmd strace
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=clock_nanosleep,nanosleep -o "$BATS_TEST_TMPDIR/st" \
+		"$WSBIN" -w fan-out-compute:fanout=1,size=8,sleep_usec=321 -d 1s -j >"$BATS_TEST_TMPDIR/out"
+	r=$(reports "$(cat "$BATS_TEST_TMPDIR/out")")
+	rx=$(jq -r 'select(.is_messenger | not) | .tid' <<<"$r")
+	msg=$(jq -r 'select(.is_messenger) | .tid' <<<"$r")
+	# the request the test set, 321 us (less the ns between taking the deadline and the
+	# call): only the receiver makes it, once per wake (plus at most one cut short by the stop)
+	sleeps() {
+		awk -v t="$1" '$1 == t && /nanosleep\(/ && match($0, /tv_sec=0, tv_nsec=[0-9]+/) {
+			v = substr($0, RSTART + 18, RLENGTH - 18) + 0; if (v > 300000 && v <= 321000) n++ }
+			END { print n + 0 }' "$2"
+	}
+	n=$(sleeps "$rx" "$BATS_TEST_TMPDIR/st")
+	m=$(sleeps "$msg" "$BATS_TEST_TMPDIR/st")
+	jq -e --argjson n "$n" --argjson m "$m" 'select(.is_messenger | not) | .iterations > 0
+		and ($n == .iterations or $n == .iterations + 1) and $m == 0' <<<"$r" >/dev/null ||
+		fail "strace: receiver $n, messenger $m sleeps of 321 us; $r"
+	# without it, no such sleep at all
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=clock_nanosleep,nanosleep -o "$BATS_TEST_TMPDIR/st0" \
+		"$WSBIN" -w fan-out-compute:fanout=1,size=8 -d 300ms -j >/dev/null
+	[ "$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/st0" | sort -u | while read -r t; do
+		sleeps "$t" "$BATS_TEST_TMPDIR/st0"; done | awk '{ s += $1 } END { print s + 0 }')" -eq 0 ] ||
+		fail "$(cat "$BATS_TEST_TMPDIR/st0")"
+	run --separate-stderr "$WSBIN" -w fan-out-compute:sleep_usec=-1
+	assert_usage_error "sleep_usec"
+}
+
+@test "ws-report: cache-pipe burst_iters=N is N RMW steps per exchange (one pass without it)" {
+	run --separate-stderr "$WSBIN" -w cache-pipe:size_kib=32,burst_iters=100 -d 300ms -j
+	assert_success
+	jq -se 'map(select(.type == "report")) | length == 2
+		and all(.[]; .iterations > 0 and .work_units == .iterations * 100)' <<<"$output" >/dev/null ||
+		fail "$(reports "$output")"
+	# more steps than the buffer has lines wrap around it (1000 steps over 512 lines; ASan: inside it)
+	run --separate-stderr "$WSBIN" -w cache-pipe:size_kib=32,burst_iters=1000 -d 300ms -j
+	assert_success
+	jq -se 'all(.[] | select(.type == "report"); .iterations > 0 and .work_units == .iterations * 1000)' \
+		<<<"$output" >/dev/null || fail "$(reports "$output")"
+	# default: one pass of 32 KiB / 64 = 512 lines
+	run --separate-stderr "$WSBIN" -w cache-pipe:size_kib=32 -d 300ms -j
+	assert_success
+	jq -se 'all(.[] | select(.type == "report"); .iterations > 0 and .work_units == .iterations * 512)' \
+		<<<"$output" >/dev/null || fail "$(reports "$output")"
+	run --separate-stderr "$WSBIN" -w cache-pipe:burst_iters=x
+	assert_usage_error "burst"
+}

@@ -4,7 +4,7 @@
 #   2. timer-latency p99 vs cyclictest, same interval and priority (goal: within +-10%)
 #   3. pipe-io round trips/s vs `perf bench sched pipe` (goal: >= 0.9x)
 #   4. schbench-port p99 wakeup latency next to cyclictest's p99, both at once (same load)
-#   5. telemetry overhead of net-traffic (goal: <= 2% loss), as 1.
+#   5. telemetry overhead of each issue-15 work type (goal: <= 2% loss), overhead.sh
 # Usage: bench/worker-spawn/run.sh [SECONDS]   (root for the FIFO priority)
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -59,23 +59,6 @@ cy_p99=$(awk '/^[0-9]+[ \t]+[0-9]+/ { c[$1+0] = $2; n += $2 }
 rm -f "$cyfile"
 echo "p99 us at the same load: schbench wakeup=$sb_p99 cyclictest=$cy_p99 ratio=$(ratio "$sb_p99" "$cy_p99")"
 
-# 5. (issue 15: net, bench) telemetry overhead of net-traffic: frames per
-#    CPU-second of the worker, best of 3 each.  schbench and taobench are left
-#    out: their threads' CPU time is not the worker thread's, and per
-#    wall-second their rates swing far more than 2% on a shared host (their
-#    telemetry is one 10 ms watcher)
-best_of() {
-	local b=0 r
-	for _ in 1 2 3; do
-		r=$("$WS" -w "$1" -d "$((D / 2 + 1))s" -j -q "${@:3}" |
-			jq -r "select(.type==\"report\") | $2")
-		b=$(awk -v a="$r" -v b="$b" 'BEGIN { print (a > b ? a : b) }')
-	done
-	echo "$b"
-}
-for fam in "net-traffic:interval_us=0|.work_units / .cpu_time_ns * 1e9"; do
-	w=${fam%%|*}
-	on=$(best_of "$w" "${fam#*|}")
-	off=$(best_of "$w" "${fam#*|}" --no-telemetry)
-	echo "${w%%:*} units/s: telemetry=$on baseline=$off ratio=$(ratio "$on" "$off") (goal >= 0.98)"
-done
+# 5. (issue 15) telemetry overhead of each issue-15 work type (goal: <= 2% loss):
+#    paired rounds with and without --no-telemetry, medians (overhead.sh)
+"$here/bench/worker-spawn/overhead.sh" 2 5

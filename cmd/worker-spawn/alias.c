@@ -31,6 +31,7 @@ static const struct {
 	{ WS_CACHE_PRESSURE, "size_kib", "size", KIB, 0 },
 	{ WS_CACHE_YIELD, "size_kib", "size", KIB, 0 },
 	{ WS_CACHE_PIPE, "size_kib", "size", KIB, 0 },
+	{ WS_CACHE_PIPE, "burst_iters", "burst", SAME, 0 },
 	{ WS_MUTEX_CONTENTION, "hold_iters", "burst", SAME, 0 },
 	{ WS_MUTEX_CONTENTION, "work_iters", "spin", SAME, 0 },
 	{ WS_AFFINITY_CHURN, "spin_iters", "spin", SAME, 0 },

@@ -45,8 +45,9 @@ static void set_defaults(struct ws_group *g)
 		g->p_burst = 256;
 		g->p_fanout = 2;
 		break;
-	case WS_FAN_OUT_COMPUTE:
+	case WS_FAN_OUT_COMPUTE:   /* ktstr: operations=5 sleep_usec=100 */
 		g->p_size = 32;
+		g->p_operations = 1;
 		break;
 	case WS_IPC_VARIANCE:
 		g->p_size = 8 << 20;
@@ -238,6 +239,18 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 		} else if (!strcmp(k, "arrival_rate")) {
 			g->p_rate = num(arg, k, v, 0, 10000000);
 		}
+	}
+	/* the reference's cache_footprint_kib: three n x n u64 matrices fill it (schbench's sqrt) */
+	if (g->type == WS_FAN_OUT_COMPUTE && g->p_footprint) {
+		uint64_t n = 0;
+
+		while ((n + 1) * (n + 1) <= g->p_footprint / 3 / sizeof(uint64_t))
+			n++;
+		if (n > 512)
+			tk_usage_error("give cache_footprint_kib up to 6168", "-w '%s': "
+				       "cache_footprint_kib=%llu makes a matrix over 512 x 512", arg,
+				       (unsigned long long)(g->p_footprint >> 10));
+		g->p_size = n;
 	}
 	/* issue 15: bench — the key range (capacity x 100 / hit %) stays within 2^26 */
 	if (g->type == WS_TAOBENCH && (g->p_cache_mib << 20) / 64 * 100 / g->p_hit_pct > 1 << 26)

@@ -124,6 +124,17 @@ uint64_t ws_cache_pass(uint8_t *buf, size_t size, size_t stride)
 	return n;
 }
 
+uint64_t ws_cache_steps(uint8_t *buf, size_t size, size_t stride, uint64_t n)
+{
+	size_t i = 0;
+
+	for (uint64_t k = 0; k < n; k++) {
+		((volatile uint8_t *)buf)[i]++;
+		i = (i + stride) % size;
+	}
+	return n;
+}
+
 uint64_t ws_alu(uint64_t n)
 {
 	uint64_t a = 1, b = 3, c = 5, d = 7;

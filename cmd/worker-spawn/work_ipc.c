@@ -15,7 +15,9 @@
 
 static void burst(struct ws_ctx *c, bool cache)
 {
-	if (cache)
+	if (cache && c->g->p_burst)   /* cache-pipe burst_iters: RMW steps */
+		ws_tick(c, ws_cache_steps(c->buf, c->bufsz, c->g->p_stride, c->g->p_burst));
+	else if (cache)
 		ws_tick(c, ws_cache_pass(c->buf, c->bufsz, c->g->p_stride));
 	else if (c->g->p_burst)
 		ws_spin(c, c->g->p_burst);
@@ -85,6 +87,23 @@ out:
 	return 0;
 }
 
+/* One size^3 product of the two matrices in c->buf into the third. */
+static void matrix_product(struct ws_ctx *c)
+{
+	size_t n = c->g->p_size;
+	uint64_t *m = (uint64_t *)c->buf, *a = m, *b = m + n * n, *r = m + 2 * n * n;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			uint64_t s = 0;
+
+			for (size_t k = 0; k < n; k++)
+				s += a[i * n + k] * b[k * n + j];
+			r[i * n + j] = s;
+		}
+	ws_tick(c, n * n * n);
+}
+
 /* word[0] = generation, word[1] = acks.  Role 0 is the messenger. */
 static int fan_out(struct ws_ctx *c, bool compute)
 {
@@ -125,22 +144,13 @@ static int fan_out(struct ws_ctx *c, bool compute)
 			ws_wake(c, tk_sat_sub_u64(ws_now(), atomic_load(&u->stamp)));
 		else
 			ws_wake_since(c, t0);
-		if (compute) {
-			size_t n = c->g->p_size;
-			uint64_t *m = (uint64_t *)c->buf, *a = m, *b = m + n * n, *r = m + 2 * n * n;
-
-			for (size_t i = 0; i < n; i++)
-				for (size_t j = 0; j < n; j++) {
-					uint64_t s = 0;
-
-					for (size_t k = 0; k < n; k++)
-						s += a[i * n + k] * b[k * n + j];
-					r[i * n + j] = s;
-				}
-			ws_tick(c, n * n * n);
-		} else {
+		if (compute && c->g->p_sleep && !ws_sleep(c->g->p_sleep * 1000))
+			break;   /* FanOutCompute: sleep_usec after the wake, then the work */
+		if (compute && c->g->p_operations)
+			for (uint64_t op = 0; op < c->g->p_operations; op++)
+				matrix_product(c);
+		else
 			ws_tick(c, 1);
-		}
 		ws_iter(c);
 		atomic_fetch_add(&u->word[1], 1);
 		ws_futex_wake(&u->word[1], 1);

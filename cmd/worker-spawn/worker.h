@@ -135,6 +135,9 @@ void ws_spin(struct ws_ctx *c, uint64_t n);
 void ws_spin_for(struct ws_ctx *c, uint64_t ns);
 /* Strided RMW over @buf of @size bytes; returns work units done. */
 uint64_t ws_cache_pass(uint8_t *buf, size_t size, size_t stride);
+/* @n strided RMW steps from the start of @buf, wrapping (the reference's
+ * cache_rmw_loop); returns @n. */
+uint64_t ws_cache_steps(uint8_t *buf, size_t size, size_t stride, uint64_t n);
 /* 4 independent multiply chains, @n rounds; returns a sink value. */
 uint64_t ws_alu(uint64_t n);
 

@@ -274,8 +274,21 @@ static int write_pending(FILE *f);
 /* At exit: what a pass left held still goes out, then the buffer goes. */
 static void release_line(void)
 {
-	write_pending(tk_out.out ? tk_out.out : stdout);
+	FILE *f = tk_out.out ? tk_out.out : stdout;
+
+	if (!tk_out.broken)
+		tk_prom_end(f);
+	write_pending(f);
 	tk_jsonw_free(&line);
+}
+
+/* release_line() at exit, registered once. */
+static void register_release(void)
+{
+	static bool registered;
+
+	if (!registered)
+		registered = !atexit(release_line);
 }
 
 /*
@@ -305,18 +318,18 @@ int tk_output_release(void)
 
 	if (held && --held)
 		return 0;
+	if (!tk_out.broken)
+		tk_prom_end(f);   /* the pass's summary records: one exposition */
 	err = write_pending(f);
 	return err ? err : tk_out.broken ? -EPIPE : tk_flush();   /* text/prom lines */
 }
 
 int tk_emit_json(struct json_object *rec)
 {
-	static bool registered;
 	FILE *f = tk_out.out ? tk_out.out : stdout;
 	int err = -EPIPE;
 
-	if (!registered)
-		registered = !atexit(release_line);
+	register_release();
 	if (!held)
 		line.len = 0;
 	if (!tk_out.broken) {
@@ -457,8 +470,11 @@ int tk_emit(struct json_object *rec)
 	case TK_FMT_JSON:
 		return tk_emit_json(rec);
 	case TK_FMT_PROM:
+		register_release();
 		if (!tk_out.broken)
 			tk_prom_emit(f, rec);
+		if (!held && !tk_out.broken)
+			tk_prom_end(f);   /* a record outside a pass is a pass */
 		break;
 	case TK_FMT_TEXT:
 	default:

@@ -15,6 +15,9 @@
  *                tables are printed with table.h instead.
  *   TK_FMT_PROM  Prometheus text exposition: every numeric payload field becomes
  *                telkit_<tool>_<field>, every string field a label (see prom.h).
+ *                A sample record is written at once; the summary records of a pass
+ *                (held, or one record outside a pass) are written together at its
+ *                end as one exposition, each family one block.
  *   TK_FMT_CSV   only for a command that takes TK_OPT_CSV (cli.h) and writes
  *                its own rows; tk_emit() writes such a run's records as text.
  * Strings put into records must go through tk_json_str() so that hostile

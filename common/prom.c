@@ -421,6 +421,22 @@ int tk_prom_record(struct tk_prom_set *s, struct json_object *rec)
 	return add_fields(s, tool ? tool : "telkit", rec, NULL, kv, n);
 }
 
+/*
+ * stdout: the summary records of one pass, kept to be written as one
+ * exposition (each family one block) by tk_prom_end().
+ */
+static struct tk_prom_set *pending;
+static char pending_tool[TK_PROM_NAME_MAX];
+
+void tk_prom_end(FILE *f)
+{
+	if (!pending || !pending->n)
+		return;
+	tk_prom_reset();
+	write_set(f, pending, pending_tool, false);
+	tk_prom_set_clear(pending);
+}
+
 int tk_prom_emit(FILE *f, struct json_object *rec)
 {
 	static struct tk_prom_set *one;
@@ -430,11 +446,17 @@ int tk_prom_emit(FILE *f, struct json_object *rec)
 
 	if (!tk_prom_is_metric_record(rec))
 		return 0;
+	if (type && !strcmp(type, "summary")) {
+		if (!pending && !(pending = tk_prom_set_new()))
+			return -ENOMEM;
+		snprintf(pending_tool, sizeof(pending_tool), "%s", tool ? tool : "telkit");
+		return tk_prom_record(pending, rec);
+	}
+	tk_prom_end(f);
 	if (!one && !(one = tk_prom_set_new()))
 		return -ENOMEM;
 	tk_prom_set_clear(one);
-	if (!type || !strcmp(type, "sample"))
-		tk_prom_reset();
+	tk_prom_reset();
 	err = tk_prom_record(one, rec);
 	if (!err)
 		write_set(f, one, tool ? tool : "telkit", true);

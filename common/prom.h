@@ -80,11 +80,15 @@ void tk_prom_set_write(FILE *f, const struct tk_prom_set *s, const char *tool);
 int tk_prom_record(struct tk_prom_set *s, struct json_object *rec);
 
 /*
- * Stream @rec to @f (stdout): a sample record starts a new exposition (build
- * info, then its families); the summary records after it continue it, with
- * each family's headers written once.  0 or -ENOMEM.
+ * Stream @rec to @f (stdout).  A sample record is one exposition, written at
+ * once (build info, then its families).  Summary records are kept: the ones
+ * of one pass become one exposition of their own, each family one block,
+ * written by tk_prom_end() (or before the next sample record).  0 or -ENOMEM.
  */
 int tk_prom_emit(FILE *f, struct json_object *rec);
+
+/* Write the summary records kept by tk_prom_emit() as one exposition, if any. */
+void tk_prom_end(FILE *f);
 
 /* True when @rec is a sample or summary record (the ones that are metrics). */
 bool tk_prom_is_metric_record(struct json_object *rec);

@@ -165,7 +165,8 @@ has_series() {
 	assert_success
 	echo "$output" >"$D/bw3.out"
 	valid_stream "$D/bw3.out"
-	assert_equal "$(grep -c '^telkit_build_info' "$D/bw3.out")" 3
+	# three intervals, then the summary (-c implies it) as one more (telkit-json(7))
+	assert_equal "$(grep -c '^telkit_build_info' "$D/bw3.out")" 4
 	valid "$TF/bw3.prom"
 	# -100 ns (the loader's bias, bpftool's value) is -1e-07 s
 	bss=$(sed -n 's/^ready \([0-9]*\).*/\1/p' "$D/loader.out")
@@ -386,4 +387,102 @@ has_series() {
 	run strings "$D/out/common/version.o"
 	assert_line "$ver"
 	refute_output --partial "(git"
+}
+
+# --- 3. stdout: one block per family in every exposition -------------------
+# (the format: "all lines for a given metric must be provided as one single
+# group"; promtool accepts a split family, tests/promcheck.py does not)
+
+# strict_stream FILE N: the -o prom stdout FILE holds N expositions (each
+# starts at telkit_build_info, telkit-json(7)); each passes the strict reader
+# and promtool.  N is what the test asked for (intervals, runs, + 1 summary).
+strict_stream() {
+	run python3 "$PROMCHECK" --split "$1"
+	assert_success
+	assert_output "expositions=$2"
+	valid_stream "$1"
+}
+
+# last_is_summary FILE: the last exposition of FILE holds the summary records
+# only (every series but telkit_build_info has record="summary"), and every
+# record="summary" series of FILE is in it.
+last_is_summary() {
+	local last
+	last=$(awk '/^# HELP telkit_build_info /{ buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$1")
+	grep -v '^#' <<<"$last" | grep -v '^telkit_build_info' | grep -qv 'record="summary"' &&
+		fail "a sample in the summary exposition: $last"
+	assert_equal "$(grep -c 'record="summary"' <<<"$last")" "$(grep -c 'record="summary"' "$1")"
+	[ "$(grep -c 'record="summary"' "$1")" -ge 1 ] || fail "no summary in $1"
+}
+
+@test "worker-spawn -o prom, two groups: the group and run summaries are one exposition, each family one block" {
+	require_tool worker-spawn
+	run --separate-stderr "$(bin worker-spawn)" -o prom -d 300ms -w spin-wait -n 1 -w yield-heavy -n 2
+	assert_success
+	echo "$output" >"$D/ws.out"
+	strict_stream "$D/ws.out" 1
+	last_is_summary "$D/ws.out"
+	# the families hold the worker counts the test asked for, group by group
+	assert_equal "$(grep -c '^# TYPE telkit_worker_spawn_workers ' "$D/ws.out")" 1
+	grep -qx 'telkit_worker_spawn_workers{scope="group",work_type="spin-wait",spec="spin-wait",record="summary"} 1' "$D/ws.out" ||
+		fail "$(grep _workers "$D/ws.out")"
+	grep -qx 'telkit_worker_spawn_workers{scope="group",work_type="yield-heavy",spec="yield-heavy",record="summary"} 2' "$D/ws.out" ||
+		fail "$(grep _workers "$D/ws.out")"
+	grep -qE '^telkit_worker_spawn_workers\{scope="run".*record="summary"\} 3$' "$D/ws.out" ||
+		fail "$(grep _workers "$D/ws.out")"
+	# the same run with -j: the same three summary records
+	run --separate-stderr "$(bin worker-spawn)" -j -d 300ms -w spin-wait -n 1 -w yield-heavy -n 2
+	assert_success
+	assert_equal "$(jq -c 'select(.type == "summary") | .workers' <<<"$output" | tr '\n' ' ')" "1 2 3 "
+}
+
+@test "nvme-gpu-ingest -o prom, two sources: each interval one exposition, the summary one more, each family one block" {
+	require_tool nvme-gpu-ingest
+	require_io_uring
+	head -c $((8 * 1048576)) /dev/urandom >"$D/a"
+	head -c $((4 * 1048576)) /dev/urandom >"$D/b"
+	run --separate-stderr "$(bin nvme-gpu-ingest)" -o prom -i 1ms --chunk 64k --qd 1 "$D/a" "$D/b"
+	assert_success
+	echo "$output" >"$D/ingest.out"
+	n=$(grep -c '^# HELP telkit_build_info ' "$D/ingest.out")
+	[ "$n" -ge 2 ] || fail "$n expositions: $(head -5 "$D/ingest.out")"
+	strict_stream "$D/ingest.out" "$n"
+	last_is_summary "$D/ingest.out"
+	# the summary holds all the bytes of both files
+	grep -qE "^telkit_nvme_gpu_ingest_completed_bytes_total\{.*record=\"summary\"\} $((12 * 1048576))\$" \
+		"$D/ingest.out" || fail "$(grep completed_bytes "$D/ingest.out")"
+}
+
+@test "bpfwatch -o prom --summary: three intervals and the summary are four expositions, each family one block" {
+	start_bpfwatch_loader
+	run --separate-stderr "$(bin bpfwatch)" -o prom -c 3 -i 20ms --summary "${BW_ARGS[@]}"
+	assert_success
+	echo "$output" >"$D/bw.out"
+	strict_stream "$D/bw.out" 4
+	last_is_summary "$D/bw.out"
+}
+
+@test "escalate-trace -o prom --exec: three runs and the summary are four expositions, each family one block" {
+	require_tool escalate-trace
+	run --separate-stderr "$(bin escalate-trace)" -o prom --exec true --runs 3
+	assert_success
+	echo "$output" >"$D/et.out"
+	strict_stream "$D/et.out" 4
+	last_is_summary "$D/et.out"
+	assert_equal "$(sed -n 's/^telkit_escalate_trace_run{brick_name="true"} //p' "$D/et.out" | tr '\n' ' ')" "1 2 3 "
+}
+
+@test "progstats -o prom: two intervals are two expositions, each family one block (--group obj, --wide)" {
+	load progstats
+	progstats_setup
+	"$LOADER" -o >"$D/psl.out" 2>&1 &
+	CPIDS+=($!)
+	wait_until 20 grep -q -e '^ready ' -e '^ops unavailable' "$D/psl.out" || fail "loader: $(cat "$D/psl.out")"
+	for mode in "" "--group obj" "--wide"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$PS" -o prom -i 100ms -c 2 $mode
+		assert_success
+		echo "$output" >"$D/ps.out"
+		strict_stream "$D/ps.out" 2
+	done
 }

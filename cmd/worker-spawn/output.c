@@ -338,8 +338,10 @@ void ws_output(const struct ws_run *run)
 	else
 		for (unsigned i = 0; i < run->nworkers && !tk_out.broken; i++)
 			report_json(run, &run->results[i]);
+	tk_output_hold();   /* the summaries: one pass (-o prom: one exposition) */
 	for (unsigned g = 0; g < ngroups && !tk_out.broken; g++)
 		tk_emit(summary_rec(run, g, &run->sums[g]));
 	if (!tk_out.broken)
 		tk_emit(summary_rec(run, -1, &run->sums[ngroups]));
+	tk_output_release();
 }

@@ -177,14 +177,16 @@ int ws_ipc_variance(struct ws_ctx *c)
 	while (!ws_stopping()) {
 		uint64_t t = ws_now();
 
-		for (uint64_t p = 0; p < g->p_period && !ws_stopping(); p++) {
+		uint64_t p;
+
+		for (p = 0; p < g->p_period && !ws_stopping(); p++) {
 			alu_sink = ws_alu(g->p_hot);
 			ws_tick(c, g->p_hot);
 			for (uint64_t k = 0; k < g->p_cold; k++)
 				((volatile uint8_t *)c->buf)[tk_rand_below(&c->rng, lines) * 64]++;
 			ws_tick(c, g->p_cold);
 		}
-		if (ws_stopping())   /* a cut-short outer iteration is no sample */
+		if (p < g->p_period)   /* a cut-short outer iteration is no sample */
 			break;
 		ws_iter_cost(c, ws_now() - t);
 		ws_iter(c);

@@ -299,8 +299,13 @@ RT_TYPES=(
 	read -r smin savg <<<"$(jq -r '[.thread[]] | "\(map(.min) | min) \(map(.avg) | add / length)"' \
 		"$BATS_TEST_TMPDIR/st.json")"
 	echo "signal-storm min=${wmin}ns p50=${p50}ns  signaltest min=${smin}us avg=${savg}us" >&3
+	# signaltest's minimum is a hand-off through its thread chain, with each
+	# receiver woken; ours can be a delivery to a partner already running on
+	# the other CPU (1.3 us against signaltest's 21 us was seen on a loaded
+	# CI box): the band is wider below than above.  A unit slip (us for ns)
+	# or a figure that is no delivery at all still falls outside it.
 	awk -v w="$wmin" -v s="$smin" 'BEGIN { w /= 1000; if (s < 1) s = 1; if (w < 0.1) exit 1;
-		exit !(w >= s / 10 && w <= s * 10) }' || fail "min ${wmin}ns vs signaltest min ${smin}us"
+		exit !(w >= s / 50 && w <= s * 10) }' || fail "min ${wmin}ns vs signaltest min ${smin}us"
 }
 
 @test "ws-rt: SIGTERM mid-run: every tier reports, no worker or lock waiter left behind" {

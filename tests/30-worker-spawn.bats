@@ -428,12 +428,14 @@ except OSError as e: print(os.strerror(e.errno))')
 
 @test "worker-spawn: sched_policy is the policy chrt -p sees" {
 	require_root
-	start_ws -w spin-wait --policy batch -w spin-wait --policy idle -w spin-wait -d 2s -j
+	# a long run the test stops once chrt has seen every worker: a short one
+	# could end first on a loaded host ("No such process")
+	start_ws -w spin-wait --policy batch -w spin-wait --policy idle -w spin-wait -d 30s -j
 	declare -A seen
 	for k in $(pgrep -P "$ws"); do
 		seen[$k]=$(chrt -p "$k" | sed -n 's/.*scheduling policy: SCHED_\([A-Z]*\).*/\1/p')
 	done
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	[ "${#seen[@]}" -eq 3 ] || fail "workers: ${!seen[*]}"
 	for k in "${!seen[@]}"; do
 		p=$(jq -r --argjson t "$k" 'select(.type=="report" and .tid == $t) | .sched_policy' \
@@ -445,15 +447,27 @@ except OSError as e: print(os.strerror(e.errno))')
 }
 
 @test "worker-spawn: --policy-delay: workers start on their inherited policy, the parent switches them later" {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
 	require_root
-	start_ws -w spin-wait -n 2 --policy fifo:7 --policy-delay 1s -d 3s -j
+	# both FIFO spinners on CPU 0: CPU 1 stays for this shell and its peers
+	start_ws -w spin-wait -n 2 --affinity 0 --policy fifo:7 --policy-delay 5s -d 30s -j
+	# the parent is stopped while "before" is read: it cannot switch the
+	# workers meanwhile, however slow this shell is; had it switched already,
+	# its line says so and the reading proves nothing
+	kill -STOP "$ws"
 	before=""
 	for k in $(pgrep -P "$ws"); do before+=$(chrt -p "$k")$'\n'; done
-	wait_until 10 grep -q 'policy set on 2 workers (0 refused)' "$BATS_TEST_TMPDIR/err" ||
+	! grep -q 'policy set on' "$BATS_TEST_TMPDIR/err" || {
+		kill -CONT "$ws"
+		reap "$ws"
+		fail "switched before the test read the workers: $(cat "$BATS_TEST_TMPDIR/err")"
+	}
+	kill -CONT "$ws"
+	wait_until 30 grep -q 'policy set on 2 workers (0 refused)' "$BATS_TEST_TMPDIR/err" ||
 		fail "$(cat "$BATS_TEST_TMPDIR/err")"
 	after=""
 	for k in $(pgrep -P "$ws"); do after+=$(chrt -p "$k")$'\n'; done
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	[ "$(grep -c 'policy: SCHED_OTHER' <<<"$before")" -eq 2 ] || fail "before: $before"
 	[ "$(grep -c 'policy: SCHED_FIFO' <<<"$after")" -eq 2 ] || fail "after: $after"
 	[ "$(grep -c 'priority: 7' <<<"$after")" -eq 2 ] || fail "after: $after"

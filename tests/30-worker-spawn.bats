@@ -199,10 +199,11 @@ TYPES=(
 
 @test "worker-spawn: fifo policy is visible with chrt -p" {
 	require_root
-	start_ws -w timer-latency -n 2 --policy fifo:17 -w yield-heavy --policy batch -d 2s -j
+	# a long run, stopped once chrt has read every worker
+	start_ws -w timer-latency -n 2 --policy fifo:17 -w yield-heavy --policy batch -d 30s -j
 	out=""
 	for k in $(pgrep -P "$ws"); do out+=$(chrt -p "$k"); out+=$'\n'; done
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	[ "$(grep -c 'policy: SCHED_FIFO' <<<"$out")" -eq 2 ] || fail "$out"
 	[ "$(grep -c 'priority: 17' <<<"$out")" -eq 2 ] || fail "$out"
 	grep -q 'policy: SCHED_BATCH' <<<"$out" || fail "$out"

@@ -84,7 +84,9 @@ no_lsan() { export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0";
 	require_cmd strace
 	no_lsan
 	n0=$(nodes_online | cut -d, -f1 | cut -d- -f1)
-	strace -f -qq -e trace=mbind -o "$BATS_TEST_TMPDIR/st" -- "$WSBIN" -v -j \
+	# -ff: one file per thread, so a call the stop interrupts is never split
+	# into "unfinished"/"resumed" lines the count below would miss
+	strace -f -ff -qq -e trace=mbind -o "$BATS_TEST_TMPDIR/st" -- "$WSBIN" -v -j \
 		-w "numa-working-set-sweep:region_kib=256,sweep_period_ms=20,target_nodes=$n0" -d 30s \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	st=$!
@@ -98,7 +100,7 @@ no_lsan() { export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0";
 	kill -INT "$ws"
 	wait "$st"
 	r=$(reports "$(cat "$BATS_TEST_TMPDIR/out")")
-	calls=$(grep -c 'mbind(.*MPOL_BIND.*MPOL_MF_MOVE) *= 0$' "$BATS_TEST_TMPDIR/st")
+	calls=$(cat "$BATS_TEST_TMPDIR"/st.* | grep -c 'mbind(.*MPOL_BIND.*MPOL_MF_MOVE) *= 0$')
 	# the last sleep, cut short by the stop, is no sample
 	jq -e --argjson c "$calls" '.iterations == $c and .work_units == .iterations * '"$pages"' and
 		.wake_sample_total >= .iterations - 1 and .wake_sample_total <= .iterations' <<<"$r" \

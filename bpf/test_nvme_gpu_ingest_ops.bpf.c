@@ -7,6 +7,10 @@
  *   ingest_complete  tp_btf/io_uring_complete: bytes of successful READ_FIXED
  *                    completions on the rings that process submitted to,
  *                    and how many READ_FIXED completions carried -EAGAIN.
+ * A completion counts only while that process posts it (its own task work,
+ * its io-wq and SQPOLL threads): a ring it closed is freed, and another
+ * process's new ring may get the same address (other test runs on a shared
+ * host do READ_FIXED too).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -54,6 +58,8 @@ int BPF_PROG(ingest_complete, struct io_ring_ctx *rctx, void *req, struct io_uri
 	bool ours = false;
 	__s32 res;
 
+	if ((bpf_get_current_pid_tgid() >> 32) != target_tgid)
+		return 0;
 	for (int i = 0; i < 4; i++)
 		if (rings[i] && rings[i] == (void *)rctx)
 			ours = true;

@@ -109,20 +109,20 @@ TYPES=(
 }
 
 @test "worker-spawn: tids are the real worker processes (pgrep) and each its own group" {
-	start_ws -w spin-wait -n 3 -d 2s -j
+	start_ws -w spin-wait -n 3 -d 30s -j
 	kids=$(pgrep -P "$ws" | sort -n | tr '\n' ' ')
 	for k in $kids; do
 		[ "$(ps -o pgid= -p "$k" | tr -d ' ')" = "$k" ] || fail "worker $k is not a group leader"
 	done
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	tids=$(jq -r 'select(.type=="report") | .tid' "$BATS_TEST_TMPDIR/out" | sort -n | tr '\n' ' ')
 	assert_equal "$tids" "$kids"
 }
 
 @test "worker-spawn: thread mode workers are threads of the process" {
-	start_ws --mode thread -w spin-wait -n 2 -w futex-ping-pong -n 2 -d 2s -j
+	start_ws --mode thread -w spin-wait -n 2 -w futex-ping-pong -n 2 -d 30s -j
 	tasks=$(ls /proc/"$ws"/task | sort -n | tr '\n' ' ')
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	for t in $(jq -r 'select(.type=="report") | .tid' "$BATS_TEST_TMPDIR/out"); do
 		[ "$t" != "$ws" ] || fail "worker tid is the main thread"
 		[[ " $tasks " == *" $t "* ]] || fail "tid $t not among threads: $tasks"
@@ -139,11 +139,11 @@ TYPES=(
 }
 
 @test "worker-spawn: sentinel signaled:9 for a worker killed with SIGKILL" {
-	start_ws -w spin-wait -n 2 -d 3s -j
+	start_ws -w spin-wait -n 2 -d 30s -j
 	victim=$(pgrep -P "$ws" | head -1)
 	[ -n "$victim" ] || fail "no worker found"
 	kill -KILL "$victim"
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	r=$(jq -c --argjson v "$victim" 'select(.type=="report" and .tid == $v)' "$BATS_TEST_TMPDIR/out")
 	jq -e '.exit_info == {"kind": "signaled", "signal": 9} and .completed == false' <<<"$r" >/dev/null || fail "$r"
 	r=$(jq -c --argjson v "$victim" 'select(.type=="report" and .tid != $v)' "$BATS_TEST_TMPDIR/out")
@@ -174,13 +174,13 @@ TYPES=(
 
 @test "worker-spawn: affinity is honoured (taskset sees it, cpus_used within it)" {
 	last=$(($(nproc) - 1))
-	start_ws -w spin-wait -n 2 --affinity "$last" -w mixed -n 2 --affinity random:1 -d 2s -j \
+	start_ws -w spin-wait -n 2 --affinity "$last" -w mixed -n 2 --affinity random:1 -d 30s -j \
 		--assert isolation
 	seen=""
 	for k in $(pgrep -P "$ws"); do
 		seen+="$(taskset -pc "$k" | sed 's/.*: //') "
 	done
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	[[ "$seen" == "$last $last "* ]] || [[ "$seen" == *"$last $last"* ]] || fail "taskset saw: $seen"
 	jq -se --argjson c "$last" 'all(.[] | select(.type=="report" and .group_idx == 0);
 		.cpus_used == [$c] and .affinity_error == null)' "$BATS_TEST_TMPDIR/out" >/dev/null ||
@@ -199,10 +199,11 @@ TYPES=(
 
 @test "worker-spawn: fifo policy is visible with chrt -p" {
 	require_root
-	start_ws -w timer-latency -n 2 --policy fifo:17 -w yield-heavy --policy batch -d 2s -j
+	# a long run, stopped once chrt has read every worker
+	start_ws -w timer-latency -n 2 --policy fifo:17 -w yield-heavy --policy batch -d 30s -j
 	out=""
 	for k in $(pgrep -P "$ws"); do out+=$(chrt -p "$k"); out+=$'\n'; done
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	[ "$(grep -c 'policy: SCHED_FIFO' <<<"$out")" -eq 2 ] || fail "$out"
 	[ "$(grep -c 'priority: 17' <<<"$out")" -eq 2 ] || fail "$out"
 	grep -q 'policy: SCHED_BATCH' <<<"$out" || fail "$out"
@@ -242,7 +243,7 @@ TYPES=(
 @test "worker-spawn: cgroup exists with the workers inside during the run, gone after" {
 	require_root
 	cg="telkit-ws-bats-$$"
-	start_ws -w spin-wait -n 2 --cgroup "$cg" -w yield-heavy -d 2s -j
+	start_ws -w spin-wait -n 2 --cgroup "$cg" -w yield-heavy -d 30s -j
 	inside=0
 	for k in $(pgrep -P "$ws"); do
 		grep -q "^0::/$cg\$" /proc/"$k"/cgroup && inside=$((inside + 1))
@@ -250,7 +251,7 @@ TYPES=(
 	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 	[ -d "$root/$cg" ] || fail "$root/$cg missing during the run"
 	procs=$(wc -l <"$root/$cg/cgroup.procs")
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	assert_equal "$inside" 2
 	assert_equal "$procs" 2
 	[ ! -e "$root/$cg" ] || fail "$root/$cg left behind"
@@ -260,9 +261,9 @@ TYPES=(
 	require_root
 	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 	top="telkit-ws-nest-$$"
-	start_ws -w spin-wait --cgroup "$top/x/a" -w yield-heavy --cgroup "$top/x/b" -d 2s -j
+	start_ws -w spin-wait --cgroup "$top/x/a" -w yield-heavy --cgroup "$top/x/b" -d 30s -j
 	where=$(for k in $(pgrep -P "$ws"); do sed -n 's/^0:://p' /proc/"$k"/cgroup; done | sort | paste -sd' ')
-	wait "$ws" || fail "exit $?: $(cat "$BATS_TEST_TMPDIR/err")"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	assert_equal "$where" "/$top/x/a /$top/x/b"
 	[ ! -e "$root/$top" ] || fail "$root/$top left behind: $(find "$root/$top" -maxdepth 2 -type d)"
 	! grep -v 'running [0-9]* worker' "$BATS_TEST_TMPDIR/err" || fail "stderr above"
@@ -282,11 +283,11 @@ TYPES=(
 	[ ! -e "$root/$top" ] || fail "$root/$top left behind after a file as the leaf"
 	# thread mode: every level made is threaded, so threads can move in
 	start_ws --mode thread -w spin-wait -n 2 --cgroup "$top/t/a" -w yield-heavy --cgroup "$top/t/b" \
-		-d 2s -j
+		-d 30s -j
 	where=$(for t in /proc/$ws/task/*; do sed -n 's/^0:://p' "$t/cgroup"; done | sort | uniq -c |
 		awk '{ print $2 "=" $1 }' | paste -sd' ')
 	type=$(cat "$root/$top/cgroup.type" "$root/$top/t/cgroup.type" "$root/$top/t/a/cgroup.type" | paste -sd' ')
-	wait "$ws" || fail "exit $?: $(cat "$BATS_TEST_TMPDIR/err")"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	[[ "$where" == *"/$top/t/a=2"* && "$where" == *"/$top/t/b=1"* ]] || fail "threads in: $where"
 	assert_equal "$type" "threaded threaded threaded"
 	assert_equal "$(grep -c '"completed":true' "$BATS_TEST_TMPDIR/out")" 3
@@ -428,12 +429,14 @@ except OSError as e: print(os.strerror(e.errno))')
 
 @test "worker-spawn: sched_policy is the policy chrt -p sees" {
 	require_root
-	start_ws -w spin-wait --policy batch -w spin-wait --policy idle -w spin-wait -d 2s -j
+	# a long run the test stops once chrt has seen every worker: a short one
+	# could end first on a loaded host ("No such process")
+	start_ws -w spin-wait --policy batch -w spin-wait --policy idle -w spin-wait -d 30s -j
 	declare -A seen
 	for k in $(pgrep -P "$ws"); do
 		seen[$k]=$(chrt -p "$k" | sed -n 's/.*scheduling policy: SCHED_\([A-Z]*\).*/\1/p')
 	done
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	[ "${#seen[@]}" -eq 3 ] || fail "workers: ${!seen[*]}"
 	for k in "${!seen[@]}"; do
 		p=$(jq -r --argjson t "$k" 'select(.type=="report" and .tid == $t) | .sched_policy' \
@@ -445,15 +448,27 @@ except OSError as e: print(os.strerror(e.errno))')
 }
 
 @test "worker-spawn: --policy-delay: workers start on their inherited policy, the parent switches them later" {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
 	require_root
-	start_ws -w spin-wait -n 2 --policy fifo:7 --policy-delay 1s -d 3s -j
+	# both FIFO spinners on CPU 0: CPU 1 stays for this shell and its peers
+	start_ws -w spin-wait -n 2 --affinity 0 --policy fifo:7 --policy-delay 5s -d 30s -j
+	# the parent is stopped while "before" is read: it cannot switch the
+	# workers meanwhile, however slow this shell is; had it switched already,
+	# its line says so and the reading proves nothing
+	kill -STOP "$ws"
 	before=""
 	for k in $(pgrep -P "$ws"); do before+=$(chrt -p "$k")$'\n'; done
-	wait_until 10 grep -q 'policy set on 2 workers (0 refused)' "$BATS_TEST_TMPDIR/err" ||
+	! grep -q 'policy set on' "$BATS_TEST_TMPDIR/err" || {
+		kill -CONT "$ws"
+		reap "$ws"
+		fail "switched before the test read the workers: $(cat "$BATS_TEST_TMPDIR/err")"
+	}
+	kill -CONT "$ws"
+	wait_until 30 grep -q 'policy set on 2 workers (0 refused)' "$BATS_TEST_TMPDIR/err" ||
 		fail "$(cat "$BATS_TEST_TMPDIR/err")"
 	after=""
 	for k in $(pgrep -P "$ws"); do after+=$(chrt -p "$k")$'\n'; done
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	[ "$(grep -c 'policy: SCHED_OTHER' <<<"$before")" -eq 2 ] || fail "before: $before"
 	[ "$(grep -c 'policy: SCHED_FIFO' <<<"$after")" -eq 2 ] || fail "after: $after"
 	[ "$(grep -c 'priority: 7' <<<"$after")" -eq 2 ] || fail "after: $after"

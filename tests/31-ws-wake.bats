@@ -218,13 +218,14 @@ two_cpus() {
 	: >"$BATS_TEST_TMPDIR/out"
 	: >"$BATS_TEST_TMPDIR/err"
 	"$WSBIN" -v -w asymmetric-waker:waker_class=batch,wakee_class=fifo:7,burst_iters=20000 \
-		-d 2s -j >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+		-d 30s -j >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	ws=$!
 	wait_until 30 grep -q 'running [0-9]* worker' "$BATS_TEST_TMPDIR/err" ||
 		fail "workers never ran: $(cat "$BATS_TEST_TMPDIR/err")"
-	# the kernel's list of the children and each one's policy (chrt)
+	# the kernel's list of the children and each one's policy (chrt); the
+	# run lasts until they are read (a short one could end first under load)
 	wait_until 10 policies_of 2 "$ws" || fail "no 2 workers under $ws: [$pol]"
-	wait "$ws"
+	stop_clean INT "$ws" "$BATS_TEST_TMPDIR/out" /dev/null
 	T=$BATS_TEST_TMPDIR
 	set -- $(tids)
 	grep -E "^$1 .*SCHED_BATCH" <<<"$pol" >/dev/null || fail "waker $1 not batch: $pol"

@@ -84,18 +84,23 @@ no_lsan() { export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0";
 	require_cmd strace
 	no_lsan
 	n0=$(nodes_online | cut -d, -f1 | cut -d- -f1)
-	strace -f -qq -e trace=mbind -o "$BATS_TEST_TMPDIR/st" -- "$WSBIN" -v -j \
-		-w "numa-working-set-sweep:region_kib=256,sweep_period_ms=20,target_nodes=$n0" -d 2s \
+	# -ff: one file per thread, so a call the stop interrupts is never split
+	# into "unfinished"/"resumed" lines the count below would miss
+	strace -f -ff -qq -e trace=mbind -o "$BATS_TEST_TMPDIR/st" -- "$WSBIN" -v -j \
+		-w "numa-working-set-sweep:region_kib=256,sweep_period_ms=20,target_nodes=$n0" -d 30s \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	st=$!
 	wait_until 30 grep -q 'running 1 worker' "$BATS_TEST_TMPDIR/err" || fail "never ran"
-	w=$(pgrep -P "$(pgrep -P $st)" | head -1)
+	ws=$(pgrep -P $st)
+	w=$(pgrep -P "$ws" | head -1)
 	pages=$((256 * 1024 / $(getconf PAGESIZE)))
+	# the run lasts until the region is seen bound, then SIGINT ends it
 	wait_until 10 grep -q "bind:$n0 anon=$pages " "/proc/$w/numa_maps" ||
 		fail "no bound region: $(grep -v file= /proc/$w/numa_maps)"
+	kill -INT "$ws"
 	wait "$st"
 	r=$(reports "$(cat "$BATS_TEST_TMPDIR/out")")
-	calls=$(grep -c 'mbind(.*MPOL_BIND.*MPOL_MF_MOVE) *= 0$' "$BATS_TEST_TMPDIR/st")
+	calls=$(cat "$BATS_TEST_TMPDIR"/st.* | grep -c 'mbind(.*MPOL_BIND.*MPOL_MF_MOVE) *= 0$')
 	# the last sleep, cut short by the stop, is no sample
 	jq -e --argjson c "$calls" '.iterations == $c and .work_units == .iterations * '"$pages"' and
 		.wake_sample_total >= .iterations - 1 and .wake_sample_total <= .iterations' <<<"$r" \
@@ -134,13 +139,15 @@ no_lsan() { export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0";
 @test "cross-affinity-churn: a sibling's allowed CPUs flip between two masks one CPU apart" {
 	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
 	all=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
-	start_ws -w cross-affinity-churn -n 2 -d 3s -j
+	# a long run, stopped once both masks were seen (a short one could end
+	# first under load)
+	start_ws -w cross-affinity-churn -n 2 -d 60s -j
 	w=$(workers | head -1)
 	mask() { sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$w/status"; }
 	narrowed_to() { narrowed=$(mask) && [ -n "$narrowed" ] && [ "$narrowed" != "$all" ]; }
 	wait_until 20 narrowed_to || fail "never narrowed from $all"
 	wait_until 20 eval '[ "$(mask)" = "$all" ]' || fail "never widened back to $all"
-	wait "$ws"
+	stop_ws INT
 	# the narrowed mask is the full one less its lowest CPU
 	lowest=$(cut -d, -f1 <<<"$all" | cut -d- -f1)
 	python3 -c 'import sys

@@ -141,9 +141,17 @@ os.posix_fadvise(fd,0,0,os.POSIX_FADV_DONTNEED)' "$1"
 	assert_equal "$(jq .ops.READ_FIXED <<<"$k")" \
 		$(( $(jq .submitted_reads <<<"$s") + $(jq .eagain_retries <<<"$s") ))
 
-	# now cached (fincore: every page): no -EAGAIN, by either count (the check can fail)
-	assert_equal "$(fincore -n -o PAGES "$f" | tr -d ' ')" $(( (size + 4095) / 4096 ))
-	run --separate-stderr "$(helper ingest_ops)" "$T" -j --nowait --verify "$f"
+	# now cached (fincore: every page): no -EAGAIN, by either count (the check
+	# can fail).  The test caches it itself and checks before and after the
+	# run: a loaded host reclaimed 11 of 2050 pages the tool had read.
+	local full=$(( (size + 4095) / 4096 )) try
+	cached() { [ "$(fincore -n -o PAGES "$f" | tr -d ' ')" = "$full" ]; }
+	for try in 1 2 3; do
+		wait_until 30 eval 'cat "$f" >/dev/null && cached' || fail "$f not kept cached: $(fincore "$f")"
+		run --separate-stderr "$(helper ingest_ops)" "$T" -j --nowait --verify "$f"
+		! cached || break
+	done
+	cached || fail "$f reclaimed during each of 3 runs: $(fincore "$f")"
 	assert_success
 	s=$(summary <(echo "$output"))
 	assert_equal "$(jq .eagain_retries <<<"$s")" 0

@@ -181,7 +181,10 @@ other_ns() {
 			sort | uniq -c | sort -rn | head -6 | awk '{ s += $1 } END { print s + 0 }')
 		echo "$mode: loops=$loops futex wakes=$wakes" >&3
 		[ "$loops" -gt 0 ] || fail "$mode: no loops"
-		assert_equal "$wakes" $((2 * loops + 4))
+		# a request the stop cut short (posted or answered, not counted as
+		# a loop) adds at most 2 wakes per message thread
+		[ "$wakes" -ge $((2 * loops + 4)) ] && [ "$wakes" -le $((2 * loops + 4 + 2 * 2)) ] ||
+			fail "$mode: $wakes futex wakes for $loops loops (want 2 x loops + 4, + up to 4)"
 		assert_equal "$(jq -r .work_units <<<"$r")" "$loops"
 		jq -e '.schbench_whole | .wakeup_samples == .schbench_loop_count and
 			.request_samples == .schbench_loop_count' <<<"$r" >/dev/null ||

@@ -274,3 +274,23 @@ loopdev() {
 	[ $((ours_ns * 20)) -ge "$fio_ns" ] || fail "p50 ${ours_ns} ns is far below fio's lat ${fio_ns} ns"
 	[ "$ours_ns" -le $((fio_ns * 20)) ] || fail "p50 ${ours_ns} ns is far above fio's lat ${fio_ns} ns"
 }
+
+@test "--numa puts back the memory policy the process started with (numactl's), not the default" {
+	require_cmd strace
+	head -c 1048576 /dev/urandom >"$D/f"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" # LSan cannot run under ptrace
+	# as `numactl --interleave=0` would: set_mempolicy(MPOL_INTERLEAVE, {0}) then exec
+	run --separate-stderr python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+mask = ctypes.c_ulong(1)
+if libc.syscall(238, 3, ctypes.byref(mask), 65) != 0:   # SYS_set_mempolicy, MPOL_INTERLEAVE
+    sys.exit("set_mempolicy: %s" % os.strerror(ctypes.get_errno()))
+os.execvp(sys.argv[1], sys.argv[1:])' \
+		strace -qq -e trace=set_mempolicy -o "$D/trace" "$T" -j --numa 0 "$D/f"
+	assert_success
+	# the slot memory's preference, then the inherited policy back
+	assert_equal "$(grep -c 'set_mempolicy(MPOL_PREFERRED' "$D/trace")" 1
+	tail -n 1 "$D/trace" | grep -q 'set_mempolicy(MPOL_INTERLEAVE, \[0x0*1' ||
+		fail "the last policy set is not the inherited interleave: $(tail -n 1 "$D/trace")"
+}

@@ -51,15 +51,31 @@ static uint64_t rusage_ns(int who)
 	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 }
 
-/* Preferred node for pages this thread faults in next; -1 = default policy. */
-static int prefer_node(int node)
+/* A thread's memory policy, as get_mempolicy(2) gives it. */
+struct mem_policy {
+	int mode;   /* with its MPOL_F_* flags */
+	unsigned long mask[NODE_BITS / (8 * sizeof(unsigned long))];
+};
+
+/*
+ * Make @node the preferred node for pages this thread faults in next,
+ * keeping the policy it had (numactl's, say) in @saved for restore_policy().
+ */
+static int prefer_node(int node, struct mem_policy *saved)
 {
 	unsigned long mask[NODE_BITS / (8 * sizeof(unsigned long))] = { 0 };
 
-	if (node < 0)
-		return syscall(SYS_set_mempolicy, MPOL_DEFAULT, NULL, 0) ? -errno : 0;
+	if (syscall(SYS_get_mempolicy, &saved->mode, saved->mask, NODE_BITS, NULL, 0UL))
+		return -errno;
 	mask[node / (8 * sizeof(long))] = 1UL << (node % (8 * sizeof(long)));
 	return syscall(SYS_set_mempolicy, MPOL_PREFERRED, mask, NODE_BITS + 1) ? -errno : 0;
+}
+
+/* Put back the policy prefer_node() found. */
+static void restore_policy(const struct mem_policy *saved)
+{
+	if (syscall(SYS_set_mempolicy, saved->mode, saved->mask, NODE_BITS + 1))
+		tk_warn("cannot restore the memory policy (mode %d): %s", saved->mode, strerror(errno));
 }
 
 /* CAP_IPC_LOCK in the effective set: io_uring then accounts no pinned memory. */
@@ -166,13 +182,14 @@ static int setup_one(struct run *r, struct engine *e)
 	const struct ingest_args *args = r->args;
 	int node = args->numa == NUMA_OFF ? -1 :
 		   args->numa == NUMA_AUTO ? r->dev[e->src[0].devi].node : args->numa;
+	struct mem_policy saved;
 	int err;
 
 	e->cpu = pick_cpu(args->cpus, e->id);
-	e->node = node >= 0 && !prefer_node(node) ? node : -1;
+	e->node = node >= 0 && !prefer_node(node, &saved) ? node : -1;
 	err = target_init(&e->tgt, args->target, e->nslots, r->chunk, args->device);
 	if (e->node >= 0)
-		prefer_node(-1);
+		restore_policy(&saved);
 	if (err) {
 		if (args->target == TARGET_HOST)
 			tk_error("lower --slots or --chunk", "cannot map %u x %llu bytes: %s",

@@ -102,6 +102,7 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 				       tk_format_name(given.fmt));
 		if (given.json)
 			given.fmt = TK_FMT_JSON;
+		tk_cli.format_set = given.json || given.fmt_set;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -45,6 +45,7 @@ struct tk_cli {
 	uint64_t count;         /* 0 = unlimited */
 	uint64_t duration_ns;   /* 0 = unlimited */
 	bool interval_set, count_set, duration_set;
+	bool format_set;        /* -j or -o was given (a format asked for, text included) */
 };
 extern struct tk_cli tk_cli;
 

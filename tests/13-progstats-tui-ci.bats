@@ -179,13 +179,16 @@ rows_at_least() { [ "$(shown_names | wc -l)" -ge "$1" ]; }
 	assert_restored 0
 }
 
-@test "screen: --no-tui and a pipe keep the line output on a terminal" {
+@test "screen: --no-tui, -o text and a pipe keep the line output on a terminal" {
 	load_progs -b 2
 	printf -v q '%q ' "$PS" -i 200ms -c 2 --pid "$LPID"
-	tmx new-session -d -s tk -x 160 -y 40 \
-		"$q --no-tui; echo exit=\$?; $q | cat >$D/piped; echo piped=\$?; sleep 600"
+	tmx new-session -d -s tk -x 160 -y 60 \
+		"$q --no-tui; echo exit=\$?; $q -o text; echo otext=\$?; $q | cat >$D/piped; echo piped=\$?; sleep 600"
 	wait_pane '^piped=0' 40
-	pane_has '^progstats [0-9:]+ sample=2 programs=' || fail "--no-tui: $(pane)"
+	pane_has '^otext=0' || fail "-o text: $(pane)"
+	# one sample=2 line from --no-tui and one from -o text (a screen would
+	# have left none behind on the restored terminal)
+	[ "$(pane | grep -cE '^progstats [0-9:]+ sample=2 programs=')" -eq 2 ] || fail "-o text drew a screen: $(pane)"
 	pane_has '^ +ID TYPE +NAME +AVG_NS' || fail "--no-tui table: $(pane)"
 	grep -q '^progstats [0-9:]* sample=1 programs=' "$D/piped" || fail "piped: $(cat "$D/piped")"
 	! grep -q $'\e' "$D/piped" || fail "escape sequences in piped output"

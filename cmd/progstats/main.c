@@ -22,7 +22,7 @@
 static void open_tui(struct ps_pids *pids)
 {
 	if (ps_env.no_tui || ps_env.once || ps_env.oneline || ps_env.group ||
-	    tk_out.fmt != TK_FMT_TEXT || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
+	    tk_cli.format_set || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
 		return;
 	/* Holders for the detail pane: wanted, not required. */
 	if (!pids->skel && ps_pids_open(pids))

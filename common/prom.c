@@ -137,10 +137,31 @@ void tk_prom_family_of(struct tk_prom_family *fam, const char *tool, const char 
 		 tool);
 }
 
+/*
+ * Every unit scale is a power of ten: move the decimal point of @v's
+ * shortest decimal form (tk_fmt_double) and read that back, so 503413.249
+ * us is 0.503413249 s, where 503413.249 / 1e6 in binary is
+ * 0.5034132490000001, and -100 ns is -1e-07 s.
+ */
 double tk_prom_scale(const struct tk_prom_family *fam, double v)
 {
-	/* divide by 1e9, not multiply by 1e-9: -100 ns is -1e-07 s, not -1.0000000000000001e-07 */
-	return fam->scale < 1 ? v / round(1 / fam->scale) : v * fam->scale;
+	char buf[64], *e;
+	int exp10 = (int)lround(log10(fam->scale));
+	int len;
+
+	if (fam->scale == 1 || !isfinite(v))
+		return v * fam->scale;
+	len = tk_fmt_double(buf, sizeof(buf) - 8, v);
+	if (pow(10, exp10) != fam->scale || len <= 0 || len >= (int)sizeof(buf) - 8)
+		/* divide by 1e9, not multiply by 1e-9 */
+		return fam->scale < 1 ? v / round(1 / fam->scale) : v * fam->scale;
+	e = strchr(buf, 'e');
+	if (e) {
+		exp10 += atoi(e + 1);
+		len = (int)(e - buf);
+	}
+	snprintf(buf + len, sizeof(buf) - (size_t)len, "e%d", exp10);
+	return strtod(buf, NULL);
 }
 
 /* --- streaming writer ---------------------------------------------------- */

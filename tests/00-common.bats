@@ -338,6 +338,32 @@ EOF2
 	check bpfwatch 9lives_ns;              assert_output "telkit_bpfwatch_9lives_seconds gauge 1e-09"
 }
 
+@test "prom: a value in the base unit is its decimal with the point moved (Python's Decimal), not binary noise" {
+	# random decimals as a tool prints them (a few digits, then a point),
+	# edge cases, and each unit scale: us, ns, ms to seconds, pct to ratio, mb_s to bytes/s
+	for spec in "escalate-trace wall_us -6" "worker-spawn run_delay_mean_ns -9" \
+		"worker-spawn worst_gap_ms -3" "worker-spawn offcpu_pct_avg -2" "nvme-gpu-ingest mb_s 6"; do
+		set -- $spec
+		python3 -c 'import random
+random.seed(7)
+for v in ["503413.249", "-100", "0", "-0.0", "1e-300", "123456789.123456", "0.1", "2.5e-5"]:
+    print(v)
+for _ in range(3000):
+    d = random.randint(0, 15)
+    print(repr(random.randint(-10**12, 10**12) / 10**d))' >"$BATS_TEST_TMPDIR/in"
+		run --separate-stderr "$T" prom-scale "$1" "$2" <"$BATS_TEST_TMPDIR/in"
+		assert_success
+		python3 -c 'import sys
+from decimal import Decimal
+e = int(sys.argv[1])
+want = [float(Decimal(l.strip()).scaleb(e)) for l in open(sys.argv[2])]
+got = [float(l) for l in sys.stdin]
+bad = [(w, g) for w, g in zip(want, got) if repr(w) != repr(g)]
+assert len(got) == len(want), (len(got), len(want))
+sys.exit("%d of %d differ, e.g. %r" % (len(bad), len(want), bad[:3]) if bad else 0)' "$3" "$BATS_TEST_TMPDIR/in" <<<"$output"
+	done
+}
+
 @test "tables: aligned columns, numbers right, hostile cells escaped and cut" {
 	run "$T" table "$(hex 'a\tverylongname_over_limit')"
 	assert_success

@@ -15,6 +15,7 @@
  *   emit FMT HEX [TYPE]    a record (default "sample") whose field "s" holds the bytes HEX
  *   prom-label HEX         one metric with label v=<bytes>
  *   prom-family TOOL PATH [bool]   "name type scale" of a record field's family
+ *   prom-scale TOOL PATH   numbers on stdin -> each in the family's base unit (%.17g)
  *   table HEX              a two-row table whose first cell holds the bytes
  *   loop INTERVAL COUNT DURATION   run tk_loop; print ticks and elapsed ns
  *   error FMT              report an error in that format
@@ -303,6 +304,17 @@ static int cmd_prom_family(const char *tool, const char *path, bool is_bool)
 	return 0;
 }
 
+static int cmd_prom_scale(const char *tool, const char *path)
+{
+	struct tk_prom_family fam;
+	char line[128];
+
+	tk_prom_family_of(&fam, tool, path, false);
+	while (fgets(line, sizeof(line), stdin))
+		printf("%.17g\n", tk_prom_scale(&fam, strtod(line, NULL)));
+	return 0;
+}
+
 static int cmd_table(const char *hex)
 {
 	static const struct tk_table_col cols[] = {
@@ -457,6 +469,8 @@ int main(int argc, char **argv)
 		return cmd_reuse(argv[2]);
 	if (!strcmp(argv[1], "prom-label") && argc == 3)
 		return cmd_prom_label(argv[2]);
+	if (!strcmp(argv[1], "prom-scale") && argc == 4)
+		return cmd_prom_scale(argv[2], argv[3]);
 	if (!strcmp(argv[1], "prom-family") && (argc == 4 || argc == 5))
 		return cmd_prom_family(argv[2], argv[3], argc == 5);
 	if (!strcmp(argv[1], "table") && argc == 3)

@@ -223,7 +223,7 @@ loopdev() {
 @test "NVMe under QEMU TCG: passthrough over two names of one namespace is one device; IOPOLL only when asked or polled queues exist" {
 	require_cmd python3
 	head -c $((8 * 1048576)) /dev/urandom >"$D/disk.img"
-	run --separate-stderr "$TELKIT_ROOT/tests/vm/run" --disk "$D/disk.img" "$TELKIT_ROOT/tests/vm/ingest-multi.sh"
+	run --separate-stderr "$TELKIT_ROOT/tests/vm/run" --disk "$D/disk.img" "$TELKIT_ROOT/tests/vm/nvme-ingest.sh" multi
 	[ "$status" -ne 77 ] || skip "$stderr"
 	log=$output
 	grep -q '^INGEST-DONE' <<<"$log" || fail "guest did not finish: $(tail -20 <<<"$log") $stderr"

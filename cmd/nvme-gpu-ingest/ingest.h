@@ -382,6 +382,11 @@ void report_summary(const struct engine *e);
 /* The seed's counters plus inflight_reads and path_submissions, into record @r. */
 struct json_object;
 void report_counters(struct json_object *r, const struct telemetry *t, enum ingest_path p);
+/* eagain_retries, short_reads and h2d_bytes into record @r. */
+void report_retries(struct json_object *r, const struct telemetry *t);
+/* report_retries(), then lat_p50/p99/max_us, into record @r. */
+void report_retries_lat(struct json_object *r, const struct telemetry *t,
+			const struct tk_summary *lat);
 /* iops, lat_mean/p90/p999_us, cpu_s, cpu_s_per_gib into record @r. */
 void report_perf(struct json_object *r, uint64_t reads, uint64_t bytes, uint64_t ns,
 		 uint64_t cpu_ns, const struct tk_summary *lat);

@@ -63,6 +63,22 @@ int report_sample(const struct engine *e, uint64_t period_ns, uint64_t bytes)
 	return tk_emit(r);
 }
 
+void report_retries(struct json_object *r, const struct telemetry *t)
+{
+	tk_rec_u64(r, "eagain_retries", t->eagain_retries);
+	tk_rec_u64(r, "short_reads", t->short_reads);
+	tk_rec_u64(r, "h2d_bytes", t->h2d_bytes);
+}
+
+void report_retries_lat(struct json_object *r, const struct telemetry *t,
+			const struct tk_summary *lat)
+{
+	report_retries(r, t);
+	tk_rec_dbl(r, "lat_p50_us", lat->p50 / 1e3);
+	tk_rec_dbl(r, "lat_p99_us", lat->p99 / 1e3);
+	tk_rec_dbl(r, "lat_max_us", lat->max / 1e3);
+}
+
 void report_perf(struct json_object *r, uint64_t reads, uint64_t bytes, uint64_t ns,
 		 uint64_t cpu_ns, const struct tk_summary *lat)
 {
@@ -113,12 +129,7 @@ void report_summary(const struct engine *e)
 		tk_rec_dbl(r, "h2d_mb_s", mb_s(e->tel.h2d_bytes, busy));
 	}
 	report_counters(r, &e->tel, e->ops->path);
-	tk_rec_u64(r, "eagain_retries", e->tel.eagain_retries);
-	tk_rec_u64(r, "short_reads", e->tel.short_reads);
-	tk_rec_u64(r, "h2d_bytes", e->tel.h2d_bytes);
-	tk_rec_dbl(r, "lat_p50_us", lat.p50 / 1e3);
-	tk_rec_dbl(r, "lat_p99_us", lat.p99 / 1e3);
-	tk_rec_dbl(r, "lat_max_us", lat.max / 1e3);
+	report_retries_lat(r, &e->tel, &lat);
 	if (e->nsrc == 1 && e->src[0].verified) {
 		snprintf(flags, sizeof(flags), "%08x", e->src[0].crc_landed);
 		tk_rec_str(r, "crc32", flags);

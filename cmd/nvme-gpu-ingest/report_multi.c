@@ -30,9 +30,7 @@ void report_sources(const struct run *r)
 		tk_rec_u64(rec, "expected_bytes", (s->end - s->start) * r->args->loops);
 		tk_rec_dbl(rec, "mb_s", mb_s(s->tel.completed_bytes, el));
 		report_counters(rec, &s->tel, r->ops->path);
-		tk_rec_u64(rec, "eagain_retries", s->tel.eagain_retries);
-		tk_rec_u64(rec, "short_reads", s->tel.short_reads);
-		tk_rec_u64(rec, "h2d_bytes", s->tel.h2d_bytes);
+		report_retries(rec, &s->tel);
 		tk_rec_dbl(rec, "cpu_s_per_gib", tk_ratio(s->cpu_ns / 1e9,
 			   (double)s->tel.completed_bytes / (1ULL << 30)));
 		tk_emit(rec);
@@ -56,12 +54,7 @@ static void device_record(const struct run *r, unsigned d, struct dev_view *v)
 	tk_rec_dbl(rec, "elapsed_s", el / 1e9);
 	tk_rec_dbl(rec, "mb_s", mb_s(v->tel.completed_bytes, el));
 	report_counters(rec, &v->tel, r->ops->path);
-	tk_rec_u64(rec, "eagain_retries", v->tel.eagain_retries);
-	tk_rec_u64(rec, "short_reads", v->tel.short_reads);
-	tk_rec_u64(rec, "h2d_bytes", v->tel.h2d_bytes);
-	tk_rec_dbl(rec, "lat_p50_us", lat.p50 / 1e3);
-	tk_rec_dbl(rec, "lat_p99_us", lat.p99 / 1e3);
-	tk_rec_dbl(rec, "lat_max_us", lat.max / 1e3);
+	report_retries_lat(rec, &v->tel, &lat);
 	report_perf(rec, v->tel.completed_reads, v->tel.completed_bytes, el, v->cpu_ns, &lat);
 	tk_emit(rec);
 }

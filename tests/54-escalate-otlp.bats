@@ -293,16 +293,8 @@ EOF
 
 @test "timeout: OTEL_EXPORTER_OTLP_TIMEOUT (ms) bounds each attempt against a collector that never answers" {
 	require_cmd python3
-	python3 -c '
-import socket, sys
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)
-' "$BATS_TEST_TMPDIR/blackhole" & BGPIDS="$BGPIDS $!"
-	wait_until 5 test -s "$BATS_TEST_TMPDIR/blackhole"
-	url=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/blackhole")/v1/traces
+	start_blackhole
+	url=$BLACKHOLE_URL
 	# two requests, no retries, 3 s to drain: 300 ms attempts both fail in time;
 	# the 2 s default would leave the second one undelivered (dropped)
 	OTEL_EXPORTER_OTLP_TIMEOUT=300 run --separate-stderr "$ET" -j --otlp "$url" --otlp-retries 0 \

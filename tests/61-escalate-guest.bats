@@ -7,21 +7,7 @@
 load test_helper
 
 setup_file() {
-	export VM_OUT=$BATS_FILE_TMPDIR/out
-	local st=0
-	"$TELKIT_ROOT/tests/vm/run" --timeout 900 --out "$VM_OUT" "$TELKIT_ROOT/tests/vm/escalate.sh" \
-		>"$BATS_FILE_TMPDIR/stdout" 2>"$BATS_FILE_TMPDIR/stderr" || st=$?
-	echo "$st" >"$BATS_FILE_TMPDIR/status"
-}
-
-# Skip with the runner's reason when the guest cannot be had (exit 77);
-# fail when it ran but the script did not finish.
-guest_ran() {
-	local st
-	st=$(cat "$BATS_FILE_TMPDIR/status")
-	[ "$st" -ne 77 ] || skip "$(tail -1 "$BATS_FILE_TMPDIR/stderr")"
-	[ "$st" -eq 0 ] || fail "guest exit $st: $(tail -20 "$BATS_FILE_TMPDIR/stderr")"
-	grep -q '^done$' "$BATS_FILE_TMPDIR/stdout" || fail "guest script did not finish"
+	guest_boot --timeout 900 "$TELKIT_ROOT/tests/vm/escalate.sh"
 }
 ev() { jq -c 'select(.event == "escalation")' "$VM_OUT/escalate/$1.json"; }
 count() { ev "$1" | jq -r --arg n "$2" '[.syscalls[] | select(.name == $n) | .count] | add // 0'; }

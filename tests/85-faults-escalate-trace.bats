@@ -47,17 +47,8 @@ summary() { jq -c 'select(.type=="summary")' <<<"$output"; }
 
 @test "--otlp: a collector that never answers does not stall the input" {
 	require_cmd python3
-	# accepts connections, reads, never answers
-	python3 -c '
-import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)
-' "$BATS_TEST_TMPDIR/blackhole" & BGPIDS="$BGPIDS $!"
-	wait_until 5 test -s "$BATS_TEST_TMPDIR/blackhole"
-	url=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/blackhole")/v1/traces
+	start_blackhole
+	url=$BLACKHOLE_URL
 	start=$SECONDS
 	# 6 escalations; each export attempt times out after 500 ms, queue holds 2
 	run --separate-stderr timeout 60 "$ET" -j --otlp "$url" --otlp-timeout 500ms \

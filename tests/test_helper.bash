@@ -127,3 +127,25 @@ reap() {
 	for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
 	for p in "$@"; do wait "$p" 2>/dev/null || true; done
 }
+
+# setup_file of a guest test file: one boot of tests/vm/run with ARGS (its
+# options and the script), what the script writes under $VM_OUT, its stdout,
+# stderr and exit status kept in $BATS_FILE_TMPDIR for guest_ran.
+guest_boot() {
+	export VM_OUT=$BATS_FILE_TMPDIR/out
+	local st=0
+	"$TELKIT_ROOT/tests/vm/run" --out "$VM_OUT" "$@" \
+		>"$BATS_FILE_TMPDIR/stdout" 2>"$BATS_FILE_TMPDIR/stderr" || st=$?
+	echo "$st" >"$BATS_FILE_TMPDIR/status"
+}
+
+# In a test after guest_boot: skip with the runner's reason when the guest
+# cannot be had (exit 77); fail when it ran but the script did not finish
+# (its last line is "done").
+guest_ran() {
+	local st
+	st=$(cat "$BATS_FILE_TMPDIR/status")
+	[ "$st" -ne 77 ] || skip "$(tail -1 "$BATS_FILE_TMPDIR/stderr")"
+	[ "$st" -eq 0 ] || fail "guest exit $st: $(tail -20 "$BATS_FILE_TMPDIR/stderr")"
+	grep -q '^done$' "$BATS_FILE_TMPDIR/stdout" || fail "guest script did not finish"
+}

@@ -36,3 +36,18 @@ received() { jq -c --arg s "$1" 'select(.error == null and .refused == null and 
 	"$BATS_TEST_TMPDIR/otlp"; }
 # Requests the receiver rejected (Collector rules), one per line.
 rejected() { jq -c 'select(.error != null)' "$BATS_TEST_TMPDIR/otlp"; }
+
+# A collector that accepts connections on loopback, reads and never answers;
+# sets $BLACKHOLE_URL (its /v1/traces) and adds its pid to $BGPIDS.
+start_blackhole() {
+	python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' "$BATS_TEST_TMPDIR/blackhole" & BGPIDS="${BGPIDS:-} $!"
+	wait_until 5 test -s "$BATS_TEST_TMPDIR/blackhole"
+	BLACKHOLE_URL=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/blackhole")/v1/traces
+}

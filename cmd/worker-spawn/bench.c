@@ -176,6 +176,8 @@ static void push(struct ws_ctx *c, struct ws_bench_run *b, uint32_t phase,
 		ws_hist_diff(&now->h[k], &then->h[k], &d->h[k]);
 	for (int k = 0; k < WS_BENCH_CNT; k++)
 		d->cnt[k] = tk_sat_sub_u64(now->cnt[k], then->cnt[k]);
+	d->lvl[0] = now->lvl[0];
+	d->lvl[1] = now->lvl[1];
 	d->t_ns = tk_sat_sub_u64(now->t_ns, then->t_ns);
 	b->fill(d, r);
 }

@@ -66,6 +66,7 @@ void ws_futex_wake_private(_Atomic uint32_t *w, int n);
 struct ws_bench_mark {
 	struct ws_hist_snap h[2];
 	uint64_t cnt[WS_BENCH_CNT];      /* cnt[0]: work units (loops, requests) */
+	uint64_t lvl[2];                 /* levels: a record takes its end's, not a difference */
 	uint64_t t_ns;
 };
 

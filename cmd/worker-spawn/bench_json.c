@@ -40,6 +40,12 @@ static struct json_object *bench_json(const struct ws_bench *b)
 		US("sched_delay_worker_us", f[WS_SB_sched_delay_worker]);
 		U64("schbench_loop_count", f[WS_SB_loop_count]);
 		U64("wall_ns", f[WS_SB_wall_ns]);
+		/* issue 15: schbench -R/-A figures */
+		json_object_object_add(o, "achieved_rps", tk_json_dbl(f[WS_SB_wall_ns] ?
+				       f[WS_SB_loop_count] * 1e9 / f[WS_SB_wall_ns] : 0));
+		U64("final_rps_goal", f[WS_SB_rps_goal]);
+		json_object_object_add(o, "rps_target_hit",
+				       json_object_new_boolean(f[WS_SB_rps_target_hit]));
 	} else {
 		double s = f[WS_TB_wall_ns] / 1e9;
 

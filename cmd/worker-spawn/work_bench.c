@@ -451,11 +451,14 @@ static unsigned per_message(const struct ws_group *g)
 	return (cpus + g->p_messages - 1) / g->p_messages;
 }
 
-/* Matrix dimensions: sqrt(KiB x 1024 / 3 / 8) of the whole, or of each split part. */
+/* Matrix dimensions: sqrt(KiB x 1024 / 3 / 8) of the whole, or of each split part
+ * (none without operations). */
 static void sb_sizes(struct sb *sb, const struct ws_group *g)
 {
 	uint64_t kib = g->p_footprint >> 10;
 
+	if (!g->p_operations)
+		return;   /* no matrix work: no matrices */
 	if (g->p_sb_split < 0) {
 		sb->n = (size_t)sqrt((double)g->p_footprint / (3 * sizeof(uint64_t)));
 		sb->n = sb->n ? sb->n : 1;

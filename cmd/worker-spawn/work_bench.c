@@ -34,7 +34,8 @@
  * takes its whole queue, serves it request by request, and waits for a post
  * only when the queue is empty (one wakeup sample per such wait).  auto_rps=T
  * starts the rate at 10 (when R is 0) and a control thread steps it once a
- * second toward T% host busy (sb_rps_step).
+ * second toward T% host busy (sb_rps_step); that thread also takes each
+ * second's loops as a sample of the achieved rate (schbench's rps stats).
  */
 #include <errno.h>
 #include <math.h>
@@ -92,7 +93,7 @@ struct sb {
 	_Atomic uint64_t hit;            /* auto_rps: the target was reached */
 	uint64_t auto_pct;
 	bool rps;                        /* the injector mode */
-	struct sb_thread ctl;            /* auto_rps control thread */
+	struct sb_thread ctl;            /* per-second rps samples, auto_rps steps */
 	struct sb_msg *msg;
 	struct sb_worker *wk;
 	unsigned nmsg, nwk;
@@ -288,20 +289,35 @@ static void rps_msg(struct sb_msg *m)
 	}
 }
 
-/* auto_rps: once a second, step the rate toward the busy target. */
+/*
+ * Once a second: the loops of that second into hist[2] (with auto_rps only
+ * once the target was reached; a second the stop cut short is not taken),
+ * then, with auto_rps in the injector mode, the rate stepped toward the busy
+ * target.
+ */
 static void *ctl_main(void *arg)
 {
 	struct sb *sb = arg;
 	struct sb_busy busy = { 0, 0 };
+	uint64_t t = ws_now(), l = atomic_load(&sb->loops);
 	double pct;
 
 	thread_enter(&sb->ctl);
 	sb_busy_read(&busy, &pct);
 	while (!atomic_load(&sb->b.stop)) {
 		bool hit = atomic_load(&sb->hit);
+		uint64_t now, loops;
 
 		ws_bench_nap(SB_SEC, &sb->b.stop);
-		if (atomic_load(&sb->b.stop) || sb_busy_read(&busy, &pct))
+		if (atomic_load(&sb->b.stop))
+			break;
+		now = ws_now();
+		loops = atomic_load(&sb->loops);
+		if (!sb->auto_pct || hit)
+			ws_hist_add(&sb->b.hist[2], (loops - l) * SB_SEC / (now - t));
+		t = now;
+		l = loops;
+		if (!sb->auto_pct || !sb->rps || sb_busy_read(&busy, &pct))
 			continue;
 		atomic_store(&sb->rate, sb_rps_step(atomic_load(&sb->rate), pct,
 						    (double)sb->auto_pct, &hit));
@@ -367,6 +383,10 @@ static void sb_fill(const struct ws_bench_mark *d, struct ws_bench *out)
 	f[WS_SB_wall_ns] = d->t_ns;
 	f[WS_SB_rps_goal] = d->lvl[0];
 	f[WS_SB_rps_target_hit] = d->lvl[1];
+	f[WS_SB_rps_p50] = ws_hist_pct(&d->h[2], 0.50);
+	f[WS_SB_rps_p90] = ws_hist_pct(&d->h[2], 0.90);
+	f[WS_SB_rps_p99] = ws_hist_pct(&d->h[2], 0.99);
+	f[WS_SB_rps_samples] = d->h[2].n;
 }
 
 static void sb_halt(struct ws_bench_run *b)
@@ -427,7 +447,7 @@ static int sb_start(struct sb *sb, unsigned per_msg)
 		err = ws_thread_start(&w->t.th, sb->rps ? rps_worker_main : worker_main, w);
 		w->t.started = !err;
 	}
-	if (!err && sb->auto_pct && sb->rps) {
+	if (!err) {
 		err = ws_thread_start(&sb->ctl.th, ctl_main, sb);
 		sb->ctl.started = !err;
 	}
@@ -486,6 +506,7 @@ int ws_schbench(struct ws_ctx *c)
 	sb->b.halt = sb_halt;
 	ws_hist_init(&sb->b.hist[0]);
 	ws_hist_init(&sb->b.hist[1]);
+	ws_hist_init(&sb->b.hist[2]);
 	sb->ops = g->p_operations;
 	sb->sleep_ns = g->p_sleep * 1000;
 	sb_sizes(sb, g);

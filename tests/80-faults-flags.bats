@@ -277,3 +277,13 @@ check() {
 		assert_usage_error "$w"
 	done
 }
+
+@test "worker-spawn: schbench -R/-A/--split/-L parameters out of range (issue 15: schbench)" {
+	for w in schbench:requests_per_sec=-1 schbench:requests_per_sec=1000001 \
+		 schbench:requests_per_sec=x schbench:auto_rps=101 schbench:auto_rps= \
+		 schbench:split_percent=101 schbench:split_percent=-1 schbench:skip_locking=2 \
+		 schbench:skip_locking=yes taobench:split_percent=50 taobench:skip_locking=1; do
+		run --separate-stderr "$(bin worker-spawn)" -w "$w"
+		assert_usage_error "$w"
+	done
+}

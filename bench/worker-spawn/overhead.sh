@@ -6,7 +6,11 @@
 # on/off, the figure is the median of the rounds' ratios.  The rate is the
 # group's work units per CPU-second of its workers (summed over the reports),
 # robust to other load on a shared host; types whose workers' CPU time is not
-# where the work happens use units per wall-second and say so.
+# where the work happens use units per wall-second and say so.  TREE rows
+# (issue 15: schbench at a fixed requests_per_sec, so every round has the same
+# work) are units per CPU-second of the whole worker-spawn process tree, its
+# threads and the telemetry included (perf stat's task-clock): the inverse of
+# the CPU time per request.
 # Usage: bench/worker-spawn/overhead.sh [SECONDS] [ROUNDS] [TYPE..]  (root)
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,12 +47,24 @@ cases=(
 	"net-traffic|-w net-traffic:interval_us=0|CPU"
 	"irq-wake|-w irq-wake:interval_us=0|CPU"
 	"schbench|-w schbench|WALL"
+	"schbench-rps|-w schbench:requests_per_sec=100,skip_locking=1|TREE"
+	"schbench-rps-light|-w schbench:requests_per_sec=1000,cache_footprint_kib=16,operations=1,skip_locking=1|TREE"
 	"taobench|-w taobench|WALL"
 )
 
-rate() { # ARGS JQ [--no-telemetry]
+UNITS='[.[] | select(.type=="report") | .work_units] | add'
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+rate() { # ARGS JQ|TREE [--no-telemetry]
 	local args=$1 expr=$2
 	shift 2
+	if [ "$expr" = TREE ]; then
+		# shellcheck disable=SC2086 # ARGS is a word list
+		perf stat -x, -e task-clock -o "$TMP/ps" -- "$WS" $args -d "${D}s" -j -q "$@" >"$TMP/out"
+		awk -F, -v u="$(jq -rs "$UNITS" "$TMP/out")" '$3 == "task-clock" { print u / ($1 / 1e3) }' "$TMP/ps"
+		return
+	fi
 	# shellcheck disable=SC2086 # ARGS is a word list
 	"$WS" $args -d "${D}s" -j -q "$@" | jq -rs "$expr"
 }
@@ -65,6 +81,11 @@ for c in "${cases[@]}"; do
 	fi
 	expr=$CPU
 	[ "$kind" = WALL ] && expr=$WALL
+	[ "$kind" = TREE ] && expr=TREE
+	if [ "$kind" = TREE ] && ! command -v perf >/dev/null; then
+		echo "$name: skipped (needs perf for task-clock)"
+		continue
+	fi
 	ons=() offs=() ratios=()
 	for ((r = 1; r <= R; r++)); do
 		if ((r % 2)); then
@@ -85,4 +106,5 @@ for c in "${cases[@]}"; do
 			n, k, a, b, q, (1 - q) * 100, (q >= 0.98 ? "yes" : "NO"), rs }'
 done
 echo "(ratio: median of the rounds' telemetry/baseline; WALL rows (schbench, taobench) are units per" \
-	"wall-second, which on a shared host swing far more than 2% from round to round)"
+	"wall-second, which on a shared host swing far more than 2% from round to round; TREE rows are" \
+	"units per CPU-second of the whole process tree at a fixed rate: 1 / CPU time per request)"

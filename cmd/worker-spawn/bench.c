@@ -152,8 +152,8 @@ void ws_bench_nap(uint64_t ns, _Atomic int *stop)
 
 static void take(struct ws_bench_run *b, struct ws_bench_mark *m)
 {
-	ws_hist_snap(&b->hist[0], &m->h[0]);
-	ws_hist_snap(&b->hist[1], &m->h[1]);
+	for (int k = 0; k < WS_BENCH_HISTS; k++)
+		ws_hist_snap(&b->hist[k], &m->h[k]);
 	b->take(b, m);
 	m->t_ns = ws_now();
 }
@@ -172,10 +172,12 @@ static void push(struct ws_ctx *c, struct ws_bench_run *b, uint32_t phase,
 	memset(r, 0, sizeof(*r));
 	r->phase = phase;
 	r->kind = b->kind;
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < WS_BENCH_HISTS; k++)
 		ws_hist_diff(&now->h[k], &then->h[k], &d->h[k]);
 	for (int k = 0; k < WS_BENCH_CNT; k++)
 		d->cnt[k] = tk_sat_sub_u64(now->cnt[k], then->cnt[k]);
+	d->lvl[0] = now->lvl[0];
+	d->lvl[1] = now->lvl[1];
 	d->t_ns = tk_sat_sub_u64(now->t_ns, then->t_ns);
 	b->fill(d, r);
 }

@@ -62,10 +62,13 @@ void ws_futex_wake_private(_Atomic uint32_t *w, int n);
 /* --- the watcher ------------------------------------------------------------- */
 #define WS_BENCH_CNT 6
 
-/* What the watcher reads at one moment: two histograms and some counters. */
+#define WS_BENCH_HISTS 3
+
+/* What the watcher reads at one moment: the histograms and some counters. */
 struct ws_bench_mark {
-	struct ws_hist_snap h[2];
+	struct ws_hist_snap h[WS_BENCH_HISTS];
 	uint64_t cnt[WS_BENCH_CNT];      /* cnt[0]: work units (loops, requests) */
+	uint64_t lvl[2];                 /* levels: a record takes its end's, not a difference */
 	uint64_t t_ns;
 };
 
@@ -74,7 +77,7 @@ struct ws_bench_run {
 	uint8_t kind;                    /* enum ws_bench_kind */
 	_Atomic int stop;
 	int err;                         /* a thread's failure (-errno) */
-	struct ws_hist hist[2];
+	struct ws_hist hist[WS_BENCH_HISTS];   /* hist[2]: schbench's per-second rps */
 	/* fill cnt[] now (threads may still run, or be gone) */
 	void (*take)(struct ws_bench_run *b, struct ws_bench_mark *m);
 	/* set stop, join every thread */

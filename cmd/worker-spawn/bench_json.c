@@ -40,6 +40,16 @@ static struct json_object *bench_json(const struct ws_bench *b)
 		US("sched_delay_worker_us", f[WS_SB_sched_delay_worker]);
 		U64("schbench_loop_count", f[WS_SB_loop_count]);
 		U64("wall_ns", f[WS_SB_wall_ns]);
+		/* issue 15: schbench -R/-A figures */
+		json_object_object_add(o, "achieved_rps", tk_json_dbl(f[WS_SB_wall_ns] ?
+				       f[WS_SB_loop_count] * 1e9 / f[WS_SB_wall_ns] : 0));
+		U64("final_rps_goal", f[WS_SB_rps_goal]);
+		json_object_object_add(o, "rps_target_hit",
+				       json_object_new_boolean(f[WS_SB_rps_target_hit]));
+		U64("rps_p50", f[WS_SB_rps_p50]);
+		U64("rps_p90", f[WS_SB_rps_p90]);
+		U64("rps_p99", f[WS_SB_rps_p99]);
+		U64("rps_samples", f[WS_SB_rps_samples]);
 	} else {
 		double s = f[WS_TB_wall_ns] / 1e9;
 
@@ -98,7 +108,7 @@ static int bench_fold_how(uint8_t kind, int k)
 {
 	if (kind == WS_BENCH_SCHBENCH)
 		return k == WS_SB_wakeup_samples || k == WS_SB_request_samples ||
-		       k == WS_SB_loop_count ? 1 :
+		       k == WS_SB_loop_count || k == WS_SB_rps_samples ? 1 :
 		       k == WS_SB_wakeup_min || k == WS_SB_request_min ? -1 : 0;
 	return k == WS_TB_requests || k == WS_TB_hits || k == WS_TB_misses || k == WS_TB_late ||
 	       k == WS_TB_serve_samples ? 1 : 0;

@@ -77,6 +77,7 @@ static void set_defaults(struct ws_group *g)
 		g->p_footprint = 256 << 10;
 		g->p_operations = 5;
 		g->p_sleep = 100;
+		g->p_sb_split = -1;
 		break;
 	case WS_TAOBENCH:
 		g->p_cache_mib = 64;
@@ -228,6 +229,14 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 			g->p_operations = num(arg, k, v, 0, 1000000);
 		} else if (!strcmp(k, "sleep_usec")) {
 			g->p_sleep = num(arg, k, v, 0, 10000000);
+		} else if (!strcmp(k, "requests_per_sec")) {   /* issue 15: schbench */
+			g->p_sb_rps = num(arg, k, v, 0, 1000000);
+		} else if (!strcmp(k, "auto_rps")) {
+			g->p_sb_auto = num(arg, k, v, 0, 100);
+		} else if (!strcmp(k, "split_percent")) {
+			g->p_sb_split = (int)num(arg, k, v, 0, 100);
+		} else if (!strcmp(k, "skip_locking")) {
+			g->p_sb_nolock = num(arg, k, v, 0, 1);
 		} else if (!strcmp(k, "client_threads")) {
 			g->p_clients = num(arg, k, v, 0, 256);
 		} else if (!strcmp(k, "cache_capacity_mib")) {

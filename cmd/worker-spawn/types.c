@@ -107,7 +107,8 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 	[WS_IRQ_WAKE] = { "irq-wake", WAKE, ws_irq_wake, ws_net_prep, ws_net_fini,
 		"interval_us,frame_bytes", "receiver woken from NET_RX by a sender thread's frames" },
 	[WS_SCHBENCH] = { "schbench", 0, ws_schbench, NULL, NULL,
-		"message_threads,worker_threads,cache_footprint_kib,operations,sleep_usec",
+		"message_threads,worker_threads,cache_footprint_kib,operations,sleep_usec,"
+		"requests_per_sec,auto_rps,split_percent,skip_locking",
 		"message threads wake worker threads; wakeup and request latency" },
 	[WS_TAOBENCH] = { "taobench", 0, ws_taobench, ws_taobench_prep, ws_taobench_fini,
 		"client_threads,slow_threads,cache_capacity_mib,target_hit_pct,slow_path_sleep_us,"

@@ -176,6 +176,10 @@ struct ws_group {
 	uint64_t p_messages, p_footprint, p_operations;   /* schbench (and p_sleep) */
 	uint64_t p_threads;              /* schbench worker_threads, taobench slow_threads */
 	uint64_t p_hit_pct, p_cache_mib, p_rate, p_slow_us, p_clients;   /* taobench */
+	/* issue 15: schbench -R, -A, --split, -L (work_bench.c, sb_aux.c) */
+	uint64_t p_sb_rps, p_sb_auto;    /* requests_per_sec, auto_rps (0: off) */
+	int p_sb_split;                  /* split_percent 0..100; -1: no split */
+	bool p_sb_nolock;                /* skip_locking */
 };
 
 struct ws_migration {
@@ -235,12 +239,13 @@ enum { WS_SLICE_U64S = 0 WS_SLICE_FIELDS(WS_SLICE_ONE) };   /* u64 fields per sl
  */
 enum ws_bench_kind { WS_BENCH_SCHBENCH = 1, WS_BENCH_TAOBENCH = 2 };
 #define WS_BENCH_WHOLE   UINT32_MAX
-#define WS_BENCH_NF      20
+#define WS_BENCH_NF      24
 #define WS_SCHBENCH_FIELDS(X) \
 	X(wakeup_p50) X(wakeup_p90) X(wakeup_p99) X(wakeup_p999) X(wakeup_min) \
 	X(wakeup_max) X(wakeup_samples) X(request_p50) X(request_p90) X(request_p99) \
 	X(request_p999) X(request_min) X(request_max) X(request_samples) \
-	X(sched_delay_msg) X(sched_delay_worker) X(loop_count) X(wall_ns)
+	X(sched_delay_msg) X(sched_delay_worker) X(loop_count) X(wall_ns) \
+	X(rps_goal) X(rps_target_hit) X(rps_p50) X(rps_p90) X(rps_p99) X(rps_samples)
 #define WS_TAOBENCH_FIELDS(X) \
 	X(requests) X(hits) X(misses) X(wall_ns) X(open_loop) X(serve_p50) X(serve_p90) \
 	X(serve_p99) X(serve_p999) X(serve_max) X(serve_samples) X(late)

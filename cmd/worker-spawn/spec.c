@@ -82,6 +82,7 @@ static void set_defaults(struct ws_group *g)
 		g->p_cache_mib = 64;
 		g->p_hit_pct = 90;
 		g->p_slow_us = 100;
+		g->p_warm = true;
 		break;
 	default:
 		break;
@@ -238,6 +239,10 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 			g->p_slow_us = num(arg, k, v, 0, 10000000);
 		} else if (!strcmp(k, "arrival_rate")) {
 			g->p_rate = num(arg, k, v, 0, 10000000);
+		} else if (!strcmp(k, "slow_path_p99_us")) {
+			g->p_slow_p99_us = num(arg, k, v, 0, 10000000);
+		} else if (!strcmp(k, "warm_start")) {
+			g->p_warm = num(arg, k, v, 0, 1);
 		}
 	}
 	/* the reference's cache_footprint_kib: three n x n u64 matrices fill it (schbench's sqrt) */
@@ -253,7 +258,8 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 		g->p_size = n;
 	}
 	/* issue 15: bench — the key range (capacity x 100 / hit %) stays within 2^26 */
-	if (g->type == WS_TAOBENCH && (g->p_cache_mib << 20) / 64 * 100 / g->p_hit_pct > 1 << 26)
+	if (g->type == WS_TAOBENCH &&
+	    (g->p_cache_mib << 20) / WS_TB_MEAN_VALUE * 100 / g->p_hit_pct > 1 << 26)
 		tk_usage_error("lower cache_capacity_mib or raise target_hit_pct", "-w '%s': "
 			       "cache_capacity_mib=%llu at target_hit_pct=%llu needs more than 2^26 keys",
 			       arg, (unsigned long long)g->p_cache_mib,

@@ -111,7 +111,7 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 		"message threads wake worker threads; wakeup and request latency" },
 	[WS_TAOBENCH] = { "taobench", 0, ws_taobench, ws_taobench_prep, ws_taobench_fini,
 		"client_threads,slow_threads,cache_capacity_mib,target_hit_pct,slow_path_sleep_us,"
-		"arrival_rate", "KV cache: clients, miss dispatchers; closed or open loop" },
+		"arrival_rate,slow_path_p99_us,warm_start", "KV cache: clients, miss dispatchers; closed or open loop" },
 	[WS_EXEC] = { "exec", 0, NULL, NULL, NULL, "", "run CMD with /bin/sh -c as the worker" },
 };
 

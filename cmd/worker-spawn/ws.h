@@ -176,6 +176,8 @@ struct ws_group {
 	uint64_t p_messages, p_footprint, p_operations;   /* schbench (and p_sleep) */
 	uint64_t p_threads;              /* schbench worker_threads, taobench slow_threads */
 	uint64_t p_hit_pct, p_cache_mib, p_rate, p_slow_us, p_clients;   /* taobench */
+	uint64_t p_slow_p99_us;          /* taobench: the fetch's Pareto p99 (0: fixed) */
+	bool p_warm;                     /* taobench warm_start */
 };
 
 struct ws_migration {
@@ -243,7 +245,10 @@ enum ws_bench_kind { WS_BENCH_SCHBENCH = 1, WS_BENCH_TAOBENCH = 2 };
 	X(sched_delay_msg) X(sched_delay_worker) X(loop_count) X(wall_ns)
 #define WS_TAOBENCH_FIELDS(X) \
 	X(requests) X(hits) X(misses) X(wall_ns) X(open_loop) X(serve_p50) X(serve_p90) \
-	X(serve_p99) X(serve_p999) X(serve_max) X(serve_samples) X(late)
+	X(serve_p99) X(serve_p999) X(serve_max) X(serve_samples) X(late) \
+	X(get_cmds) X(get_misses) X(serve_min)
+/* taobench: the mean of its value-size table (work_taobench.c), bytes */
+#define WS_TB_MEAN_VALUE 332
 #define WS_SB_IDX(name) WS_SB_##name,
 #define WS_TB_IDX(name) WS_TB_##name,
 enum { WS_SCHBENCH_FIELDS(WS_SB_IDX) WS_SCHBENCH_NF };

@@ -132,3 +132,25 @@ fetch_sleeps() {
 		(.hit_rate - (1 - .get_misses / .get_cmds) | fabs) < 1e-9 and .serve_min_us == 0' \
 		<<<"$tb" >/dev/null || fail "$tb"
 }
+
+# --- fan-out-compute: the reference's defaults -------------------------------
+
+@test "ws-tao: fan-out-compute defaults are the reference's: 5 products of 104^3 per wake, one 100 us sleep first (strace)" {
+	require_cmd strace
+	no_lsan
+	strace -f -qq -e trace=clock_nanosleep,nanosleep -o "$BATS_TEST_TMPDIR/st" \
+		"$WSBIN" -w fan-out-compute:fanout=1 -d 1s -j >"$BATS_TEST_TMPDIR/out"
+	r=$(jq -c 'select(.type == "report")' "$BATS_TEST_TMPDIR/out")
+	rx=$(jq -r 'select(.is_messenger | not) | .tid' <<<"$r")
+	# sqrt(256 KiB / 3 / 8 bytes) = 104 (cache_footprint_kib=256), operations=5
+	jq -e 'select(.is_messenger | not) | .iterations > 0 and
+		.work_units == .iterations * 5 * 104 * 104 * 104' <<<"$r" >/dev/null || fail "$r"
+	# sleep_usec=100: the receiver's requests of at most 100 us (less the ns
+	# between taking the deadline and the call), one per wake (+1 cut short)
+	n=$(awk -v t="$rx" '$1 == t && /nanosleep\(/ && match($0, /tv_sec=0, tv_nsec=[0-9]+/) {
+		v = substr($0, RSTART + 18, RLENGTH - 18) + 0; if (v > 90000 && v <= 100000) n++ }
+		END { print n + 0 }' "$BATS_TEST_TMPDIR/st")
+	jq -e --argjson n "$n" 'select(.is_messenger | not) |
+		($n == .iterations or $n == .iterations + 1)' <<<"$r" >/dev/null ||
+		fail "strace: $n receiver sleeps of 100 us; $r"
+}

@@ -45,9 +45,10 @@ static void set_defaults(struct ws_group *g)
 		g->p_burst = 256;
 		g->p_fanout = 2;
 		break;
-	case WS_FAN_OUT_COMPUTE:   /* ktstr: operations=5 sleep_usec=100 */
-		g->p_size = 32;
-		g->p_operations = 1;
+	case WS_FAN_OUT_COMPUTE:   /* ktstr's: cache_footprint_kib=256 (n = 104) */
+		g->p_size = 104;
+		g->p_operations = 5;
+		g->p_sleep = 100;
 		break;
 	case WS_IPC_VARIANCE:
 		g->p_size = 8 << 20;

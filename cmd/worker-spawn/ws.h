@@ -400,9 +400,14 @@ int ws_mem_setup(struct ws_opts *o, const char (*cg_abs)[320], char *msg, size_t
 void ws_mem_teardown(struct ws_opts *o);
 /* Worker: set its --mempolicy; NULL or a malloc'd error text. */
 char *ws_mempolicy_apply(const struct ws_mempol *m);
-/* The NUMA checks over the run: failures; *@unrun counts the skipped. */
+/*
+ * The NUMA checks over the run: failures; *@unrun counts the groups it could
+ * not run on.  On a machine where it cannot be evaluated at all (one NUMA
+ * node) it returns 0 and sets *@skip_why (static text); else NULL.
+ */
 struct ws_run;
-unsigned ws_mem_check(const struct ws_run *run, const struct ws_assert *a, unsigned *unrun);
+unsigned ws_mem_check(const struct ws_run *run, const struct ws_assert *a, unsigned *unrun,
+		      const char **skip_why);
 /* --- issue 15: rt work types (spec_rt.c) --------------------------------- */
 /* Set the rt parameters' defaults of @g (any type; only rt types read them). */
 void ws_rt_defaults(struct ws_group *g);
@@ -591,9 +596,12 @@ int ws_reduce(struct ws_run *run);
 void ws_output(const struct ws_run *run);
 /*
  * Failures count; *@unrun: checks that could not run (no sched_ext, ...);
- * *@inconclusive: checks that had nothing to measure (never a pass).
+ * *@inconclusive: checks that had nothing to measure (never a pass);
+ * *@skipped: checks this machine cannot evaluate (one NUMA node), each
+ * written as a "check" record with the reason and warned about.
  */
-int ws_check(const struct ws_run *run, unsigned *unrun, unsigned *inconclusive);
+int ws_check(const struct ws_run *run, unsigned *unrun, unsigned *inconclusive,
+	     unsigned *skipped);
 /* The run summary's "scx" object (NULL: no sched_ext), scx-events-clean. */
 struct json_object;
 struct json_object *ws_scx_json(const struct ws_scx *x);

@@ -143,14 +143,72 @@ fetch_sleeps() {
 	r=$(jq -c 'select(.type == "report")' "$BATS_TEST_TMPDIR/out")
 	rx=$(jq -r 'select(.is_messenger | not) | .tid' <<<"$r")
 	# sqrt(256 KiB / 3 / 8 bytes) = 104 (cache_footprint_kib=256), operations=5
-	jq -e 'select(.is_messenger | not) | .iterations > 0 and
+	jq -se 'map(select(.is_messenger | not))[0] | .iterations > 0 and
 		.work_units == .iterations * 5 * 104 * 104 * 104' <<<"$r" >/dev/null || fail "$r"
 	# sleep_usec=100: the receiver's requests of at most 100 us (less the ns
 	# between taking the deadline and the call), one per wake (+1 cut short)
 	n=$(awk -v t="$rx" '$1 == t && /nanosleep\(/ && match($0, /tv_sec=0, tv_nsec=[0-9]+/) {
 		v = substr($0, RSTART + 18, RLENGTH - 18) + 0; if (v > 90000 && v <= 100000) n++ }
 		END { print n + 0 }' "$BATS_TEST_TMPDIR/st")
-	jq -e --argjson n "$n" 'select(.is_messenger | not) |
+	jq -se --argjson n "$n" 'map(select(.is_messenger | not))[0] |
 		($n == .iterations or $n == .iterations + 1)' <<<"$r" >/dev/null ||
 		fail "strace: $n receiver sleeps of 100 us; $r"
+}
+
+# --- handoff: the waker's timestamp to the wakee running -----------------------
+
+@test "ws-tao: handoff beside each wake sample (pipe, futex, fan-out, mutex types): same count, never above the blocked interval" {
+	for spec in pipe-io cache-pipe futex-ping-pong futex-fan-out:fanout=2 \
+		fan-out-compute:fanout=1,size=16 mutex-contention:contenders=3,burst=2000; do
+		run --separate-stderr "$WSBIN" -w "$spec" -d 500ms -j -q --samples
+		assert_success
+		r=$(jq -s -c '[.[] | select(.type == "report")]' <<<"$output")
+		# the reservoirs keep the same samples: pairwise, a handoff is within its wake
+		jq -e 'any(.wake_sample_total > 0) and all(.handoff_sample_total == .wake_sample_total and
+			(.handoff_latencies_ns | length) == (.wake_latencies_ns | length) and
+			([.handoff_latencies_ns, .wake_latencies_ns] | transpose | all(.[0] <= .[1])) and
+			.handoff_p50_ns <= .wake_p50_ns and .handoff_p99_ns <= .wake_p99_ns)' <<<"$r" \
+			>/dev/null || fail "$spec: $(jq -c 'map({wake_sample_total, handoff_sample_total,
+				wake_p50_ns, handoff_p50_ns})' <<<"$r")"
+		jq -se 'map(select(.type == "summary")) | all(.handoff_samples == .wake_samples and
+			.handoff_p50_ns <= .wake_p50_ns)' <<<"$output" >/dev/null ||
+			fail "$spec: $(jq -c 'select(.type == "summary")' <<<"$output")"
+	done
+	# text and prom carry the group's
+	run --separate-stderr "$WSBIN" -w pipe-io -d 300ms
+	assert_success
+	[[ "$output" == *"handoff_samples="* && "$output" == *"handoff_p99_ns="* ]] || fail "$output"
+	run --separate-stderr "$WSBIN" -w pipe-io -d 300ms -o prom
+	assert_success
+	grep -q '^telkit_worker_spawn_handoff_p50_seconds{scope="group",work_type="pipe-io",' \
+		<<<"$output" || fail "$output"
+	# a type without a waker has none of it
+	run --separate-stderr "$WSBIN" -w spin-wait -w wake-chain -d 300ms -j -q
+	assert_success
+	! grep -q handoff <<<"$output" || fail "handoff on a type without one: $output"
+}
+
+@test "ws-tao: pipe-io handoffs are the 8-byte reads strace saw; they leave out the partner's burst the blocked interval holds" {
+	require_cmd strace
+	no_lsan
+	T=$BATS_TEST_TMPDIR
+	strace -ff -qq -o "$T/t" -e trace=read "$WSBIN" -w pipe-io -d 500ms -j -q >"$T/out" ||
+		fail "exit $?"
+	for tid in $(jq -r 'select(.type == "report") | .tid' "$T/out"); do
+		n=$(grep -cE '^read\([0-9]+, .*, 8\) += 8$' "$T/t.$tid" || true)
+		jq -se --argjson t "$tid" --argjson n "$n" 'map(select(.type == "report" and
+			.tid == $t))[0] | .handoff_sample_total == $n and $n > 0' "$T/out" >/dev/null ||
+			fail "worker $tid: $n reads; $(jq -c --argjson t "$tid" 'select(.tid == $t) |
+				{wake_sample_total, handoff_sample_total}' "$T/out")"
+	done
+	# one CPU: while a worker is blocked its partner spins its burst (its
+	# CPU time per turn, the kernel's clock); the handoff starts after it
+	run --separate-stderr "$WSBIN" -w pipe-io:burst=400000 --affinity single -d 1500ms -j -q
+	assert_success
+	r=$(jq -s -c '[.[] | select(.type == "report")]' <<<"$output")
+	jq -e 'all(.iterations >= 4) and
+		(.[0].wake_p50_ns >= 0.5 * .[1].cpu_time_ns / .[1].iterations) and
+		(.[0].handoff_p50_ns < 0.5 * .[1].cpu_time_ns / .[1].iterations) and
+		(.[1].handoff_p50_ns < 0.5 * .[0].cpu_time_ns / .[0].iterations)' <<<"$r" >/dev/null ||
+		fail "$(jq -c 'map({iterations, cpu_time_ns, wake_p50_ns, handoff_p50_ns})' <<<"$r")"
 }

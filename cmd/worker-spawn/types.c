@@ -129,6 +129,12 @@ int ws_type_lookup(const char *name, enum ws_type *t)
 	return -ENOENT;
 }
 
+bool ws_type_handoff(enum ws_type t)
+{
+	return t == WS_PIPE_IO || t == WS_CACHE_PIPE || t == WS_FUTEX_PING_PONG ||
+	       t == WS_FUTEX_FAN_OUT || t == WS_FAN_OUT_COMPUTE || t == WS_MUTEX_CONTENTION;
+}
+
 int ws_group_fills(const struct ws_group *g)
 {
 	int f = 0;

@@ -275,6 +275,7 @@ struct ws_report {
 	uint32_t nmigr;  struct ws_migration *migrations;
 	uint64_t max_gap_ms; uint32_t max_gap_cpu; uint64_t max_gap_at_ms;
 	struct ws_samples wake, iter, timer;
+	struct ws_samples handoff;       /* issue 15: handoff (ws_type_handoff types) */
 	uint64_t iterations;
 	uint64_t run_delay_ns, run_count, sched_cpu_ns;
 	bool completed;
@@ -308,6 +309,11 @@ extern const struct ws_type_info ws_types[WS_NTYPES];
 int ws_type_lookup(const char *name, enum ws_type *t);
 /* Reservoirs group @g fills (Sequence depends on its steps). */
 int ws_group_fills(const struct ws_group *g);
+/*
+ * issue 15: handoff — does type @t also fill the handoff figure (the waker's
+ * timestamp to the wakee running, beside its blocked-interval wake samples)?
+ */
+bool ws_type_handoff(enum ws_type t);
 
 /* --- run configuration (spec.c, main.c) ---------------------------------- */
 enum ws_assert_kind {
@@ -551,6 +557,7 @@ struct ws_result {
 	bool set_valid;
 	/* ws_reduce() */
 	struct tk_summary res[WS_NRES];  /* each reservoir (zeros when empty) */
+	struct tk_summary handoff;       /* issue 15: handoff */
 	bool offcpu_measured;            /* it has a wall time */
 	double offcpu_pct;               /* off-CPU % of its wall time */
 	struct tk_summary (*slice_res)[WS_NRES];   /* per phase slice, each reservoir */
@@ -564,6 +571,9 @@ struct ws_sum {
 	uint64_t worst_gap_ms; uint32_t worst_gap_cpu; int32_t worst_gap_tid;
 	struct tk_summary res[WS_NRES];  /* the group's samples pooled */
 	uint64_t res_total[WS_NRES];     /* observations, including dropped ones */
+	struct tk_summary handoff;       /* issue 15: handoff, pooled */
+	uint64_t handoff_total;
+	bool has_handoff;                /* a worker in scope is of a handoff type */
 	double wake_tail_ratio;
 	double run_delay_mean_ns; uint64_t run_delay_worst_ns;
 	double migration_ratio, iterations_per_worker, iterations_per_cpu_sec;

@@ -29,6 +29,7 @@ static void check(const struct ws_report *r, const uint8_t *data, size_t size)
 		   r->timer.n <= r->timer.total);
 	FUZZ_CHECK(r->wake.n <= WS_MAX_SAMPLES && r->iter.n <= WS_MAX_SAMPLES &&
 		   r->timer.n <= WS_MAX_SAMPLES);
+	FUZZ_CHECK(r->handoff.n <= r->handoff.total && r->handoff.n <= WS_MAX_SAMPLES);
 	FUZZ_CHECK(r->exit_kind <= WS_EXIT_WAIT_FAILED);
 	FUZZ_CHECK(r->nbench <= WS_MAX_SLICES + 1 && !r->nbench == !r->bench);
 	for (uint32_t i = 0; i < r->nbench; i++)
@@ -59,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(ws_report_decode(copy, cut, &t) != 0);
 	} else {
 		/* a refused report leaves nothing to free */
-		FUZZ_CHECK(!r.cpus_used && !r.migrations && !r.wake.v && !r.affinity_error);
+		FUZZ_CHECK(!r.cpus_used && !r.migrations && !r.wake.v && !r.affinity_error &&
+			   !r.handoff.v);
 	}
 	free(copy);
 	return 0;

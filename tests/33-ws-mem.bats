@@ -268,12 +268,31 @@ sys.exit(0 if n == a - {lo} else 1)' "$all" "$narrowed" "$lowest" || fail "narro
 
 @test "page-locality and cross-node-migration: skipped with the reason on one node, never a pass" {
 	one_node || skip "$(nodes_online): more than one NUMA node"
-	run --separate-stderr "$WSBIN" -w page-fault-churn -d 1s -j -q \
+	# only checks this machine cannot evaluate: inconclusive (4), each skip a check record
+	run --separate-stderr "$WSBIN" -w page-fault-churn -d 1s -j \
 		--assert page-locality=0.5 --assert cross-node-migration=0.5
-	assert_equal "$status" 1
+	assert_equal "$status" 4
 	for c in page-locality cross-node-migration; do
-		[[ "$stderr" == *"assert $c: skipped: 1 NUMA node online"* ]] || fail "$stderr"
+		[[ "$stderr" == *"warning: assert $c: skipped: 1 NUMA node online"* ]] || fail "$stderr"
+		jq -se --arg c "$c" '[.[] | select(.type == "check" and .check == $c)] | length == 1 and
+			(.[0] | .outcome == "skipped" and (.reason | startswith("1 NUMA node online")))' \
+			<<<"$output" >/dev/null || fail "$output"
 	done
+	! jq -se 'any(.[]; .type == "error")' <<<"$output" >/dev/null || fail "an error record: $output"
+	# with a check that can be evaluated and passes: exit 0, the skip still visible (-q too)
+	run --separate-stderr "$WSBIN" -w page-fault-churn -d 1s -j -q \
+		--assert page-locality=0.5 --assert min-iteration-rate=0.001
+	assert_success
+	jq -se '[.[] | select(.type == "check")] | length == 1 and .[0].check == "page-locality"' \
+		<<<"$output" >/dev/null || fail "$output"
+	# and with one that fails: the failure decides (3)
+	run --separate-stderr "$WSBIN" -w page-fault-churn -d 1s -j -q \
+		--assert cross-node-migration=0.5 --assert min-iteration-rate=1e12
+	assert_equal "$status" 3
+	# text: a check line
+	run --separate-stderr "$WSBIN" -w page-fault-churn -d 500ms -q --assert page-locality=0.5
+	assert_equal "$status" 4
+	[[ "$output" == *"check check=page-locality outcome=skipped reason="* ]] || fail "$output"
 }
 
 @test "two NUMA nodes (guest): sweeps move pages, churn moves CPUs, checks run, --mempolicy binds" {

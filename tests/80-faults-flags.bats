@@ -287,3 +287,11 @@ check() {
 		assert_usage_error "$w"
 	done
 }
+
+@test "worker-spawn: taobench's slow_path_p99_us and warm_start out of range (issue 15: tao)" {
+	for w in taobench:slow_path_p99_us=-1 taobench:slow_path_p99_us=x \
+		 taobench:slow_path_p99_us=10000001 taobench:warm_start=2 taobench:warm_start=yes; do
+		run --separate-stderr "$(bin worker-spawn)" -w "$w"
+		assert_usage_error "$w"
+	done
+}

@@ -72,6 +72,12 @@ static struct json_object *bench_json(const struct ws_bench *b)
 		U64("misses", f[WS_TB_misses]);
 		U64("late", f[WS_TB_late]);
 		U64("wall_ns", f[WS_TB_wall_ns]);
+		/* the reference's request-time counts and their hit rate, the serve min */
+		U64("get_cmds", f[WS_TB_get_cmds]);
+		U64("get_misses", f[WS_TB_get_misses]);
+		json_object_object_add(o, "hit_rate", tk_json_dbl(f[WS_TB_get_cmds] ?
+				       1 - (double)f[WS_TB_get_misses] / f[WS_TB_get_cmds] : 0));
+		US("serve_min_us", f[WS_TB_serve_min]);
 	}
 #undef US
 #undef U64
@@ -111,7 +117,8 @@ static int bench_fold_how(uint8_t kind, int k)
 		       k == WS_SB_loop_count || k == WS_SB_rps_samples ? 1 :
 		       k == WS_SB_wakeup_min || k == WS_SB_request_min ? -1 : 0;
 	return k == WS_TB_requests || k == WS_TB_hits || k == WS_TB_misses || k == WS_TB_late ||
-	       k == WS_TB_serve_samples ? 1 : 0;
+	       k == WS_TB_serve_samples || k == WS_TB_get_cmds || k == WS_TB_get_misses ? 1 :
+	       k == WS_TB_serve_min ? -1 : 0;
 }
 
 void ws_bench_group_json(struct json_object *rec, const struct ws_run *run, unsigned g)

@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 		TK_OPT_FORMAT | TK_OPT_DURATION | TK_OPT_VERBOSE | TK_OPT_TEXTFILE, "Common options:", 10,
 	};
 	struct ws_run run;
-	unsigned unrun = 0, inconcl = 0;
+	unsigned unrun = 0, inconcl = 0, nskip = 0;
 	int err, reduce_err, fails = 0;
 
 	tk_cli_parse(&cli, argc, argv);
@@ -219,11 +219,12 @@ int main(int argc, char **argv)
 		ws_output(&run);
 	}
 	if (!err && !tk_out.broken)
-		fails = ws_check(&run, &unrun, &inconcl);
+		fails = ws_check(&run, &unrun, &inconcl, &nskip);
 	ws_run_free(&run);
 	if (fails)
 		return TK_EXIT_CHECK;
 	if (err || unrun)
 		return TK_EXIT_RUNTIME;
-	return inconcl ? TK_EXIT_INCONCLUSIVE : TK_EXIT_OK;
+	/* issue 15: every check skipped (none could be evaluated here) is inconclusive */
+	return inconcl || (nskip && nskip == cfg.nasserts) ? TK_EXIT_INCONCLUSIVE : TK_EXIT_OK;
 }

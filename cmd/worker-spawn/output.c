@@ -200,6 +200,9 @@ static void report_json(const struct ws_run *run, const struct ws_result *res)
 	add_opt_str(rec, "sched_policy_error", r->sched_policy_error);
 	json_object_object_add(rec, "phase_slices", slices_json(res, samples));
 	ws_bench_report_json(rec, r);   /* issue 15: bench */
+	if (r->group_idx < run->o->ngroups && ws_type_handoff(run->o->groups[r->group_idx].type))
+		add_samples(rec, "handoff_latencies_ns", "handoff", &r->handoff, &res->handoff,
+			    samples);   /* issue 15: handoff */
 	add_policy(rec, r);
 	tk_emit(rec);
 }
@@ -251,6 +254,13 @@ static struct json_object *summary_rec(const struct ws_run *run, int g, const st
 	tk_rec_dbl(rec, "cross_node_migration_ratio", s->cross_node);
 	if (g >= 0 && ws_mem_numa_type(&run->o->groups[g]))   /* issue 15: mem */
 		tk_rec_u64(rec, "numa_nodes_online", ws_mem_numa_nodes());
+	if (s->has_handoff) {   /* issue 15: handoff */
+		tk_rec_u64(rec, "handoff_samples", s->handoff_total);
+		tk_rec_dbl(rec, "handoff_p50_ns", s->handoff.p50);
+		tk_rec_dbl(rec, "handoff_p99_ns", s->handoff.p99);
+		tk_rec_dbl(rec, "handoff_p999_ns", s->handoff.p999);
+		tk_rec_dbl(rec, "handoff_max_ns", s->handoff.max);
+	}
 	if (g >= 0)   /* issue 15: bench */
 		ws_bench_group_json(rec, run, g);
 	if (g < 0 && (scx = ws_scx_json(&run->scx)))

@@ -45,9 +45,10 @@ static void set_defaults(struct ws_group *g)
 		g->p_burst = 256;
 		g->p_fanout = 2;
 		break;
-	case WS_FAN_OUT_COMPUTE:   /* ktstr: operations=5 sleep_usec=100 */
-		g->p_size = 32;
-		g->p_operations = 1;
+	case WS_FAN_OUT_COMPUTE:   /* ktstr's: cache_footprint_kib=256 (n = 104) */
+		g->p_size = 104;
+		g->p_operations = 5;
+		g->p_sleep = 100;
 		break;
 	case WS_IPC_VARIANCE:
 		g->p_size = 8 << 20;
@@ -83,6 +84,7 @@ static void set_defaults(struct ws_group *g)
 		g->p_cache_mib = 64;
 		g->p_hit_pct = 90;
 		g->p_slow_us = 100;
+		g->p_warm = true;
 		break;
 	default:
 		break;
@@ -247,6 +249,10 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 			g->p_slow_us = num(arg, k, v, 0, 10000000);
 		} else if (!strcmp(k, "arrival_rate")) {
 			g->p_rate = num(arg, k, v, 0, 10000000);
+		} else if (!strcmp(k, "slow_path_p99_us")) {
+			g->p_slow_p99_us = num(arg, k, v, 0, 10000000);
+		} else if (!strcmp(k, "warm_start")) {
+			g->p_warm = num(arg, k, v, 0, 1);
 		}
 	}
 	/* the reference's cache_footprint_kib: three n x n u64 matrices fill it (schbench's sqrt) */
@@ -262,7 +268,8 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 		g->p_size = n;
 	}
 	/* issue 15: bench — the key range (capacity x 100 / hit %) stays within 2^26 */
-	if (g->type == WS_TAOBENCH && (g->p_cache_mib << 20) / 64 * 100 / g->p_hit_pct > 1 << 26)
+	if (g->type == WS_TAOBENCH &&
+	    (g->p_cache_mib << 20) / WS_TB_MEAN_VALUE * 100 / g->p_hit_pct > 1 << 26)
 		tk_usage_error("lower cache_capacity_mib or raise target_hit_pct", "-w '%s': "
 			       "cache_capacity_mib=%llu at target_hit_pct=%llu needs more than 2^26 keys",
 			       arg, (unsigned long long)g->p_cache_mib,

@@ -16,8 +16,16 @@ static bool in_scope(const struct ws_run *run, unsigned i, int group)
 	return group < 0 || run->results[i].rep.group_idx == (unsigned)group;
 }
 
-/* Pool reservoir @res over the selected workers and summarise it. */
-static int pool_samples(const struct ws_run *run, int group, enum ws_res res,
+/* Worker @i's samples of reservoir @res (WS_NRES: issue 15's handoff). */
+static const struct ws_samples *samples_of(const struct ws_run *run, unsigned i, int res)
+{
+	const struct ws_report *r = &run->results[i].rep;
+
+	return res == WS_NRES ? &r->handoff : ws_samples_of(r, res);
+}
+
+/* Pool reservoir @res (WS_NRES: handoff) over the selected workers and summarise it. */
+static int pool_samples(const struct ws_run *run, int group, int res,
 			struct tk_summary *s, uint64_t *total)
 {
 	size_t n = 0, k = 0;
@@ -27,7 +35,7 @@ static int pool_samples(const struct ws_run *run, int group, enum ws_res res,
 	*total = 0;
 	for (unsigned i = 0; i < run->nworkers; i++)
 		if (in_scope(run, i, group)) {
-			const struct ws_samples *sm = ws_samples_of(&run->results[i].rep, res);
+			const struct ws_samples *sm = samples_of(run, i, res);
 
 			n += sm->n;
 			*total = tk_sat_add_u64(*total, sm->total);
@@ -40,7 +48,7 @@ static int pool_samples(const struct ws_run *run, int group, enum ws_res res,
 		return -ENOMEM;
 	for (unsigned i = 0; i < run->nworkers; i++)
 		if (in_scope(run, i, group)) {
-			const struct ws_samples *sm = ws_samples_of(&run->results[i].rep, res);
+			const struct ws_samples *sm = samples_of(run, i, res);
 
 			if (sm->n)
 				memcpy(v + k, sm->v, sm->n * sizeof(*v));
@@ -110,7 +118,11 @@ static int summarize(const struct ws_run *run, int group, struct ws_sum *s)
 		if ((err = pool_samples(run, group, k, &s->res[k], &s->res_total[k])))
 			return err;
 	s->wake_tail_ratio = tk_ratio(s->res[WS_RES_WAKE].p99, s->res[WS_RES_WAKE].p50);
-	return 0;
+	for (unsigned i = 0; i < run->nworkers; i++)   /* issue 15: handoff */
+		if (in_scope(run, i, group) && run->results[i].rep.group_idx < run->o->ngroups &&
+		    ws_type_handoff(run->o->groups[run->results[i].rep.group_idx].type))
+			s->has_handoff = true;
+	return pool_samples(run, group, WS_NRES, &s->handoff, &s->handoff_total);
 }
 
 /* One result's own figures: its reservoirs summarised, its off-CPU %. */
@@ -124,6 +136,8 @@ static int reduce_result(struct ws_result *res)
 
 		err = tk_summarize_u64(sm->v, sm->n, &res->res[k]);
 	}
+	if (!err)   /* issue 15: handoff */
+		err = tk_summarize_u64(r->handoff.v, r->handoff.n, &res->handoff);
 	/* issue 15: each phase slice's own percentiles */
 	if (!err && r->nslices && !(res->slice_res = calloc(r->nslices, sizeof(*res->slice_res))))
 		err = -ENOMEM;

@@ -152,6 +152,12 @@ void ws_wake(struct ws_ctx *c, uint64_t ns)
 		c->tel.cur.wake_max_ns = ns;
 }
 
+void ws_handoff(struct ws_ctx *c, uint64_t ns)
+{
+	if (c->tel.handoff.v)
+		tk_reservoir_add(&c->tel.handoff, ns);
+}
+
 void ws_iter_cost(struct ws_ctx *c, uint64_t ns)
 {
 	tk_reservoir_add(&c->tel.iter, ns);
@@ -289,6 +295,9 @@ int ws_tel_begin(struct ws_ctx *c)
 	/* every reservoir a type may fill is allocated up front (no allocation in loops) */
 	if (fills & WS_FILL_WAKE)
 		err = err ? err : tk_reservoir_init(&t->wake, WS_MAX_SAMPLES, c->rng | 1);
+	/* issue 15: handoff — wake's seed, so both keep the same samples */
+	if ((fills & WS_FILL_WAKE) && ws_type_handoff(c->g->type))
+		err = err ? err : tk_reservoir_init(&t->handoff, WS_MAX_SAMPLES, c->rng | 1);
 	if (fills & WS_FILL_ITER)
 		err = err ? err : tk_reservoir_init(&t->iter, WS_MAX_SAMPLES, c->rng | 3);
 	if (fills & WS_FILL_TIMER)
@@ -357,6 +366,7 @@ void ws_tel_end(struct ws_ctx *c)
 	take_samples(&r->wake, &t->wake);
 	take_samples(&r->iter, &t->iter);
 	take_samples(&r->timer, &t->timer);
+	take_samples(&r->handoff, &t->handoff);
 	r->completed = true;
 }
 
@@ -370,4 +380,5 @@ void ws_tel_free(struct ws_ctx *c)
 	tk_reservoir_free(&c->tel.pwake);
 	tk_reservoir_free(&c->tel.piter);
 	tk_reservoir_free(&c->tel.ptimer);
+	tk_reservoir_free(&c->tel.handoff);
 }

@@ -37,6 +37,19 @@ static inline void ws_wake_since(struct ws_ctx *c, uint64_t t0)
 {
 	ws_wake(c, tk_sat_sub_u64(ws_now(), t0));
 }
+/*
+ * issue 15: handoff — a wake sample @wake_ns and, beside it, the handoff:
+ * from the waker's timestamp @stamp (taken just before it woke us; one
+ * older than @t0, our block, counts as @t0) to now, so never above the
+ * blocked interval.  Both reservoirs take the same samples.
+ */
+void ws_handoff(struct ws_ctx *c, uint64_t ns);
+static inline void ws_wake_handoff(struct ws_ctx *c, uint64_t t0, uint64_t stamp,
+				   uint64_t now, uint64_t wake_ns)
+{
+	ws_wake(c, wake_ns);
+	ws_handoff(c, tk_sat_sub_u64(now, stamp > t0 ? stamp : t0));
+}
 void ws_iter_cost(struct ws_ctx *c, uint64_t ns);
 void ws_timer(struct ws_ctx *c, uint64_t ns);
 

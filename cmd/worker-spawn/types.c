@@ -112,7 +112,7 @@ const struct ws_type_info ws_types[WS_NTYPES] = {
 		"message threads wake worker threads; wakeup and request latency" },
 	[WS_TAOBENCH] = { "taobench", 0, ws_taobench, ws_taobench_prep, ws_taobench_fini,
 		"client_threads,slow_threads,cache_capacity_mib,target_hit_pct,slow_path_sleep_us,"
-		"arrival_rate", "KV cache: clients, miss dispatchers; closed or open loop" },
+		"arrival_rate,slow_path_p99_us,warm_start", "KV cache: clients, miss dispatchers; closed or open loop" },
 	[WS_EXEC] = { "exec", 0, NULL, NULL, NULL, "", "run CMD with /bin/sh -c as the worker" },
 };
 
@@ -128,6 +128,12 @@ int ws_type_lookup(const char *name, enum ws_type *t)
 			return 0;
 		}
 	return -ENOENT;
+}
+
+bool ws_type_handoff(enum ws_type t)
+{
+	return t == WS_PIPE_IO || t == WS_CACHE_PIPE || t == WS_FUTEX_PING_PONG ||
+	       t == WS_FUTEX_FAN_OUT || t == WS_FAN_OUT_COMPUTE || t == WS_MUTEX_CONTENTION;
 }
 
 int ws_group_fills(const struct ws_group *g)

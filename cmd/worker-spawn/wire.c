@@ -7,7 +7,8 @@
  *   u32 magic "WSR1", u16 version, u16 reserved, u32 body length, body.
  * Vectors are u32 count + elements; strings u8 present + u32 len + bytes;
  * every count is bounded before anything is allocated.  Version 2: each
- * phase slice also carries its CPUs, NUMA pages and samples.
+ * phase slice also carries its CPUs, NUMA pages and samples.  Issue 15:
+ * the body ends with the handoff samples (after the benchmark records).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -155,6 +156,7 @@ int ws_report_encode(const struct ws_report *r, uint8_t **buf, size_t *len)
 		for (int k = 0; k < WS_BENCH_NF; k++)
 			w_u64(&w, r->bench[i].f[k]);
 	}
+	w_samples(&w, &r->handoff);   /* issue 15: handoff */
 	if (w.err) {
 		free(w.p);
 		return w.err;
@@ -403,6 +405,7 @@ int ws_report_decode(const uint8_t *buf, size_t len, struct ws_report *out)
 		for (int k = 0; k < WS_BENCH_NF; k++)
 			x.bench[i].f[k] = r_u64(&r);
 	}
+	r_samples(&r, &x.handoff);   /* issue 15: handoff */
 	if (!r.err && r.off != len)
 		r.err = -EINVAL;
 	if (r.err) {
@@ -430,6 +433,7 @@ void ws_report_free(struct ws_report *r)
 	free(r->wake.v);
 	free(r->iter.v);
 	free(r->timer.v);
+	free(r->handoff.v);
 	free(r->numa);
 	free(r->affinity_error);
 	free(r->sched_policy_error);

@@ -4,7 +4,9 @@
  * as the reference measures it: from just before the blocking call (poll and
  * read, FUTEX_WAIT) to running again after it (issue 15).  fan-out-compute
  * alone keeps the waker's timestamp (taken just before FUTEX_WAKE) to the
- * receiver running, as the reference's FanOutCompute does.
+ * receiver running, as the reference's FanOutCompute does.  Beside each wake
+ * sample every type here takes the handoff (ws_wake_handoff): the waker's
+ * timestamp, carried in the pipe message or the unit's stamp, to running.
  */
 #include <errno.h>
 #include <limits.h>
@@ -29,19 +31,23 @@ static int pipe_pingpong(struct ws_ctx *c, bool cache)
 	uint64_t msg = 0;
 	int err = 0;
 
-	if (c->role == 0)
+	if (c->role == 0) {
+		msg = ws_now();
 		err = ws_write_full(c->wfd, &msg, sizeof(msg));
+	}
 	while (!err && !ws_stopping()) {
-		uint64_t t0 = ws_now();
+		uint64_t t0 = ws_now(), now;
 
 		err = ws_read_full(c->rfd, &msg, sizeof(msg));
 		if (err)
 			break;
-		ws_wake_since(c, t0);
+		now = ws_now();
+		ws_wake_handoff(c, t0, msg, now, now - t0);   /* msg: the writer's stamp */
 		burst(c, cache);
 		if (!cache && !c->g->p_burst)
 			ws_tick(c, 1);
 		ws_iter(c);
+		msg = ws_now();
 		err = ws_write_full(c->wfd, &msg, sizeof(msg));
 	}
 	return err;
@@ -70,13 +76,17 @@ int ws_futex_ping_pong(struct ws_ctx *c)
 		while ((turn = atomic_load(&u->word[0])) != me)
 			if (ws_futex_wait(&u->word[0], turn))
 				goto out;
-		if (!(first && me == 0))   /* role 0's very first turn had no waker */
-			ws_wake_since(c, t0);
+		if (!(first && me == 0)) {   /* role 0's very first turn had no waker */
+			uint64_t now = ws_now();
+
+			ws_wake_handoff(c, t0, atomic_load(&u->stamp), now, now - t0);
+		}
 		if (c->g->p_burst)
 			ws_spin(c, c->g->p_burst);
 		else
 			ws_tick(c, 1);
 		ws_iter(c);
+		atomic_store(&u->stamp, ws_now());
 		atomic_store(&u->word[0], 1 - me);
 		ws_futex_wake(&u->word[0], 1);
 	}
@@ -135,15 +145,15 @@ static int fan_out(struct ws_ctx *c, bool compute)
 	}
 	/* generations start at 0 for everyone, so a wake sent before we got here counts */
 	for (uint32_t seen = 0; !ws_stopping();) {
-		uint64_t t0 = ws_now();
+		uint64_t t0 = ws_now(), now, stamp;
 
 		if (ws_futex_wait(&u->word[0], seen))
 			break;
 		seen = atomic_load(&u->word[0]);
-		if (compute)   /* FanOutCompute: the messenger's timestamp */
-			ws_wake(c, tk_sat_sub_u64(ws_now(), atomic_load(&u->stamp)));
-		else
-			ws_wake_since(c, t0);
+		now = ws_now();
+		stamp = atomic_load(&u->stamp);
+		/* FanOutCompute's wake sample: the messenger's timestamp */
+		ws_wake_handoff(c, t0, stamp, now, tk_sat_sub_u64(now, compute ? stamp : t0));
 		if (compute && c->g->p_sleep && !ws_sleep(c->g->p_sleep * 1000))
 			break;   /* FanOutCompute: sleep_usec after the wake, then the work */
 		if (compute && c->g->p_operations)
@@ -198,15 +208,20 @@ static bool lock(struct ws_ctx *c, _Atomic uint32_t *w)
 		waited = true;
 		v = atomic_exchange(w, 2);
 	}
-	if (waited)
-		ws_wake_since(c, t0);
+	if (waited) {
+		uint64_t now = ws_now();
+
+		ws_wake_handoff(c, t0, atomic_load(&c->unit->stamp), now, now - t0);
+	}
 	return true;
 }
 
-static void unlock(_Atomic uint32_t *w)
+/* With waiters: stamp the unit (the handoff's start), then wake one. */
+static void unlock(struct ws_ctx *c, _Atomic uint32_t *w)
 {
 	if (atomic_fetch_sub(w, 1) != 1) {
 		atomic_store(w, 0);
+		atomic_store(&c->unit->stamp, ws_now());
 		ws_futex_wake(w, 1);
 	}
 }
@@ -219,7 +234,7 @@ int ws_mutex_contention(struct ws_ctx *c)
 		if (!lock(c, w))
 			break;
 		ws_spin(c, c->g->p_burst);        /* hold */
-		unlock(w);
+		unlock(c, w);
 		ws_spin(c, c->g->p_spin);         /* outside */
 		ws_iter(c);
 	}

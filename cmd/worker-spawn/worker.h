@@ -84,6 +84,7 @@ struct ws_tel {
 	struct ws_phase_slice cur;       /* running totals at the phase start */
 	struct tk_cpuset phase_used;     /* CPUs of the current phase */
 	struct tk_reservoir pwake, piter, ptimer;   /* the current phase's samples */
+	struct tk_reservoir handoff;     /* issue 15: handoff, in step with wake */
 };
 
 struct ws_ctx {

@@ -180,6 +180,8 @@ struct ws_group {
 	uint64_t p_sb_rps, p_sb_auto;    /* requests_per_sec, auto_rps (0: off) */
 	int p_sb_split;                  /* split_percent 0..100; -1: no split */
 	bool p_sb_nolock;                /* skip_locking */
+	uint64_t p_slow_p99_us;          /* taobench: the fetch's Pareto p99 (0: fixed) */
+	bool p_warm;                     /* taobench warm_start */
 };
 
 struct ws_migration {
@@ -248,7 +250,10 @@ enum ws_bench_kind { WS_BENCH_SCHBENCH = 1, WS_BENCH_TAOBENCH = 2 };
 	X(rps_goal) X(rps_target_hit) X(rps_p50) X(rps_p90) X(rps_p99) X(rps_samples)
 #define WS_TAOBENCH_FIELDS(X) \
 	X(requests) X(hits) X(misses) X(wall_ns) X(open_loop) X(serve_p50) X(serve_p90) \
-	X(serve_p99) X(serve_p999) X(serve_max) X(serve_samples) X(late)
+	X(serve_p99) X(serve_p999) X(serve_max) X(serve_samples) X(late) \
+	X(get_cmds) X(get_misses) X(serve_min)
+/* taobench: the mean of its value-size table (work_taobench.c), bytes */
+#define WS_TB_MEAN_VALUE 332
 #define WS_SB_IDX(name) WS_SB_##name,
 #define WS_TB_IDX(name) WS_TB_##name,
 enum { WS_SCHBENCH_FIELDS(WS_SB_IDX) WS_SCHBENCH_NF };
@@ -275,6 +280,7 @@ struct ws_report {
 	uint32_t nmigr;  struct ws_migration *migrations;
 	uint64_t max_gap_ms; uint32_t max_gap_cpu; uint64_t max_gap_at_ms;
 	struct ws_samples wake, iter, timer;
+	struct ws_samples handoff;       /* issue 15: handoff (ws_type_handoff types) */
 	uint64_t iterations;
 	uint64_t run_delay_ns, run_count, sched_cpu_ns;
 	bool completed;
@@ -308,6 +314,11 @@ extern const struct ws_type_info ws_types[WS_NTYPES];
 int ws_type_lookup(const char *name, enum ws_type *t);
 /* Reservoirs group @g fills (Sequence depends on its steps). */
 int ws_group_fills(const struct ws_group *g);
+/*
+ * issue 15: handoff — does type @t also fill the handoff figure (the waker's
+ * timestamp to the wakee running, beside its blocked-interval wake samples)?
+ */
+bool ws_type_handoff(enum ws_type t);
 
 /* --- run configuration (spec.c, main.c) ---------------------------------- */
 enum ws_assert_kind {
@@ -400,9 +411,14 @@ int ws_mem_setup(struct ws_opts *o, const char (*cg_abs)[320], char *msg, size_t
 void ws_mem_teardown(struct ws_opts *o);
 /* Worker: set its --mempolicy; NULL or a malloc'd error text. */
 char *ws_mempolicy_apply(const struct ws_mempol *m);
-/* The NUMA checks over the run: failures; *@unrun counts the skipped. */
+/*
+ * The NUMA checks over the run: failures; *@unrun counts the groups it could
+ * not run on.  On a machine where it cannot be evaluated at all (one NUMA
+ * node) it returns 0 and sets *@skip_why (static text); else NULL.
+ */
 struct ws_run;
-unsigned ws_mem_check(const struct ws_run *run, const struct ws_assert *a, unsigned *unrun);
+unsigned ws_mem_check(const struct ws_run *run, const struct ws_assert *a, unsigned *unrun,
+		      const char **skip_why);
 /* --- issue 15: rt work types (spec_rt.c) --------------------------------- */
 /* Set the rt parameters' defaults of @g (any type; only rt types read them). */
 void ws_rt_defaults(struct ws_group *g);
@@ -546,6 +562,7 @@ struct ws_result {
 	bool set_valid;
 	/* ws_reduce() */
 	struct tk_summary res[WS_NRES];  /* each reservoir (zeros when empty) */
+	struct tk_summary handoff;       /* issue 15: handoff */
 	bool offcpu_measured;            /* it has a wall time */
 	double offcpu_pct;               /* off-CPU % of its wall time */
 	struct tk_summary (*slice_res)[WS_NRES];   /* per phase slice, each reservoir */
@@ -559,6 +576,9 @@ struct ws_sum {
 	uint64_t worst_gap_ms; uint32_t worst_gap_cpu; int32_t worst_gap_tid;
 	struct tk_summary res[WS_NRES];  /* the group's samples pooled */
 	uint64_t res_total[WS_NRES];     /* observations, including dropped ones */
+	struct tk_summary handoff;       /* issue 15: handoff, pooled */
+	uint64_t handoff_total;
+	bool has_handoff;                /* a worker in scope is of a handoff type */
 	double wake_tail_ratio;
 	double run_delay_mean_ns; uint64_t run_delay_worst_ns;
 	double migration_ratio, iterations_per_worker, iterations_per_cpu_sec;
@@ -591,9 +611,12 @@ int ws_reduce(struct ws_run *run);
 void ws_output(const struct ws_run *run);
 /*
  * Failures count; *@unrun: checks that could not run (no sched_ext, ...);
- * *@inconclusive: checks that had nothing to measure (never a pass).
+ * *@inconclusive: checks that had nothing to measure (never a pass);
+ * *@skipped: checks this machine cannot evaluate (one NUMA node), each
+ * written as a "check" record with the reason and warned about.
  */
-int ws_check(const struct ws_run *run, unsigned *unrun, unsigned *inconclusive);
+int ws_check(const struct ws_run *run, unsigned *unrun, unsigned *inconclusive,
+	     unsigned *skipped);
 /* The run summary's "scx" object (NULL: no sched_ext), scx-events-clean. */
 struct json_object;
 struct json_object *ws_scx_json(const struct ws_scx *x);

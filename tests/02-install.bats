@@ -25,3 +25,13 @@ load test_helper
 	assert_success
 	assert_output 1
 }
+
+@test "every man page renders at 80 columns without a groff warning" {
+	require_cmd man
+	for m in "$TELKIT_ROOT"/man/*.[0-9]; do
+		run --separate-stderr env MANWIDTH=80 man --warnings -l "$m"
+		assert_success
+		[ -z "$stderr" ] || fail "$(basename "$m"): $stderr"
+		[ -n "$output" ] || fail "$(basename "$m") rendered nothing"
+	done
+}

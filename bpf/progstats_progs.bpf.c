@@ -8,7 +8,14 @@
  * type tag, so bpf_per_cpu_ptr() will not take it, and percpu symbols are not
  * in kallsyms (no typed percpu ksyms).  Each CPU's per-CPU offset is found
  * from a per-CPU array of our own instead: the address the kernel hands out
- * for CPU c's element minus the array's percpu pointer (pptrs[0]).
+ * for CPU c's element minus the array's percpu pointer (pptrs[0], read once
+ * per CPU and kept in that CPU's element).
+ *
+ * progstats_slim (set by user space between passes): a running sample's
+ * records carry identity and counters only, not the name, BTF id and
+ * func_info count, whose reads are cache misses in three more lines of
+ * bpf_prog_aux and one of struct btf per program; user space takes those
+ * from its previous pass (GET_INFO for a program new since then).
  *
  * Built without CO-RE (field offsets are the build kernel's, from its own
  * vmlinux.h) so that loading needs no parse of the kernel BTF; user space
@@ -22,20 +29,26 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 nr_cpus = 1;
+__u32 progstats_slim;
 
-/* One u64 per CPU: the offset probe, and this CPU's pointer-to-number slot. */
+/* Per CPU: the offset probe, a pointer-to-number slot, the array's pptrs[0]. */
+struct pcpu_slot {
+	__u64 num;
+	__u64 base;                  /* 0 until this CPU read it */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct pcpu_slot);
 } progstats_pcpu SEC(".maps");
 
 /* A pointer as a number (root may leak pointers into map memory). */
-static __always_inline __u64 addr_of(volatile __u64 *slot, const void *p)
+static __always_inline __u64 addr_of(struct pcpu_slot *slot, const void *p)
 {
-	*slot = (__u64)p;
-	return *slot;
+	*(volatile __u64 *)&slot->num = (__u64)p;
+	return *(volatile __u64 *)&slot->num;
 }
 
 SEC("iter/bpf_prog")
@@ -45,8 +58,8 @@ int progstats_progs(struct bpf_iter__bpf_prog *ctx)
 	struct progstats_prog_rec r;
 	struct bpf_prog_aux *aux;
 	struct btf *btf;
-	volatile __u64 *slot;
-	__u64 stats, base, st[3];
+	struct pcpu_slot *slot;
+	__u64 stats, st[3];
 	__u32 zero = 0;
 
 	if (!prog)
@@ -58,25 +71,30 @@ int progstats_progs(struct bpf_iter__bpf_prog *ctx)
 	aux = prog->aux;
 	r.id = aux->id;
 	r.type = prog->type;
-	bpf_probe_read_kernel(r.name, sizeof(r.name), aux->name);
 	bpf_probe_read_kernel(r.tag, sizeof(r.tag), prog->tag);
-	btf = aux->btf;
-	if (btf)
-		r.btf_id = btf->id;
-	r.nr_func_info = aux->func_info ? (__u16)aux->func_info_cnt : 0;
+	if (progstats_slim) {
+		r.flags |= PROGSTATS_REC_SLIM;
+	} else {
+		bpf_probe_read_kernel(r.name, sizeof(r.name), aux->name);
+		btf = aux->btf;
+		if (btf)
+			r.btf_id = btf->id;
+		r.nr_func_info = aux->func_info ? (__u16)aux->func_info_cnt : 0;
+	}
 
 	stats = addr_of(slot, prog->stats);
-	if (bpf_probe_read_kernel(&base, sizeof(base),
+	if (!slot->base &&
+	    bpf_probe_read_kernel(&slot->base, sizeof(slot->base),
 				  (void *)(addr_of(slot, &progstats_pcpu) +
 					   __builtin_offsetof(struct bpf_array, pptrs))))
 		r.flags |= PROGSTATS_REC_STATS_ERR;
 	for (__u32 cpu = 0; cpu < PROGSTATS_MAX_CPUS && cpu < nr_cpus; cpu++) {
 		void *mine = bpf_map_lookup_percpu_elem(&progstats_pcpu, &zero, cpu);
 
-		if (!mine || r.flags)
+		if (!mine || (r.flags & PROGSTATS_REC_STATS_ERR))
 			break;
 		if (bpf_probe_read_kernel(st, sizeof(st),
-					  (void *)(stats + (addr_of(slot, mine) - base)))) {
+					  (void *)(stats + (addr_of(slot, mine) - slot->base)))) {
 			r.flags |= PROGSTATS_REC_STATS_ERR;
 			break;
 		}

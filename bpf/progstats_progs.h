@@ -13,6 +13,7 @@
 
 /* flags */
 #define PROGSTATS_REC_STATS_ERR 1   /* a per-CPU counter read failed: ask GET_INFO */
+#define PROGSTATS_REC_SLIM 2        /* progstats_slim: name, btf_id, nr_func_info left 0 */
 
 struct progstats_prog_rec {
 	__u32 id;

@@ -69,10 +69,18 @@ fail:
 	return err;
 }
 
+/* A slim record has no name to check: its full records passed before. */
 static bool self_ok(const struct ps_iter *it, const struct progstats_prog_rec *r)
 {
 	return r->type == it->self_type && !memcmp(r->tag, it->self_tag, sizeof(r->tag)) &&
-	       !strncmp(r->name, it->self_name, sizeof(r->name)) && !r->flags;
+	       !(r->flags & PROGSTATS_REC_STATS_ERR) &&
+	       (r->flags & PROGSTATS_REC_SLIM ? it->full_ok :
+		!strncmp(r->name, it->self_name, sizeof(r->name)));
+}
+
+void ps_iter_slim(struct ps_iter *it, bool slim)
+{
+	it->skel->bss->progstats_slim = slim && it->full_ok;
 }
 
 static int cmp_rec(const void *a, const void *b)
@@ -114,6 +122,7 @@ int ps_iter_read(struct ps_iter *it, size_t *n)
 		err = -EBADMSG;  /* records do not match this kernel's layout */
 		goto out;
 	}
+	it->full_ok = true;
 	if (!sorted)
 		qsort(it->v, *n, rsz, cmp_rec);
 out:

@@ -286,8 +286,9 @@ int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_
 	if (!it || it->link_fd < 0)
 		return tk_prog_foreach(on_prog, &pass);
 	/* The previous pass knows every program a name filter does not hide. */
-	ps_iter_slim(it, prev && !f->name);
-	err = ps_iter_read(it, &n);
+	err = ps_iter_slim(it, prev && !f->name);
+	if (!err)
+		err = ps_iter_read(it, &n);
 	pass.ts_ns = tk_now_mono_ns();
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct progstats_prog_rec *r = &it->v[i];

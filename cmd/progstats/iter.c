@@ -40,6 +40,7 @@ int ps_iter_open(struct ps_iter *it)
 	if (!skel)
 		return errno ? -errno : -ENOMEM;
 	skel->rodata->nr_cpus = (__u32)ncpu;
+	it->ncpu = ncpu;
 	if (tk_out.verbose >= 2) {
 		skel->ctx.log_level = 1;
 		skel->ctx.log_size = sizeof(log);
@@ -78,9 +79,27 @@ static bool self_ok(const struct ps_iter *it, const struct progstats_prog_rec *r
 		!strncmp(r->name, it->self_name, sizeof(r->name)));
 }
 
-void ps_iter_slim(struct ps_iter *it, bool slim)
+int ps_iter_slim(struct ps_iter *it, bool slim)
 {
-	it->skel->bss->progstats_slim = slim && it->full_ok;
+	struct progstats_pcpu_slot *v;
+	__u32 zero = 0;
+	int err = 0;
+
+	slim = slim && it->full_ok;
+	if (slim == it->slim)
+		return 0;
+	/* Every CPU's element; base 0: each CPU reads it again. */
+	v = calloc((size_t)it->ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (int c = 0; c < it->ncpu; c++)
+		v[c].slim = slim;
+	if (bpf_map_update_elem(it->skel->maps.progstats_pcpu.map_fd, &zero, v, BPF_ANY))
+		err = -errno;
+	else
+		it->slim = slim;
+	free(v);
+	return err;
 }
 
 static int cmp_rec(const void *a, const void *b)

@@ -119,13 +119,16 @@ struct ps_iter {
 	uint64_t self_cnt;
 	size_t before_self;              /* records of lower ids than ours */
 	bool full_ok;                    /* a pass passed the self check */
+	bool slim;                       /* the program writes slim records */
+	int ncpu;                        /* possible CPUs: the per-CPU array's */
 };
 int ps_iter_open(struct ps_iter *it);
 /*
  * Slim records from the next pass on (PROGSTATS_REC_SLIM: no name, BTF id
- * or func_info count), once a pass of full records passed the self check.
+ * or func_info count), once a pass of full records passed the self check;
+ * a map update when the mode changes.  0 or -errno.
  */
-void ps_iter_slim(struct ps_iter *it, bool slim);
+int ps_iter_slim(struct ps_iter *it, bool slim);
 /* One pass into it->v (*n records); -EBADMSG when the records do not match
  * what GET_INFO says of our own program (a kernel of another layout). */
 int ps_iter_read(struct ps_iter *it, size_t *n);

@@ -13,6 +13,14 @@
 
 /* flags */
 #define PROGSTATS_REC_STATS_ERR 1   /* a per-CPU counter read failed: ask GET_INFO */
+#define PROGSTATS_REC_SLIM 2        /* slot.slim: name, btf_id, nr_func_info left 0 */
+
+/* The value of progstats_pcpu, per CPU (user space writes slim). */
+struct progstats_pcpu_slot {
+	__u64 num;                         /* a pointer as a number */
+	__u64 base;                        /* the array's pptrs[0]; 0: not read yet */
+	__u64 slim;                        /* 1: PROGSTATS_REC_SLIM records */
+};
 
 struct progstats_prog_rec {
 	__u32 id;

@@ -10,12 +10,18 @@ $(OUT)/cmd/progstats/iter.o $(OUT)/tests/progstats_derive: $(OUT)/bpf/progstats_
 # progstats_derive compiles progstats' own sources in: rebuild it with them.
 $(OUT)/tests/progstats_derive: $(wildcard cmd/progstats/*.c cmd/progstats/*.h)
 .DEFAULT_GOAL := $(progstats_goal)
-# The live screen (tui.c) draws with ncurses.  The Debian libraries progstats
-# calls are linked in statically: a one-shot `progstats --once` is a few
+# The live screen (tui.c) draws with ncurses.  progstats is linked
+# statically, libc included: a one-shot `progstats --once` is a few
 # milliseconds, and loading and relocating six shared objects (ncurses,
-# tinfo, bpf, elf, z, json-c) cost ~0.7 ms of it (bench/README.md).  Only
-# libc and libm stay shared.
+# tinfo, bpf, elf, z, json-c) cost ~0.7 ms of it, ld.so with libc and libm
+# another 0.2-0.3 ms (bench/README.md).  static-pie keeps ASLR; progstats
+# calls nothing of glibc that needs NSS or dlopen.  Sanitizer runtimes need
+# a dynamic link: there only the Debian libraries are static.
+ifeq ($(SANFLAGS),)
+LDLIBS_progstats += -static-pie -lncurses -ltinfo
+else
 LDLIBS_progstats += -Wl,-Bstatic -lncurses -ltinfo -lbpf -lelf -lz -ljson-c -Wl,-Bdynamic
+endif
 DEB_PKGS += libncurses-dev
 # The stats-holder iterator: a light skeleton too (holders.c).
 progstats_goal := $(.DEFAULT_GOAL)

@@ -136,6 +136,7 @@ struct prog_found {
 	uint64_t cnt, nsecs, misses;
 	int fd;                      /* -1 in the iterator walk */
 	bool stats_err;              /* the iterator could not read the counters */
+	bool slim;                   /* no kname, btf_id, nr_func_info (PROGSTATS_REC_SLIM) */
 };
 
 static bool id_wanted(const struct ps_filter *f, __u32 id)
@@ -182,19 +183,49 @@ static int open_fd(struct prog_found *s, struct bpf_prog_info *info)
 	return 0;
 }
 
+/*
+ * A slim record's name and BTF: the previous pass's, when it saw the same
+ * program (id and tag), else GET_INFO's.  1 = the program vanished.
+ */
+static int fill_slim(struct prog_found *s, const struct ps_prog *old, const char *tag,
+		     struct bpf_prog_info *info)
+{
+	int err;
+
+	if (old && !strcmp(old->tag, tag)) {
+		s->kname = old->kname;
+		s->btf_id = old->btf_id;
+		return 0;  /* nr_func_info: only for a name not known yet */
+	}
+	err = open_fd(s, info);
+	if (err)
+		return err;
+	s->kname = info->name;
+	s->btf_id = info->btf_id;
+	s->nr_func_info = info->nr_func_info;
+	return 0;
+}
+
 static int add_prog(struct collect_pass *pass, struct prog_found *s)
 {
 	bool own_fd = s->fd < 0;
 	struct bpf_prog_info info;
 	const struct ps_prog *old;
 	struct ps_prog *p;
+	char tag[sizeof(p->tag)];
 	int err = 0;
 
 	if (!id_wanted(pass->f, s->id) || (pass->f->type >= 0 && s->type != (__u32)pass->f->type))
 		return 0;
+	tk_prog_tag_hex(s->tag, tag);
+	old = prev_find(pass, s->id);
+	if (s->slim && (err = fill_slim(s, old, tag, &info)))
+		goto out;
 	if (tk_grow((void **)&pass->cur->v, &pass->cur->cap, (pass->cur->n + 1) * sizeof(*pass->cur->v),
-		    256 * sizeof(*pass->cur->v)))
-		return -ENOMEM;
+		    256 * sizeof(*pass->cur->v))) {
+		err = -ENOMEM;
+		goto out;
+	}
 	p = &pass->cur->v[pass->cur->n];
 	memset(p, 0, sizeof(*p));
 	p->ts_ns = pass->ts_ns ? pass->ts_ns : tk_now_mono_ns();
@@ -202,19 +233,18 @@ static int add_prog(struct collect_pass *pass, struct prog_found *s)
 	p->type = s->type;
 	p->btf_id = s->btf_id;
 	memcpy(p->kname, s->kname, strnlen(s->kname, sizeof(p->kname) - 1));
-	tk_prog_tag_hex(s->tag, p->tag);
+	memcpy(p->tag, tag, sizeof(p->tag));
 	/* A truncated name costs a BTF load: do it once per program. */
-	old = prev_find(pass, s->id);
 	if (old && !strcmp(old->kname, p->kname) && !strcmp(old->tag, p->tag)) {
 		memcpy(p->name, old->name, sizeof(p->name));
 		p->flagged = old->flagged;
 	} else if (!name_truncated(s)) {
 		memcpy(p->name, p->kname, sizeof(p->kname));
 	} else {
-		if (own_fd && (err = open_fd(s, &info)))
+		if (s->fd < 0 && (err = open_fd(s, &info)))
 			goto out;
 		memset(&info, 0, sizeof(info));
-		memcpy(info.name, s->kname, sizeof(info.name));
+		memcpy(info.name, p->kname, sizeof(info.name));  /* s->kname may be info.name */
 		info.btf_id = s->btf_id;
 		info.nr_func_info = s->nr_func_info;
 		tk_prog_full_name(s->fd, &info, p->name, sizeof(p->name));
@@ -255,7 +285,10 @@ int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_
 	cur->n = 0;
 	if (!it || it->link_fd < 0)
 		return tk_prog_foreach(on_prog, &pass);
-	err = ps_iter_read(it, &n);
+	/* The previous pass knows every program a name filter does not hide. */
+	err = ps_iter_slim(it, prev && !f->name);
+	if (!err)
+		err = ps_iter_read(it, &n);
 	pass.ts_ns = tk_now_mono_ns();
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct progstats_prog_rec *r = &it->v[i];
@@ -268,6 +301,7 @@ int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_
 			.nr_func_info = r->nr_func_info, .kname = r->name, .tag = r->tag,
 			.cnt = r->cnt, .nsecs = r->nsecs, .misses = r->misses, .fd = -1,
 			.stats_err = r->flags & PROGSTATS_REC_STATS_ERR,
+			.slim = r->flags & PROGSTATS_REC_SLIM,
 		};
 
 		err = add_prog(&pass, &s);

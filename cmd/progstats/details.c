@@ -39,6 +39,30 @@ struct ps_hist {
 	uint32_t total;              /* periods with runs, whole run */
 };
 
+/* The first PS_MAX_MAPS map ids of program @id (GET_INFO's). */
+struct ps_prog_maps {
+	__u32 id;
+	__u32 ids[PS_MAX_MAPS];
+};
+
+static int cmp_pmaps(const void *a, const void *b)
+{
+	const struct ps_prog_maps *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* @p's map ids in the last pass (*n of them), NULL when not filled. */
+static const __u32 *maps_of(const struct ps_details *d, const struct ps_prog *p, size_t *n)
+{
+	struct ps_prog_maps key = { .id = p->id };
+	const struct ps_prog_maps *m = d->npmaps ?
+		bsearch(&key, d->pmaps, d->npmaps, sizeof(key), cmp_pmaps) : NULL;
+
+	*n = m ? (p->map_count < PS_MAX_MAPS ? p->map_count : PS_MAX_MAPS) : 0;
+	return m ? m->ids : NULL;
+}
+
 /* "memlock:\t123" of our fd @fd: 0 when absent. */
 static uint64_t fdinfo_memlock(int fd)
 {
@@ -73,8 +97,9 @@ static uint64_t epoch_of_boot(uint64_t boot_ns)
 	return (uint64_t)(((int64_t)boot_ns + d) / 1000000000LL);
 }
 
-/* GET_INFO figures of one program; 1 when it vanished or changed. */
-static int fetch_info(struct ps_prog *p)
+/* GET_INFO figures of one program, its map ids into @map_ids; 1 when it
+ * vanished or changed. */
+static int fetch_info(struct ps_prog *p, __u32 *map_ids)
 {
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
@@ -85,7 +110,7 @@ static int fetch_info(struct ps_prog *p)
 		return errno == ENOENT ? 1 : -errno;
 	memset(&info, 0, sizeof(info));
 	info.nr_map_ids = PS_MAX_MAPS;
-	info.map_ids = (__u64)(unsigned long)p->map_ids;
+	info.map_ids = (__u64)(unsigned long)map_ids;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		err = errno == ENOENT ? 1 : -errno;
 		goto out;
@@ -135,15 +160,15 @@ static int fill_maps(struct ps_details *d, struct ps_snap *cur)
 	size_t n = 0, cap = 0, u = 0;
 
 	for (size_t i = 0; i < cur->n; i++) {
-		const struct ps_prog *p = &cur->v[i];
-		size_t k = p->map_count < PS_MAX_MAPS ? p->map_count : PS_MAX_MAPS;
+		size_t k;
+		const __u32 *ids = maps_of(d, &cur->v[i], &k);
 
 		if (tk_grow((void **)&v, &cap, (n + k + 1) * sizeof(*v), 256 * sizeof(*v))) {
 			free(v);
 			return -ENOMEM;
 		}
 		for (size_t j = 0; j < k; j++)
-			v[n++] = (struct map_mem){ p->map_ids[j], 0 };
+			v[n++] = (struct map_mem){ ids[j], 0 };
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_map);
@@ -160,11 +185,12 @@ static int fill_maps(struct ps_details *d, struct ps_snap *cur)
 	}
 	for (size_t i = 0; i < cur->n; i++) {
 		struct ps_prog *p = &cur->v[i];
-		size_t k = p->map_count < PS_MAX_MAPS ? p->map_count : PS_MAX_MAPS;
+		size_t k;
+		const __u32 *ids = maps_of(d, p, &k);
 
 		p->map_memlock = 0;
 		for (size_t j = 0; j < k; j++) {
-			struct map_mem *m = map_find(v, u, p->map_ids[j]);
+			struct map_mem *m = map_find(v, u, ids[j]);
 
 			if (m)
 				p->map_memlock += m->memlock;
@@ -176,14 +202,25 @@ static int fill_maps(struct ps_details *d, struct ps_snap *cur)
 	return 0;
 }
 
-static int fill_info(struct ps_snap *cur, const struct ps_snap *prev)
+/* The GET_INFO figures of @cur's programs: kept from @prev where it has them. */
+static int fill_info(struct ps_details *d, struct ps_snap *cur, const struct ps_snap *prev)
 {
+	struct ps_prog_maps *v = cur->n ? calloc(cur->n, sizeof(*v)) : NULL;
+
+	if (cur->n && !v)
+		return -ENOMEM;
 	for (size_t i = 0; i < cur->n; i++) {
 		struct ps_prog *p = &cur->v[i];
 		const struct ps_prog *old = ps_snap_find(prev, p->id);
+		bool keep = old && old->info_ok && !strcmp(old->tag, p->tag);
+		const __u32 *old_ids = NULL;
+		size_t k = 0;
 		int err;
 
-		if (old && old->info_ok && !strcmp(old->tag, p->tag)) {
+		v[i].id = p->id;
+		if (keep)
+			old_ids = maps_of(d, old, &k);
+		if (keep && (old_ids || !old->map_count)) {
 			p->info_ok = true;
 			p->bytes_xlated = old->bytes_xlated;
 			p->bytes_jited = old->bytes_jited;
@@ -193,13 +230,19 @@ static int fill_info(struct ps_snap *cur, const struct ps_snap *prev)
 			p->map_count = old->map_count;
 			p->bytes_memlock = old->bytes_memlock;
 			p->map_memlock = old->map_memlock;
-			memcpy(p->map_ids, old->map_ids, sizeof(p->map_ids));
+			if (k)
+				memcpy(v[i].ids, old_ids, k * sizeof(*old_ids));
 			continue;
 		}
-		err = fetch_info(p);
-		if (err < 0)
+		err = fetch_info(p, v[i].ids);
+		if (err < 0) {
+			free(v);
 			return err;   /* vanished programs keep zeros */
+		}
 	}
+	free(d->pmaps);
+	d->pmaps = v;
+	d->npmaps = cur->n;
 	return 0;
 }
 
@@ -310,7 +353,7 @@ int ps_details_fill(struct ps_details *d, struct ps_snap *cur, const struct ps_s
 	}
 	if ((need & PS_NEED_HIST) && (err = fill_hist(d, cur)))
 		return err;
-	if ((need & (PS_NEED_INFO | PS_NEED_MAPS)) && (err = fill_info(cur, prev)))
+	if ((need & (PS_NEED_INFO | PS_NEED_MAPS)) && (err = fill_info(d, cur, prev)))
 		return err;
 	if ((need & PS_NEED_MAPS) && (err = fill_maps(d, cur)))
 		return err;
@@ -336,13 +379,13 @@ void ps_details_totals(const struct ps_details *d, const struct ps_view *view, s
 
 	w->maps_total = w->maps_memlock_total = 0;
 	for (size_t i = 0; i < view->n; i++) {
-		const struct ps_prog *p = view->v[i];
-		size_t k = p->map_count < PS_MAX_MAPS ? p->map_count : PS_MAX_MAPS;
+		size_t k;
+		const __u32 *ids = maps_of(d, view->v[i], &k);
 
 		if (tk_grow((void **)&v, &cap, (n + k + 1) * sizeof(*v), 256 * sizeof(*v)))
 			goto out;
 		for (size_t j = 0; j < k; j++)
-			v[n++] = (struct map_mem){ p->map_ids[j], 0 };
+			v[n++] = (struct map_mem){ ids[j], 0 };
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_map);
@@ -363,5 +406,6 @@ void ps_details_free(struct ps_details *d)
 	ps_pins_free(&d->pins);
 	free(d->hist);
 	free(d->maps);
+	free(d->pmaps);
 	memset(d, 0, sizeof(*d));
 }

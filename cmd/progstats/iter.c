@@ -40,6 +40,7 @@ int ps_iter_open(struct ps_iter *it)
 	if (!skel)
 		return errno ? -errno : -ENOMEM;
 	skel->rodata->nr_cpus = (__u32)ncpu;
+	it->ncpu = ncpu;
 	if (tk_out.verbose >= 2) {
 		skel->ctx.log_level = 1;
 		skel->ctx.log_size = sizeof(log);
@@ -69,10 +70,36 @@ fail:
 	return err;
 }
 
+/* A slim record has no name to check: its full records passed before. */
 static bool self_ok(const struct ps_iter *it, const struct progstats_prog_rec *r)
 {
 	return r->type == it->self_type && !memcmp(r->tag, it->self_tag, sizeof(r->tag)) &&
-	       !strncmp(r->name, it->self_name, sizeof(r->name)) && !r->flags;
+	       !(r->flags & PROGSTATS_REC_STATS_ERR) &&
+	       (r->flags & PROGSTATS_REC_SLIM ? it->full_ok :
+		!strncmp(r->name, it->self_name, sizeof(r->name)));
+}
+
+int ps_iter_slim(struct ps_iter *it, bool slim)
+{
+	struct progstats_pcpu_slot *v;
+	__u32 zero = 0;
+	int err = 0;
+
+	slim = slim && it->full_ok;
+	if (slim == it->slim)
+		return 0;
+	/* Every CPU's element; base 0: each CPU reads it again. */
+	v = calloc((size_t)it->ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (int c = 0; c < it->ncpu; c++)
+		v[c].slim = slim;
+	if (bpf_map_update_elem(it->skel->maps.progstats_pcpu.map_fd, &zero, v, BPF_ANY))
+		err = -errno;
+	else
+		it->slim = slim;
+	free(v);
+	return err;
 }
 
 static int cmp_rec(const void *a, const void *b)
@@ -114,6 +141,7 @@ int ps_iter_read(struct ps_iter *it, size_t *n)
 		err = -EBADMSG;  /* records do not match this kernel's layout */
 		goto out;
 	}
+	it->full_ok = true;
 	if (!sorted)
 		qsort(it->v, *n, rsz, cmp_rec);
 out:

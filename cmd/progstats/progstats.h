@@ -77,9 +77,8 @@ struct ps_prog {
 	uint32_t bytes_xlated, bytes_jited, verified_insns, uid;
 	uint64_t bytes_memlock;      /* fdinfo memlock */
 	uint64_t loaded_at;          /* load time, s since the epoch */
-	uint32_t map_count;
+	uint32_t map_count;          /* its map ids: details.c's side table */
 	uint64_t map_memlock;        /* its maps' fdinfo memlock, summed */
-	uint32_t map_ids[PS_MAX_MAPS];     /* the first PS_MAX_MAPS of them */
 	uint32_t link_count;         /* links to it (--fields links) */
 };
 
@@ -119,8 +118,17 @@ struct ps_iter {
 	 */
 	uint64_t self_cnt;
 	size_t before_self;              /* records of lower ids than ours */
+	bool full_ok;                    /* a pass passed the self check */
+	bool slim;                       /* the program writes slim records */
+	int ncpu;                        /* possible CPUs: the per-CPU array's */
 };
 int ps_iter_open(struct ps_iter *it);
+/*
+ * Slim records from the next pass on (PROGSTATS_REC_SLIM: no name, BTF id
+ * or func_info count), once a pass of full records passed the self check;
+ * a map update when the mode changes.  0 or -errno.
+ */
+int ps_iter_slim(struct ps_iter *it, bool slim);
 /* One pass into it->v (*n records); -EBADMSG when the records do not match
  * what GET_INFO says of our own program (a kernel of another layout). */
 int ps_iter_read(struct ps_iter *it, size_t *n);
@@ -336,6 +344,10 @@ struct ps_details {
 	size_t nhist, hist_cap;
 	struct map_mem *maps;        /* the last pass's maps and memlock, by id */
 	size_t nmaps;
+	/* The last pass's map ids per program (PS_NEED_INFO), ascending by id:
+	 * kept out of struct ps_prog, whose every byte each pass touches. */
+	struct ps_prog_maps *pmaps;
+	size_t npmaps;
 	int ncpu;                    /* online CPUs */
 };
 int ps_details_fill(struct ps_details *d, struct ps_snap *cur, const struct ps_snap *prev,

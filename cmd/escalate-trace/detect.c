@@ -15,6 +15,7 @@
 #include "escalate.h"
 #include "robust.h"
 #include "stats.h"
+#include "winsum.h"
 
 struct brick {
 	char name[ESC_NAME_MAX];
@@ -23,6 +24,7 @@ struct brick {
 	size_t nval, ival;    /* filled slots, next slot */
 	size_t ncliff, icliff;
 	struct esc_sorted sorted;  /* --detect outlier: the ring's values in order */
+	struct esc_winsum sums;    /* the ring's running sums: quiet windows in O(1) */
 	uint64_t streak;      /* consecutive samples whose condition held (--for) */
 	uint64_t fired_ns;    /* CLOCK_MONOTONIC of the last escalation (--cooldown) */
 	bool fired;
@@ -230,6 +232,36 @@ static void value_rules(const struct esc_thresholds *t, struct brick *k,
 	}
 }
 
+/*
+ * The ring's running sums after @x was pushed (@old evicted when @evict);
+ * rebuilt from the ring, shifted by @x, every `window` updates (O(1)
+ * amortised, and the drift bound stays small).
+ */
+static void sums_update(const struct esc_thresholds *t, struct brick *k, bool evict,
+			double old, double x)
+{
+	if (k->nval == 1 || k->sums.ops >= t->window)
+		esc_winsum_rebuild(&k->sums, k->val, k->nval, x);
+	else
+		esc_winsum_update(&k->sums, evict, old, x);
+}
+
+/*
+ * True when value_rules() could be skipped: neither the CV nor the
+ * efficiency rule can fire on this window (too few samples, or the running
+ * sums prove it, winsum.h).  Never with t->exact.
+ */
+static bool value_quiet(const struct esc_thresholds *t, const struct brick *k,
+			const struct esc_sample *s)
+{
+	if (t->exact)
+		return false;
+	if (k->nval < t->min_samples)
+		return true;
+	return esc_winsum_quiet(&k->sums, k->nval, t->cv, s->st[ESC_F_BUDGET] == ESC_FS_OK,
+				s->budget_us, t->efficiency);
+}
+
 /* --detect outlier: @x against the window before it (the sorted copy). */
 static void outlier_rule(const struct esc_thresholds *t, struct brick *k, double x,
 			 struct esc_verdict *v)
@@ -249,14 +281,23 @@ static void outlier_rule(const struct esc_thresholds *t, struct brick *k, double
  * O(window) pass, so it runs on every (min_seg / 2)-th sample of the brick:
  * the split found is the same, a shift is reported a few samples later.
  */
+static size_t change_min_seg(const struct esc_thresholds *t)
+{
+	return t->min_samples > 2 ? t->min_samples : 2;
+}
+
+/* Does change_rule() test this sample (it needs the exact window mean)? */
+static bool change_due(const struct esc_thresholds *t, const struct brick *k)
+{
+	return (t->detect & ESC_DETECT_CHANGE) && !(k->n % (change_min_seg(t) / 2));
+}
+
 static void change_rule(const struct esc_thresholds *t, struct brick *k, struct esc_verdict *v)
 {
-	size_t min_seg = t->min_samples > 2 ? t->min_samples : 2;
+	size_t min_seg = change_min_seg(t);
 	size_t start = k->nval == t->window ? k->ival : 0;
 	struct esc_change c;
 
-	if (k->n % (min_seg / 2))
-		return;
 	if (esc_change_point(k->val, t->window, start, k->nval, v->mean_us, min_seg, &c) ||
 	    c.at_edge)
 		return;
@@ -317,6 +358,7 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 {
 	const struct esc_thresholds *t = &b->t;
 	size_t min_prev = t->min_samples > 3 ? t->min_samples - 1 : 2;
+	bool deferred = false;   /* value_rules() skipped: the window is quiet */
 	struct brick *k;
 	int err;
 
@@ -326,12 +368,19 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 		return err;
 
 	if (s->st[ESC_F_VALUE] == ESC_FS_OK) {
+		bool evict = k->nval == t->window;
+		double old = k->val[k->ival];
+
 		if (t->detect & ESC_DETECT_OUTLIER)
 			outlier_rule(t, k, s->value_us, v);
 		ring_push(k->val, t->window, &k->nval, &k->ival, s->value_us);
 		run_stats_add(k, s->value_us);
-		value_rules(t, k, s, v);
-		if (t->detect & ESC_DETECT_CHANGE)
+		sums_update(t, k, evict, old, s->value_us);
+		v->n = k->nval;
+		deferred = !change_due(t, k) && value_quiet(t, k, s);
+		if (!deferred)
+			value_rules(t, k, s, v);
+		if (change_due(t, k))
 			change_rule(t, k, v);
 	}
 	if (s->st[ESC_F_CLIFF] == ESC_FS_OK) {
@@ -351,6 +400,9 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 	}
 	v->reason = robust_classify(t, v);
 	gate(b, k, v);
+	/* the record reports the window's figures: the same two-pass ones */
+	if (deferred && v->reason != ESC_NONE)
+		value_rules(t, k, s, v);
 	return 0;
 }
 

@@ -153,7 +153,8 @@ static int find_brick(struct esc_bricks *b, const char *name, struct brick **out
 static void ring_push(double *ring, size_t cap, size_t *n, size_t *i, double x)
 {
 	ring[*i] = x;
-	*i = (*i + 1) % cap;
+	if (++*i == cap)
+		*i = 0;
 	if (*n < cap)
 		(*n)++;
 }

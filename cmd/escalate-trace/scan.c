@@ -73,7 +73,10 @@ static bool digits(struct scan *s, uint64_t *m, int *n)
 	bool fits = true;
 
 	*m = 0;
-	for (*n = 0; is_digit(s); (*n)++, s->p++) {
+	/* 19 digits always fit 64 bits: no overflow test for those */
+	for (*n = 0; *n < 19 && is_digit(s); (*n)++, s->p++)
+		*m = *m * 10 + (unsigned)(*s->p - '0');
+	for (; is_digit(s); (*n)++, s->p++) {
 		unsigned d = (unsigned)(*s->p - '0');
 
 		if (*m > (UINT64_MAX - d) / 10)

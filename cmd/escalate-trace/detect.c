@@ -378,11 +378,14 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 		run_stats_add(k, s->value_us);
 		sums_update(t, k, evict, old, s->value_us);
 		v->n = k->nval;
-		deferred = !change_due(t, k) && value_quiet(t, k, s);
+		deferred = value_quiet(t, k, s);
 		if (!deferred)
 			value_rules(t, k, s, v);
-		if (change_due(t, k))
+		if (change_due(t, k)) {
+			if (deferred)   /* the change point needs the mean: value_rules()'s */
+				v->mean_us = tk_mean(k->val, k->nval);
 			change_rule(t, k, v);
+		}
 	}
 	if (s->st[ESC_F_CLIFF] == ESC_FS_OK) {
 		if (k->ncliff >= min_prev) {

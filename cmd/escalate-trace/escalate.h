@@ -154,7 +154,8 @@ size_t esc_bricks_count(const struct esc_bricks *b);
  * v->suppressed set.  The window's figures (n, mean_us, cv, efficiency,
  * budget_us) are those of the two-pass computation whenever v->reason is
  * not ESC_NONE or t->exact is set; otherwise, when running sums prove that
- * neither the CV nor the efficiency rule can fire, only v->n is filled.  Returns 0, -ENOSPC when a new brick would exceed the
+ * neither the CV nor the efficiency rule can fire, only v->n (and v->mean_us
+ * on a sample the change point is tested on) is filled.  Returns 0, -ENOSPC when a new brick would exceed the
  * cap (sample dropped) or -ENOMEM.
  */
 int esc_detect(struct esc_bricks *b, const struct esc_sample *s,

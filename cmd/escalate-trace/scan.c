@@ -175,7 +175,8 @@ static bool scan_object(struct scan *s, const char *const *keys, struct esc_val 
 		if (!scan_string(s, &k, &klen) || !eat(s, ':'))
 			return false;
 		for (int i = 0; keys && i < ESC_K_NR; i++) {
-			if (keys[i] && s->klen[i] == klen && !memcmp(keys[i], k, klen)) {
+			if (keys[i] && s->klen[i] == klen && (!klen || keys[i][0] == k[0]) &&
+			    !memcmp(keys[i], k, klen)) {
 				if (found[i])
 					return false;   /* a repeated key: json-c keeps the last */
 				found[i] = true;

@@ -45,7 +45,7 @@ static void add(double *s, double *e, double t)
 
 void esc_winsum_rebuild(struct esc_winsum *w, const double *v, size_t n, double k)
 {
-	*w = (struct esc_winsum){ .k = k };
+	*w = (struct esc_winsum){ .k = k, .n = n, .inv_n = n ? 1 / (double)n : 0 };
 	for (size_t i = 0; i < n; i++) {
 		double d = v[i] - k;
 
@@ -70,6 +70,10 @@ void esc_winsum_update(struct esc_winsum *w, bool evict, double old, double x)
 	add(&w->b, &w->eb, d * d);
 	add(&w->c, &w->ec, fabs(d));
 	w->ops++;
+	if (!evict) {
+		w->n++;
+		w->inv_n = 1 / (double)w->n;
+	}
 }
 
 /* Bounds on the true mean and on SS = sum (x_i - mu)^2 of the window. */
@@ -104,12 +108,12 @@ static bool true_bounds(const struct esc_winsum *w, double inv_n, struct truth *
 bool esc_winsum_quiet(const struct esc_winsum *w, size_t n, double cv_max,
 		      bool have_budget, double budget, double eff_min)
 {
-	double dn = (double)n, inv_n = 1 / dn, r_m = (double)(n + 1) * 1.01 * U;
+	double dn = (double)n, inv_n = w->inv_n, r_m = (double)(n + 1) * 1.01 * U;
 	double r_s = (double)(n + 6) * 1.02 * U;
 	double dev, var_hi, den;
 	struct truth t;
 
-	if (n < 2 || !true_bounds(w, inv_n, &t))
+	if (n < 2 || n != w->n || !true_bounds(w, inv_n, &t))
 		return false;
 	/* the two-pass mean is off by at most r_m mu: its deviations sum higher */
 	dev = r_m * t.mu_hi;

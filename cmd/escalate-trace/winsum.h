@@ -22,6 +22,8 @@ struct esc_winsum {
 	double a, b, c;    /* sums of d = fl(x - k), of fl(d * d), of |d| */
 	double ea, eb, ec; /* bounds on the rounding accumulated in a, b and c */
 	size_t ops;        /* updates since the last rebuild */
+	size_t n;          /* values summed */
+	double inv_n;      /* 1 / n, rounded */
 };
 
 /*
@@ -34,7 +36,8 @@ void esc_winsum_rebuild(struct esc_winsum *w, const double *v, size_t n, double 
 void esc_winsum_update(struct esc_winsum *w, bool evict, double old, double x);
 
 /*
- * For @n >= 2 non-negative finite values summed in @w: true only when
+ * For the @n >= 2 non-negative finite values summed in @w (false when
+ * @w did not count @n of them): true only when
  * detect.c's two-pass CV over them is certainly <= @cv_max and, when
  * @have_budget, its efficiency 100 * @budget / mean is certainly >=
  * @eff_min.  False means "not certain" (the caller computes exactly).

@@ -5,10 +5,10 @@
 # lines/s from wall time and CPU ns per line (user + system, all threads,
 # from /usr/bin/time), median and range over the rounds; the jq ratio is the
 # median of each round's ratio.  Configurations: the default threads, serial
-# (--threads 1), --threads 2, and the robust detectors on (--detect all),
+# (--threads 1), and the robust detectors on (--detect all),
 # each with the default detectors (CV, efficiency) of --value.
-# TELKIT_BIN_BEFORE=DIR adds DIR/escalate-trace's default and serial runs
-# (an earlier build) to the same rounds.
+# TELKIT_BIN_BEFORE=DIR adds DIR/escalate-trace's default, serial and
+# --detect all runs (an earlier build) to the same rounds.
 # Goals: issue 20, >= 1.5M lines/s on 2 CPUs and >= 4x jq with the default
 # detectors; issue 21, >= 1M lines/s with --detect all.
 # Usage: bench/escalate/ingest.sh [LINES=2000000] [R=5]
@@ -46,11 +46,11 @@ for _ in $(seq "$R"); do
 	run default bash -c 'ingest "$0"' "$ET"
 	run jq jq -c 'select(.ns_per_call > 0) | .name'
 	run serial bash -c 'ingest "$0" --threads 1' "$ET"
-	run threads2 bash -c 'ingest "$0" --threads 2' "$ET"
 	run detect bash -c 'ingest "$0" --detect all' "$ET"
 	if [ -n "$BEFORE" ]; then
 		run before bash -c 'ingest "$0"' "$BEFORE"
 		run before-serial bash -c 'ingest "$0" --threads 1' "$BEFORE"
+		run before-detect bash -c 'ingest "$0" --detect all' "$BEFORE"
 	fi
 done
 

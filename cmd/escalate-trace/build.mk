@@ -19,3 +19,5 @@ $(OUT)/tests/test_esc_detect: tests/unit/test_esc_detect.c $(ESC_DETECT_SRC) $(L
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Icmd/escalate-trace $(CFLAGS) $(LDFLAGS) $< $(ESC_DETECT_SRC) \
 		$(LIB) $(LDLIBS) -lgsl -lgslcblas -o $@
+# fuzz/esc_detect.c links detection, which takes the t distribution from GSL.
+$(OUT)/fuzz/esc_detect-replay build/fuzz/esc_detect: LDLIBS += -lgsl -lgslcblas

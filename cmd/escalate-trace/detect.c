@@ -277,11 +277,6 @@ static void outlier_rule(const struct esc_thresholds *t, struct brick *k, double
 	esc_sorted_push(&k->sorted, evict, evict ? k->val[k->ival] : 0, x);
 }
 
-/*
- * --detect change_point over the window, current sample included.  One
- * O(window) pass, so it runs on every (min_seg / 2)-th sample of the brick:
- * the split found is the same, a shift is reported a few samples later.
- */
 static size_t change_min_seg(const struct esc_thresholds *t)
 {
 	return t->min_samples > 2 ? t->min_samples : 2;
@@ -293,6 +288,11 @@ static bool change_due(const struct esc_thresholds *t, const struct brick *k)
 	return (t->detect & ESC_DETECT_CHANGE) && !(k->n % (change_min_seg(t) / 2));
 }
 
+/*
+ * --detect change_point over the window, current sample included.  One
+ * O(window) pass, so it runs on every (min_seg / 2)-th sample of the brick:
+ * the split found is the same, a shift is reported a few samples later.
+ */
 static void change_rule(const struct esc_thresholds *t, struct brick *k, struct esc_verdict *v)
 {
 	size_t min_seg = change_min_seg(t);

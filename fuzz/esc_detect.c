@@ -4,7 +4,8 @@
  * running-sum fast path (winsum.c) against the two-pass computation on every
  * sample (esc_thresholds.exact) on the same samples.  Bytes 0-1 pick the
  * configuration (window, --min-samples, --detect, --for, thresholds, a
- * budget); then each 9 bytes are one sample: a brick (of 4) and a double's
+ * budget); then each 9 bytes are one sample: a brick (of 4, and whether
+ * the sample carries a cliff field, or only that) and a double's
  * bits (NaN and infinities skipped, negatives made positive, -0 kept: what
  * esc_extract() can hand on).  Invariant: the same verdicts, and every
  * number of a reported escalation bit for bit (fuzz/esc_detect.h).
@@ -68,6 +69,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(s.name, sizeof(s.name), "b%u", data[i] & 3);
 		s.st[ESC_F_NAME] = s.st[ESC_F_VALUE] = ESC_FS_OK;
 		s.value_us = x;
+		if (data[i] & 4) {       /* a cliff field, maybe alone */
+			s.st[ESC_F_CLIFF] = ESC_FS_OK;
+			s.cliff = x;
+			if (data[i] & 8)
+				s.st[ESC_F_VALUE] = ESC_FS_MISSING;
+		}
 		if (budget >= 0) {
 			s.st[ESC_F_BUDGET] = ESC_FS_OK;
 			s.budget_us = budget;

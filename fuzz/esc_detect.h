@@ -30,7 +30,10 @@ static inline const char *esc_verdict_diff(const struct esc_verdict *a,
 	if (a->reason == ESC_NONE)
 		return NULL;
 	I(n); D(mean_us); D(cv); I(cv_valid); D(efficiency); I(eff_valid);
-	D(cliff_median); D(cliff_drop); I(cliff_valid); D(gpu_pct); I(gpu_valid);
+	I(cliff_valid);
+	if (a->cliff_valid) {   /* else unused and not reported (a zero's sign may differ) */
+		D(cliff_median); D(cliff_drop);
+	} D(gpu_pct); I(gpu_valid);
 	D(budget_us); D(out_median); D(out_mad); D(out_z); I(out_valid); I(cp_index);
 	I(cp_n1); I(cp_n2); D(cp_mean1); D(cp_mean2); D(cp_p); I(cp_valid);
 #undef D

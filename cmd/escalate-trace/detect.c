@@ -23,6 +23,7 @@ struct brick {
 	double *cliff;        /* ring of the last `window` cliff-field values */
 	size_t nval, ival;    /* filled slots, next slot */
 	size_t ncliff, icliff;
+	struct esc_sorted cliff_sorted;  /* the cliff ring's values in order (first use) */
 	struct esc_sorted sorted;  /* --detect outlier: the ring's values in order */
 	struct esc_winsum sums;    /* the ring's running sums: quiet windows in O(1) */
 	uint64_t streak;      /* consecutive samples whose condition held (--for) */
@@ -36,7 +37,7 @@ struct esc_bricks {
 	struct esc_thresholds t;
 	struct brick **slot;  /* open addressing, power of two */
 	size_t nslots, count, max;
-	double *scratch;      /* median sort buffer */
+	double *scratch;      /* median sort buffer (t->exact) */
 	uint64_t suppressed;
 };
 
@@ -96,6 +97,7 @@ void esc_bricks_free(struct esc_bricks *b)
 		free(b->slot[i]->val);
 		free(b->slot[i]->cliff);
 		esc_sorted_free(&b->slot[i]->sorted);
+		esc_sorted_free(&b->slot[i]->cliff_sorted);
 		free(b->slot[i]);
 	}
 	free(b->slot);
@@ -159,7 +161,13 @@ static void ring_push(double *ring, size_t cap, size_t *n, size_t *i, double x)
 		(*n)++;
 }
 
-/* Median of @n values (mean of the two middle ones when n is even). */
+/*
+ * Median of @n values (mean of the two middle ones when n is even), sorting
+ * a copy: the cliff rule's computation with t->exact (the differential
+ * test's oracle); otherwise the ring's sorted copy gives it in O(1).  Both
+ * sort the same values, so they differ at most in the sign of a zero
+ * median, which the rule neither uses (it needs a median > 0) nor reports.
+ */
 static double median(double *scratch, const double *v, size_t n)
 {
 	memcpy(scratch, v, n * sizeof(double));
@@ -261,6 +269,14 @@ static bool value_quiet(const struct esc_thresholds *t, const struct brick *k,
 		return true;
 	return esc_winsum_quiet(&k->sums, k->nval, t->cv, s->st[ESC_F_BUDGET] == ESC_FS_OK,
 				s->budget_us, t->efficiency);
+}
+
+/* The cliff ring's sorted copy, made at the brick's first cliff sample. */
+static int cliff_sorted(const struct esc_thresholds *t, struct brick *k)
+{
+	if (t->exact || k->cliff_sorted.v)
+		return 0;
+	return esc_sorted_init(&k->cliff_sorted, t->window);
 }
 
 /* --detect outlier: @x against the window before it (the sorted copy). */
@@ -365,6 +381,8 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 
 	memset(v, 0, sizeof(*v));
 	err = find_brick(b, s->name, &k);
+	if (!err && s->st[ESC_F_CLIFF] == ESC_FS_OK)
+		err = cliff_sorted(t, k);
 	if (err)
 		return err;
 
@@ -389,13 +407,17 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 	}
 	if (s->st[ESC_F_CLIFF] == ESC_FS_OK) {
 		if (k->ncliff >= min_prev) {
-			v->cliff_median = median(b->scratch, k->cliff, k->ncliff);
+			v->cliff_median = t->exact ? median(b->scratch, k->cliff, k->ncliff) :
+				esc_sorted_median(&k->cliff_sorted);
 			if (v->cliff_median > 0) {
 				v->cliff_drop = tk_ratio(100.0 * (v->cliff_median - s->cliff),
 							 v->cliff_median);
 				v->cliff_valid = true;
 			}
 		}
+		if (!t->exact)
+			esc_sorted_push(&k->cliff_sorted, k->ncliff == t->window,
+					k->cliff[k->icliff], s->cliff);
 		ring_push(k->cliff, t->window, &k->ncliff, &k->icliff, s->cliff);
 	}
 	if (s->st[ESC_F_GPU] == ESC_FS_OK) {

@@ -13,7 +13,9 @@
  * (85/115 -> 15.0) or whose efficiency is exactly it (budget 25 / mean
  * 100), slow drifts away from the running sums' shift, steps, and values
  * alternating between 0 and huge; windows from 2 to 1000, --min-samples,
- * --for, a budget per sample or none, and the --detect rules off and on.
+ * --for, a budget per sample or none, the --detect rules off and on, and
+ * a --cliff-field (its median from the sorted ring against a sort of a
+ * copy).
  * For each sample both sides must agree on the return code, the reason,
  * pending and suppressed; when an escalation is reported, on every number
  * of the verdict, bit for bit (the escalation record is made of them).
@@ -107,6 +109,7 @@ static double stream_next(struct stream *s)
 
 struct config {
 	struct esc_thresholds t;
+	bool cliff;              /* a --cliff-field on the samples */
 	bool budget;
 	double budget_us;
 };
@@ -123,13 +126,14 @@ static void config_random(struct config *c)
 		c->t.min_samples = c->t.window;
 	c->t.cv = cvs[rnd() % (sizeof(cvs) / sizeof(cvs[0]))];
 	c->t.efficiency = rnd() % 2 ? 25 : unif() * 150;
-	c->t.cliff = 30;
 	c->t.gpu = 50;
 	c->t.hold = rnd() % 4 ? 1 : 1 + rnd() % 3;
 	c->t.cooldown_ns = 0;
 	c->t.detect = (unsigned)(rnd() % 4);
 	c->t.outlier_z = 6;
 	c->t.alpha = 1e-4;
+	c->cliff = rnd() % 2;
+	c->t.cliff = rnd() % 2 ? 30 : unif() * 100;
 	c->budget = rnd() % 2;
 	c->budget_us = rnd() % 2 ? 25 : pow(10, unif() * 8 - 2);
 }
@@ -143,14 +147,16 @@ static int run_case(uint64_t seed, unsigned idx, struct tally *ty)
 {
 	struct config c;
 	struct esc_bricks *fast, *oracle;
-	struct stream st[8];
+	struct stream st[8], cst[8];
 	unsigned nb = 1 + (unsigned)(rnd() % 8);
 	size_t len = 200 + rnd() % 3000;
 	int rc = 0;
 
 	config_random(&c);
-	for (unsigned i = 0; i < nb; i++)
+	for (unsigned i = 0; i < nb; i++) {
 		stream_init(&st[i]);
+		stream_init(&cst[i]);
+	}
 	c.t.exact = false;
 	fast = esc_bricks_new(&c.t, 16);
 	c.t.exact = true;
@@ -170,6 +176,12 @@ static int run_case(uint64_t seed, unsigned idx, struct tally *ty)
 		snprintf(s.name, sizeof(s.name), "b%u", b);
 		s.st[ESC_F_NAME] = s.st[ESC_F_VALUE] = ESC_FS_OK;
 		s.value_us = stream_next(&st[b]);
+		if (c.cliff) {
+			s.st[ESC_F_CLIFF] = ESC_FS_OK;
+			s.cliff = stream_next(&cst[b]);
+			if (!(rnd() % 8))   /* a line with the cliff field only */
+				s.st[ESC_F_VALUE] = ESC_FS_MISSING;
+		}
 		if (c.budget) {
 			s.st[ESC_F_BUDGET] = ESC_FS_OK;
 			s.budget_us = st[b].kind == K_EXACT_EFF ? 25 : c.budget_us;

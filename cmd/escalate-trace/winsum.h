@@ -32,7 +32,7 @@ struct esc_winsum {
  * tighter the bounds).
  */
 void esc_winsum_rebuild(struct esc_winsum *w, const double *v, size_t n, double k);
-/* Add @x; with @evict first remove @old (a value added since the last rebuild). */
+/* Add @x; with @evict first remove @old (a value the sums hold, same k). */
 void esc_winsum_update(struct esc_winsum *w, bool evict, double old, double x);
 
 /*

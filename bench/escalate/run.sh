@@ -8,10 +8,12 @@
 #     tp_btf programs on sys_enter/sys_exit (build/tests/escalate_empty), the
 #     kernel's syscall-tracepoint path alone.  strace is ~100-400x slower, so it
 #     runs once on N/10 bytes and its ratio is per call (keeps the bench short).
-#  2. stdin ingest of telkit JSON lines (lines/s), against jq -c on the same
-#     file, with the default threads, with --threads 1 (serial), and with
-#     the robust detectors on (--detect all).  Goal (issue 20): >= 1.5M
-#     lines/s on 2 CPUs and >= 4x jq; >= 1M lines/s with the detectors on.
+#  2. stdin ingest of telkit JSON lines (lines/s and CPU ns per line),
+#     against jq -c on the same file, with the default threads, with
+#     --threads 1 (serial), and with the robust detectors on (--detect all),
+#     in R interleaved rounds: bench/escalate/ingest.sh, which also runs
+#     alone.  Goal (issue 20): >= 1.5M lines/s on 2 CPUs and >= 4x jq;
+#     (issue 21) >= 1M lines/s with the detectors on.
 # Usage: bench/escalate/run.sh [N=1000000] [R=3] [LINES=2000000]   (root)
 set -eu
 N=${1:-1000000}
@@ -73,26 +75,5 @@ printf '  strace -c -f    %8.3f s  %6.2fx  (count=%s once, scaled to N; read cal
 	"$(echo "$s / $u" | bc -l)" "$NS" "$sreads"
 printf '  strace / escalate-trace: %.1fx\n' "$(echo "$s / $o" | bc -l)"
 
-python3 - "$LINES" > "$tmp/lines.json" <<'PY'
-import sys
-n = int(sys.argv[1])
-w = sys.stdout.write
-for i in range(n):
-    w('{"tool":"progstats","type":"sample","ts_ns":%d,"name":"prog%d","id":%d,"ns_per_call":%d.5,"cnt":%d}\n'
-      % (1700000000000000000 + i, i % 64, i % 64, 100 + i % 7, i))
-PY
-ingest() { "$ET" -j --value ns_per_call --value-unit ns --rate-limit 0/1h "$@" <"$tmp/lines.json" >/dev/null; }
-t0=$(date +%s.%N); ingest; t1=$(date +%s.%N)
-jq -c 'select(.ns_per_call > 0) | .name' <"$tmp/lines.json" >/dev/null; t2=$(date +%s.%N)
-ingest --threads 1; t3=$(date +%s.%N)
-ingest --detect all; t4=$(date +%s.%N)
-et=$(echo "$t1 - $t0" | bc -l) jt=$(echo "$t2 - $t1" | bc -l) st=$(echo "$t3 - $t2" | bc -l)
-dt=$(echo "$t4 - $t3" | bc -l)
-echo "stdin ingest of $LINES telkit JSON lines ($(nproc) CPUs):"
-printf '  escalate-trace  %8.3f s  %10.0f lines/s  (default --threads)\n' "$et" "$(echo "$LINES / $et" | bc -l)"
-printf '  --threads 1     %8.3f s  %10.0f lines/s  (serial)\n' "$st" "$(echo "$LINES / $st" | bc -l)"
-printf '  --detect all    %8.3f s  %10.0f lines/s  (%.2fx the default'"'"'s time)\n' "$dt" \
-	"$(echo "$LINES / $dt" | bc -l)" "$(echo "$dt / $et" | bc -l)"
-printf '  jq -c           %8.3f s  %10.0f lines/s  (escalate-trace %.1fx faster)\n' "$jt" \
-	"$(echo "$LINES / $jt" | bc -l)" "$(echo "$jt / $et" | bc -l)"
-echo "$LINES $et $jt" | awk '{ r = $1 / $2; printf "  goal >= 1.5M lines/s and >= 4x jq: %s (%.2fM lines/s, %.1fx)\n", (r >= 1.5e6 && $3 / $2 >= 4) ? "met" : "NOT met", r / 1e6, $3 / $2 }'
+# 2. stdin ingest, interleaved rounds against jq (bench/escalate/ingest.sh)
+"$here/bench/escalate/ingest.sh" "$LINES" "$R"

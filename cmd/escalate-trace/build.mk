@@ -11,3 +11,13 @@ endif
 # --detect and --baseline take the t distribution from GSL.
 LDLIBS_escalate-trace += -lgsl -lgslcblas
 DEB_PKGS += libgsl-dev
+# The differential test of detection (tests/56-escalate-ingest.bats) links
+# detection's files: the running-sum fast path against the two-pass oracle.
+ESC_DETECT_SRC := $(addprefix cmd/escalate-trace/,detect.c robust.c winsum.c)
+$(OUT)/tests/test_esc_detect: tests/unit/test_esc_detect.c $(ESC_DETECT_SRC) $(LIB) \
+		$(wildcard common/*.h cmd/escalate-trace/*.h) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Icmd/escalate-trace $(CFLAGS) $(LDFLAGS) $< $(ESC_DETECT_SRC) \
+		$(LIB) $(LDLIBS) -lgsl -lgslcblas -o $@
+# fuzz/esc_detect.c links detection, which takes the t distribution from GSL.
+$(OUT)/fuzz/esc_detect-replay build/fuzz/esc_detect: LDLIBS += -lgsl -lgslcblas

@@ -15,6 +15,7 @@
 #include "escalate.h"
 #include "robust.h"
 #include "stats.h"
+#include "winsum.h"
 
 struct brick {
 	char name[ESC_NAME_MAX];
@@ -22,7 +23,9 @@ struct brick {
 	double *cliff;        /* ring of the last `window` cliff-field values */
 	size_t nval, ival;    /* filled slots, next slot */
 	size_t ncliff, icliff;
+	struct esc_sorted cliff_sorted;  /* the cliff ring's values in order (first use) */
 	struct esc_sorted sorted;  /* --detect outlier: the ring's values in order */
+	struct esc_winsum sums;    /* the ring's running sums: quiet windows in O(1) */
 	uint64_t streak;      /* consecutive samples whose condition held (--for) */
 	uint64_t fired_ns;    /* CLOCK_MONOTONIC of the last escalation (--cooldown) */
 	bool fired;
@@ -34,7 +37,7 @@ struct esc_bricks {
 	struct esc_thresholds t;
 	struct brick **slot;  /* open addressing, power of two */
 	size_t nslots, count, max;
-	double *scratch;      /* median sort buffer */
+	double *scratch;      /* median sort buffer (t->exact) */
 	uint64_t suppressed;
 };
 
@@ -94,6 +97,7 @@ void esc_bricks_free(struct esc_bricks *b)
 		free(b->slot[i]->val);
 		free(b->slot[i]->cliff);
 		esc_sorted_free(&b->slot[i]->sorted);
+		esc_sorted_free(&b->slot[i]->cliff_sorted);
 		free(b->slot[i]);
 	}
 	free(b->slot);
@@ -151,12 +155,19 @@ static int find_brick(struct esc_bricks *b, const char *name, struct brick **out
 static void ring_push(double *ring, size_t cap, size_t *n, size_t *i, double x)
 {
 	ring[*i] = x;
-	*i = (*i + 1) % cap;
+	if (++*i == cap)
+		*i = 0;
 	if (*n < cap)
 		(*n)++;
 }
 
-/* Median of @n values (mean of the two middle ones when n is even). */
+/*
+ * Median of @n values (mean of the two middle ones when n is even), sorting
+ * a copy: the cliff rule's computation with t->exact (the differential
+ * test's oracle); otherwise the ring's sorted copy gives it in O(1).  Both
+ * sort the same values, so they differ at most in the sign of a zero
+ * median, which the rule neither uses (it needs a median > 0) nor reports.
+ */
 static double median(double *scratch, const double *v, size_t n)
 {
 	memcpy(scratch, v, n * sizeof(double));
@@ -230,6 +241,44 @@ static void value_rules(const struct esc_thresholds *t, struct brick *k,
 	}
 }
 
+/*
+ * The ring's running sums after @x was pushed (@old evicted when @evict);
+ * rebuilt from the ring, shifted by @x, every `window` updates (O(1)
+ * amortised, and the drift bound stays small).
+ */
+static void sums_update(const struct esc_thresholds *t, struct brick *k, bool evict,
+			double old, double x)
+{
+	if (k->nval == 1 || k->sums.ops >= t->window)
+		esc_winsum_rebuild(&k->sums, k->val, k->nval, x);
+	else
+		esc_winsum_update(&k->sums, evict, old, x);
+}
+
+/*
+ * True when value_rules() could be skipped: neither the CV nor the
+ * efficiency rule can fire on this window (too few samples, or the running
+ * sums prove it, winsum.h).  Never with t->exact.
+ */
+static bool value_quiet(const struct esc_thresholds *t, const struct brick *k,
+			const struct esc_sample *s)
+{
+	if (t->exact)
+		return false;
+	if (k->nval < t->min_samples)
+		return true;
+	return esc_winsum_quiet(&k->sums, k->nval, t->cv, s->st[ESC_F_BUDGET] == ESC_FS_OK,
+				s->budget_us, t->efficiency);
+}
+
+/* The cliff ring's sorted copy, made at the brick's first cliff sample. */
+static int cliff_sorted(const struct esc_thresholds *t, struct brick *k)
+{
+	if (t->exact || k->cliff_sorted.v)
+		return 0;
+	return esc_sorted_init(&k->cliff_sorted, t->window);
+}
+
 /* --detect outlier: @x against the window before it (the sorted copy). */
 static void outlier_rule(const struct esc_thresholds *t, struct brick *k, double x,
 			 struct esc_verdict *v)
@@ -244,6 +293,17 @@ static void outlier_rule(const struct esc_thresholds *t, struct brick *k, double
 	esc_sorted_push(&k->sorted, evict, evict ? k->val[k->ival] : 0, x);
 }
 
+static size_t change_min_seg(const struct esc_thresholds *t)
+{
+	return t->min_samples > 2 ? t->min_samples : 2;
+}
+
+/* Does change_rule() test this sample (it needs the exact window mean)? */
+static bool change_due(const struct esc_thresholds *t, const struct brick *k)
+{
+	return (t->detect & ESC_DETECT_CHANGE) && !(k->n % (change_min_seg(t) / 2));
+}
+
 /*
  * --detect change_point over the window, current sample included.  One
  * O(window) pass, so it runs on every (min_seg / 2)-th sample of the brick:
@@ -251,12 +311,10 @@ static void outlier_rule(const struct esc_thresholds *t, struct brick *k, double
  */
 static void change_rule(const struct esc_thresholds *t, struct brick *k, struct esc_verdict *v)
 {
-	size_t min_seg = t->min_samples > 2 ? t->min_samples : 2;
+	size_t min_seg = change_min_seg(t);
 	size_t start = k->nval == t->window ? k->ival : 0;
 	struct esc_change c;
 
-	if (k->n % (min_seg / 2))
-		return;
 	if (esc_change_point(k->val, t->window, start, k->nval, v->mean_us, min_seg, &c) ||
 	    c.at_edge)
 		return;
@@ -317,32 +375,49 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 {
 	const struct esc_thresholds *t = &b->t;
 	size_t min_prev = t->min_samples > 3 ? t->min_samples - 1 : 2;
+	bool deferred = false;   /* value_rules() skipped: the window is quiet */
 	struct brick *k;
 	int err;
 
 	memset(v, 0, sizeof(*v));
 	err = find_brick(b, s->name, &k);
+	if (!err && s->st[ESC_F_CLIFF] == ESC_FS_OK)
+		err = cliff_sorted(t, k);
 	if (err)
 		return err;
 
 	if (s->st[ESC_F_VALUE] == ESC_FS_OK) {
+		bool evict = k->nval == t->window;
+		double old = k->val[k->ival];
+
 		if (t->detect & ESC_DETECT_OUTLIER)
 			outlier_rule(t, k, s->value_us, v);
 		ring_push(k->val, t->window, &k->nval, &k->ival, s->value_us);
 		run_stats_add(k, s->value_us);
-		value_rules(t, k, s, v);
-		if (t->detect & ESC_DETECT_CHANGE)
+		sums_update(t, k, evict, old, s->value_us);
+		v->n = k->nval;
+		deferred = value_quiet(t, k, s);
+		if (!deferred)
+			value_rules(t, k, s, v);
+		if (change_due(t, k)) {
+			if (deferred)   /* the change point needs the mean: value_rules()'s */
+				v->mean_us = tk_mean(k->val, k->nval);
 			change_rule(t, k, v);
+		}
 	}
 	if (s->st[ESC_F_CLIFF] == ESC_FS_OK) {
 		if (k->ncliff >= min_prev) {
-			v->cliff_median = median(b->scratch, k->cliff, k->ncliff);
+			v->cliff_median = t->exact ? median(b->scratch, k->cliff, k->ncliff) :
+				esc_sorted_median(&k->cliff_sorted);
 			if (v->cliff_median > 0) {
 				v->cliff_drop = tk_ratio(100.0 * (v->cliff_median - s->cliff),
 							 v->cliff_median);
 				v->cliff_valid = true;
 			}
 		}
+		if (!t->exact)
+			esc_sorted_push(&k->cliff_sorted, k->ncliff == t->window,
+					k->cliff[k->icliff], s->cliff);
 		ring_push(k->cliff, t->window, &k->ncliff, &k->icliff, s->cliff);
 	}
 	if (s->st[ESC_F_GPU] == ESC_FS_OK) {
@@ -351,6 +426,9 @@ int esc_detect(struct esc_bricks *b, const struct esc_sample *s, struct esc_verd
 	}
 	v->reason = robust_classify(t, v);
 	gate(b, k, v);
+	/* the record reports the window's figures: the same two-pass ones */
+	if (deferred && v->reason != ESC_NONE)
+		value_rules(t, k, s, v);
 	return 0;
 }
 

@@ -109,6 +109,8 @@ struct esc_thresholds {
 	unsigned detect;     /* ESC_DETECT_* mask (--detect), default 0 */
 	double outlier_z;    /* modified z-score > triggers, default 6 */
 	double alpha;        /* significance of the change-point test, default 1e-4 */
+	bool exact;          /* the window's figures on every sample (--exec reports
+				them per run; the differential test's oracle) */
 };
 #define ESC_DETECT_OUTLIER 1u
 #define ESC_DETECT_CHANGE  2u
@@ -149,7 +151,11 @@ size_t esc_bricks_count(const struct esc_bricks *b);
  * (those on the window need t->min_samples values), then t->detect's; a
  * firing reason escalates only after t->hold samples in a row and outside
  * the brick's cooldown, else v->reason is ESC_NONE with v->pending or
- * v->suppressed set.  Returns 0, -ENOSPC when a new brick would exceed the
+ * v->suppressed set.  The window's figures (n, mean_us, cv, efficiency,
+ * budget_us) are those of the two-pass computation whenever v->reason is
+ * not ESC_NONE or t->exact is set; otherwise, when running sums prove that
+ * neither the CV nor the efficiency rule can fire, only v->n (and v->mean_us
+ * on a sample the change point is tested on) is filled.  Returns 0, -ENOSPC when a new brick would exceed the
  * cap (sample dropped) or -ENOMEM.
  */
 int esc_detect(struct esc_bricks *b, const struct esc_sample *s,

@@ -110,6 +110,14 @@ static enum esc_field_status get_name(const struct esc_val *v, char *out, size_t
 	case json_type_null:
 		return ESC_FS_MISSING;
 	case json_type_string:
+		if (!v->s_nul && v->slen) {
+			/* scanned: printable ASCII, which tk_utf8_sanitize() copies as is */
+			size_t n = v->slen < size ? v->slen : size - 1;
+
+			memcpy(out, v->s, n);
+			out[n] = '\0';
+			return ESC_FS_OK;
+		}
 		s = val_cstr(v, num, sizeof(num));
 		break;
 	case json_type_int:

@@ -70,20 +70,31 @@ int esc_lr_next(struct esc_line_reader *lr)
 		char *nl;
 
 		if (lr->pos == lr->end) {
-			if (lr->eof)
+			if (lr->eof) {
+				lr->data = lr->line;
 				return lr->len || lr->too_long ? 1 : 0;
+			}
 			err = lr_fill(lr);
 			if (err)
 				return err;
 			continue;
 		}
 		nl = memchr(lr->buf + lr->pos, '\n', lr->end - lr->pos);
+		if (nl && !lr->len && !lr->too_long &&
+		    (size_t)(nl - lr->buf) - lr->pos <= lr->max) {
+			/* all of it in this read: no copy */
+			lr->data = lr->buf + lr->pos;
+			lr->len = (size_t)(nl - lr->buf) - lr->pos;
+			lr->pos += lr->len + 1;
+			return 1;
+		}
 		err = lr_append(lr, lr->buf + lr->pos,
 				(nl ? (size_t)(nl - lr->buf) : lr->end) - lr->pos);
 		if (err)
 			return err;
 		if (nl) {
 			lr->pos = (size_t)(nl - lr->buf) + 1;
+			lr->data = lr->line;
 			return 1;
 		}
 		lr->pos = lr->end;

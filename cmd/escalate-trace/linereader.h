@@ -18,7 +18,9 @@ struct esc_line_reader {
 	int fd;
 	char *buf;               /* read buffer, ESC_RD_CHUNK bytes */
 	size_t pos, end;
-	char *line;              /* assembled line, NUL-terminated */
+	const char *data;        /* the line's @len bytes: in @buf when one read
+				    held all of it, else @line (valid until the next call) */
+	char *line;              /* a line assembled across reads, NUL-terminated */
 	size_t len, cap, max;
 	bool too_long, eof;
 	bool poll;               /* poll() before read() so a stop is seen */
@@ -26,7 +28,7 @@ struct esc_line_reader {
 	uint64_t read_boot_ns;   /* CLOCK_BOOTTIME of the last read() */
 };
 
-/* 1 = a line (without '\n'), 0 = EOF, <0 = -errno. */
+/* 1 = a line (without '\n') at lr->data, 0 = EOF, <0 = -errno. */
 int esc_lr_next(struct esc_line_reader *lr);
 /* Input buffered: esc_lr_next() returns without calling read(). */
 bool esc_lr_buffered(const struct esc_line_reader *lr);

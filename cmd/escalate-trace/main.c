@@ -397,6 +397,7 @@ int main(int argc, char **argv)
 	if (env.exec_cmd) {
 		env.fields.key[ESC_F_VALUE] = env.fields.key[ESC_F_NAME] = NULL;
 		env.follow = true;
+		env.th.exact = true;   /* each run's record reports the window's CV */
 	}
 
 	if (!env.threads) {

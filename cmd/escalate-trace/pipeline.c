@@ -99,7 +99,7 @@ static int batch_add(struct batch *b, const struct esc_line_reader *lr)
 
 	if (tk_grow((void **)&b->buf, &b->cap, b->len + lr->len, BATCH_BYTES))
 		return -ENOMEM;
-	memcpy(b->buf + b->len, lr->line, lr->len);
+	memcpy(b->buf + b->len, lr->data, lr->len);
 	l->off = b->len;
 	l->len = lr->len;
 	l->too_long = lr->too_long;

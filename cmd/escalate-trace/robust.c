@@ -68,6 +68,11 @@ static double median_sorted(const double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+double esc_sorted_median(const struct esc_sorted *s)
+{
+	return median_sorted(s->v, s->n);
+}
+
 /*
  * The absolute deviations from the median m form two ascending runs:
  * A(j) = m - v[lo - j] (j <= lo) and B(j) = v[lo + 1 + j] - m.  Their k-th

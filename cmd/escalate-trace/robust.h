@@ -20,6 +20,8 @@ int esc_sorted_init(struct esc_sorted *s, size_t cap);   /* 0 or -ENOMEM */
 void esc_sorted_free(struct esc_sorted *s);
 /* Insert @x; with @evict first remove one value equal to @old (must be held). */
 void esc_sorted_push(struct esc_sorted *s, bool evict, double old, double x);
+/* Median of @s's n >= 1 values (the mean of the two middle ones when n is even). */
+double esc_sorted_median(const struct esc_sorted *s);
 
 /*
  * Modified z-score of @x against the values of @s (Iglewicz & Hoaglin):

@@ -73,7 +73,10 @@ static bool digits(struct scan *s, uint64_t *m, int *n)
 	bool fits = true;
 
 	*m = 0;
-	for (*n = 0; is_digit(s); (*n)++, s->p++) {
+	/* 19 digits always fit 64 bits: no overflow test for those */
+	for (*n = 0; *n < 19 && is_digit(s); (*n)++, s->p++)
+		*m = *m * 10 + (unsigned)(*s->p - '0');
+	for (; is_digit(s); (*n)++, s->p++) {
 		unsigned d = (unsigned)(*s->p - '0');
 
 		if (*m > (UINT64_MAX - d) / 10)
@@ -172,7 +175,8 @@ static bool scan_object(struct scan *s, const char *const *keys, struct esc_val 
 		if (!scan_string(s, &k, &klen) || !eat(s, ':'))
 			return false;
 		for (int i = 0; keys && i < ESC_K_NR; i++) {
-			if (keys[i] && s->klen[i] == klen && !memcmp(keys[i], k, klen)) {
+			if (keys[i] && s->klen[i] == klen && (!klen || keys[i][0] == k[0]) &&
+			    !memcmp(keys[i], k, klen)) {
 				if (found[i])
 					return false;   /* a repeated key: json-c keeps the last */
 				found[i] = true;

@@ -41,13 +41,13 @@ int esc_stream_serial(struct esc_run *r)
 			break;
 		}
 		if (r->env->tee) {
-			fwrite(lr.line, 1, lr.len, out);
+			fwrite(lr.data, 1, lr.len, out);
 			fputc('\n', out);
 			if (tk_flush())
 				break;
 		}
 		if (!lr.too_long)
-			ls = esc_extract_tok(tok, lr.line, lr.len, &r->env->fields, &s);
+			ls = esc_extract_tok(tok, lr.data, lr.len, &r->env->fields, &s);
 		n = esc_line_done(r, lr.too_long, ls, &s, lr.read_boot_ns);
 		if (n == -EBADMSG) {
 			err = TK_EXIT_USAGE;

@@ -304,22 +304,30 @@ RT_TYPES=(
 	require_cmd signaltest
 	# the minimum: both see the same kernel path at best; medians on a
 	# loaded host depend on whether the receiver is on a CPU at all
-	run --separate-stderr "$WSBIN" --mode thread -w signal-storm -d 2s -j --samples
-	assert_success
-	read -r wmin p50 <<<"$(reports "$output" | jq -rs \
-		'"\([.[].wake_latencies_ns | min] | min) \([.[].wake_p50_ns] | add / length)"')"
-	run timeout 30 signaltest -D 2 -q -m --json="$BATS_TEST_TMPDIR/st.json"
-	[ -s "$BATS_TEST_TMPDIR/st.json" ] || skip "signaltest gave no JSON: $output"
-	read -r smin savg <<<"$(jq -r '[.thread[]] | "\(map(.min) | min) \(map(.avg) | add / length)"' \
-		"$BATS_TEST_TMPDIR/st.json")"
-	echo "signal-storm min=${wmin}ns p50=${p50}ns  signaltest min=${smin}us avg=${savg}us" >&3
 	# signaltest's minimum is a hand-off through its thread chain, with each
 	# receiver woken; ours can be a delivery to a partner already running on
 	# the other CPU (1.3 us against signaltest's 21 us was seen on a loaded
 	# CI box): the band is wider below than above.  A unit slip (us for ns)
-	# or a figure that is no delivery at all still falls outside it.
-	awk -v w="$wmin" -v s="$smin" 'BEGIN { w /= 1000; if (s < 1) s = 1; if (w < 0.1) exit 1;
-		exit !(w >= s / 50 && w <= s * 20) }' || fail "min ${wmin}ns vs signaltest min ${smin}us"
+	# or a figure that is no delivery at all still falls outside it.  A host
+	# busy with other work can keep every one of a 2 s run's deliveries
+	# waiting for a CPU (380 us against 15 us was seen): up to three pairs of
+	# runs, back to back, and one pair inside the band passes.
+	local try seen=""
+	for try in 1 2 3; do
+		run --separate-stderr "$WSBIN" --mode thread -w signal-storm -d 2s -j --samples
+		assert_success
+		read -r wmin p50 <<<"$(reports "$output" | jq -rs \
+			'"\([.[].wake_latencies_ns | min] | min) \([.[].wake_p50_ns] | add / length)"')"
+		run timeout 30 signaltest -D 2 -q -m --json="$BATS_TEST_TMPDIR/st.json"
+		[ -s "$BATS_TEST_TMPDIR/st.json" ] || skip "signaltest gave no JSON: $output"
+		read -r smin savg <<<"$(jq -r '[.thread[]] | "\(map(.min) | min) \(map(.avg) | add / length)"' \
+			"$BATS_TEST_TMPDIR/st.json")"
+		echo "signal-storm min=${wmin}ns p50=${p50}ns  signaltest min=${smin}us avg=${savg}us" >&3
+		seen="$seen [${wmin}ns vs ${smin}us]"
+		awk -v w="$wmin" -v s="$smin" 'BEGIN { w /= 1000; if (s < 1) s = 1; if (w < 0.1) exit 1;
+			exit !(w >= s / 50 && w <= s * 20) }' && return 0
+	done
+	fail "signal-storm's min outside 1/50..20x signaltest's in three pairs:$seen"
 }
 
 @test "ws-rt: SIGTERM mid-run: every tier reports, no worker or lock waiter left behind" {

@@ -20,6 +20,8 @@
  *                end as one exposition, each family one block.
  *   TK_FMT_CSV   only for a command that takes TK_OPT_CSV (cli.h) and writes
  *                its own rows; tk_emit() writes such a run's records as text.
+ * A record written many times a second (a tick, a program of a sample) is a
+ * struct tk_recw instead (recw.h): the same bytes, no json-c object.
  * Strings put into records must go through tk_json_str() so that hostile
  * bytes (invalid UTF-8) never make the line unparseable.
  * One thread builds and emits records (the line buffer and the refill hint

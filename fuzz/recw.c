@@ -70,7 +70,10 @@ static struct json_object *array_of(const struct call *c)
 		json_object_object_add(o, c->s, json_object_new_uint64(c->bits));
 		json_object_array_add(a, o);
 	}
-	return (c->bits & 6) == 6 ? json_object_new_object() : a;
+	if ((c->bits & 6) != 6)
+		return a;
+	json_object_put(a);
+	return json_object_new_object();   /* an object: json-c renders it in text and prom */
 }
 
 static void run_json_c(struct json_object *rec, const struct call *c, size_t n)

@@ -37,10 +37,15 @@ struct field {
 	} v;
 };
 
-/* A Prometheus family of the record's numbers: the field whose value it takes. */
+/*
+ * A Prometheus family of the record's numbers (its first field's name, help
+ * and type), the field whose value it takes (the last of that name) and
+ * that field's own scale, as prom.c's sets do.
+ */
 struct pfam {
 	struct tk_prom_family fam;
 	uint32_t field;
+	double scale;
 };
 
 struct tk_recw {
@@ -448,6 +453,7 @@ static void prom_families(struct tk_recw *r, const char *tool)
 		for (j = 0; j < r->npf && strcmp(r->pf[j].fam.name, p->fam.name); j++)
 			;
 		r->pf[j].field = (uint32_t)i;   /* a family named twice takes the last value */
+		r->pf[j].scale = p->fam.scale;
 		if (j == r->npf)
 			r->npf++;
 	}
@@ -491,9 +497,10 @@ static void render_prom(FILE *out, void *ctx)
 	tk_prom_build_info(out, tool);
 	for (size_t i = 0; i < r->npf; i++) {
 		const struct pfam *p = &r->pf[i];
+		struct tk_prom_family own = { .scale = p->scale };
 
 		tk_prom_write(out, p->fam.name, p->fam.help, p->fam.type, kv, nkv,
-			      tk_prom_scale(&p->fam, num_of(&r->f[p->field])));
+			      tk_prom_scale(&own, num_of(&r->f[p->field])));
 	}
 	for (size_t i = 0; i < nkv; i++)
 		free(heap[i]);

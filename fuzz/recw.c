@@ -146,6 +146,9 @@ static void check(struct tk_recw *r, const struct call *c, size_t n)
 	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
 		char *a = emitted(fmts[f], rec, NULL, &wn), *b = emitted(fmts[f], NULL, r, &gn);
 
+		if (wn != gn || memcmp(a, b, wn))   /* both, for whoever replays it */
+			fprintf(stderr, "format %d:\njson-c:\n%.*s\nrecw:\n%.*s\n", (int)fmts[f],
+				(int)wn, a, (int)gn, b);
 		FUZZ_CHECK(wn == gn && !memcmp(a, b, wn));
 		free(a);
 		free(b);

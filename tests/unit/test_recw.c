@@ -56,7 +56,7 @@ static const char TS[] = "ts_ns";
 static void new_key(int k)
 {
 	static const char *const fixed[] = { "ts_ns", "tool", "type", "cnt", "name", "run_time_ns",
-					     "cpu_pct", "lat_us", "a.b", "" };
+					     "cpu_pct", "lat_us", "a.b", "", "lat_ms", "lat_s" };
 
 	if (k < (int)(sizeof(fixed) / sizeof(fixed[0])) && rnd() % 4)
 		snprintf(pool[k], sizeof(pool[k]), "%s", fixed[k]);

@@ -62,6 +62,9 @@ struct tk_recw {
 	bool odd;                       /* a value only json-c renders in text and prom */
 	struct pfam *pf;                /* NULL until an exposition needs them */
 	size_t npf;
+	unsigned gen;                   /* shape changes so far */
+	const struct json_object *json; /* tk_recw_to_json()'s last, made at shape json_gen */
+	unsigned json_gen;
 };
 
 static const char K_TOOL[] = "tool", K_TYPE[] = "type", K_TS[] = "ts_ns";
@@ -126,6 +129,7 @@ static void cut_shape(struct tk_recw *r, size_t ncall)
 	for (size_t i = 3; i < ncall; i++)
 		r->renamed |= r->call[i].field < 2;
 	r->shape.len = nf ? r->f[nf - 1].end : 0;
+	r->gen++;
 	free(r->pf);
 	r->pf = NULL;
 }
@@ -509,11 +513,10 @@ static void render_prom(FILE *out, void *ctx)
 
 /* --- emitting ------------------------------------------------------------ */
 
-struct json_object *tk_recw_to_json(const struct tk_recw *r)
+/* @r's fields from @first on into @rec, by tk_rec_* as the payload would be. */
+static void fill_json(const struct tk_recw *r, struct json_object *rec, size_t first)
 {
-	struct json_object *rec = tk_record_new(r->type);
-
-	for (size_t i = 0; i < r->nf; i++) {
+	for (size_t i = first; i < r->nf; i++) {
 		const struct field *f = &r->f[i];
 		const char *key = key_of(r, f);
 
@@ -537,6 +540,25 @@ struct json_object *tk_recw_to_json(const struct tk_recw *r)
 			json_object_object_add(rec, key, json_object_get(f->v.o));
 		}
 	}
+}
+
+struct json_object *tk_recw_to_json(struct tk_recw *r, struct json_object *reuse)
+{
+	struct json_object *rec = reuse;
+
+	end_refill(r);
+	if (rec && rec == r->json && r->gen == r->json_gen && !r->renamed && r->f[2].kind == K_U64) {
+		/* the same shape: json-c's fields are ours, in order, set in place */
+		tk_record_restamp(rec);
+		fill_json(r, rec, 3);
+		tk_rec_u64(rec, K_TS, r->f[2].v.u);
+	} else {
+		json_object_put(reuse);
+		rec = tk_record_new(r->type);
+		fill_json(r, rec, 0);
+	}
+	r->json = rec;
+	r->json_gen = r->gen;
 	return rec;
 }
 
@@ -558,8 +580,12 @@ int tk_recw_emit(struct tk_recw *r)
 	size_t n;
 
 	end_refill(r);
-	if (needs_json_c(r))
-		return tk_emit(tk_recw_to_json(r));
+	if (needs_json_c(r)) {
+		struct json_object *rec = tk_recw_to_json(r, NULL);
+
+		r->json = NULL;   /* tk_emit() releases it */
+		return tk_emit(rec);
+	}
 	if (tk_out.fmt != TK_FMT_JSON)
 		return tk_emit_render(tk_out.fmt == TK_FMT_PROM ? render_prom : render_text, r);
 	line = tk_recw_json_line(r, &n);

@@ -67,8 +67,13 @@ void tk_recw_obj(struct tk_recw *r, const char *key, struct json_object *val);
  */
 int tk_recw_emit(struct tk_recw *r);
 
-/* The record as a new json-c record (for code that reads records); never NULL. */
-struct json_object *tk_recw_to_json(const struct tk_recw *r);
+/*
+ * The record as a json-c record, for code that reads records: @reuse (what
+ * this returned for @r last, unchanged, or NULL) refilled in place when @r's
+ * shape is the same since, else released and a new one made.  Returns the
+ * record; the caller holds its one reference.  Never NULL.
+ */
+struct json_object *tk_recw_to_json(struct tk_recw *r, struct json_object *reuse);
 
 /* The record as one JSON line, without the '\n', valid until the next call on @r. */
 const char *tk_recw_json_line(struct tk_recw *r, size_t *len);

@@ -295,7 +295,7 @@ static void load_baseline(void)
 	/* A rule names a numeric field of the sample record, or of the baseline's. */
 	filled = tk_recw_new("sample");
 	ps_fill_sample(filled, &none, &zero, NULL);
-	rec = tk_recw_to_json(filled);
+	rec = tk_recw_to_json(filled, NULL);
 	tk_recw_free(filled);
 	for (size_t i = 0; i < ps_base.nrules; i++) {
 		struct json_object *v;

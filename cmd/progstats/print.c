@@ -366,33 +366,33 @@ void ps_fill_sample(struct tk_recw *rec, const struct ps_view *view,
 	}
 }
 
-/* @fn with @p's sample record, as json-c (CSV, --save, --baseline: not per tick). */
-static int call_with_json(struct tk_recw *rec, const struct ps_view *view, const struct ps_prog *p,
-			  const struct ps_obj *of, ps_sample_fn fn, void *ctx)
+/*
+ * @fn with @p's sample record as json-c (CSV, --save, --baseline: not per
+ * tick), *@j refilled from one program to the next.
+ */
+static int call_with_json(struct tk_recw *rec, struct json_object **j, const struct ps_view *view,
+			  const struct ps_prog *p, const struct ps_obj *of, ps_sample_fn fn, void *ctx)
 {
-	struct json_object *o;
-	int err;
-
 	ps_fill_sample(rec, view, p, of);
-	o = tk_recw_to_json(rec);
-	err = fn(o, p, ctx);
-	json_object_put(o);
-	return err;
+	*j = tk_recw_to_json(rec, *j);
+	return fn(*j, p, ctx);
 }
 
 int ps_foreach_sample(const struct ps_view *view, ps_sample_fn fn, void *ctx)
 {
 	struct tk_recw *rec = tk_recw_new("sample");
+	struct json_object *j = NULL;
 	int err = 0;
 
 	for (size_t i = 0; i < view->n && !view->objs && !err; i++)
-		err = call_with_json(rec, view, view->v[i], NULL, fn, ctx);
+		err = call_with_json(rec, &j, view, view->v[i], NULL, fn, ctx);
 	for (size_t g = 0; g < view->nobjs && view->objs && !err; g++) {
 		const struct ps_obj *o = &view->objs[g];
 
 		for (size_t i = o->first; i < o->first + o->n && !err; i++)
-			err = call_with_json(rec, view, view->v[i], o, fn, ctx);
+			err = call_with_json(rec, &j, view, view->v[i], o, fn, ctx);
 	}
+	json_object_put(j);
 	tk_recw_free(rec);
 	return err;
 }

@@ -32,6 +32,11 @@ static inline int put1(struct tk_jsonw *w, char c)
 	return 0;
 }
 
+char *tk_jsonw_room(struct tk_jsonw *w, size_t n)
+{
+	return room(w, n) ? NULL : w->p + w->len;
+}
+
 int tk_jsonw_raw(struct tk_jsonw *w, const char *s, size_t n)
 {
 	int err = room(w, n);
@@ -58,7 +63,7 @@ static const char esc_named[32] = {
 	['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r',
 };
 
-static int put_escaped(struct tk_jsonw *w, const char *s, size_t n)
+int tk_jsonw_str(struct tk_jsonw *w, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	char *o;
@@ -134,7 +139,7 @@ static int put_object(struct tk_jsonw *w, struct json_object *o)
 		if (e != first)
 			err = put1(w, ',');
 		if (!err)
-			err = put_escaped(w, k, strlen(k));
+			err = tk_jsonw_str(w, k, strlen(k));
 		if (!err)
 			err = put1(w, ':');
 		if (!err)
@@ -173,7 +178,7 @@ int tk_jsonw_append(struct tk_jsonw *w, struct json_object *o)
 	case json_type_double:
 		return put_number(w, o, t);
 	case json_type_string:
-		return put_escaped(w, json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		return tk_jsonw_str(w, json_object_get_string(o), (size_t)json_object_get_string_len(o));
 	case json_type_object:
 		return put_object(w, o);
 	case json_type_array:

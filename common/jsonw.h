@@ -30,6 +30,18 @@ extern char TK_JSONW_NUM[];
 /* Append @o (NULL: "null").  0, or -ENOMEM (the buffer then holds a prefix). */
 int tk_jsonw_append(struct tk_jsonw *w, struct json_object *o);
 
+/*
+ * Append @s (@n bytes) as a JSON string, quoted and escaped as json-c escapes
+ * it (no UTF-8 check: give it valid UTF-8).  0 or -ENOMEM.
+ */
+int tk_jsonw_str(struct tk_jsonw *w, const char *s, size_t n);
+
+/*
+ * Room for @n more bytes: where to write them (the caller then adds what it
+ * wrote to w->len), or NULL on ENOMEM.
+ */
+char *tk_jsonw_room(struct tk_jsonw *w, size_t n);
+
 /* Append @n raw bytes.  0 or -ENOMEM. */
 int tk_jsonw_raw(struct tk_jsonw *w, const char *s, size_t n);
 

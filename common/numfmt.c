@@ -94,19 +94,45 @@ int tk_fmt_double(char *buf, size_t size, double v)
 	return n;
 }
 
-size_t tk_fmt_json_int(char *buf, const struct json_object *jso)
+size_t tk_fmt_u64(char *buf, uint64_t v)
 {
-	char tmp[TK_JSON_NUM_MAX], *end = tmp + sizeof(tmp), *p;
-	int64_t i = json_object_get_int64(jso);
+	char tmp[24], *end = tmp + sizeof(tmp), *p = u64_digits(end, v);
 
-	if (i < 0) {
-		p = u64_digits(end, -(uint64_t)i);
-		*--p = '-';
-	} else {   /* a uint64 above INT64_MAX reads back as INT64_MAX */
-		p = u64_digits(end, i == INT64_MAX ? json_object_get_uint64(jso) : (uint64_t)i);
-	}
 	memcpy(buf, p, (size_t)(end - p));
 	return (size_t)(end - p);
+}
+
+size_t tk_fmt_i64(char *buf, int64_t v)
+{
+	if (v >= 0)
+		return tk_fmt_u64(buf, (uint64_t)v);
+	*buf = '-';
+	return 1 + tk_fmt_u64(buf + 1, -(uint64_t)v);
+}
+
+size_t tk_fmt_json_int(char *buf, const struct json_object *jso)
+{
+	int64_t i = json_object_get_int64(jso);
+
+	/* a uint64 above INT64_MAX reads back as INT64_MAX */
+	return i == INT64_MAX ? tk_fmt_u64(buf, json_object_get_uint64(jso)) : tk_fmt_i64(buf, i);
+}
+
+size_t tk_fmt_text_num(char *buf, size_t size, double v)
+{
+	size_t n;
+
+	if (!isfinite(v))
+		v = 0;
+	if (v == floor(v) && fabs(v) < 1e15)
+		return (size_t)snprintf(buf, size, "%.0f", v);
+	snprintf(buf, size, "%.3f", v);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (buf[n - 1] == '.')
+		buf[--n] = '\0';
+	return n;
 }
 
 size_t tk_fmt_json_dbl(char *buf, double v)

@@ -9,6 +9,7 @@
 #define TELKIT_NUMFMT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 /*
@@ -20,6 +21,19 @@ int tk_fmt_double(char *buf, size_t size, double v);
 
 /* Room for any number tk_fmt_json_int() or tk_fmt_json_dbl() writes. */
 #define TK_JSON_NUM_MAX 40
+
+/* @v's decimal digits (no NUL, at most 20 bytes); returns the length. */
+size_t tk_fmt_u64(char *buf, uint64_t v);
+
+/* @v's decimal digits with its sign (no NUL, at most 20 bytes); returns the length. */
+size_t tk_fmt_i64(char *buf, int64_t v);
+
+/*
+ * @v as a text record's value (output.h, TK_FMT_TEXT) writes it into @buf
+ * (NUL-terminated, @size >= 64): non-finite as 0, integral values below 1e15
+ * as "%.0f", others as "%.3f" without trailing zeros.  Returns the length.
+ */
+size_t tk_fmt_text_num(char *buf, size_t size, double v);
 
 /* The int @jso as its serializer below writes it (no NUL); returns the length. */
 size_t tk_fmt_json_int(char *buf, const struct json_object *jso);

@@ -54,8 +54,7 @@ static void *or_abort(void *p)
 	return p;
 }
 
-/* @s sanitised into a stack buffer or, when longer, a malloc'd one (*heap). */
-static const char *sanitised(const char *s, char *stack, size_t size, char **heap)
+const char *tk_record_str_clean(const char *s, char *stack, size_t size, char **heap)
 {
 	size_t need;
 
@@ -75,7 +74,7 @@ static const char *sanitised(const char *s, char *stack, size_t size, char **hea
 struct json_object *tk_json_str(const char *s)
 {
 	char stack[1024], *heap;
-	const char *clean = sanitised(s, stack, sizeof(stack), &heap);
+	const char *clean = tk_record_str_clean(s, stack, sizeof(stack), &heap);
 	struct json_object *o = or_abort(json_object_new_string(clean));
 
 	free(heap);
@@ -202,7 +201,7 @@ void tk_rec_str(struct json_object *rec, const char *key, const char *val)
 		put_new(rec, key, tk_json_str(val ? val : ""));
 		return;
 	}
-	if (!json_object_set_string(v, sanitised(val ? val : "", stack, sizeof(stack), &heap)))
+	if (!json_object_set_string(v, tk_record_str_clean(val ? val : "", stack, sizeof(stack), &heap)))
 		put_new(rec, key, tk_json_str(val ? val : ""));
 	free(heap);
 }
@@ -324,7 +323,8 @@ int tk_output_release(void)
 	return err ? err : tk_out.broken ? -EPIPE : tk_flush();   /* text/prom lines */
 }
 
-int tk_emit_json(struct json_object *rec)
+/* One JSON line: @rec, or @p (@n bytes, its '\n' included) when @rec is NULL. */
+static int json_line(struct json_object *rec, const char *p, size_t n)
 {
 	FILE *f = tk_out.out ? tk_out.out : stdout;
 	int err = -EPIPE;
@@ -333,17 +333,29 @@ int tk_emit_json(struct json_object *rec)
 	if (!held)
 		line.len = 0;
 	if (!tk_out.broken) {
-		err = tk_jsonw_append(&line, rec);
-		if (!err)
+		err = rec ? tk_jsonw_append(&line, rec) : tk_jsonw_raw(&line, p, n);
+		if (!err && rec)
 			err = tk_jsonw_raw(&line, "\n", 1);
 		if (err)
 			or_abort(NULL);
 		if (!held || line.len >= PENDING_MAX)
 			err = write_pending(f);
 	}
+	return err;
+}
+
+int tk_emit_json(struct json_object *rec)
+{
+	int err = json_line(rec, NULL, 0);
+
 	refill_done(rec);
 	json_object_put(rec);
 	return err;
+}
+
+int tk_emit_json_line(const char *p, size_t n)
+{
+	return json_line(NULL, p, n);
 }
 
 static bool envelope_key(const char *k)
@@ -354,19 +366,8 @@ static bool envelope_key(const char *k)
 static void print_number(FILE *f, double v)
 {
 	char buf[64];
-	size_t n;
 
-	v = tk_finite_or_zero(v);
-	if (v == floor(v) && fabs(v) < 1e15) {
-		fprintf(f, "%.0f", v);
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%.3f", v);
-	n = strlen(buf);
-	while (n > 1 && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (buf[n - 1] == '.')
-		buf[--n] = '\0';
+	tk_fmt_text_num(buf, sizeof(buf), v);
 	fputs(buf, f);
 }
 
@@ -458,37 +459,62 @@ void tk_output_observe(int (*fn)(struct json_object *rec))
 	observer = fn;
 }
 
-int tk_emit(struct json_object *rec)
+bool tk_output_observed(void)
 {
-	FILE *f = tk_out.out ? tk_out.out : stdout;
+	return observer != NULL;
+}
 
-	if (observer)
-		observer(rec);
-	if (tk_out.fmt != TK_FMT_JSON && line.len)
-		write_pending(f);   /* held JSON lines (error records) keep their place */
-	switch (tk_out.fmt) {
-	case TK_FMT_JSON:
-		return tk_emit_json(rec);
-	case TK_FMT_PROM:
+/*
+ * tk_emit()'s rules around a text or Prometheus record that @render writes
+ * to @f: held JSON lines (error records) keep their place; a Prometheus
+ * record outside a pass is a pass of its own.
+ */
+static int emit_other(FILE *f, void (*render)(FILE *f, void *ctx), void *ctx)
+{
+	if (line.len)
+		write_pending(f);
+	if (tk_out.fmt == TK_FMT_PROM)
 		register_release();
-		if (!tk_out.broken)
-			tk_prom_emit(f, rec);
-		if (!held && !tk_out.broken)
-			tk_prom_end(f);   /* a record outside a pass is a pass */
-		break;
-	case TK_FMT_TEXT:
-	default:
-		if (!tk_out.broken) {
-			fputs(json_object_get_string(json_object_object_get(rec, "type")), f);
-			fputc(' ', f);
-			print_text_record(f, rec);
-			fputc('\n', f);
-		}
-		break;
-	}
-	refill_done(rec);
-	json_object_put(rec);
+	if (!tk_out.broken)
+		render(f, ctx);
+	if (tk_out.fmt == TK_FMT_PROM && !held && !tk_out.broken)
+		tk_prom_end(f);
 	if (held && !tk_out.broken && !ferror(f))
 		return 0;
 	return tk_out.broken ? -EPIPE : tk_flush();
+}
+
+int tk_emit_render(void (*render)(FILE *f, void *ctx), void *ctx)
+{
+	return emit_other(tk_out.out ? tk_out.out : stdout, render, ctx);
+}
+
+static void render_text(FILE *f, void *ctx)
+{
+	struct json_object *rec = ctx;
+
+	fputs(json_object_get_string(json_object_object_get(rec, "type")), f);
+	fputc(' ', f);
+	print_text_record(f, rec);
+	fputc('\n', f);
+}
+
+static void render_prom(FILE *f, void *ctx)
+{
+	tk_prom_emit(f, ctx);
+}
+
+int tk_emit(struct json_object *rec)
+{
+	FILE *f = tk_out.out ? tk_out.out : stdout;
+	int err;
+
+	if (observer)
+		observer(rec);
+	if (tk_out.fmt == TK_FMT_JSON)
+		return tk_emit_json(rec);
+	err = emit_other(f, tk_out.fmt == TK_FMT_PROM ? render_prom : render_text, rec);
+	refill_done(rec);
+	json_object_put(rec);
+	return err;
 }

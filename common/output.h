@@ -20,6 +20,8 @@
  *                end as one exposition, each family one block.
  *   TK_FMT_CSV   only for a command that takes TK_OPT_CSV (cli.h) and writes
  *                its own rows; tk_emit() writes such a run's records as text.
+ * A record written many times a second (a tick, a program of a sample) is a
+ * struct tk_recw instead (recw.h): the same bytes, no json-c object.
  * Strings put into records must go through tk_json_str() so that hostile
  * bytes (invalid UTF-8) never make the line unparseable.
  * One thread builds and emits records (the line buffer and the refill hint
@@ -79,6 +81,14 @@ bool tk_record_same_shape(struct json_object *rec);
  * keep references to them.  Strings are sanitised to valid UTF-8.
  */
 struct json_object *tk_json_str(const char *s);
+
+/*
+ * @s as a record carries a string: valid UTF-8 (tk_utf8_sanitize), cut below
+ * 64 KiB.  Returns @s itself when it is that already, else @stack (@size
+ * bytes) or, when longer, a malloc'd copy left in *@heap (else NULL) for the
+ * caller to free.  Never NULL (aborts on ENOMEM).
+ */
+const char *tk_record_str_clean(const char *s, char *stack, size_t size, char **heap);
 /* A double written as tk_rec_dbl() writes it (non-finite -> 0, tk_fmt_double, numfmt.h). */
 struct json_object *tk_json_dbl(double val);
 void tk_rec_str(struct json_object *rec, const char *key, const char *val);
@@ -109,6 +119,21 @@ int tk_output_release(void);
 
 /* Write @rec as one JSON line regardless of format (used for error records). */
 int tk_emit_json(struct json_object *rec);
+
+/*
+ * For records rendered by another writer (recw.h), with the rules above:
+ * tk_emit_json_line() writes @p (@n bytes: one JSON line, its '\n'
+ * included) as tk_emit_json() writes a record; tk_emit_render() has @render
+ * write one text line or one sample record's exposition (TK_FMT_PROM: the
+ * pass's summary records kept so far are written before it, by @render
+ * calling tk_prom_end()) to the stream @f where tk_emit() would write it;
+ * @render is not called once stdout is gone.  Both return as tk_emit().
+ */
+int tk_emit_json_line(const char *p, size_t n);
+int tk_emit_render(void (*render)(FILE *f, void *ctx), void *ctx);
+
+/* True while an observer (below) is registered: such records need json-c. */
+bool tk_output_observed(void);
 
 /*
  * @fn is shown every record tk_emit() writes, before it is written (the

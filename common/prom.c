@@ -230,7 +230,7 @@ static void write_value(FILE *f, double value)
 	char num[40];
 
 	value = tk_finite_or_zero(value);
-	if (value == (double)(long long)value && value < 9e15 && value > -9e15) {
+	if (value < 9e15 && value > -9e15 && value == (double)(long long)value) {
 		fprintf(f, " %lld\n", (long long)value);
 		return;
 	}

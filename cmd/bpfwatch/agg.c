@@ -11,6 +11,7 @@
 
 #include "bpfwatch.h"
 #include "output.h"
+#include "recw.h"
 #include "stats.h"
 
 static struct bw_num sum_cpus(const struct bw_target *t, const struct bw_map *m)
@@ -101,10 +102,6 @@ void bw_set_keys(struct bw_target *t, const char *obj)
 	snprintf(t->key_max, sizeof(t->key_max), "%s_max", t->key);
 }
 
-/*
- * Records are refilled up to 1000 times a second with many keys: tk_rec_*
- * overwrite a field of a reused record in place (output.h).
- */
 static void put_num(struct json_object *rec, const char *key, struct bw_num n)
 {
 	if (n.sgn)
@@ -118,7 +115,8 @@ static void put_dbl(struct json_object *rec, const char *key, double v)
 	tk_rec_dbl(rec, key, v);
 }
 
-void bw_put_tick(const struct bw_target *t, struct json_object *rec)
+/* Up to 1000 times a second with many keys: recw.h, no object per record. */
+void bw_put_tick(const struct bw_target *t, struct tk_recw *rec)
 {
 	if (!t->have)
 		return;
@@ -126,13 +124,16 @@ void bw_put_tick(const struct bw_target *t, struct json_object *rec)
 	case BW_SCALAR:
 	case BW_COUNTER:
 	case BW_PERCPU_COUNTER:
-		put_num(rec, t->key, t->cur_num);
+		if (t->cur_num.sgn)
+			tk_recw_i64(rec, t->key, t->cur_num.i);
+		else
+			tk_recw_u64(rec, t->key, t->cur_num.u);
 		if (t->have_rate)
-			put_dbl(rec, t->key_rate, t->rate);
+			tk_recw_dbl(rec, t->key_rate, t->rate);
 		break;
 	case BW_PERCPU:
-		put_dbl(rec, t->key_avg, t->cur);
-		put_dbl(rec, t->key_max, t->cur_max);
+		tk_recw_dbl(rec, t->key_avg, t->cur);
+		tk_recw_dbl(rec, t->key_max, t->cur_max);
 		break;
 	}
 }

@@ -283,8 +283,12 @@ void bw_sample(struct bw_target *t, uint64_t now_ns);
 void bw_set_keys(struct bw_target *t, const char *obj);
 /* Forget the previous counter value (after a rebind). */
 void bw_reset_prev(struct bw_target *t);
-/* Add this tick's metrics / the run-level metrics to @rec. */
-void bw_put_tick(const struct bw_target *t, struct json_object *rec);
+/*
+ * Add this tick's metrics to @rec (recw.h: refilled every tick; the keys
+ * are @t's, fixed at its first bind) / the run-level metrics to @rec.
+ */
+struct tk_recw;
+void bw_put_tick(const struct bw_target *t, struct tk_recw *rec);
 void bw_put_run(const struct bw_target *t, struct json_object *rec);
 /* Run-level value of metric @key (full key or label form); false when absent. */
 bool bw_run_value(const struct bw_target *t, size_t n, const char *key, double *v);

@@ -15,6 +15,7 @@
 #include "errors.h"
 #include "output.h"
 #include "parse.h"
+#include "recw.h"
 
 #define BW_EXPECT_MAX 64
 
@@ -196,36 +197,18 @@ static int do_list(struct bw_run *run)
 	return err < 0 && tk_out.broken ? 0 : err;
 }
 
-static void fill_tick(struct bw_run *run, struct json_object *rec, uint64_t tick)
+/*
+ * The sample record of one tick: one record kept for the run and refilled
+ * (recw.h); a field that comes or goes changes its shape, so the line is
+ * always what a new record gives.
+ */
+static void emit_tick(struct bw_run *run, struct tk_recw *rec, uint64_t tick)
 {
-	tk_rec_u64(rec, "tick", tick);
+	tk_recw_restamp(rec);
+	tk_recw_u64(rec, "tick", tick);
 	for (size_t i = 0; i < run->nt; i++)
 		bw_put_tick(&run->t[i], rec);
-}
-
-/*
- * The sample record of one tick.  The last one is refilled in place while
- * its fields stay the same (no allocation per tick); when a field comes or
- * goes it is built anew, so the line is always what a new record gives.
- */
-static void emit_tick(struct bw_run *run, struct json_object **last, uint64_t tick)
-{
-	struct json_object *rec = *last;
-
-	if (rec) {
-		tk_record_restamp(rec);
-		fill_tick(run, rec, tick);
-		if (!tk_record_same_shape(rec)) {
-			json_object_put(rec);
-			rec = NULL;
-		}
-	}
-	if (!rec) {
-		rec = tk_record_new("sample");
-		fill_tick(run, rec, tick);
-	}
-	*last = rec;
-	tk_emit(json_object_get(rec));
+	tk_recw_emit(rec);
 }
 
 static void emit_summary(struct bw_run *run, uint64_t ticks)
@@ -264,7 +247,7 @@ int main(int argc, char **argv)
 		"bpfwatch", opts, parse_arg, "SPEC...", doc, TK_OPT_ALL, NULL, 0,
 	};
 	struct bw_run run = { 0 };
-	struct json_object *tick_rec = NULL;
+	struct tk_recw *tick_rec = NULL;
 	struct tk_loop loop;
 	uint64_t last_scan;
 	int err, rc = TK_EXIT_OK;
@@ -319,15 +302,17 @@ int main(int argc, char **argv)
 		now = tk_now_mono_ns();
 		for (size_t i = 0; i < run.nt; i++)
 			bw_sample(&run.t[i], now);
+		if (!env.summary_only && !tick_rec)
+			tick_rec = tk_recw_new("sample");
 		if (!env.summary_only)
-			emit_tick(&run, &tick_rec, loop.ticks);
+			emit_tick(&run, tick_rec, loop.ticks);
 	}
 	if (!tk_out.broken && (env.summary || tk_cli.count || tk_cli.duration_ns))
 		emit_summary(&run, loop.ticks);
 	if (env.nexpects && !tk_out.broken && check_expects(&run))
 		rc = TK_EXIT_CHECK;
 cleanup:
-	json_object_put(tick_rec);
+	tk_recw_free(tick_rec);
 	bw_unbind_all(&run);
 	free(run.t);
 	free(env.specs);

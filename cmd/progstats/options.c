@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "errors.h"
 #include "parse.h"
+#include "recw.h"
 #include "run.h"
 
 enum {
@@ -274,6 +275,7 @@ static void load_baseline(void)
 {
 	struct ps_view none = { .stats = "" };
 	struct ps_prog zero = { 0 };
+	struct tk_recw *filled;
 	struct json_object *rec;
 	size_t bad_line;
 	int err;
@@ -291,8 +293,10 @@ static void load_baseline(void)
 			       "--baseline '%s': line %zu: %s", ps_env.baseline, bad_line,
 			       err == -E2BIG ? "line too long" : "not a sample record");
 	/* A rule names a numeric field of the sample record, or of the baseline's. */
-	rec = tk_record_new("sample");
-	ps_fill_sample(rec, &none, &zero, NULL);
+	filled = tk_recw_new("sample");
+	ps_fill_sample(filled, &none, &zero, NULL);
+	rec = tk_recw_to_json(filled, NULL);
+	tk_recw_free(filled);
 	for (size_t i = 0; i < ps_base.nrules; i++) {
 		struct json_object *v;
 

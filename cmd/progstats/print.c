@@ -13,6 +13,7 @@
 #include "output.h"
 #include "progstats.h"
 #include "prom.h"
+#include "recw.h"
 #include "table.h"
 #include "textfile.h"
 
@@ -272,14 +273,14 @@ int ps_print_oneline(const struct ps_view *view)
 	return tk_flush();
 }
 
-static void rec_prog_ids(struct json_object *rec, const struct ps_prog *p)
+static void rec_prog_ids(struct tk_recw *rec, const struct ps_prog *p)
 {
 	char tbuf[32];
 
-	tk_rec_u64(rec, "id", p->id);
-	tk_rec_str(rec, "prog_type", type_name(p, tbuf, sizeof(tbuf)));
-	tk_rec_str(rec, "name", p->name);
-	tk_rec_str(rec, "tag", p->tag);
+	tk_recw_u64(rec, "id", p->id);
+	tk_recw_str(rec, "prog_type", type_name(p, tbuf, sizeof(tbuf)));
+	tk_recw_str(rec, "name", p->name);
+	tk_recw_str(rec, "tag", p->tag);
 }
 
 static struct json_object *pids_array(const struct ps_view *view, const struct ps_prog *p)
@@ -315,111 +316,126 @@ static struct json_object *holders_array(const struct ps_holders *h)
 	return a;
 }
 
-static void rec_counters(struct json_object *rec, const struct ps_prog *p)
+static void rec_counters(struct tk_recw *rec, const struct ps_prog *p)
 {
-	tk_rec_u64(rec, "cnt", p->cnt);
-	tk_rec_u64(rec, "nsecs", p->nsecs);
-	tk_rec_u64(rec, "misses", p->misses);
-	tk_rec_dbl(rec, "ns_per_call", p->ns_per_call);
-	tk_rec_dbl(rec, "miss_rate", p->miss_rate);
+	tk_recw_u64(rec, "cnt", p->cnt);
+	tk_recw_u64(rec, "nsecs", p->nsecs);
+	tk_recw_u64(rec, "misses", p->misses);
+	tk_recw_dbl(rec, "ns_per_call", p->ns_per_call);
+	tk_recw_dbl(rec, "miss_rate", p->miss_rate);
 }
 
-static void rec_period(struct json_object *rec, const struct ps_prog *p)
+static void rec_period(struct tk_recw *rec, const struct ps_prog *p)
 {
-	tk_rec_u64(rec, "period_cnt", p->d_cnt);
-	tk_rec_u64(rec, "period_nsecs", p->d_nsecs);
-	tk_rec_u64(rec, "period_misses", p->d_misses);
-	tk_rec_dbl(rec, "period_ns_per_call", p->period_ns_per_call);
-	tk_rec_dbl(rec, "period_miss_rate", p->period_miss_rate);
-	tk_rec_dbl(rec, "events_per_sec", p->events_per_sec);
-	tk_rec_dbl(rec, "cpu_pct", p->cpu_pct);
+	tk_recw_u64(rec, "period_cnt", p->d_cnt);
+	tk_recw_u64(rec, "period_nsecs", p->d_nsecs);
+	tk_recw_u64(rec, "period_misses", p->d_misses);
+	tk_recw_dbl(rec, "period_ns_per_call", p->period_ns_per_call);
+	tk_recw_dbl(rec, "period_miss_rate", p->period_miss_rate);
+	tk_recw_dbl(rec, "events_per_sec", p->events_per_sec);
+	tk_recw_dbl(rec, "cpu_pct", p->cpu_pct);
 }
 
-void ps_fill_sample(struct json_object *rec, const struct ps_view *view,
+void ps_fill_sample(struct tk_recw *rec, const struct ps_view *view,
 		    const struct ps_prog *p, const struct ps_obj *of)
 {
-	tk_record_restamp(rec);
-	tk_rec_u64(rec, "seq", view->seq);
+	tk_recw_restamp(rec);
+	tk_recw_u64(rec, "seq", view->seq);
 	rec_prog_ids(rec, p);
 	rec_counters(rec, p);
-	tk_rec_u64(rec, "period_ns", p->period_ns);
+	tk_recw_u64(rec, "period_ns", p->period_ns);
 	rec_period(rec, p);
-	tk_rec_bool(rec, "new", p->is_new && !view->once);
-	tk_rec_str(rec, "stats", view->stats);
+	tk_recw_bool(rec, "new", p->is_new && !view->once);
+	tk_recw_str(rec, "stats", view->stats);
 	if (view->holders && view->holders->n)
-		json_object_object_add(rec, "stats_holders", holders_array(view->holders));
+		tk_recw_obj(rec, "stats_holders", holders_array(view->holders));
 	if (view->pids)
-		json_object_object_add(rec, "pids", pids_array(view, p));
+		tk_recw_obj(rec, "pids", pids_array(view, p));
 	if (view->wide)
 		ps_wide_json(rec, view->wide, p);
 	if (of) {
-		tk_rec_str(rec, "obj", of->name);
-		tk_rec_u64(rec, "obj_btf_id", of->btf_id);
-		tk_rec_dbl(rec, "obj_share_pct", ps_obj_share(p, &of->sum, false));
-		tk_rec_dbl(rec, "obj_period_share_pct", ps_obj_share(p, &of->sum, true));
+		tk_recw_str(rec, "obj", of->name);
+		tk_recw_u64(rec, "obj_btf_id", of->btf_id);
+		tk_recw_dbl(rec, "obj_share_pct", ps_obj_share(p, &of->sum, false));
+		tk_recw_dbl(rec, "obj_period_share_pct", ps_obj_share(p, &of->sum, true));
 	}
 	if (view->duty > 0) {
-		tk_rec_bool(rec, "sampled", true);
-		tk_rec_dbl(rec, "stats_duty", view->duty);
-		tk_rec_u64(rec, "stats_on_ns", p->on_ns);
+		tk_recw_bool(rec, "sampled", true);
+		tk_recw_dbl(rec, "stats_duty", view->duty);
+		tk_recw_u64(rec, "stats_on_ns", p->on_ns);
 	}
+}
+
+/*
+ * @fn with @p's sample record as json-c (CSV, --save, --baseline: not per
+ * tick), *@j refilled from one program to the next.
+ */
+static int call_with_json(struct tk_recw *rec, struct json_object **j, const struct ps_view *view,
+			  const struct ps_prog *p, const struct ps_obj *of, ps_sample_fn fn, void *ctx)
+{
+	ps_fill_sample(rec, view, p, of);
+	*j = tk_recw_to_json(rec, *j);
+	return fn(*j, p, ctx);
 }
 
 int ps_foreach_sample(const struct ps_view *view, ps_sample_fn fn, void *ctx)
 {
-	struct json_object *rec = tk_record_new("sample");
+	struct tk_recw *rec = tk_recw_new("sample");
+	struct json_object *j = NULL;
 	int err = 0;
 
-	/* one record refilled per program: no allocation per field */
-	for (size_t i = 0; i < view->n && !view->objs && !err; i++) {
-		ps_fill_sample(rec, view, view->v[i], NULL);
-		err = fn(rec, view->v[i], ctx);
-	}
+	for (size_t i = 0; i < view->n && !view->objs && !err; i++)
+		err = call_with_json(rec, &j, view, view->v[i], NULL, fn, ctx);
 	for (size_t g = 0; g < view->nobjs && view->objs && !err; g++) {
 		const struct ps_obj *o = &view->objs[g];
 
-		for (size_t i = o->first; i < o->first + o->n && !err; i++) {
-			ps_fill_sample(rec, view, view->v[i], o);
-			err = fn(rec, view->v[i], ctx);
-		}
+		for (size_t i = o->first; i < o->first + o->n && !err; i++)
+			err = call_with_json(rec, &j, view, view->v[i], o, fn, ctx);
 	}
-	json_object_put(rec);
+	json_object_put(j);
+	tk_recw_free(rec);
 	return err;
 }
 
 /* The "group" record of one object: its programs' counters summed. */
 static int emit_group(const struct ps_view *view, const struct ps_obj *o)
 {
-	struct json_object *rec = tk_record_new("group"), *ids = json_object_new_array();
+	struct tk_recw *rec = tk_recw_new("group");
+	struct json_object *ids = json_object_new_array();
 	char tbuf[32];
+	int err;
 
-	tk_rec_u64(rec, "seq", view->seq);
-	tk_rec_str(rec, "group", "obj");
-	tk_rec_str(rec, "obj", o->name);
-	tk_rec_u64(rec, "obj_btf_id", o->btf_id);
-	tk_rec_str(rec, "obj_from", o->from);
-	tk_rec_str(rec, "prog_type", o->mixed ? "mixed" : type_name(&o->sum, tbuf, sizeof(tbuf)));
-	tk_rec_u64(rec, "progs", o->n);
+	tk_recw_u64(rec, "seq", view->seq);
+	tk_recw_str(rec, "group", "obj");
+	tk_recw_str(rec, "obj", o->name);
+	tk_recw_u64(rec, "obj_btf_id", o->btf_id);
+	tk_recw_str(rec, "obj_from", o->from);
+	tk_recw_str(rec, "prog_type", o->mixed ? "mixed" : type_name(&o->sum, tbuf, sizeof(tbuf)));
+	tk_recw_u64(rec, "progs", o->n);
 	for (size_t i = o->first; ids && i < o->first + o->n; i++)
 		json_object_array_add(ids, json_object_new_int64(view->v[i]->id));
-	json_object_object_add(rec, "ids", ids);
+	tk_recw_obj(rec, "ids", ids);
 	rec_counters(rec, &o->sum);
 	rec_period(rec, &o->sum);
-	tk_rec_str(rec, "stats", view->stats);
-	return tk_emit(rec);
+	tk_recw_str(rec, "stats", view->stats);
+	err = tk_recw_emit(rec);
+	tk_recw_free(rec);
+	return err;
 }
 
 int ps_print_json(const struct ps_view *view)
 {
-	struct json_object *rec = tk_record_new("sample");
+	static struct tk_recw *rec;
 	int err = 0, flushed;
 
-	/* one record refilled per program: no allocation per field */
+	/* one record kept for the run, refilled per program (recw.h) */
+	if (!rec)
+		rec = tk_recw_new("sample");
 	tk_output_hold();   /* one sample, one write: flushed at the end of the pass */
 	if (!view->objs)
 		for (size_t i = 0; i < view->n && !err; i++) {
 			ps_fill_sample(rec, view, view->v[i], NULL);
-			err = tk_emit(json_object_get(rec));
+			err = tk_recw_emit(rec);
 		}
 	for (size_t g = 0; g < view->nobjs && view->objs && !err; g++) {
 		const struct ps_obj *o = &view->objs[g];
@@ -427,24 +443,26 @@ int ps_print_json(const struct ps_view *view)
 		err = emit_group(view, o);
 		for (size_t i = o->first; i < o->first + o->n && !err; i++) {
 			ps_fill_sample(rec, view, view->v[i], o);
-			err = tk_emit(json_object_get(rec));
+			err = tk_recw_emit(rec);
 		}
 	}
-	json_object_put(rec);
 	flushed = tk_output_release();
 	return err ? err : flushed;
 }
 
 int ps_emit_event(const char *what, const struct ps_prog *p)
 {
-	struct json_object *rec;
+	struct tk_recw *rec;
+	int err;
 
 	if (tk_out.fmt != TK_FMT_JSON)
 		return 0;
-	rec = tk_record_new("event");
-	tk_rec_str(rec, "event", what);
+	rec = tk_recw_new("event");
+	tk_recw_str(rec, "event", what);
 	rec_prog_ids(rec, p);
-	return tk_emit(rec);
+	err = tk_recw_emit(rec);
+	tk_recw_free(rec);
+	return err;
 }
 
 /*

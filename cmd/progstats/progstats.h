@@ -359,7 +359,8 @@ void ps_details_free(struct ps_details *d);
 
 /* wide.c: the new fields' output. */
 struct tk_table_col;
-void ps_wide_json(struct json_object *rec, const struct ps_wide *w, const struct ps_prog *p);
+struct tk_recw;
+void ps_wide_json(struct tk_recw *rec, const struct ps_wide *w, const struct ps_prog *p);
 void ps_wide_prom(FILE *f, const struct ps_view *view);
 /* Field @f of @p as a table cell. */
 void ps_wide_cell(const struct ps_wide *w, const struct ps_field *f, const struct ps_prog *p,
@@ -393,8 +394,8 @@ int ps_print_prom(const struct ps_view *view);
 /* --textfile: @view's exposition replaces the file (textfile.h); 0 or -errno. */
 int ps_publish_textfile(const struct ps_view *view);
 int ps_emit_event(const char *what, const struct ps_prog *p);
-/* Fill @rec (a "sample" record, reused) with @p's fields; @of: its object or NULL. */
-void ps_fill_sample(struct json_object *rec, const struct ps_view *view,
+/* Refill @rec (a "sample" record, recw.h) with @p's fields; @of: its object or NULL. */
+void ps_fill_sample(struct tk_recw *rec, const struct ps_view *view,
 		    const struct ps_prog *p, const struct ps_obj *of);
 /* Call @fn with the filled sample record of each program of @view, in order;
  * stops at the first non-zero return, which it returns. */

@@ -12,6 +12,7 @@
 #include "progstats.h"
 #include "array.h"
 #include "prom.h"
+#include "recw.h"
 #include "table.h"
 
 /* Counts and sizes print as integers, ratios and percentages as decimals. */
@@ -125,7 +126,7 @@ static struct json_object *pins_json(const struct ps_wide *w, const struct ps_pr
 	return a;
 }
 
-void ps_wide_json(struct json_object *rec, const struct ps_wide *w, const struct ps_prog *p)
+void ps_wide_json(struct tk_recw *rec, const struct ps_wide *w, const struct ps_prog *p)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		const struct ps_field *f = w->f[i];
@@ -133,17 +134,17 @@ void ps_wide_json(struct json_object *rec, const struct ps_wide *w, const struct
 		if (!f->wide)
 			continue;  /* the default fields are there already */
 		if (!strcmp(f->name, "links"))
-			json_object_object_add(rec, "links", links_json(w, p));
+			tk_recw_obj(rec, "links", links_json(w, p));
 		else if (!strcmp(f->name, "pinned"))
-			json_object_object_add(rec, "pinned", pins_json(w, p));
+			tk_recw_obj(rec, "pinned", pins_json(w, p));
 		else if (is_real(f))
-			tk_rec_dbl(rec, f->name, f->num(p));
+			tk_recw_dbl(rec, f->name, f->num(p));
 		else
-			tk_rec_u64(rec, f->name, (uint64_t)f->num(p));
+			tk_recw_u64(rec, f->name, (uint64_t)f->num(p));
 	}
 	if (w->need & PS_NEED_MAPS) {
-		tk_rec_u64(rec, "maps_total", w->maps_total);
-		tk_rec_u64(rec, "maps_memlock_total", w->maps_memlock_total);
+		tk_recw_u64(rec, "maps_total", w->maps_total);
+		tk_recw_u64(rec, "maps_memlock_total", w->maps_memlock_total);
 	}
 }
 

@@ -25,11 +25,16 @@
 # kernel refuses is tried in the first round only.
 # Under TCG each fentry attach/detach cycle of ~900 trampolines takes about
 # a minute: RI (default R) sets the runs of the follow on/off pair alone.
-# Usage: bench/escalate/floors.sh [N=1000000] [R=3] [RI=R]
+# HOOKS and TRACED (quoted lists) narrow the floors and the escalate-trace
+# rows (e.g. "tp_btf fentry_multi" "auto tp_btf": more rounds in the same
+# time where a per-function fentry cycle is slow).
+# Usage: bench/escalate/floors.sh [N=1000000] [R=3] [RI=R] [HOOKS] [TRACED]
 set -u
 N=${1:-1000000}
 R=${2:-3}
 RI=${3:-$R}
+HOOKS=${4:-tp_btf raw_tp fentry fentry_multi}
+TRACED=${5:-auto fentry tp_btf raw_tp}
 here=$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)
 B=${TELKIT_BIN:-$here/build}
 if [ -x "$B/escalate-trace" ]; then
@@ -40,8 +45,6 @@ fi
 BB=$(command -v busybox || echo /bin/busybox)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-HOOKS="tp_btf raw_tp fentry fentry_multi"
-TRACED="auto fentry tp_btf raw_tp"
 
 # "wall cpu" of one dd (cpu = user + system)
 dd_time() {

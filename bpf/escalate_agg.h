@@ -17,8 +17,8 @@
  * and drain the other half without losing updates (interval summaries).
  *
  * Per-CPU values (agg, agg_over, agg_hists) take plain read-modify-write
- * adds, not lock-prefixed atomics (one lock add is a few ns; a call adds to
- * four or five fields).  No update is lost: (1) a per-CPU value is written
+ * adds, not lock-prefixed atomics (each of those is a full barrier, and a
+ * call adds to four or five fields).  No update is lost: (1) a per-CPU value is written
  * on its CPU only; (2) each field has one writer kind: the entry program
  * writes `count`, the exit program every other field and the histogram,
  * so an entry and an exit program interleaved on one CPU (a preemptible

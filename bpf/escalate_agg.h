@@ -16,20 +16,9 @@
  * user space can flip it, wait for running programs (an RCU grace period),
  * and drain the other half without losing updates (interval summaries).
  *
- * Per-CPU values (agg, agg_over, agg_hists) take plain read-modify-write
- * adds, not lock-prefixed atomics (each of those is a full barrier, and a
- * call adds to four or five fields).  No update is lost: (1) a per-CPU value is written
- * on its CPU only; (2) each field has one writer kind: the entry program
- * writes `count`, the exit program every other field and the histogram,
- * so an entry and an exit program interleaved on one CPU (a preemptible
- * syscall tracepoint or trampoline: the program runs with migration, not
- * preemption, disabled) touch disjoint words; (3) one program never
- * interleaves with itself on one CPU: the kernel skips a run that would
- * nest in a running one (counted in the program's recursion_misses), and
- * the per-function fentry copies of one hook write the rows of their own
- * syscall only; (4) nothing here runs in NMI or IRQ context (no syscall is
- * made there).  The shared `agg_errs` hash and the globals `lost` and
- * `agg_lost` keep atomic adds.
+ * Per-CPU values take atomic adds although each CPU writes its own: the
+ * programs run with migration, not preemption, disabled (escalate-trace(8),
+ * OVERHEAD); plain adds measured no faster (bench/escalate/README).
  *
  * Include once, from the program that owns the sys_enter/sys_exit hooks;
  * call esc_agg_enter() where a call is counted and esc_agg_exit() where its
@@ -149,7 +138,7 @@ static __always_inline void esc_agg_enter(__u32 id, __u32 tid)
 	struct esc_agg_val *v = esc_agg_get(id, esc_agg_tid(tid), agg_slot & 1);
 
 	if (v)
-		v->count++;
+		__sync_fetch_and_add(&v->count, 1);
 }
 
 static __always_inline __u32 esc_agg_log2(__u64 x)
@@ -195,7 +184,7 @@ static __always_inline void esc_agg_note_hist(__u32 id, __u32 tid, __u32 slot, _
 		return;
 	}
 	if (b < ESC_AGG_HIST)
-		h->b[b]++;
+		__sync_fetch_and_add(&h->b[b], 1);
 }
 
 /* d^2 as 128 bits (*lo, *hi) from 32-bit halves: hi1*2^64 + 2*mid*2^32 + lo */
@@ -216,14 +205,14 @@ static __always_inline void esc_agg_exit(__u32 id, __u32 tid, __u64 d, long ret)
 {
 	__u32 slot = agg_slot & 1;
 	struct esc_agg_val *v;
-	__u64 sq_lo, sq_hi = 0, lo;
+	__u64 sq_lo, sq_hi = 0, old;
 
 	tid = esc_agg_tid(tid);
 	v = esc_agg_get(id, tid, slot);
 	if (!v)
 		return;
-	v->returned++;
-	v->time_ns += d;
+	__sync_fetch_and_add(&v->returned, 1);
+	__sync_fetch_and_add(&v->time_ns, d);
 	if (~d > v->min_inv)
 		v->min_inv = ~d;
 	if (d > v->max_ns)
@@ -232,14 +221,13 @@ static __always_inline void esc_agg_exit(__u32 id, __u32 tid, __u64 d, long ret)
 		esc_agg_sq128(d, &sq_lo, &sq_hi);
 	else
 		sq_lo = d * d;
-	lo = v->sq_lo + sq_lo;
-	if (lo < sq_lo)
+	old = __sync_fetch_and_add(&v->sq_lo, sq_lo);
+	if (old + sq_lo < old)
 		sq_hi++;
-	v->sq_lo = lo;
 	if (sq_hi)
-		v->sq_hi += sq_hi;
+		__sync_fetch_and_add(&v->sq_hi, sq_hi);
 	if (ret < 0 && ret >= -4095) {
-		v->errors++;
+		__sync_fetch_and_add(&v->errors, 1);
 		esc_agg_note_errno(id, tid, slot, ret);
 	}
 	if (agg_hist)

@@ -16,6 +16,10 @@
  * user space can flip it, wait for running programs (an RCU grace period),
  * and drain the other half without losing updates (interval summaries).
  *
+ * Per-CPU values take atomic adds although each CPU writes its own: the
+ * programs run with migration, not preemption, disabled (escalate-trace(8),
+ * OVERHEAD); plain adds measured no faster (bench/escalate/README).
+ *
  * Include once, from the program that owns the sys_enter/sys_exit hooks;
  * call esc_agg_enter() where a call is counted and esc_agg_exit() where its
  * time is known.  User space mirrors the layouts in cmd/escalate-trace/agg.c.
@@ -94,9 +98,10 @@ struct {
 static __always_inline __u32 esc_agg_abi(struct task_struct *task)
 {
 #if defined(__TARGET_ARCH_x86)
-	/* TS_COMPAT: set by the 32-bit entry, cleared on return to user mode */
+	/* TS_COMPAT: set by the 32-bit entry, cleared on return to user mode;
+	 * a plain load from the trusted task pointer (no probe-read call) */
 	if (bpf_core_field_exists(task->thread_info.status) &&
-	    (BPF_CORE_READ(task, thread_info.status) & 0x0002))
+	    (task->thread_info.status & 0x0002))
 		return ESC_AGG_COMPAT;
 #endif
 	return 0;
@@ -122,15 +127,15 @@ static __always_inline struct esc_agg_val *esc_agg_get(__u32 id, __u32 tid, __u3
 	return v;
 }
 
-static __always_inline __u32 esc_agg_tid(__u64 pid_tgid)
+static __always_inline __u32 esc_agg_tid(__u32 tid)
 {
-	return agg_per_thread ? (__u32)pid_tgid : 0;
+	return agg_per_thread ? tid : 0;
 }
 
-/* A call of @id (with its ABI bit) entered by thread @pid_tgid. */
-static __always_inline void esc_agg_enter(__u32 id, __u64 pid_tgid)
+/* A call of @id (with its ABI bit) entered by thread @tid. */
+static __always_inline void esc_agg_enter(__u32 id, __u32 tid)
 {
-	struct esc_agg_val *v = esc_agg_get(id, esc_agg_tid(pid_tgid), agg_slot & 1);
+	struct esc_agg_val *v = esc_agg_get(id, esc_agg_tid(tid), agg_slot & 1);
 
 	if (v)
 		__sync_fetch_and_add(&v->count, 1);
@@ -182,13 +187,28 @@ static __always_inline void esc_agg_note_hist(__u32 id, __u32 tid, __u32 slot, _
 		__sync_fetch_and_add(&h->b[b], 1);
 }
 
-/* A call of @id returned @ret after @d ns on thread @pid_tgid. */
-static __always_inline void esc_agg_exit(__u32 id, __u64 pid_tgid, __u64 d, long ret)
+/* d^2 as 128 bits (*lo, *hi) from 32-bit halves: hi1*2^64 + 2*mid*2^32 + lo */
+static __always_inline void esc_agg_sq128(__u64 d, __u64 *lo, __u64 *hi)
 {
-	__u32 tid = esc_agg_tid(pid_tgid), slot = agg_slot & 1;
-	struct esc_agg_val *v = esc_agg_get(id, tid, slot);
-	__u64 lo0, lo1, hi0, hi1, mid, old;
+	__u64 lo0 = d & 0xffffffff, hi0 = d >> 32;
+	__u64 lo1 = lo0 * lo0, mid = lo0 * hi0, hi1 = hi0 * hi0 + (mid >> 31);
 
+	mid <<= 33;
+	if (lo1 + mid < lo1)
+		hi1++;
+	*lo = lo1 + mid;
+	*hi = hi1;
+}
+
+/* A call of @id returned @ret after @d ns on thread @tid. */
+static __always_inline void esc_agg_exit(__u32 id, __u32 tid, __u64 d, long ret)
+{
+	__u32 slot = agg_slot & 1;
+	struct esc_agg_val *v;
+	__u64 sq_lo, sq_hi = 0, old;
+
+	tid = esc_agg_tid(tid);
+	v = esc_agg_get(id, tid, slot);
 	if (!v)
 		return;
 	__sync_fetch_and_add(&v->returned, 1);
@@ -197,21 +217,15 @@ static __always_inline void esc_agg_exit(__u32 id, __u64 pid_tgid, __u64 d, long
 		v->min_inv = ~d;
 	if (d > v->max_ns)
 		v->max_ns = d;
-	/* d^2 as 128 bits from 32-bit halves: hi1*2^64 + 2*mid*2^32 + lo */
-	lo0 = d & 0xffffffff;
-	hi0 = d >> 32;
-	lo1 = lo0 * lo0;
-	mid = lo0 * hi0;
-	hi1 = hi0 * hi0 + (mid >> 31);
-	mid <<= 33;
-	if (lo1 + mid < lo1)
-		hi1++;
-	lo1 += mid;
-	old = __sync_fetch_and_add(&v->sq_lo, lo1);
-	if (old + lo1 < old)
-		hi1++;
-	if (hi1)
-		__sync_fetch_and_add(&v->sq_hi, hi1);
+	if (d >> 32)              /* a call of 4.3 s or more */
+		esc_agg_sq128(d, &sq_lo, &sq_hi);
+	else
+		sq_lo = d * d;
+	old = __sync_fetch_and_add(&v->sq_lo, sq_lo);
+	if (old + sq_lo < old)
+		sq_hi++;
+	if (sq_hi)
+		__sync_fetch_and_add(&v->sq_hi, sq_hi);
 	if (ret < 0 && ret >= -4095) {
 		__sync_fetch_and_add(&v->errors, 1);
 		esc_agg_note_errno(id, tid, slot, ret);

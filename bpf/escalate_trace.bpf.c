@@ -89,15 +89,31 @@ static __always_inline bool is_target(struct task_struct *task, __u32 tgid)
 	return s && s->follow_gen == gen;
 }
 
-static __always_inline bool current_is_target(void)
+/*
+ * The per-syscall path: @task's record if @task is traced, else NULL, with
+ * one task-storage get (created for the target's threads at @create; a
+ * followed task's record exists from its fork).  The filter reads the tgid
+ * from the task itself: no bpf_get_current_pid_tgid() call, as every
+ * helper call costs a call and a return (retpoline and return-thunk
+ * mitigations make them tens of ns where they are on).
+ */
+static __always_inline struct esc_start *traced_start(struct task_struct *task, bool create)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct esc_start *s;
 
 	if (!target_tgid)
-		return false;
-	if (tgid == target_tgid)
-		return true;
-	return follow && is_target(bpf_get_current_task_btf(), tgid);
+		return NULL;
+	if ((__u32)task->tgid == target_tgid) {
+		s = bpf_task_storage_get(&start, task, 0,
+					 create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+		if (!s && create)
+			__sync_fetch_and_add(&lost, 1);
+		return s;
+	}
+	if (!follow)
+		return NULL;
+	s = bpf_task_storage_get(&start, task, 0, 0);
+	return s && s->follow_gen == gen ? s : NULL;
 }
 
 static __always_inline void note_thread(__u32 tid, __u64 task_start, __u64 exit_ns)
@@ -116,45 +132,34 @@ static __always_inline void note_thread(__u32 tid, __u64 task_start, __u64 exit_
 		__sync_fetch_and_add(&lost, 1);
 }
 
-static __always_inline int on_enter(__u64 id)
+/* Per call: one helper for the task, one task-storage get, one clock read. */
+static __always_inline int on_enter(struct task_struct *task, __u64 id)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct task_struct *task;
-	struct esc_start *s;
-	__u32 key;
+	struct esc_start *s = traced_start(task, true);
+	__u32 key, g = gen;
 
-	if (!current_is_target())
+	if (!s)
 		return 0;
-	task = bpf_get_current_task_btf();
-	s = bpf_task_storage_get(&start, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!s) {
-		__sync_fetch_and_add(&lost, 1);
-		return 0;
-	}
-	if (s->seen_gen != gen) {
-		s->seen_gen = gen;
+	if (s->seen_gen != g) {
+		s->seen_gen = g;
 		note_thread(task->pid, task->start_time, 0);
 	}
 	key = (id < ESC_AGG_COMPAT ? (__u32)id : ESC_AGG_BADID) | esc_agg_abi(task);
-	esc_agg_enter(key, pid_tgid);
+	esc_agg_enter(key, task->pid);
 	s->id = key;
-	s->gen = gen;
+	s->gen = g;
 	s->ts = bpf_ktime_get_ns();
 	return 0;
 }
 
-static __always_inline int on_exit(long ret)
+static __always_inline int on_exit(struct task_struct *task, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct esc_start *s;
+	struct esc_start *s = traced_start(task, false);
 
-	if (!current_is_target())
-		return 0;
-	s = bpf_task_storage_get(&start, bpf_get_current_task_btf(), 0, 0);
 	if (!s || !s->ts)
 		return 0;
 	if (s->gen == gen)
-		esc_agg_exit(s->id, pid_tgid, bpf_ktime_get_ns() - s->ts, ret);
+		esc_agg_exit(s->id, task->pid, bpf_ktime_get_ns() - s->ts, ret);
 	s->ts = 0;
 	return 0;
 }
@@ -163,25 +168,25 @@ static __always_inline int on_exit(long ret)
 SEC("?tp_btf/sys_enter")
 int BPF_PROG(esc_sys_enter, struct pt_regs *regs, long id)
 {
-	return on_enter(id);
+	return on_enter(bpf_get_current_task_btf(), id);
 }
 
 SEC("?tp_btf/sys_exit")
 int BPF_PROG(esc_sys_exit, struct pt_regs *regs, long ret)
 {
-	return on_exit(ret);
+	return on_exit(bpf_get_current_task_btf(), ret);
 }
 
 SEC("?raw_tp/sys_enter")
 int BPF_PROG(esc_raw_enter, struct pt_regs *regs, long id)
 {
-	return on_enter(id);
+	return on_enter(bpf_get_current_task_btf(), id);
 }
 
 SEC("?raw_tp/sys_exit")
 int BPF_PROG(esc_raw_exit, struct pt_regs *regs, long ret)
 {
-	return on_exit(ret);
+	return on_exit(bpf_get_current_task_btf(), ret);
 }
 
 /*
@@ -193,9 +198,10 @@ int BPF_PROG(esc_raw_exit, struct pt_regs *regs, long ret)
 SEC("?fentry/__x64_sys_read")
 int esc_fentry(void *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
-	return on_enter(BPF_CORE_READ(regs, orig_ax));
+	return on_enter(task, regs->orig_ax);
 }
 
 SEC("?fexit/__x64_sys_read")
@@ -204,7 +210,7 @@ int esc_fexit(void *ctx)
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
-	return on_exit((long)ret);
+	return on_exit(bpf_get_current_task_btf(), (long)ret);
 }
 
 SEC("tp_btf/sched_process_exit")

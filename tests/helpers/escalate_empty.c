@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * escalate_empty [HOOK] — attach bpf/test_escalate_trace_empty.bpf.c's
+ * escalate_empty [HOOK [clock]] — attach bpf/test_escalate_trace_empty.bpf.c's
  * EMPTY programs on HOOK (tp_btf, the default; raw_tp; fentry: one
  * fentry+fexit pair per syscall function; fentry_multi: one fentry and one
  * fexit multi-link over them all), print "attached <µs>" (the
  * attach time), and keep them attached until stdin reaches EOF or
- * SIGINT/SIGTERM; then print "detached <µs>" (the detach time).
+ * SIGINT/SIGTERM; then print "detached <µs>" (the detach time).  With
+ * "clock" each program reads the clock once (bpf_ktime_get_ns()): the floor
+ * of a tracer that times calls.
  * bench/escalate's floors.
  */
 #include <errno.h>
@@ -29,7 +31,7 @@ struct empty {
 	int fentry, multi;
 };
 
-static int load(struct empty *e, const char *hook)
+static int load(struct empty *e, const char *hook, int clock)
 {
 	char fn[64] = "";
 	int err;
@@ -37,6 +39,7 @@ static int load(struct empty *e, const char *hook)
 	e->skel = test_escalate_trace_empty_bpf__open();
 	if (!e->skel)
 		return -errno;
+	e->skel->rodata->read_clock = clock;
 	e->multi = !strcmp(hook, "fentry_multi");
 	e->fentry = e->multi || !strcmp(hook, "fentry");
 	if (!strcmp(hook, "tp_btf"))
@@ -104,6 +107,7 @@ static void detach(struct empty *e)
 int main(int argc, char **argv)
 {
 	const char *hook = argc > 1 ? argv[1] : "tp_btf";
+	int clock = argc > 2 && !strcmp(argv[2], "clock");
 	struct empty e = { 0 };
 	uint64_t t0;
 	char c;
@@ -112,7 +116,7 @@ int main(int argc, char **argv)
 	tk_stop_install();
 	tk_libbpf_quiet(0);
 	tk_bump_memlock();
-	err = load(&e, hook);
+	err = load(&e, hook, clock);
 	if (err) {
 		fprintf(stderr, "escalate_empty: load %s: %s\n", hook, strerror(-err));
 		goto out;

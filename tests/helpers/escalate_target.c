@@ -8,7 +8,10 @@
  *   -e N  N read(2)s of fd -1 (each fails with EBADF)
  * -w waits for SIGUSR1 before starting (so a tracer can attach first);
  * -s MS sleeps MS ms after the work before exiting (0: exit at once);
- * -p prints "ready" on stdout once waiting.
+ * -p prints "ready" on stdout once waiting;
+ * -c prints "cpu_ns C wall_ns W" on stdout after the work: the process's
+ *    CPU time (user + system, CLOCK_PROCESS_CPUTIME_ID) and the wall time
+ *    the work took (bench/escalate: the cost of a tracer per syscall).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,12 +69,13 @@ static long num(const char *s)
 int main(int argc, char **argv)
 {
 	long threads = 1, sleep_ms = 0;
-	int opt, wait_sig = 0, print_ready = 0;
+	int opt, wait_sig = 0, print_ready = 0, print_cpu = 0;
+	struct timespec c0, c1, w0, w1;
 	void **slots;
 	pthread_t *tids;
 	sigset_t set;
 
-	while ((opt = getopt(argc, argv, "t:r:f:m:e:ws:p")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:f:m:e:ws:pc")) != -1) {
 		switch (opt) {
 		case 't': threads = num(optarg); break;
 		case 'r': reads = num(optarg); break;
@@ -81,9 +85,10 @@ int main(int argc, char **argv)
 		case 'w': wait_sig = 1; break;
 		case 's': sleep_ms = num(optarg); break;
 		case 'p': print_ready = 1; break;
+		case 'c': print_cpu = 1; break;
 		default:
 			fprintf(stderr, "usage: escalate_target [-t T] [-r N] [-f N] [-m N] "
-				"[-e N] [-w] [-s MS] [-p]\n");
+				"[-e N] [-w] [-s MS] [-p] [-c]\n");
 			return 2;
 		}
 	}
@@ -107,6 +112,8 @@ int main(int argc, char **argv)
 		}
 		sigwait(&set, &sig);
 	}
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	clock_gettime(CLOCK_MONOTONIC, &w0);
 	if (threads == 1) {
 		work(slots);
 	} else {
@@ -115,6 +122,14 @@ int main(int argc, char **argv)
 				return 1;
 		for (long i = 0; i < threads; i++)
 			pthread_join(tids[i], NULL);
+	}
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	clock_gettime(CLOCK_MONOTONIC, &w1);
+	if (print_cpu) {
+		printf("cpu_ns %lld wall_ns %lld\n",
+		       (c1.tv_sec - c0.tv_sec) * 1000000000LL + (c1.tv_nsec - c0.tv_nsec),
+		       (w1.tv_sec - w0.tv_sec) * 1000000000LL + (w1.tv_nsec - w0.tv_nsec));
+		fflush(stdout);
 	}
 	if (sleep_ms) {
 		struct timespec ts = { sleep_ms / 1000, (sleep_ms % 1000) * 1000000 };

@@ -7,20 +7,10 @@
 load test_helper
 load progstats
 
-setup() {
-	progstats_setup
-	LPIDS=()
-	PPIDS=()
-}
-
-teardown() {
-	reap "${PPIDS[@]}" "${LPIDS[@]}"
-	host_unlock
-}
+setup() { ps_file_setup; }
+teardown() { ps_file_teardown; }
 
 # wait_until SECONDS CMD...: poll CMD every 50 ms.
-
-holds_stats() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'anon_inode:bpf-stats'; }
 
 # Processes other than $1 holding a BPF_ENABLE_STATS fd, or the sysctl on.
 others_hold_stats() {

@@ -9,17 +9,14 @@ load test_helper
 load progstats
 
 setup() {
-	progstats_setup
+	ps_file_setup
 	require_cmd tmux python3
-	LPIDS=()
-	PPIDS=()
 	TMX="tk13-$$-$BATS_TEST_NUMBER"
 }
 
 teardown() {
 	tmux -L "$TMX" kill-server 2>/dev/null || true
-	reap "${PPIDS[@]}" "${LPIDS[@]}"
-	host_unlock
+	ps_file_teardown
 }
 
 # load_progs ARGS...: the test loader in the background; sets LPID COUNT_ID LOUT.
@@ -32,7 +29,6 @@ load_progs() {
 	COUNT_ID=$(sed -n 's/^ready .* count_id=\([0-9]*\).*/\1/p' "$LOUT")
 }
 
-holds_stats() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'anon_inode:bpf-stats'; }
 bt() { bpftool prog show id "$1" -j | jq -r ".$2 // 0"; }
 # The programs the loader holds (prog_id in /proc/LPID/fdinfo), named by
 # bpftool: "id name" lines.

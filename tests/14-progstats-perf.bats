@@ -9,16 +9,8 @@
 load test_helper
 load progstats
 
-setup() {
-	progstats_setup
-	LPIDS=()
-	PPIDS=()
-}
-
-teardown() {
-	reap "${PPIDS[@]}" "${LPIDS[@]}"
-	host_unlock
-}
+setup() { ps_file_setup; }
+teardown() { ps_file_teardown; }
 
 # bt_ids FIRST LAST: the ids bpftool lists in [FIRST, LAST], ascending.
 bt_ids() {

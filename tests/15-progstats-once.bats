@@ -13,18 +13,8 @@
 load test_helper
 load progstats
 
-setup() {
-	progstats_setup
-	LPIDS=()
-	PPIDS=()
-}
-
-teardown() {
-	reap "${PPIDS[@]}" "${LPIDS[@]}"
-	host_unlock
-}
-
-holds_stats() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'anon_inode:bpf-stats'; }
+setup() { ps_file_setup; }
+teardown() { ps_file_teardown; }
 
 # start_ps ARGS...: progstats in the background into $D/ps.out; sets PPID_PS.
 start_ps() {

@@ -4,13 +4,12 @@
 # the host has 2 CPUs shared with other test runs.
 
 load test_helper
+load worker-spawn
 
 
 
 setup() {
-	require_tool worker-spawn
-	WSBIN=$(bin worker-spawn)
-	require_cmd jq
+	ws_setup
 }
 
 reports() { jq -c 'select(.type == "report")' <<<"$1"; }

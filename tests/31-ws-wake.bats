@@ -6,11 +6,10 @@
 # factor of a peer measured in the same test (the host has 2 loaded CPUs).
 
 load test_helper
+load worker-spawn
 
 setup() {
-	require_tool worker-spawn
-	WSBIN=$(bin worker-spawn)
-	require_cmd jq
+	ws_setup
 }
 
 reports() { jq -c 'select(.type == "report")' "$1"; }

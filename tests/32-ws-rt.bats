@@ -7,11 +7,10 @@
 # sleep then a timing assert: the host has 2 CPUs shared with other runs.
 
 load test_helper
+load worker-spawn
 
 setup() {
-	require_tool worker-spawn
-	WSBIN=$(bin worker-spawn)
-	require_cmd jq
+	ws_setup
 	# the CPU the pinned groups share; the other stays for the rest
 	CPU=$(($(nproc) - 1))
 	# one run of this file at a time on a shared host: another run's FIFO

@@ -5,11 +5,10 @@
 # our own figure alone.
 
 load test_helper
+load worker-spawn
 
 setup() {
-	require_tool worker-spawn
-	WSBIN=$(bin worker-spawn)
-	require_cmd jq
+	ws_setup
 	CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 }
 
@@ -46,8 +45,6 @@ stop_ws() {
 # perf_count EVENT FILE: the count perf stat -x, wrote to FILE for EVENT.
 perf_count() { awk -F, -v e="$1" '$3 == e { print $1 }' "$2"; }
 
-# no_lsan: LeakSanitizer cannot run under ptrace (strace); ASan still does.
-no_lsan() { export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"; }
 
 @test "page-fault-churn: our fault count is perf's page-faults count, less the run's own" {
 	require_cmd perf

@@ -5,20 +5,11 @@
 # cyclictest) or a value the test set (hit target, think time, rate).
 
 load test_helper
+load worker-spawn
 
 setup() {
-	require_tool worker-spawn
-	WSBIN=$(bin worker-spawn)
-	require_cmd jq
+	ws_setup
 }
-
-# no_lsan: LeakSanitizer cannot run under ptrace (SANITIZE=1 builds), so the
-# strace runs go without leak checks; the other tests keep them.
-no_lsan() {
-	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-}
-
-report() { jq -c "select(.type == \"report\" and .work_type == \"$2\")" <<<"$1"; }
 
 # start_ws ARGS...: worker-spawn -v ARGS in the background ($ws; stdout in
 # $BATS_TEST_TMPDIR/out), back once its workers are placed and released.

@@ -6,11 +6,10 @@
 # against a timing that could flake on a loaded 2-CPU box.
 
 load test_helper
+load worker-spawn
 
 setup() {
-	require_tool worker-spawn
-	WSBIN=$(bin worker-spawn)
-	require_cmd jq
+	ws_setup
 }
 
 reports() { jq -c 'select(.type == "report")' <<<"$1"; }

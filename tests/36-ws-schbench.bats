@@ -5,11 +5,10 @@
 # one that counts from outside (perf's uprobe on libc, /proc/PID/status).
 
 load test_helper
+load worker-spawn
 
 setup() {
-	require_tool worker-spawn
-	WSBIN=$(bin worker-spawn)
-	require_cmd jq
+	ws_setup
 }
 
 teardown() {

@@ -4,19 +4,11 @@
 # uprobe counts of malloc and strace's view of the dispatchers' sleeps.
 
 load test_helper
+load worker-spawn
 
 setup() {
-	require_tool worker-spawn
-	WSBIN=$(bin worker-spawn)
-	require_cmd jq
+	ws_setup
 }
-
-# no_lsan: LeakSanitizer cannot run under ptrace (SANITIZE=1 builds).
-no_lsan() {
-	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-}
-
-report() { jq -c "select(.type == \"report\" and .work_type == \"$2\")" <<<"$1"; }
 
 # The cache the test asks for: 1 MiB of values of mean 332 B (the table in
 # worker-spawn(8)), whole shards of 256, so 12 per shard.

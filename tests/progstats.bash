@@ -13,6 +13,21 @@ progstats_setup() {
 	host_lock 10-progstats
 }
 
+# setup and teardown of a file whose tests start loaders (LPIDS) and
+# progstats runs (PPIDS) in the background: all reaped at the end.
+ps_file_setup() {
+	progstats_setup
+	LPIDS=()
+	PPIDS=()
+}
+ps_file_teardown() {
+	reap "${PPIDS[@]}" "${LPIDS[@]}"
+	host_unlock
+}
+
+# holds_stats PID: PID holds a BPF_ENABLE_STATS fd.
+holds_stats() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'anon_inode:bpf-stats'; }
+
 # walk_bin WALK: a progstats that always takes --walk WALK (exec keeps the
 # pid, so signals and /proc checks see progstats itself).
 walk_bin() {

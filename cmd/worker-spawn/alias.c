@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "array.h"
+#include "errors.h"
+#include "parse.h"
 #include "ws.h"
 
 enum conv { SAME, KIB, DUR };
@@ -75,4 +77,16 @@ void ws_param_aliases_of(enum ws_type t, char *buf, size_t size)
 	for (size_t i = 0; i < TK_ARRAY_SIZE(aliases) && off < size; i++)
 		if (aliases[i].type == t)
 			off += snprintf(buf + off, size - off, "%s%s", off ? "," : "", aliases[i].ref);
+}
+
+uint64_t ws_param_u64(const char *arg, const char *key, const char *val, uint64_t min,
+		      uint64_t max)
+{
+	uint64_t v;
+
+	if (!val || tk_parse_u64(val, min, max, &v))
+		tk_usage_error("give an integer in range", "-w '%s': %s=%s must be an integer in "
+			       "%llu..%llu", arg, key, val ? val : "", (unsigned long long)min,
+			       (unsigned long long)max);
+	return v;
 }

@@ -32,18 +32,6 @@ void ws_mem_defaults(struct ws_group *g)
 		g->p_period_ms = 100;   /* cycle_ms */
 }
 
-static uint64_t mem_num(const char *arg, const char *key, const char *val, uint64_t min,
-			uint64_t max)
-{
-	uint64_t v;
-
-	if (!val || tk_parse_u64(val, min, max, &v))
-		tk_usage_error("give an integer in range", "-w '%s': %s=%s must be an integer in "
-			       "%llu..%llu", arg, key, val ? val : "", (unsigned long long)min,
-			       (unsigned long long)max);
-	return v;
-}
-
 /* target_nodes=0+2-3 ('+' joins: ',' separates parameters). */
 static void nodes_param(struct ws_group *g, const char *arg, const char *val)
 {
@@ -72,18 +60,18 @@ bool ws_mem_param(struct ws_group *g, const char *arg, const char *key, const ch
 	if (g->type < WS_CROSS_AFFINITY_CHURN || g->type > WS_CGROUP_ATTACH_STORM)
 		return false;
 	if (!strcmp(key, "spin_iters") || !strcmp(key, "spin")) {
-		g->p_spin = mem_num(arg, key, val, g->type == WS_PAGE_FAULT_CHURN ? 0 : 1, 1ULL << 32);
+		g->p_spin = ws_param_u64(arg, key, val, g->type == WS_PAGE_FAULT_CHURN ? 0 : 1, 1ULL << 32);
 	} else if (!strcmp(key, "region_kib")) {
-		g->p_region = mem_num(arg, key, val, 4, 16ULL << 20) << 10;
+		g->p_region = ws_param_u64(arg, key, val, 4, 16ULL << 20) << 10;
 	} else if (!strcmp(key, "touches_per_cycle")) {
-		g->p_touches = mem_num(arg, key, val, 1, 1ULL << 24);
+		g->p_touches = ws_param_u64(arg, key, val, 1, 1ULL << 24);
 	} else if (!strcmp(key, "period_ms") || !strcmp(key, "sweep_period_ms") ||
 		   !strcmp(key, "cycle_ms")) {
-		g->p_period_ms = mem_num(arg, key, val, 0, 3600000);
+		g->p_period_ms = ws_param_u64(arg, key, val, 0, 3600000);
 	} else if (!strcmp(key, "target_nodes")) {
 		nodes_param(g, arg, val);
 	} else if (!strcmp(key, "groups")) {
-		g->p_groups = mem_num(arg, key, val, 1, 64);
+		g->p_groups = ws_param_u64(arg, key, val, 1, 64);
 	} else if (!strcmp(key, "dest")) {
 		if (!val || !*val || strlen(val) >= sizeof(g->p_dest) ||
 		    strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")

@@ -107,18 +107,6 @@ static bool key_allowed(const char *keys, const char *key)
 	return false;
 }
 
-static uint64_t num(const char *arg, const char *key, const char *val, uint64_t min,
-		    uint64_t max)
-{
-	uint64_t v;
-
-	if (!val || tk_parse_u64(val, min, max, &v))
-		tk_usage_error("give an integer in range", "-w '%s': %s=%s must be an integer in "
-			       "%llu..%llu", arg, key, val ? val : "", (unsigned long long)min,
-			       (unsigned long long)max);
-	return v;
-}
-
 static void seq_step(struct ws_group *g, const char *arg, const char *key, const char *val)
 {
 	static const char *const names[] = { "spin", "sleep", "yield", "io", "alu-hot" };
@@ -130,7 +118,7 @@ static void seq_step(struct ws_group *g, const char *arg, const char *key, const
 	for (unsigned k = 0; k < 5; k++)
 		if (!strcmp(key, names[k]))
 			st->kind = k;
-	st->amount = num(arg, key, val, 1, 3600000);
+	st->amount = ws_param_u64(arg, key, val, 1, 3600000);
 	g->nseq++;
 }
 
@@ -182,77 +170,77 @@ void ws_group_parse(const char *arg, struct ws_group *g)
 				tk_usage_error("give a directory", "-w '%s': bad file= directory", arg);
 			snprintf(g->p_file, sizeof(g->p_file), "%s", v);
 		} else if (!strcmp(k, "size") && g->type == WS_FAN_OUT_COMPUTE) {
-			g->p_size = num(arg, k, v, 1, 512);   /* matrix dimension */
+			g->p_size = ws_param_u64(arg, k, v, 1, 512);   /* matrix dimension */
 		} else if (!strcmp(k, "size")) {
 			if (!v || tk_parse_size(v, &g->p_size) || g->p_size < 64 ||
 			    g->p_size > (1ULL << 34))
 				tk_usage_error("give a size like 32k or 16M", "-w '%s': size=%s is not "
 					       "a size between 64 and 16G", arg, v ? v : "");
 		} else if (!strcmp(k, "burst")) {
-			g->p_burst = num(arg, k, v, 0, 1ULL << 32);
+			g->p_burst = ws_param_u64(arg, k, v, 0, 1ULL << 32);
 		} else if (!strcmp(k, "sleep")) {
-			g->p_sleep = num(arg, k, v, 0, 1ULL << 32);
+			g->p_sleep = ws_param_u64(arg, k, v, 0, 1ULL << 32);
 		} else if (!strcmp(k, "stride")) {
-			g->p_stride = num(arg, k, v, 1, 1 << 20);
+			g->p_stride = ws_param_u64(arg, k, v, 1, 1 << 20);
 		} else if (!strcmp(k, "spin")) {
-			g->p_spin = num(arg, k, v, 1, 1ULL << 32);
+			g->p_spin = ws_param_u64(arg, k, v, 1, 1ULL << 32);
 		} else if (!strcmp(k, "interval_us")) {
 			/* issue 15: net — 0 sends back to back */
-			g->p_interval_us = num(arg, k, v, g->type == WS_NET_TRAFFIC ||
+			g->p_interval_us = ws_param_u64(arg, k, v, g->type == WS_NET_TRAFFIC ||
 					       g->type == WS_IRQ_WAKE ? 0 : 1, 60000000);
 		} else if (!strcmp(k, "fanout") || !strcmp(k, "contenders")) {
-			g->p_fanout = num(arg, k, v, 1, 1024);
+			g->p_fanout = ws_param_u64(arg, k, v, 1, 1024);
 		} else if (!strcmp(k, "hot")) {
-			g->p_hot = num(arg, k, v, 1, 1ULL << 32);
+			g->p_hot = ws_param_u64(arg, k, v, 1, 1ULL << 32);
 		} else if (!strcmp(k, "cold")) {
-			g->p_cold = num(arg, k, v, 1, 1ULL << 32);
+			g->p_cold = ws_param_u64(arg, k, v, 1, 1ULL << 32);
 		} else if (!strcmp(k, "period")) {
-			g->p_period = num(arg, k, v, 1, 1ULL << 32);
+			g->p_period = ws_param_u64(arg, k, v, 1, 1ULL << 32);
 		} else if (!strcmp(k, "width")) {
-			g->p_width = num(arg, k, v, 1, 512);
+			g->p_width = ws_param_u64(arg, k, v, 1, 512);
 		} else if (!strcmp(k, "blocks")) {
-			g->p_blocks = num(arg, k, v, 1, 4096);
+			g->p_blocks = ws_param_u64(arg, k, v, 1, 4096);
 		} else if (!strcmp(k, "precise_timing")) {
-			g->p_precise = num(arg, k, v, 0, 1);
+			g->p_precise = ws_param_u64(arg, k, v, 0, 1);
 		} else if (!strcmp(k, "rt")) {
-			g->p_hot = num(arg, k, v, 0, 1);   /* policy-churn: include FIFO/RR */
+			g->p_hot = ws_param_u64(arg, k, v, 0, 1);   /* policy-churn: include FIFO/RR */
 		} else if (ws_rt_param(g, arg, k, v)) {
 			/* issue 15: rt */
 		/* issue 15: net, bench */
 		} else if (!strcmp(k, "frame_bytes")) {
-			g->p_frame_bytes = num(arg, k, v, 32, 1514);
+			g->p_frame_bytes = ws_param_u64(arg, k, v, 32, 1514);
 		} else if (!strcmp(k, "message_threads")) {
-			g->p_messages = num(arg, k, v, 1, 64);
+			g->p_messages = ws_param_u64(arg, k, v, 1, 64);
 		} else if (!strcmp(k, "worker_threads") || !strcmp(k, "slow_threads")) {
-			g->p_threads = num(arg, k, v, 0, 256);
+			g->p_threads = ws_param_u64(arg, k, v, 0, 256);
 		} else if (!strcmp(k, "cache_footprint_kib")) {
-			g->p_footprint = num(arg, k, v, 1, 65536) << 10;
+			g->p_footprint = ws_param_u64(arg, k, v, 1, 65536) << 10;
 		} else if (!strcmp(k, "operations")) {
-			g->p_operations = num(arg, k, v, 0, 1000000);
+			g->p_operations = ws_param_u64(arg, k, v, 0, 1000000);
 		} else if (!strcmp(k, "sleep_usec")) {
-			g->p_sleep = num(arg, k, v, 0, 10000000);
+			g->p_sleep = ws_param_u64(arg, k, v, 0, 10000000);
 		} else if (!strcmp(k, "requests_per_sec")) {   /* issue 15: schbench */
-			g->p_sb_rps = num(arg, k, v, 0, 1000000);
+			g->p_sb_rps = ws_param_u64(arg, k, v, 0, 1000000);
 		} else if (!strcmp(k, "auto_rps")) {
-			g->p_sb_auto = num(arg, k, v, 0, 100);
+			g->p_sb_auto = ws_param_u64(arg, k, v, 0, 100);
 		} else if (!strcmp(k, "split_percent")) {
-			g->p_sb_split = (int)num(arg, k, v, 0, 100);
+			g->p_sb_split = (int)ws_param_u64(arg, k, v, 0, 100);
 		} else if (!strcmp(k, "skip_locking")) {
-			g->p_sb_nolock = num(arg, k, v, 0, 1);
+			g->p_sb_nolock = ws_param_u64(arg, k, v, 0, 1);
 		} else if (!strcmp(k, "client_threads")) {
-			g->p_clients = num(arg, k, v, 0, 256);
+			g->p_clients = ws_param_u64(arg, k, v, 0, 256);
 		} else if (!strcmp(k, "cache_capacity_mib")) {
-			g->p_cache_mib = num(arg, k, v, 1, 4096);
+			g->p_cache_mib = ws_param_u64(arg, k, v, 1, 4096);
 		} else if (!strcmp(k, "target_hit_pct")) {
-			g->p_hit_pct = num(arg, k, v, 1, 99);
+			g->p_hit_pct = ws_param_u64(arg, k, v, 1, 99);
 		} else if (!strcmp(k, "slow_path_sleep_us")) {
-			g->p_slow_us = num(arg, k, v, 0, 10000000);
+			g->p_slow_us = ws_param_u64(arg, k, v, 0, 10000000);
 		} else if (!strcmp(k, "arrival_rate")) {
-			g->p_rate = num(arg, k, v, 0, 10000000);
+			g->p_rate = ws_param_u64(arg, k, v, 0, 10000000);
 		} else if (!strcmp(k, "slow_path_p99_us")) {
-			g->p_slow_p99_us = num(arg, k, v, 0, 10000000);
+			g->p_slow_p99_us = ws_param_u64(arg, k, v, 0, 10000000);
 		} else if (!strcmp(k, "warm_start")) {
-			g->p_warm = num(arg, k, v, 0, 1);
+			g->p_warm = ws_param_u64(arg, k, v, 0, 1);
 		}
 	}
 	/* the reference's cache_footprint_kib: three n x n u64 matrices fill it (schbench's sqrt) */

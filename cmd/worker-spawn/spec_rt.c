@@ -34,17 +34,6 @@ void ws_rt_defaults(struct ws_group *g)
 	g->rt.signals_per_iter = 16;
 }
 
-static uint64_t rnum(const char *arg, const char *k, const char *v, uint64_t min, uint64_t max)
-{
-	uint64_t n;
-
-	if (!v || tk_parse_u64(v, min, max, &n))
-		tk_usage_error("give an integer in range", "-w '%s': %s=%s must be an integer in "
-			       "%llu..%llu", arg, k, v ? v : "", (unsigned long long)min,
-			       (unsigned long long)max);
-	return n;
-}
-
 /* key (and its short alias from the reference's table) -> field, bounds */
 struct rt_key {
 	const char *name, *alias;
@@ -82,7 +71,7 @@ bool ws_rt_param(struct ws_group *g, const char *arg, const char *k, const char 
 
 		if (strcmp(k, r->name) && (!r->alias || strcmp(k, r->alias)))
 			continue;
-		*(uint64_t *)((char *)g + r->off) = rnum(arg, k, v, r->min, r->max);
+		*(uint64_t *)((char *)g + r->off) = ws_param_u64(arg, k, v, r->min, r->max);
 		return true;
 	}
 	return false;

@@ -37,18 +37,6 @@ void ws_wake_defaults(struct ws_group *g)
 		g->p_burst = 1024;
 }
 
-static uint64_t wnum(const char *arg, const char *key, const char *val, uint64_t min,
-		     uint64_t max)
-{
-	uint64_t v;
-
-	if (!val || tk_parse_u64(val, min, max, &v))
-		tk_usage_error("give an integer in range", "-w '%s': %s=%s must be an integer in "
-			       "%llu..%llu", arg, key, val ? val : "", (unsigned long long)min,
-			       (unsigned long long)max);
-	return v;
-}
-
 /* normal|batch|idle|ext|fifo[:1-99]|rr[:1-99]; fifo and rr alone are priority 1. */
 static void wclass(const char *arg, const char *key, const char *val, struct ws_policy *p)
 {
@@ -93,7 +81,7 @@ bool ws_wake_param(struct ws_group *g, const char *arg, const char *k, const cha
 	struct ws_wake_params *w = &g->wk;
 
 	if (!strcmp(k, "depth")) {
-		w->depth = wnum(arg, k, v, 2, 1024);
+		w->depth = ws_param_u64(arg, k, v, 2, 1024);
 	} else if (!strcmp(k, "wake")) {
 		if (!v || (strcmp(v, "pipe") && strcmp(v, "futex")))
 			tk_usage_error("use wake=pipe or wake=futex", "-w '%s': wake=%s is not a "
@@ -102,31 +90,31 @@ bool ws_wake_param(struct ws_group *g, const char *arg, const char *k, const cha
 	} else if (!strcmp(k, "work_per_hop")) {
 		w->work_per_hop_ns = wdur(arg, k, v);
 	} else if (!strcmp(k, "waiters")) {
-		w->waiters = wnum(arg, k, v, 1, 1023);
+		w->waiters = ws_param_u64(arg, k, v, 1, 1023);
 	} else if (!strcmp(k, "batches")) {
-		w->batches = wnum(arg, k, v, 1, 1ULL << 32);
+		w->batches = ws_param_u64(arg, k, v, 1, 1ULL << 32);
 	} else if (!strcmp(k, "inter_batch_ms")) {
-		w->inter_batch_ns = wnum(arg, k, v, 0, 60000) * 1000000ULL;
+		w->inter_batch_ns = ws_param_u64(arg, k, v, 0, 60000) * 1000000ULL;
 	} else if (!strcmp(k, "producers")) {
-		w->producers = wnum(arg, k, v, 1, 512);
+		w->producers = ws_param_u64(arg, k, v, 1, 512);
 	} else if (!strcmp(k, "consumers")) {
-		w->consumers = wnum(arg, k, v, 1, 512);
+		w->consumers = ws_param_u64(arg, k, v, 1, 512);
 	} else if (!strcmp(k, "events_per_burst")) {
-		w->events_per_burst = wnum(arg, k, v, 1, 1 << 20);
+		w->events_per_burst = ws_param_u64(arg, k, v, 1, 1 << 20);
 	} else if (!strcmp(k, "gap_us")) {
-		w->gap_ns = wnum(arg, k, v, 0, 60000000) * 1000ULL;
+		w->gap_ns = ws_param_u64(arg, k, v, 0, 60000000) * 1000ULL;
 	} else if (!strcmp(k, "waker_class")) {
 		wclass(arg, k, v, &w->waker_class);
 	} else if (!strcmp(k, "wakee_class")) {
 		wclass(arg, k, v, &w->wakee_class);
 	} else if (!strcmp(k, "burst_iters")) {
-		g->p_burst = wnum(arg, k, v, 0, 1ULL << 32);
+		g->p_burst = ws_param_u64(arg, k, v, 0, 1ULL << 32);
 	} else if (!strcmp(k, "produce_rate_hz")) {
-		w->produce_rate_hz = wnum(arg, k, v, 0, 1000000000);
+		w->produce_rate_hz = ws_param_u64(arg, k, v, 0, 1000000000);
 	} else if (!strcmp(k, "consume_iters")) {
-		w->consume_iters = wnum(arg, k, v, 0, 1ULL << 32);
+		w->consume_iters = ws_param_u64(arg, k, v, 0, 1ULL << 32);
 	} else if (!strcmp(k, "queue_depth_target")) {
-		w->queue_depth = wnum(arg, k, v, 1, 1 << 24);
+		w->queue_depth = ws_param_u64(arg, k, v, 1, 1 << 24);
 	} else {
 		return false;
 	}

@@ -375,6 +375,12 @@ int ws_param_alias(enum ws_type t, const char **key, const char **val, char *vbu
 		   size_t vsize);
 /* The reference names @t accepts, comma-separated ("" when none). */
 void ws_param_aliases_of(enum ws_type t, char *buf, size_t size);
+/*
+ * alias.c: the integer @val of parameter @key in -w @arg, within
+ * @min..@max; anything else is a usage error naming both (exit 2).
+ */
+uint64_t ws_param_u64(const char *arg, const char *key, const char *val, uint64_t min,
+		      uint64_t max);
 void ws_affinity_parse(const char *arg, struct ws_affinity *a);  /* exit 2 */
 void ws_policy_parse(const char *arg, struct ws_policy *p);      /* exit 2 */
 void ws_assert_parse(const char *arg, struct ws_assert *a);      /* exit 2 */

@@ -12,21 +12,6 @@ setup() {
 	ws_setup
 }
 
-reports() { jq -c 'select(.type == "report")' <<<"$1"; }
-
-# start_ws ARGS...: worker-spawn -v ARGS in the background ($ws; stdout in
-# $BATS_TEST_TMPDIR/out), back once its workers are placed and released.
-start_ws() {
-	# emptied here, not by the child's redirection: a previous run's
-	# "running" line must not be found before the child truncates it
-	: >"$BATS_TEST_TMPDIR/out"
-	: >"$BATS_TEST_TMPDIR/err"
-	"$WSBIN" -v "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	ws=$!
-	wait_until 30 grep -q 'running [0-9]* worker' "$BATS_TEST_TMPDIR/err" ||
-		fail "workers never ran: $(cat "$BATS_TEST_TMPDIR/err")"
-}
-
 @test "worker-spawn: bad input is one line naming it, exit 2" {
 	run --separate-stderr "$(bin worker-spawn)" -w no-such-type
 	assert_usage_error "no-such-type"

@@ -12,21 +12,10 @@ setup() {
 	CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 }
 
-reports() { jq -c 'select(.type == "report")' <<<"$1"; }
 sum_of() { jq -s "[.[] | select(.type == \"report\") | .$1] | add" <<<"$2"; }
 nodes_online() { cat /sys/devices/system/node/online 2>/dev/null || echo 0; }
 one_node() { [ "$(nodes_online)" = 0 ]; }
 
-# start_ws ARGS...: worker-spawn -v ARGS in the background ($ws; stdout in
-# $BATS_TEST_TMPDIR/out), back once its workers are placed and released.
-start_ws() {
-	: >"$BATS_TEST_TMPDIR/out"
-	: >"$BATS_TEST_TMPDIR/err"
-	"$WSBIN" -v "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	ws=$!
-	wait_until 30 grep -q 'running [0-9]* worker' "$BATS_TEST_TMPDIR/err" ||
-		fail "workers never ran: $(cat "$BATS_TEST_TMPDIR/err")"
-}
 workers() { pgrep -P "$ws"; }
 
 # stop_ws SIG: send SIG to $ws; it must exit 0 with nothing on stderr but

@@ -11,17 +11,6 @@ setup() {
 	ws_setup
 }
 
-# start_ws ARGS...: worker-spawn -v ARGS in the background ($ws; stdout in
-# $BATS_TEST_TMPDIR/out), back once its workers are placed and released.
-start_ws() {
-	: >"$BATS_TEST_TMPDIR/out"
-	: >"$BATS_TEST_TMPDIR/err"
-	"$WSBIN" -v "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	ws=$!
-	wait_until 30 grep -q 'running [0-9]* worker' "$BATS_TEST_TMPDIR/err" ||
-		fail "workers never ran: $(cat "$BATS_TEST_TMPDIR/err")"
-}
-
 # lo_tx PID: transmitted packets of lo in PID's network namespace.
 lo_tx() {
 	awk -F'[: ]+' '$2 == "lo" { print $12 }' "/proc/$1/net/dev"

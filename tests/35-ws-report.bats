@@ -12,22 +12,9 @@ setup() {
 	ws_setup
 }
 
-reports() { jq -c 'select(.type == "report")' <<<"$1"; }
-
 # require_cpus N: skip unless this process may run on N CPUs.
 require_cpus() {
 	[ "$(nproc)" -ge "$1" ] || skip "needs $1 CPUs (nproc: $(nproc))"
-}
-
-# start_ws ARGS...: worker-spawn -v ARGS in the background ($ws; stdout in
-# $BATS_TEST_TMPDIR/out), back once its workers are placed and released.
-start_ws() {
-	: >"$BATS_TEST_TMPDIR/out"
-	: >"$BATS_TEST_TMPDIR/err"
-	"$WSBIN" -v "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	ws=$!
-	wait_until 30 grep -q 'running [0-9]* worker' "$BATS_TEST_TMPDIR/err" ||
-		fail "workers never ran: $(cat "$BATS_TEST_TMPDIR/err")"
 }
 
 # --- measurement --------------------------------------------------------------

@@ -345,23 +345,31 @@ TYPES=(
 
 @test "worker-spawn: timer-latency percentiles match cyclictest's order of magnitude" {
 	require_cmd cyclictest
-	run --separate-stderr "$(bin worker-spawn)" -w timer-latency:interval_us=1000 -d 3s -j
-	assert_success
-	ws_p50=$(jq -r 'select(.type=="report") | .timer_p50_ns' <<<"$output")
-	ws_p99=$(jq -r 'select(.type=="report") | .timer_p99_ns' <<<"$output")
-	# cyclictest, same interval, SCHED_OTHER like the worker; histogram in us
-	hist=$(cyclictest -i 1000 -D 3 -q -m -h 100000 2>/dev/null) || skip "cyclictest failed"
-	cy=$(awk '/^[0-9]+[ \t]+[0-9]+/ { c[$1+0] = $2; n += $2 }
-		END { if (!n) exit 1; s = 0; p50 = -1;
-		      for (i = 0; i <= 100000; i++) { s += c[i];
-			if (p50 < 0 && s >= 0.5 * n) p50 = i; if (s >= 0.99 * n) { print p50, i; exit } } }' \
-		<<<"$hist") || skip "no cyclictest histogram"
-	read -r cy_p50 cy_p99 <<<"$cy"
-	echo "worker-spawn p50=${ws_p50}ns p99=${ws_p99}ns  cyclictest p50=${cy_p50}us p99=${cy_p99}us" >&3
-	awk -v a="$ws_p50" -v b="$cy_p50" 'BEGIN { a = a / 1000; if (a < 1) a = 1; if (b < 1) b = 1;
-		r = a / b; exit !(r > 0.1 && r < 10) }' || fail "p50 ${ws_p50}ns vs cyclictest ${cy_p50}us"
-	awk -v a="$ws_p99" -v b="$cy_p99" 'BEGIN { a = a / 1000; if (a < 1) a = 1; if (b < 1) b = 1;
-		r = a / b; exit !(r > 0.05 && r < 20) }' || fail "p99 ${ws_p99}ns vs cyclictest ${cy_p99}us"
+	# The two run one after the other: a burst of other work during one of
+	# them moves its p99 (2.4 ms against 103 us was seen on an idle-looking
+	# host).  Up to three back-to-back pairs; one pair inside the bands
+	# passes, and a unit slip or a figure that is no timer wait fails all three.
+	local try seen=""
+	for try in 1 2 3; do
+		run --separate-stderr "$(bin worker-spawn)" -w timer-latency:interval_us=1000 -d 3s -j
+		assert_success
+		ws_p50=$(jq -r 'select(.type=="report") | .timer_p50_ns' <<<"$output")
+		ws_p99=$(jq -r 'select(.type=="report") | .timer_p99_ns' <<<"$output")
+		# cyclictest, same interval, SCHED_OTHER like the worker; histogram in us
+		hist=$(cyclictest -i 1000 -D 3 -q -m -h 100000 2>/dev/null) || skip "cyclictest failed"
+		cy=$(awk '/^[0-9]+[ \t]+[0-9]+/ { c[$1+0] = $2; n += $2 }
+			END { if (!n) exit 1; s = 0; p50 = -1;
+			      for (i = 0; i <= 100000; i++) { s += c[i];
+				if (p50 < 0 && s >= 0.5 * n) p50 = i; if (s >= 0.99 * n) { print p50, i; exit } } }' \
+			<<<"$hist") || skip "no cyclictest histogram"
+		read -r cy_p50 cy_p99 <<<"$cy"
+		echo "worker-spawn p50=${ws_p50}ns p99=${ws_p99}ns  cyclictest p50=${cy_p50}us p99=${cy_p99}us" >&3
+		seen="$seen [p50 ${ws_p50}ns/${cy_p50}us p99 ${ws_p99}ns/${cy_p99}us]"
+		awk -v a="$ws_p50" -v b="$cy_p50" -v c="$ws_p99" -v d="$cy_p99" 'BEGIN {
+			a /= 1000; c /= 1000; if (a < 1) a = 1; if (b < 1) b = 1; if (c < 1) c = 1; if (d < 1) d = 1;
+			r = a / b; q = c / d; exit !(r > 0.1 && r < 10 && q > 0.05 && q < 20) }' && return 0
+	done
+	fail "worker-spawn's timer percentiles outside cyclictest's bands in three pairs:$seen"
 }
 
 # --- sched_ext --------------------------------------------------------------

@@ -94,12 +94,26 @@ int tk_fmt_double(char *buf, size_t size, double v)
 	return n;
 }
 
+/* The number of decimal digits of @v: log2 * log10(2) (1233 / 4096), corrected by one compare. */
+static size_t u64_len(uint64_t v)
+{
+	static const uint64_t p10[20] = {
+		1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+		10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+		100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+		100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+	};
+	unsigned t = ((unsigned)(64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+
+	return v ? t + (v >= p10[t]) : 1;
+}
+
 size_t tk_fmt_u64(char *buf, uint64_t v)
 {
-	char tmp[24], *end = tmp + sizeof(tmp), *p = u64_digits(end, v);
+	size_t n = u64_len(v);
 
-	memcpy(buf, p, (size_t)(end - p));
-	return (size_t)(end - p);
+	u64_digits(buf + n, v);   /* in place: no copy from a scratch buffer */
+	return n;
 }
 
 size_t tk_fmt_i64(char *buf, int64_t v)
@@ -137,14 +151,13 @@ size_t tk_fmt_text_num(char *buf, size_t size, double v)
 
 size_t tk_fmt_json_dbl(char *buf, double v)
 {
-	char tmp[24], *end = tmp + sizeof(tmp), *p;
 	int n;
 
 	if (v >= 0 && v < 1e15 && v == (double)(uint64_t)v && !signbit(v)) {
-		p = u64_digits(end, (uint64_t)v);
-		memcpy(buf, p, (size_t)(end - p));
-		memcpy(buf + (end - p), ".0", 2);
-		return (size_t)(end - p) + 2;
+		size_t k = tk_fmt_u64(buf, (uint64_t)v);
+
+		memcpy(buf + k, ".0", 2);
+		return k + 2;
 	}
 	n = tk_fmt_double(buf, TK_JSON_NUM_MAX - 2, v);
 	if (!memchr(buf, '.', (size_t)n) && !memchr(buf, 'e', (size_t)n)) {

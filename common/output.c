@@ -323,39 +323,39 @@ int tk_output_release(void)
 	return err ? err : tk_out.broken ? -EPIPE : tk_flush();   /* text/prom lines */
 }
 
-/* One JSON line: @rec, or @p (@n bytes, its '\n' included) when @rec is NULL. */
-static int json_line(struct json_object *rec, const char *p, size_t n)
-{
-	FILE *f = tk_out.out ? tk_out.out : stdout;
-	int err = -EPIPE;
-
-	register_release();
-	if (!held)
-		line.len = 0;
-	if (!tk_out.broken) {
-		err = rec ? tk_jsonw_append(&line, rec) : tk_jsonw_raw(&line, p, n);
-		if (!err && rec)
-			err = tk_jsonw_raw(&line, "\n", 1);
-		if (err)
-			or_abort(NULL);
-		if (!held || line.len >= PENDING_MAX)
-			err = write_pending(f);
-	}
-	return err;
-}
-
 int tk_emit_json(struct json_object *rec)
 {
-	int err = json_line(rec, NULL, 0);
+	struct tk_jsonw *w = tk_emit_json_begin();
+	int err = 0;
 
+	if (w) {
+		err = tk_jsonw_append(w, rec);
+		if (!err)
+			err = tk_jsonw_raw(w, "\n", 1);
+		if (err)
+			or_abort(NULL);
+	}
+	err = tk_emit_json_end();
 	refill_done(rec);
 	json_object_put(rec);
 	return err;
 }
 
-int tk_emit_json_line(const char *p, size_t n)
+struct tk_jsonw *tk_emit_json_begin(void)
 {
-	return json_line(NULL, p, n);
+	register_release();
+	if (!held)
+		line.len = 0;
+	return tk_out.broken ? NULL : &line;
+}
+
+int tk_emit_json_end(void)
+{
+	if (tk_out.broken)
+		return -EPIPE;
+	if (!held || line.len >= PENDING_MAX)
+		return write_pending(tk_out.out ? tk_out.out : stdout);
+	return 0;
 }
 
 static bool envelope_key(const char *k)

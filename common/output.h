@@ -122,14 +122,19 @@ int tk_emit_json(struct json_object *rec);
 
 /*
  * For records rendered by another writer (recw.h), with the rules above:
- * tk_emit_json_line() writes @p (@n bytes: one JSON line, its '\n'
- * included) as tk_emit_json() writes a record; tk_emit_render() has @render
- * write one text line or one sample record's exposition (TK_FMT_PROM: the
- * pass's summary records kept so far are written before it, by @render
- * calling tk_prom_end()) to the stream @f where tk_emit() would write it;
- * @render is not called once stdout is gone.  Both return as tk_emit().
+ * tk_emit_json_begin() returns the buffer of the JSON lines (jsonw.h), where
+ * the caller appends one JSON line, its '\n' included, and then calls
+ * tk_emit_json_end(): the line goes out as tk_emit_json() writes a record
+ * (NULL once stdout is gone: append nothing, end all the same).
+ * tk_emit_render() has @render write one text line or one sample record's
+ * exposition (TK_FMT_PROM: the pass's summary records kept so far are
+ * written before it, by @render calling tk_prom_end()) to the stream @f
+ * where tk_emit() would write it; @render is not called once stdout is gone.
+ * tk_emit_json_end() and tk_emit_render() return as tk_emit().
  */
-int tk_emit_json_line(const char *p, size_t n);
+struct tk_jsonw;
+struct tk_jsonw *tk_emit_json_begin(void);
+int tk_emit_json_end(void);
 int tk_emit_render(void (*render)(FILE *f, void *ctx), void *ctx);
 
 /* True while an observer (below) is registered: such records need json-c. */

@@ -317,21 +317,67 @@ static size_t fmt_scalar(char *buf, const struct field *f)
 	}
 }
 
-static void put_json_value(struct tk_recw *r, struct tk_jsonw *w, const struct field *f)
-{
-	char *o;
+/* Bytes json-c writes as they are (put_str()'s result): printable ASCII but '"' and '\\'. */
+static const bool plain_byte[256] = {
+	[0x20 ... '"' - 1] = true, ['"' + 1 ... '\\' - 1] = true, ['\\' + 1 ... 0x7f] = true,
+};
 
-	switch (f->kind) {
-	case K_STR:
-		put_str(w, str_of(r, f), f->v.s.len);
-		return;
-	case K_OBJ:
-		ok_or_abort(tk_jsonw_append(w, f->v.o));
-		return;
-	default:
-		o = or_abort(tk_jsonw_room(w, TK_JSON_NUM_MAX));
-		w->len += fmt_scalar(o, f);
+static bool plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!plain_byte[(unsigned char)s[i]])
+			return false;
+	return true;
+}
+
+/*
+ * The bytes of @r's JSON line before its values' own: each field's ','
+ * (or '{'), quoted key and ':', then '}' and a NUL (or '\n'); values: a
+ * number at most TK_JSON_NUM_MAX, a plain string its bytes and quotes.
+ * Reserved at once, so the fields are copied without a check each.
+ */
+static size_t json_bound(const struct tk_recw *r)
+{
+	return r->shape.len + r->nf * (1 + TK_JSON_NUM_MAX) + r->vals.len + 2 * r->nf + 2;
+}
+
+/*
+ * Append @r's JSON object (no '\n', no NUL) to @w, with room for 2 more
+ * bytes after it.  Plain strings and numbers are written into the room
+ * reserved up front; other strings and json-c values by the writers that
+ * grow @w themselves (o is then taken again).
+ */
+static void put_json_record(struct tk_recw *r, struct tk_jsonw *w)
+{
+	char *o = or_abort(tk_jsonw_room(w, json_bound(r)));
+
+	for (size_t i = 0; i < r->nf; i++) {
+		const struct field *f = &r->f[i];
+		size_t klen = f->text - f->json, n = f->v.s.len;
+		const char *s = f->kind == K_STR ? str_of(r, f) : NULL;
+
+		*o++ = i ? ',' : '{';
+		memcpy(o, r->shape.p + f->json, klen);
+		o += klen;
+		if (s && n < 65536 && plain(s, n)) {
+			*o++ = '"';
+			memcpy(o, s, n);
+			o += n;
+			*o++ = '"';
+		} else if (s || f->kind == K_OBJ) {
+			w->len = (size_t)(o - w->p);
+			if (s)
+				put_str(w, s, n);
+			else
+				ok_or_abort(tk_jsonw_append(w, f->v.o));
+			/* what they wrote may exceed its share: the bound again from here */
+			o = or_abort(tk_jsonw_room(w, json_bound(r)));
+		} else {
+			o += fmt_scalar(o, f);
+		}
 	}
+	*o++ = '}';
+	w->len = (size_t)(o - w->p);
 }
 
 /* The shape is what this refill's calls made: drop what they no longer name. */
@@ -347,18 +393,8 @@ const char *tk_recw_json_line(struct tk_recw *r, size_t *len)
 
 	end_refill(r);
 	w->len = 0;
-	for (size_t i = 0; i < r->nf; i++) {
-		const struct field *f = &r->f[i];
-		size_t klen = f->text - f->json;
-		char *o = or_abort(tk_jsonw_room(w, klen + 1));
-
-		*o = i ? ',' : '{';
-		memcpy(o + 1, r->shape.p + f->json, klen);
-		w->len += klen + 1;
-		put_json_value(r, w, f);
-	}
-	ok_or_abort(tk_jsonw_raw(w, "}", 2));
-	w->len--;   /* NUL-terminated, not counted */
+	put_json_record(r, w);
+	w->p[w->len] = '\0';   /* NUL-terminated, not counted */
 	*len = w->len;
 	return w->p;
 }
@@ -576,8 +612,7 @@ static bool needs_json_c(const struct tk_recw *r)
 
 int tk_recw_emit(struct tk_recw *r)
 {
-	const char *line;
-	size_t n;
+	struct tk_jsonw *w;
 
 	end_refill(r);
 	if (needs_json_c(r)) {
@@ -588,7 +623,11 @@ int tk_recw_emit(struct tk_recw *r)
 	}
 	if (tk_out.fmt != TK_FMT_JSON)
 		return tk_emit_render(tk_out.fmt == TK_FMT_PROM ? render_prom : render_text, r);
-	line = tk_recw_json_line(r, &n);
-	r->out.p[n] = '\n';   /* the NUL's place */
-	return tk_emit_json_line(line, n + 1);
+	/* straight into the held lines (output.h): no copy per record */
+	w = tk_emit_json_begin();
+	if (w) {
+		put_json_record(r, w);
+		w->p[w->len++] = '\n';
+	}
+	return tk_emit_json_end();
 }

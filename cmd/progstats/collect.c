@@ -192,7 +192,7 @@ static int fill_slim(struct prog_found *s, const struct ps_prog *old, const char
 {
 	int err;
 
-	if (old && !strcmp(old->tag, tag)) {
+	if (old && ps_same_tag(old->tag, tag)) {
 		s->kname = old->kname;
 		s->btf_id = old->btf_id;
 		return 0;  /* nr_func_info: only for a name not known yet */
@@ -234,8 +234,9 @@ static int add_prog(struct collect_pass *pass, struct prog_found *s)
 	p->btf_id = s->btf_id;
 	memcpy(p->kname, s->kname, strnlen(s->kname, sizeof(p->kname) - 1));
 	memcpy(p->tag, tag, sizeof(p->tag));
-	/* A truncated name costs a BTF load: do it once per program. */
-	if (old && !strcmp(old->kname, p->kname) && !strcmp(old->tag, p->tag)) {
+	/* A truncated name costs a BTF load: do it once per program.  (Both
+	 * knames are zero-padded: the whole arrays compare.) */
+	if (old && !memcmp(old->kname, p->kname, sizeof(p->kname)) && ps_same_tag(old->tag, p->tag)) {
 		memcpy(p->name, old->name, sizeof(p->name));
 		p->flagged = old->flagged;
 	} else if (!name_truncated(s)) {
@@ -338,7 +339,7 @@ void ps_derive(struct ps_snap *cur, const struct ps_snap *prev)
 		while (prev && j < prev->n && prev->v[j].id < cur->v[i].id)
 			j++;
 		if (prev && j < prev->n && prev->v[j].id == cur->v[i].id &&
-		    !strcmp(prev->v[j].tag, cur->v[i].tag))
+		    ps_same_tag(prev->v[j].tag, cur->v[i].tag))
 			old = &prev->v[j];
 		derive_one(&cur->v[i], old);
 	}

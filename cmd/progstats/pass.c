@@ -23,10 +23,12 @@ static int emit_changes(const struct ps_snap *cur, const struct ps_snap *prev)
 	for (size_t i = 0; i < cur->n && !err; i++)
 		if (cur->v[i].is_new)
 			err = ps_emit_event("appear", &cur->v[i]);
-	for (size_t i = 0; i < prev->n && !err; i++) {
-		const struct ps_prog *now = ps_snap_find(cur, prev->v[i].id);
-
-		if (!now || strcmp(now->tag, prev->v[i].tag))
+	/* Both passes ascend by id: merge-join, not a search per program. */
+	for (size_t i = 0, j = 0; i < prev->n && !err; i++) {
+		while (j < cur->n && cur->v[j].id < prev->v[i].id)
+			j++;
+		if (j == cur->n || cur->v[j].id != prev->v[i].id ||
+		    !ps_same_tag(cur->v[j].tag, prev->v[i].tag))
 			err = ps_emit_event("disappear", &prev->v[i]);
 	}
 	return err;

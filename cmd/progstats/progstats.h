@@ -148,6 +148,11 @@ int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_
 /* Deltas and derived metrics of @cur against @prev (NULL: all new). */
 void ps_derive(struct ps_snap *cur, const struct ps_snap *prev);
 const struct ps_prog *ps_snap_find(const struct ps_snap *s, __u32 id);
+/* The same tag: both are tk_prog_tag_hex()'s 16 digits (a fixed-size compare, not strcmp). */
+static inline bool ps_same_tag(const char *a, const char *b)
+{
+	return !__builtin_memcmp(a, b, 16);
+}
 void ps_snap_free(struct ps_snap *s);
 
 /* pids.c */

@@ -153,6 +153,10 @@ size_t tk_fmt_json_dbl(char *buf, double v)
 {
 	int n;
 
+	if (v == 0 && !signbit(v)) {   /* the most common value of all */
+		memcpy(buf, "0.0", 3);
+		return 3;
+	}
 	if (v >= 0 && v < 1e15 && v == (double)(uint64_t)v && !signbit(v)) {
 		size_t k = tk_fmt_u64(buf, (uint64_t)v);
 

@@ -69,6 +69,13 @@ struct tk_recw {
 
 static const char K_TOOL[] = "tool", K_TYPE[] = "type", K_TS[] = "ts_ns";
 
+/*
+ * Bytes kept allocated after the shape's and each string value's end, and
+ * after a JSON line's bound: keys and strings up to 32 bytes are copied as
+ * two fixed 16-byte moves (copy_short), not a memcpy call each.
+ */
+#define SLACK 32
+
 static void *or_abort(void *p)
 {
 	if (!p) {
@@ -161,6 +168,7 @@ static uint32_t new_field(struct tk_recw *r, const char *key)
 	t[tlen] = '=';
 	r->shape.len += tlen + 1;
 	f->end = (uint32_t)r->shape.len;
+	or_abort(tk_jsonw_room(&r->shape, SLACK));
 	return (uint32_t)r->nf++;
 }
 
@@ -200,10 +208,12 @@ void tk_recw_str(struct tk_recw *r, const char *key, const char *val)
 {
 	struct field *f = slot(r, key, K_STR);
 	size_t n = strlen(val ? val : "");
+	char *o = or_abort(tk_jsonw_room(&r->vals, n + 1 + SLACK));
 
 	f->v.s.off = (uint32_t)r->vals.len;
 	f->v.s.len = (uint32_t)n;
-	ok_or_abort(tk_jsonw_raw(&r->vals, val ? val : "", n + 1));
+	memcpy(o, val ? val : "", n + 1);
+	r->vals.len += n + 1;
 }
 
 void tk_recw_u64(struct tk_recw *r, const char *key, uint64_t val)
@@ -333,12 +343,23 @@ static bool plain(const char *s, size_t n)
 /*
  * The bytes of @r's JSON line before its values' own: each field's ','
  * (or '{'), quoted key and ':', then '}' and a NUL (or '\n'); values: a
- * number at most TK_JSON_NUM_MAX, a plain string its bytes and quotes.
- * Reserved at once, so the fields are copied without a check each.
+ * number at most TK_JSON_NUM_MAX, a plain string its bytes and quotes;
+ * and SLACK.  Reserved at once, so the fields are copied without a check each.
  */
 static size_t json_bound(const struct tk_recw *r)
 {
-	return r->shape.len + r->nf * (1 + TK_JSON_NUM_MAX) + r->vals.len + 2 * r->nf + 2;
+	return r->shape.len + r->nf * (1 + TK_JSON_NUM_MAX) + r->vals.len + 2 * r->nf + 2 + SLACK;
+}
+
+/* @n bytes of @s (SLACK readable after them) to @o (room for SLACK more). */
+static inline void copy_short(char *o, const char *s, size_t n)
+{
+	if (n > 32) {
+		memcpy(o, s, n);
+		return;
+	}
+	memcpy(o, s, 16);
+	memcpy(o + 16, s + 16, 16);
 }
 
 /*
@@ -357,11 +378,11 @@ static void put_json_record(struct tk_recw *r, struct tk_jsonw *w)
 		const char *s = f->kind == K_STR ? str_of(r, f) : NULL;
 
 		*o++ = i ? ',' : '{';
-		memcpy(o, r->shape.p + f->json, klen);
+		copy_short(o, r->shape.p + f->json, klen);
 		o += klen;
 		if (s && n < 65536 && plain(s, n)) {
 			*o++ = '"';
-			memcpy(o, s, n);
+			copy_short(o, s, n);
 			o += n;
 			*o++ = '"';
 		} else if (s || f->kind == K_OBJ) {

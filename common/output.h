@@ -109,7 +109,7 @@ int tk_emit(struct json_object *rec);
  * The records of one pass (one sample of every program, one input batch),
  * written together: between tk_output_hold() and tk_output_release() the
  * records tk_emit() and tk_emit_json() write are not flushed one by one; the
- * release writes and flushes them (JSON lines in one write(2) per 256 KiB).
+ * release writes and flushes them (JSON lines in one write(2) per 64 KiB).
  * Holds nest.  A pass must not block or write stdout by other means between
  * the two: telkit-json(7) promises a reader sees each record no later than
  * the end of the pass that made it.  Release returns as tk_flush().

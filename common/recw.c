@@ -312,7 +312,7 @@ static void put_str(struct tk_jsonw *w, const char *s, size_t n)
 }
 
 /* A number or a boolean as JSON (no NUL); its length. */
-static size_t fmt_scalar(char *buf, const struct field *f)
+static inline size_t fmt_scalar(char *buf, const struct field *f)
 {
 	switch (f->kind) {
 	case K_U64:
@@ -327,14 +327,38 @@ static size_t fmt_scalar(char *buf, const struct field *f)
 	}
 }
 
-/* Bytes json-c writes as they are (put_str()'s result): printable ASCII but '"' and '\\'. */
+/*
+ * Bytes json-c writes as they are (put_str()'s result): printable ASCII
+ * but '"' and '\\'.  Eight at a time: a word has none of the others when no
+ * byte is below 0x20 or from 0x80 up, and none is '"' or '\\' (exact as a
+ * whole, as the bit tricks of "has a byte less than / equal to" are).
+ */
 static const bool plain_byte[256] = {
 	[0x20 ... '"' - 1] = true, ['"' + 1 ... '\\' - 1] = true, ['\\' + 1 ... 0x7f] = true,
 };
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static inline bool word_plain(uint64_t x)
+{
+	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+
+	return !((x | ((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS);
+}
+
 static bool plain(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + i, 8);
+		if (!word_plain(x))
+			return false;
+	}
+	for (; i < n; i++)
 		if (!plain_byte[(unsigned char)s[i]])
 			return false;
 	return true;

@@ -291,6 +291,9 @@ int ps_collect(struct ps_snap *cur, const struct ps_snap *prev, const struct ps_
 	if (!err)
 		err = ps_iter_read(it, &n);
 	pass.ts_ns = tk_now_mono_ns();
+	/* room for the pass at once: no copy of a first smaller block (a one-shot's faults) */
+	if (!err && tk_grow((void **)&cur->v, &cur->cap, n * sizeof(*cur->v), 256 * sizeof(*cur->v)))
+		err = -ENOMEM;
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct progstats_prog_rec *r = &it->v[i];
 		struct prog_found s;

@@ -348,6 +348,10 @@ struct tk_jsonw *tk_emit_json_begin(void)
 	register_release();
 	if (!held)
 		line.len = 0;
+	/* the size held lines reach at once: not doubled up to it from 4 KiB,
+	 * each step a copy onto pages not touched yet */
+	if (!line.cap)
+		or_abort(tk_jsonw_room(&line, PENDING_MAX + 4096));
 	return tk_out.broken ? NULL : &line;
 }
 

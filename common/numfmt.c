@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,10 +80,136 @@ static int short_decimal(char *buf, size_t size, double v)
 	return (int)(o - buf);
 }
 
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 u128;
+
+static const uint64_t pow10_u64[18] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+	10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+};
+
+/* 5^s, s <= 22 (< 2^52). */
+static uint64_t pow5(int s)
+{
+	uint64_t p = 1;
+
+	while (s-- > 0)
+		p *= 5;
+	return p;
+}
+
+/* "%.*g" in fixed notation: the @p digits of @n, @x the exponent of the first; its length. */
+static int put_fixed(char *buf, bool neg, uint64_t n, int p, int x)
+{
+	char d[24], *o = buf;
+	int frac = p - 1 - x, nd = p;
+
+	u64_digits(d + p, n);
+	while (frac > 0 && d[nd - 1] == '0') {   /* %g keeps no trailing zero */
+		nd--;
+		frac--;
+	}
+	if (neg)
+		*o++ = '-';
+	if (x < 0) {
+		memcpy(o, "0.", 2);
+		o += 2;
+		for (int z = x + 1; z < 0; z++)
+			*o++ = '0';
+		memcpy(o, d, (size_t)nd);
+		o += nd;
+	} else {
+		memcpy(o, d, (size_t)(x + 1));
+		o += x + 1;
+		if (frac > 0) {
+			*o++ = '.';
+			memcpy(o, d + x + 1, (size_t)frac);
+			o += frac;
+		}
+	}
+	*o = '\0';
+	return (int)(o - buf);
+}
+
+/*
+ * The printf loop below without printf or strtod, for finite non-integral
+ * @v with 1e-4 <= |v| < 1e15 (where "%.15g".."%.17g" are fixed notation):
+ * |v| = m * 2^e exactly (m < 2^53), so |v| * 10^s = m * 5^s / 2^k, a
+ * quotient of integers within 128 bits (5^s <= 5^21).  "%.Pg" is that
+ * quotient for s = P - 1 - exponent, rounded half to even (printf's exact
+ * rounding); strtod() reads the decimal back as v when it lies within half
+ * a gap of v (a tie: v's mantissa is even; below a power of two the gap is
+ * half as wide), as strtod rounds.  0 where it does not apply.
+ */
+static int exact_decimal(char *buf, size_t size, double v)
+{
+	double a = fabs(v);
+	int bexp, e, x;
+	uint64_t m;
+
+	if (size < 32 || !(a >= 1e-4 && a < 1e15) || a == floor(a))
+		return 0;
+	m = (uint64_t)ldexp(frexp(a, &bexp), 53);
+	e = bexp - 53;
+	x = (int)floor(log10(a));
+	for (int fix = 0; fix < 2; fix++) {   /* 10^x <= a < 10^(x+1), from the quotient */
+		int s = 16 - x, k = -(e + s);
+		u128 q;
+
+		if (s < 0 || s > 21 || k <= 0 || k > 66)
+			return 0;
+		q = ((u128)m * pow5(s)) >> k;
+		if (q < pow10_u64[16])
+			x--;
+		else if (q >= pow10_u64[17])
+			x++;
+		else
+			break;
+	}
+	for (int p = 15; p <= 17; p++) {
+		int s = p - 1 - x, k = -(e + s);
+		u128 t, q, rem, half, d, h5;
+		uint64_t n;
+		bool ok;
+
+		if (s < 0 || s > 21 || k <= 0 || k > 66)
+			return 0;
+		t = (u128)m * pow5(s);
+		q = t >> k;
+		rem = t & (((u128)1 << k) - 1);
+		half = (u128)1 << (k - 1);
+		if (q < pow10_u64[p - 1] || q >= pow10_u64[p])
+			return 0;   /* x not settled: printf decides */
+		n = (uint64_t)q + (rem > half || (rem == half && (q & 1)));
+		d = ((u128)n << k) > t ? ((u128)n << k) - t : t - ((u128)n << k);
+		h5 = pow5(s);
+		if (m == 1ULL << 52 && ((u128)n << k) < t)
+			ok = 4 * d <= h5;
+		else
+			ok = 2 * d < h5 || (2 * d == h5 && !(m & 1));
+		if (!ok)
+			continue;
+		if (n == pow10_u64[p])   /* rounded up to the next power of ten */
+			return x + 1 < p ? put_fixed(buf, signbit(v), pow10_u64[p - 1], p, x + 1) : 0;
+		return put_fixed(buf, signbit(v), n, p, x);
+	}
+	return 0;
+}
+#else
+static int exact_decimal(char *buf, size_t size, double v)
+{
+	return 0;   /* no 128-bit integers: printf decides */
+}
+#endif
+
 int tk_fmt_double(char *buf, size_t size, double v)
 {
 	int n = short_decimal(buf, size, v);
 
+	if (n)
+		return n;
+	n = exact_decimal(buf, size, v);
 	if (n)
 		return n;
 

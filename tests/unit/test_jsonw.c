@@ -128,6 +128,15 @@ static int ref_fmt_double(char *buf, size_t size, double v)
 	return n;
 }
 
+static uint64_t pow10_of(unsigned k)
+{
+	uint64_t p = 1;
+
+	while (k--)
+		p *= 10;
+	return p;
+}
+
 static int cmd_dbl(uint64_t seed, long count)
 {
 	char got[64], want[64];
@@ -137,9 +146,25 @@ static int cmd_dbl(uint64_t seed, long count)
 		double v = any_double();
 		int gn, wn;
 
-		if (rnd() % 4)   /* a decimal of 1..17 digits, k places */
-			v = (double)(rnd() % (1 + (rnd() >> (rnd() % 64)))) / pow(10, (double)(rnd() % 20)) *
-			    ((rnd() & 1) ? -1 : 1);
+		switch (rnd() % 8) {
+		case 0:   /* a ratio of counters, as ns/call and rates are: 16 or 17 digits */
+			v = (double)(rnd() >> (rnd() % 64)) / (double)(1 + (rnd() >> (rnd() % 64))) *
+			    pow(10, (double)(rnd() % 25) - 12);
+			break;
+		case 1:   /* an integer and a binary fraction: printf's ties at 15..17 digits */
+			v = (double)(rnd() % pow10_of(10 + rnd() % 6)) + (double)(rnd() % 64) / 64;
+			break;
+		case 2:   /* a power of two and its neighbours: the narrower gap below */
+			v = ldexp(1, (int)(rnd() % 64) - 14);
+			v = rnd() % 3 ? nextafter(v, (rnd() & 1) ? 0 : INFINITY) : v;
+			break;
+		case 3:
+			break;
+		default:   /* a decimal of 1..17 digits, k places */
+			v = (double)(rnd() % (1 + (rnd() >> (rnd() % 64)))) / pow(10, (double)(rnd() % 20));
+		}
+		if (rnd() & 1)
+			v = -v;
 		if (!isfinite(v))
 			continue;
 		gn = tk_fmt_double(got, sizeof(got), v);

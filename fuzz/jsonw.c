@@ -10,7 +10,8 @@
  * after appending to a buffer that already holds bytes; a refilled record
  * that tk_record_same_shape() calls unchanged equals a new one built by the
  * same calls; tk_fmt_double() gives its printf definition (numfmt.h) for
- * doubles from raw bits and for short decimals made from the input.
+ * doubles from raw bits, short decimals, ratios and integers with a binary
+ * fraction made from the input.
  */
 #include <math.h>
 #include <stdint.h>
@@ -111,6 +112,9 @@ static void build(struct prog *g, struct json_object *rec, int depth)
 			memcpy(&d, &bits, sizeof(d));
 			check_double(d);
 			check_double((double)(bits % 1000000000000000000ULL) / pow(10, (double)(op % 20)));
+			/* a ratio of counters, an integer and a binary fraction (printf's ties) */
+			check_double((double)(uint32_t)bits / (double)(1 + (bits >> 32)) * pow(10, (double)(op % 16) - 6));
+			check_double((double)((bits >> 6) % 1000000000000000ULL) + (double)(bits & 63) / 64);
 			tk_rec_dbl(rec, key, d);
 			break;
 		case 4:

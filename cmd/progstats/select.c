@@ -64,6 +64,9 @@ static bool numeric_key(void)
 	       ps_env.sort != S_TYPE;
 }
 
+static const struct ps_prog **zero;   /* sort_view()'s scratch */
+static size_t zero_cap;
+
 /*
  * qsort() of the view by cmp_prog(), in fewer steps where the order is
  * known: the view comes in id order (passes ascend by id), so by --sort id
@@ -71,9 +74,6 @@ static bool numeric_key(void)
  * pass of idle programs, most) end it in the order they have; only the
  * others are sorted, then the zeros follow.  A negative or NaN key: all of it.
  */
-static const struct ps_prog **zero;   /* sort_view()'s scratch */
-static size_t zero_cap;
-
 static void sort_view(struct ps_view *view)
 {
 	size_t nz = 0, n = 0, i;

@@ -15,19 +15,25 @@
 #include "output.h"
 #include "run.h"
 
-/* JSON: programs that came or went since the previous pass. */
+/*
+ * JSON: programs that came or went since the previous pass.  Both passes
+ * are ascending by id: one merge walk finds each earlier program's entry.
+ */
 static int emit_changes(const struct ps_snap *cur, const struct ps_snap *prev)
 {
+	size_t j = 0;
 	int err = 0;
 
 	for (size_t i = 0; i < cur->n && !err; i++)
 		if (cur->v[i].is_new)
 			err = ps_emit_event("appear", &cur->v[i]);
 	for (size_t i = 0; i < prev->n && !err; i++) {
-		const struct ps_prog *now = ps_snap_find(cur, prev->v[i].id);
+		const struct ps_prog *was = &prev->v[i];
 
-		if (!now || strcmp(now->tag, prev->v[i].tag))
-			err = ps_emit_event("disappear", &prev->v[i]);
+		while (j < cur->n && cur->v[j].id < was->id)
+			j++;
+		if (j == cur->n || cur->v[j].id != was->id || strcmp(cur->v[j].tag, was->tag))
+			err = ps_emit_event("disappear", was);
 	}
 	return err;
 }

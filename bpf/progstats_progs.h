@@ -18,8 +18,13 @@
 /* The value of progstats_pcpu, per CPU (user space writes slim). */
 struct progstats_pcpu_slot {
 	__u64 num;                         /* a pointer as a number */
-	__u64 base;                        /* the array's pptrs[0]; 0: not read yet */
 	__u64 slim;                        /* 1: PROGSTATS_REC_SLIM records */
+};
+
+/* The value of progstats_offs: each possible CPU's per-CPU offset. */
+struct progstats_pcpu_offs {
+	__u64 n;                           /* filled; 0 until the first program */
+	__u64 off[PROGSTATS_MAX_CPUS];
 };
 
 struct progstats_prog_rec {

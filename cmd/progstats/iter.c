@@ -88,7 +88,7 @@ int ps_iter_slim(struct ps_iter *it, bool slim)
 	slim = slim && it->full_ok;
 	if (slim == it->slim)
 		return 0;
-	/* Every CPU's element; base 0: each CPU reads it again. */
+	/* Every CPU's element. */
 	v = calloc((size_t)it->ncpu, sizeof(*v));
 	if (!v)
 		return -ENOMEM;

@@ -15,7 +15,10 @@
 #include "output.h"
 #include "run.h"
 
-/* JSON: programs that came or went since the previous pass. */
+/*
+ * JSON: programs that came or went since the previous pass.  Both passes
+ * are ascending by id: one merge walk finds each earlier program's entry.
+ */
 static int emit_changes(const struct ps_snap *cur, const struct ps_snap *prev)
 {
 	int err = 0;
@@ -23,7 +26,6 @@ static int emit_changes(const struct ps_snap *cur, const struct ps_snap *prev)
 	for (size_t i = 0; i < cur->n && !err; i++)
 		if (cur->v[i].is_new)
 			err = ps_emit_event("appear", &cur->v[i]);
-	/* Both passes ascend by id: merge-join, not a search per program. */
 	for (size_t i = 0, j = 0; i < prev->n && !err; i++) {
 		while (j < cur->n && cur->v[j].id < prev->v[i].id)
 			j++;

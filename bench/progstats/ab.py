@@ -5,7 +5,7 @@
                                 tests/helpers/progstats_load -s -b 1000)
 
 Each round runs `bpftool prog show -j`, then for each BIN_DIR's progstats
-`-j -i 1ms -c 1`, `-j -i 1ms -c 201`, `--once -j` and `--once -j --top 1`
+`-j -i 100us -c 1`, `-j -i 100us -c 201`, `--once -j` and `--once -j --top 1`
 (posix_spawn + wait4, stdout /dev/null; CPU = the child's user + system).
 Prints per BIN_DIR the medians over the rounds of: one sample of a running
 progstats (-c 201 minus -c 1 of the same round, / 200), --once -j, and the
@@ -18,7 +18,7 @@ import os
 import statistics
 import sys
 
-CMDS = [("c1", ["-j", "-i", "1ms", "-c", "1"]), ("c201", ["-j", "-i", "1ms", "-c", "201"]),
+CMDS = [("c1", ["-j", "-i", "100us", "-c", "1"]), ("c201", ["-j", "-i", "100us", "-c", "201"]),
         ("once", ["--once", "-j"]), ("top1", ["--once", "-j", "--top", "1"])]
 
 

@@ -6,7 +6,7 @@
 # child's CPU), times REPS rounds of
 #   bpftool prog show -j                  one sample = one process
 #   progstats --once -j                   a one-shot process
-#   progstats -j -i 1ms -c 201 vs -c 1    one sample of a sampling run:
+#   progstats -j -i 100us -c 201 vs -c 1    one sample of a sampling run:
 #                                         200 more samples / 200
 # and, to say where the one-shot's time goes, progstats --version (process
 # start), --once -j --top 1 (all but the records), the iterator's load
@@ -43,15 +43,17 @@ MORE=200
 # Every command a process of its own, interleaved round by round; medians of
 # the wall time and of the CPU (user + system, the child's rusage), stdout to
 # /dev/null.  One-shot commands, and a sampling run whose MORE further
-# samples are the difference between -c MORE+1 and -c 1 (at -i 1ms passes
-# run back to back: a pass takes longer than that).
+# samples are the difference between -c MORE+1 and -c 1 (at -i 100us passes
+# run back to back: a pass takes longer than that; at -i 1ms a pass of 1000
+# programs now ends early, and the wall time per sample would be the 1 ms
+# interval, not the pass).
 $SPAWN "$REPS" \
 	"bpftool prog show -j" \
 	"$PS --once -j" \
 	"$PS --version" \
 	"$PS --once -j --top 1" \
-	"$PS -j -i 1ms -c 1" \
-	"$PS -j -i 1ms -c $((MORE + 1))" >"$tmp/spawn"
+	"$PS -j -i 100us -c 1" \
+	"$PS -j -i 100us -c $((MORE + 1))" >"$tmp/spawn"
 row() { sed -n "${1}p" "$tmp/spawn"; }
 read -r bt_w bt_c _ < <(row 1)
 read -r ps_w ps_c _ < <(row 2)

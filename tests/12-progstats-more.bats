@@ -249,7 +249,7 @@ more_samples() { [ "$(samples)" -gt "$1" ]; }
 	assert_equal "$got" "$want"
 	# a numeric predicate on a new field, against bpftool's figure
 	want=$(jq -c "[.[] | select(.id >= $BULK_FIRST and .id <= $BULK_LAST and .bytes_xlated > 8) | .id] | sort" <<<"$bp")
-	got=$("$PS" --once -j --name pstest_ --where 'bytes_xlated>8' --where "id<=$BULK_LAST" | jq -sc '[.[].id] | sort')
+	got=$("$PS" --once -j --name pstest_ --where 'bytes_xlated>8' --where "id>=$BULK_FIRST" --where "id<=$BULK_LAST" | jq -sc '[.[].id] | sort')
 	assert_equal "$got" "$want"
 	got=$("$PS" --once -j --name pstest_ --where 'bytes_xlated > 1000000' | jq -sc length)
 	assert_equal "$got" 0
